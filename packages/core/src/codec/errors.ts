@@ -1,0 +1,35 @@
+/**
+ * The error base of every Midge package, and the codec's error.
+ *
+ * MidgeError lives here because the codec is the bottom of the dependency graph and imports
+ * nothing else; `src/errors.ts` re-exports it next to the broker's own errors.
+ */
+export class MidgeError extends Error {
+  /** A permanent, greppable identifier such as `CODEC_MALFORMED` or `CONFIG_INVALID`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MidgeError';
+    this.code = code;
+  }
+}
+
+/**
+ * Raised for any byte sequence that is not a valid MQTT packet for the connection's protocol version.
+ * The broker answers with `reasonCode` (CONNACK for a bad CONNECT, DISCONNECT for v5) and closes only
+ * that connection.
+ */
+export class CodecError extends MidgeError {
+  /** The MQTT 5 reason code for this failure (0x81 malformed, 0x82 protocol error, 0x95 too large, 0x84 unsupported version, ...). */
+  readonly reasonCode: number;
+  /** The normative statement violated, such as `MQTT-3.3.2-2`, or '' when the failure is not a numbered rule. */
+  readonly specRule: string;
+
+  constructor(code: string, message: string, reasonCode: number, specRule = '') {
+    super(code, specRule ? `${message} [${specRule}]` : message);
+    this.name = 'CodecError';
+    this.reasonCode = reasonCode;
+    this.specRule = specRule;
+  }
+}

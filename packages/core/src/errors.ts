@@ -1,0 +1,1 @@
+export { MidgeError, CodecError } from './codec/errors.js';

@@ -1,0 +1,82 @@
+/**
+ * The broker's configuration after loading, aMQTT translation, validation and defaults.
+ * Keys stay snake_case as in the YAML file, so docs, YAML and code use one spelling.
+ */
+
+export interface ListenerConfig {
+  /** The key under `listeners:` ('default' for the default listener). */
+  readonly name: string;
+  /** 'tcp' (with ssl: tls) or 'ws' (with ssl: wss). */
+  readonly type: 'tcp' | 'ws';
+  /** As written, e.g. '0.0.0.0:1883' or ':1883'. */
+  readonly bind: string;
+  readonly host: string;
+  /** 0 picks a free port (tests); the broker reports the bound address. */
+  readonly port: number;
+  /** 0 = unlimited. Excess connections are refused (closed at accept). */
+  readonly max_connections: number;
+  readonly ssl: boolean;
+  readonly certfile?: string;
+  readonly keyfile?: string;
+  readonly cafile?: string;
+  readonly capath?: string;
+  /** Ask for and verify client certificates against cafile/capath. */
+  readonly require_certificate: boolean;
+  /** ws only: accepted HTTP path, undefined = any path. */
+  readonly path?: string;
+}
+
+export interface PluginEntry {
+  /** The key exactly as written under `plugins:` (after aMQTT class-name mapping). */
+  readonly key: string;
+  /** What to resolve: a package name, package subpath or a path relative to the config file. */
+  readonly specifier: string;
+  /** The plugin's section of the YAML (null/undefined → {}), validated later by the plugin's own schema. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface BrokerConfig {
+  readonly listeners: Readonly<Record<string, ListenerConfig>>;
+  /** In config order: setup runs in this order, close in reverse. */
+  readonly plugins: readonly PluginEntry[];
+  /** Seconds a new connection has to send CONNECT. */
+  readonly connect_timeout: number;
+  /** Extra seconds granted on top of 1.5 x keepalive before a silent client is dropped. */
+  readonly timeout_disconnect_delay: number;
+  /** Bytes; the whole packet, fixed header included. */
+  readonly max_packet_size: number;
+  readonly max_inflight_messages: number;
+  readonly max_queued_messages: number;
+  /** Seconds an abandoned persistent session is kept; 0 = forever. */
+  readonly session_expiry_interval: number;
+  readonly max_topic_length: number;
+  readonly max_topic_levels: number;
+  /** Bytes queued to a socket before QoS 0 deliveries to it are dropped. */
+  readonly max_outgoing_bytes: number;
+  /** Seconds a client may stay over max_outgoing_bytes before it is disconnected. */
+  readonly slow_reader_timeout: number;
+  /** Bytes a connection may send before its CONNACK is decided (auth pending). */
+  readonly max_buffered_before_connack: number;
+  /** Milliseconds an async plugin decision may take; past it the answer is deny. */
+  readonly plugin_decision_timeout: number;
+  /** Milliseconds a plugin's setup may take. */
+  readonly plugin_setup_timeout: number;
+  readonly log_level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Folder of the config file (process.cwd() for an in-memory config): relative paths resolve from it. */
+  readonly config_dir: string;
+  /** Path of the config file, when loaded from one. */
+  readonly config_file?: string;
+}
+
+/** One problem found while loading a config: `file: path: message`. */
+export interface ConfigIssue {
+  /** Dotted/indexed path into the YAML, e.g. `listeners.default.bind`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A deprecated spelling that was translated: printed as a warning. */
+export interface ConfigDeprecation {
+  readonly path: string;
+  readonly message: string;
+}

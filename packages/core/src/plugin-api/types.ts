@@ -1,0 +1,207 @@
+/**
+ * The plugin API (DESIGN section 2). Types only: runtime helpers are in define.ts and decision.ts.
+ * Third parties extend `BrokerEvents` by declaration merging:
+ *
+ *   declare module '@midge/mqtt-core' { interface BrokerEvents { 'acme:thing': { n: number } } }
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { ConnectPacket, Packet, ProtocolVersion, PublishProperties, QoS } from '../codec/packets.js';
+
+/** What plugins know of a connected client. `username` is undefined for clients that sent none. */
+export interface ClientInfo {
+  readonly clientId: string;
+  readonly username: string | undefined;
+  readonly protocolVersion: ProtocolVersion;
+  /** Name of the listener (config key) the client came in on. */
+  readonly listener: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** True over tls/wss. */
+  readonly secure: boolean;
+}
+
+/** An application message as plugins see it. `payload` may be a view: copy it to keep it past the call. */
+export interface Message {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: QoS;
+  readonly retain: boolean;
+  readonly properties?: PublishProperties;
+}
+
+// ---- decisions -------------------------------------------------------------------------------
+
+export interface AllowDecision {
+  readonly verdict: 'allow';
+}
+export interface AbstainDecision {
+  readonly verdict: 'abstain';
+}
+export interface DenyDecision {
+  readonly verdict: 'deny';
+  /** Logged, and sent as a v5 reason string where the packet allows one. Never include secrets. */
+  readonly reason?: string;
+  /** MQTT reason code to answer with (CONNACK / SUBACK / PUBACK); the broker picks a fitting one when absent. */
+  readonly reasonCode?: number;
+  /** Close the client's connection after answering. */
+  readonly disconnect?: boolean;
+}
+export type Decision = AllowDecision | DenyDecision | AbstainDecision;
+
+export interface AuthenticateRequest {
+  readonly client: ClientInfo;
+  /** Never log it. */
+  readonly password: Buffer | undefined;
+  readonly connect: ConnectPacket;
+}
+
+export type TopicAction = 'publish' | 'subscribe' | 'receive';
+
+export interface AuthorizeTopicRequest {
+  readonly client: ClientInfo;
+  readonly action: TopicAction;
+  /** A topic name for publish/receive; a topic filter for subscribe. */
+  readonly topic: string;
+  readonly qos: QoS;
+}
+
+// ---- events ----------------------------------------------------------------------------------
+
+/** Event name → payload. Fire and forget: a handler's error is logged under the plugin's name. */
+export interface BrokerEvents {
+  'broker:pre-start': Record<string, never>;
+  'broker:post-start': Record<string, never>;
+  'broker:pre-shutdown': Record<string, never>;
+  'broker:post-shutdown': Record<string, never>;
+  'client:connected': { readonly client: ClientInfo; readonly clean: boolean; readonly sessionPresent: boolean };
+  'client:disconnected': {
+    readonly client: ClientInfo;
+    /** True when the client sent DISCONNECT (no will); false for any other close. */
+    readonly graceful: boolean;
+    readonly reason: string;
+  };
+  'client:subscribed': { readonly client: ClientInfo; readonly topic: string; readonly qos: QoS };
+  'client:unsubscribed': { readonly client: ClientInfo; readonly topic: string };
+  /** A PUBLISH accepted from a client (after authorization). */
+  'message:received': { readonly client: ClientInfo; readonly message: Message };
+  /** A message routed to subscribers (from a client, a will, or the broker API; `client` absent for the latter). */
+  'message:broadcast': { readonly client?: ClientInfo; readonly message: Message };
+  'retained:set': { readonly message: Message };
+  'retained:cleared': { readonly topic: string };
+  'packet:received': { readonly client: ClientInfo | undefined; readonly packet: Packet };
+  'packet:sent': { readonly client: ClientInfo | undefined; readonly packet: Packet };
+}
+export type BrokerEventName = keyof BrokerEvents;
+export type EventHandlers = {
+  [K in BrokerEventName]?: (event: BrokerEvents[K]) => void | Promise<void>;
+};
+
+// ---- context ---------------------------------------------------------------------------------
+
+type LogFn = {
+  (msg: string): void;
+  (obj: object, msg?: string): void;
+};
+/** The subset of pino's logger plugins use. */
+export interface Logger {
+  trace: LogFn;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  fatal: LogFn;
+  isLevelEnabled(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'): boolean;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Exact counters since start (the `$SYS` figures). */
+export interface BrokerStats {
+  readonly bytesReceived: number;
+  readonly bytesSent: number;
+  readonly packetsReceived: number;
+  readonly packetsSent: number;
+  /** Application messages (PUBLISH) received from clients. */
+  readonly messagesReceived: number;
+  /** Application messages (PUBLISH) sent to clients. */
+  readonly messagesSent: number;
+  readonly publishReceived: number;
+  readonly publishSent: number;
+  readonly clientsConnected: number;
+  readonly clientsDisconnected: number;
+  /** Peak of clientsConnected since start. */
+  readonly clientsMaximum: number;
+  /** Connections accepted (CONNACK 0) since start. */
+  readonly clientsTotal: number;
+  /** QoS 1/2 messages from clients not yet completed. */
+  readonly inflightIn: number;
+  /** QoS 1/2 messages to clients not yet acknowledged. */
+  readonly inflightOut: number;
+  /** Messages queued for offline or throttled sessions. */
+  readonly messagesStored: number;
+  readonly retainedCount: number;
+  readonly subscriptionCount: number;
+  /** Messages dropped, by reason (e.g. 'queue-full', 'slow-reader', 'denied', 'sys-topic', 'expired'). */
+  readonly dropped: Readonly<Record<string, number>>;
+  readonly startedAt: number;
+}
+
+export interface PublishOptions {
+  topic: string;
+  payload: Buffer | string;
+  qos?: QoS;
+  retain?: boolean;
+  properties?: PublishProperties;
+}
+
+/** What the broker offers plugins. */
+export interface BrokerApi {
+  readonly version: string;
+  publish(message: PublishOptions): Promise<void>;
+  getRetained(topic: string): Message | undefined;
+  stats(): BrokerStats;
+  sessionCount(): number;
+  subscriptionCount(): number;
+}
+
+export interface PluginContext {
+  /** The plugin's name (its definition's `name`). */
+  readonly name: string;
+  /** The config key it was loaded under (package name, subpath, path or aMQTT class name). */
+  readonly key: string;
+  readonly logger: Logger;
+  /** Folder of the config file (or process.cwd() without one): resolve relative paths against it. */
+  readonly configDir: string;
+  /** Aborted when the broker shuts down. */
+  readonly signal: AbortSignal;
+  readonly broker: BrokerApi;
+}
+
+/** What `setup` returns: the hooks this plugin implements. Absent hooks cost nothing. */
+export interface PluginHooks {
+  authenticate?(request: AuthenticateRequest): Decision | Promise<Decision>;
+  authorizeTopic?(request: AuthorizeTopicRequest): Decision | Promise<Decision>;
+  events?: EventHandlers;
+  /** Re-read external state (SIGHUP, `broker.reload()`), without dropping clients. */
+  reload?(): void | Promise<void>;
+  /** Called once on shutdown, in reverse setup order. */
+  close?(): void | Promise<void>;
+}
+
+export interface PluginDefinition<Config = unknown> {
+  /** Unique among the loaded plugins; logs are tagged with it. */
+  readonly name: string;
+  /** The plugin API version this plugin was written for. */
+  readonly apiVersion: 1;
+  /** Any Standard Schema V1 validator (valibot, zod, arktype...). Config is strict: unknown keys must fail. */
+  readonly configSchema?: StandardSchemaV1<unknown, Config>;
+  /** Names of plugins that must be set up before this one. */
+  readonly dependencies?: readonly string[];
+  setup(ctx: PluginContext, config: Config): PluginHooks | Promise<PluginHooks>;
+}
+
+export const PLUGIN_BRAND: unique symbol = Symbol.for('midge.plugin');
+export const PLUGIN_API_VERSION = 1;
+
+export interface MidgePlugin<Config = unknown> extends PluginDefinition<Config> {
+  readonly [PLUGIN_BRAND]: true;
+}

@@ -33,3 +33,18 @@ export class CodecError extends MidgeError {
     this.specRule = specRule;
   }
 }
+
+/** The `code` values a CodecError carries. */
+export const CodecErrorCode = {
+  /** The bytes break the packet grammar (reason code 0x81). */
+  malformed: 'CODEC_MALFORMED',
+  /** The bytes parse but break a protocol rule (reason code 0x82). */
+  protocol: 'CODEC_PROTOCOL',
+  /** The packet is larger than the receiver's maximum packet size (reason code 0x95). */
+  tooLarge: 'CODEC_TOO_LARGE',
+  /** CONNECT names a protocol or level this codec does not speak (reason code 0x84). */
+  unsupportedProtocol: 'CODEC_UNSUPPORTED_PROTOCOL',
+  /** The encoder was handed a packet that cannot be put on the wire; reasonCode says what a peer would answer. */
+  unencodable: 'CODEC_UNENCODABLE',
+} as const;
+export type CodecErrorCodeValue = (typeof CodecErrorCode)[keyof typeof CodecErrorCode];

@@ -8,19 +8,24 @@ export interface ListenerConfig {
   readonly name: string;
   /** 'tcp' (with ssl: tls) or 'ws' (with ssl: wss). */
   readonly type: 'tcp' | 'ws';
-  /** As written, e.g. '0.0.0.0:1883' or ':1883'. */
+  /** As written, e.g. '0.0.0.0:1883' or ':1883' (inherited from `default`, else '0.0.0.0:1883'). */
   readonly bind: string;
+  /**
+   * '' for ':port' = every interface (pass it to net/http `listen` as is: Node binds '::', dual-stack).
+   * IPv6 without brackets ('[::1]:1883' → '::1').
+   */
   readonly host: string;
   /** 0 picks a free port (tests); the broker reports the bound address. */
   readonly port: number;
   /** 0 = unlimited. Excess connections are refused (closed at accept). */
   readonly max_connections: number;
   readonly ssl: boolean;
+  /** Absolute paths (relative ones resolved from config_dir), checked to exist at load. Set only when ssl. */
   readonly certfile?: string;
   readonly keyfile?: string;
   readonly cafile?: string;
   readonly capath?: string;
-  /** Ask for and verify client certificates against cafile/capath. */
+  /** Ask for and verify client certificates against cafile/capath (always false without ssl). */
   readonly require_certificate: boolean;
   /** ws only: accepted HTTP path, undefined = any path. */
   readonly path?: string;
@@ -29,7 +34,7 @@ export interface ListenerConfig {
 export interface PluginEntry {
   /** The key exactly as written under `plugins:` (after aMQTT class-name mapping). */
   readonly key: string;
-  /** What to resolve: a package name, package subpath or a path relative to the config file. */
+  /** What to resolve: a package name, package subpath or a path relative to the config file (= key today). */
   readonly specifier: string;
   /** The plugin's section of the YAML (null/undefined → {}), validated later by the plugin's own schema. */
   readonly config: Readonly<Record<string, unknown>>;
@@ -39,7 +44,7 @@ export interface BrokerConfig {
   readonly listeners: Readonly<Record<string, ListenerConfig>>;
   /** In config order: setup runs in this order, close in reverse. */
   readonly plugins: readonly PluginEntry[];
-  /** Seconds a new connection has to send CONNECT. */
+  /** Seconds a new connection has to send CONNECT. Time values in seconds may be fractional. */
   readonly connect_timeout: number;
   /** Extra seconds granted on top of 1.5 x keepalive before a silent client is dropped. */
   readonly timeout_disconnect_delay: number;

@@ -1,0 +1,316 @@
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
+import { MidgeError } from '../codec/errors.js';
+import type { QoS } from '../codec/packets.js';
+import { loadConfig } from '../config/index.js';
+import type { BrokerConfig, PluginEntry } from '../config/types.js';
+import { createLogger } from '../log.js';
+import { MemoryPersistence } from '../persistence/memory.js';
+import type { Persistence } from '../persistence/types.js';
+import type {
+  BrokerApi,
+  BrokerEventName,
+  BrokerEvents,
+  BrokerStats,
+  Logger,
+  Message,
+  MidgePlugin,
+  PublishOptions,
+} from '../plugin-api/types.js';
+import { PluginHost } from '../plugin-host/host.js';
+import { Connection, type ConnectionInfo } from './connection.js';
+import type { BrokerContext } from './context.js';
+import { EventBus, type BrokerEventListener } from './events.js';
+import { startListener, type Listener } from './listeners.js';
+import { Router } from './router.js';
+import { SessionStore } from './session-store.js';
+import { restoreSession, toPersisted } from './snapshot.js';
+import { StatsCounter } from './stats.js';
+import { validateTopicName } from './topic.js';
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+export interface BrokerOptions {
+  /** In-memory plugins, set up after the config's `plugins:` entries, in this order. */
+  plugins?: readonly MidgePlugin[];
+  /** Defaults to a pino logger at the config's `log_level`. */
+  logger?: Logger;
+  /** Folders plugin packages are resolved from (default: the config file's folder). */
+  searchDirs?: readonly string[];
+  /** Where sessions and retained messages are kept (default: in memory). */
+  persistence?: Persistence;
+}
+
+export interface ListenerAddress {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+type BrokerState = 'new' | 'starting' | 'running' | 'closing' | 'closed';
+
+/**
+ * The MQTT broker: listeners feed connections; connections talk to sessions and the router; plugins
+ * decide and observe through the plugin host.
+ *
+ * Shutdown publishes the will of every connected client: the spec publishes a will whenever the
+ * network connection closes without a DISCONNECT from the client [MQTT-3.1.2-8], and a server
+ * shutdown is such a close. Persistent sessions are saved to persistence on shutdown.
+ */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  private readonly ctx: BrokerContext;
+  private readonly options: BrokerOptions;
+  private readonly connections = new Set<Connection>();
+  private readonly openListeners: Listener[] = [];
+  private host: PluginHost | undefined;
+  private state: BrokerState = 'new';
+  private closing: Promise<void> | undefined;
+  /** What plugins get as `ctx.broker`. */
+  readonly api: BrokerApi;
+
+  constructor(config: BrokerConfig, options: BrokerOptions = {}) {
+    this.config = config;
+    this.options = options;
+    this.log = options.logger ?? createLogger({ level: config.log_level });
+    const stats = new StatsCounter();
+    const events = new EventBus(this.log);
+    const ctx = {
+      config,
+      log: this.log,
+      debug: this.log.isLevelEnabled('debug'),
+      stats,
+      events,
+      host: undefined,
+      persistence: options.persistence ?? new MemoryPersistence(),
+      topicLimits: { maxLength: config.max_topic_length, maxLevels: config.max_topic_levels },
+    } as Omit<BrokerContext, 'router' | 'sessions'> as BrokerContext;
+    (ctx as { router: Router }).router = new Router(ctx);
+    (ctx as { sessions: SessionStore }).sessions = new SessionStore(ctx);
+    this.ctx = ctx;
+    this.api = Object.freeze({
+      version: VERSION,
+      publish: (m: PublishOptions) => this.publish(m),
+      getRetained: (topic: string): Message | undefined => ctx.router.getRetained(topic),
+      stats: () => this.stats(),
+      sessionCount: () => ctx.sessions.size,
+      subscriptionCount: () => ctx.stats.subscriptionCount,
+    });
+  }
+
+  /** The loaded plugins (after `start()`), in setup order. */
+  get plugins(): PluginHost | undefined {
+    return this.host;
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Loads persisted state, sets plugins up, then opens every configured listener. */
+  async start(): Promise<this> {
+    if (this.state !== 'new') throw new MidgeError('BROKER_STATE', `start() called on a ${this.state} broker; create a new one`);
+    this.state = 'starting';
+    const ctx = this.ctx;
+    try {
+      await ctx.persistence.open?.();
+      await this.restore();
+      this.host = await this.startPlugins();
+      ctx.host = this.host;
+      ctx.events.host = this.host;
+      this.emit('broker:pre-start', {});
+      for (const listener of Object.values(this.config.listeners)) {
+        this.openListeners.push(await startListener(listener, (stream, info) => this.handle(stream, info), this.log, {
+            maxWebSocketPayload: this.config.max_packet_size,
+          }),
+        );
+      }
+      this.state = 'running';
+      this.emit('broker:post-start', {});
+      return this;
+    } catch (err) {
+      await Promise.allSettled(this.openListeners.map((l) => l.close()));
+      await this.host?.close();
+      this.state = 'closed';
+      throw err;
+    }
+  }
+
+  private async startPlugins(): Promise<PluginHost | undefined> {
+    const inMemory = this.options.plugins ?? [];
+    const entries: PluginEntry[] = [...this.config.plugins];
+    const resolved = new Map<string, MidgePlugin>();
+    for (const plugin of inMemory) {
+      entries.push({ key: plugin.name, specifier: plugin.name, config: {} });
+      resolved.set(plugin.name, plugin);
+    }
+    if (entries.length === 0) return undefined;
+    return PluginHost.start(entries, {
+      searchDirs: this.options.searchDirs ?? [this.config.config_dir],
+      configDir: this.config.config_dir,
+      logger: this.log,
+      broker: this.api,
+      decisionTimeoutMs: this.config.plugin_decision_timeout,
+      setupTimeoutMs: this.config.plugin_setup_timeout,
+      resolved,
+      ...(this.config.config_file !== undefined ? { configFile: this.config.config_file } : {}),
+    });
+  }
+
+  private async restore(): Promise<void> {
+    const ctx = this.ctx;
+    for (const m of await ctx.persistence.listRetained()) ctx.router.retained.set(m.topic, m);
+    ctx.stats.retainedCount = ctx.router.retained.size;
+    const now = Date.now();
+    for (const p of await ctx.persistence.listSessions()) {
+      // A session that expired while the broker was down is removed instead of restored.
+      const expiry = p.expiryInterval ?? this.config.session_expiry_interval;
+      if (expiry > 0 && expiry < 0xffffffff && p.disconnectedAt !== undefined && now - p.disconnectedAt >= expiry * 1000) {
+        await ctx.persistence.deleteSession(p.clientId);
+        continue;
+      }
+      ctx.sessions.restore(restoreSession(ctx, p));
+    }
+  }
+
+  /** Serves any Duplex (a socket, a WebSocket stream, an in-process pair) as one client connection. */
+  handle(stream: Duplex, info: Partial<ConnectionInfo> = {}): void {
+    if (this.state === 'closing' || this.state === 'closed') {
+      stream.destroy();
+      return;
+    }
+    const s = stream as Duplex & { remoteAddress?: string; remotePort?: number };
+    const full: ConnectionInfo = {
+      listener: info.listener ?? 'embedded',
+      remoteAddress: info.remoteAddress ?? s.remoteAddress ?? '',
+      remotePort: info.remotePort ?? s.remotePort ?? 0,
+      secure: info.secure ?? false,
+    };
+    const conn = new Connection(this.ctx, stream, full, this.forget);
+    this.connections.add(conn);
+  }
+
+  private readonly forget = (conn: Connection): void => {
+    this.connections.delete(conn);
+  };
+
+  /** Publishes as the broker (no client): plugins, $SYS, embedders. `$` topics are allowed here. */
+  publish(options: PublishOptions): Promise<void> {
+    const invalid = validateTopicName(options.topic, this.ctx.topicLimits);
+    if (invalid !== undefined) return Promise.reject(new MidgeError('BROKER_INVALID_TOPIC', `cannot publish to '${options.topic}': ${invalid}`));
+    const payload = typeof options.payload === 'string' ? Buffer.from(options.payload) : options.payload;
+    const qos: QoS = options.qos ?? 0;
+    const message: Message =
+      options.properties === undefined
+        ? { topic: options.topic, payload, qos, retain: options.retain ?? false }
+        : { topic: options.topic, payload, qos, retain: options.retain ?? false, properties: options.properties };
+    try {
+      this.ctx.router.publish(message);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return Promise.resolve();
+  }
+
+  /** Asks every plugin to re-read its external state (SIGHUP), without dropping clients. */
+  async reload(): Promise<void> {
+    this.ctx.debug = this.log.isLevelEnabled('debug');
+    await this.host?.reload();
+  }
+
+  stats(): BrokerStats {
+    return this.ctx.stats.snapshot();
+  }
+
+  sessionCount(): number {
+    return this.ctx.sessions.size;
+  }
+
+  /** Bound addresses of the open listeners (port 0 in config → the port picked). */
+  listeners(): ListenerAddress[] {
+    return this.openListeners.map((l) => ({ name: l.name, ...l.address() }));
+  }
+
+  on<K extends BrokerEventName>(event: K, listener: BrokerEventListener<K>): this {
+    this.ctx.events.on(event, listener);
+    return this;
+  }
+
+  off<K extends BrokerEventName>(event: K, listener: BrokerEventListener<K>): this {
+    this.ctx.events.off(event, listener);
+    return this;
+  }
+
+  once<K extends BrokerEventName>(event: K, listener: BrokerEventListener<K>): this {
+    const wrapped: BrokerEventListener<K> = (e) => {
+      this.off(event, wrapped);
+      listener(e);
+    };
+    return this.on(event, wrapped);
+  }
+
+  private emit<K extends BrokerEventName>(event: K, payload: BrokerEvents[K]): void {
+    if (this.ctx.events.wants(event)) this.ctx.events.emit(event, payload);
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, pre-shutdown, close every client (wills fire), save persistent
+   * sessions, post-shutdown (still seen by plugins), then close plugins in reverse order.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'closed';
+      return;
+    }
+    this.state = 'closing';
+    const ctx = this.ctx;
+    // 'closing' already makes handle() refuse new connections; listeners close after the clients
+    // because closing a listener destroys its sockets, which would cut the v5 DISCONNECT short.
+    this.emit('broker:pre-shutdown', {});
+    for (const conn of [...this.connections]) conn.close('server shutting down', false, { reasonCode: 0x8b });
+    await Promise.allSettled(this.openListeners.map((l) => l.close()));
+    ctx.sessions.close();
+    try {
+      await this.saveSessions();
+    } catch (err) {
+      this.log.error({ err }, 'saving sessions on shutdown failed');
+    }
+    this.emit('broker:post-shutdown', {});
+    try {
+      await this.host?.close();
+    } finally {
+      await ctx.persistence.close();
+      this.state = 'closed';
+    }
+  }
+
+  private async saveSessions(): Promise<void> {
+    const p = this.ctx.persistence;
+    const live = new Set<string>();
+    for (const s of this.ctx.sessions.values()) {
+      if (s.clean) continue;
+      live.add(s.clientId);
+      await p.saveSession(toPersisted(s));
+    }
+    for (const stored of await p.listSessions()) {
+      if (!live.has(stored.clientId)) await p.deleteSession(stored.clientId);
+    }
+  }
+}
+
+/**
+ * Loads `config` (a YAML file path or an in-memory YAML-shaped object, validated with defaults) and
+ * returns a broker ready to `start()`. Deprecated spellings are logged as warnings.
+ */
+export async function createBroker(config: string | object, options: BrokerOptions = {}): Promise<Broker> {
+  const { config: loaded, deprecations } = await loadConfig(config);
+  const broker = new Broker(loaded, options);
+  for (const d of deprecations) broker.log.warn({ path: d.path }, d.message);
+  return broker;
+}

@@ -1,0 +1,351 @@
+import type { Duplex } from 'node:stream';
+import { CodecError } from '../codec/errors.js';
+import { encodePacket, PacketDecoder } from '../codec/index.js';
+import type { DisconnectPacket, Packet, ProtocolVersion, QoS } from '../codec/packets.js';
+import type { ClientInfo, Message } from '../plugin-api/types.js';
+import type { BrokerContext } from './context.js';
+import { handlePacket } from './protocol/index.js';
+import type { Session } from './session.js';
+
+/** Where a connection came from (the listener's `onConnection` info, or `broker.handle()`'s). */
+export interface ConnectionInfo {
+  readonly listener: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly secure: boolean;
+}
+
+export type ConnectionState = 'awaiting-connect' | 'authenticating' | 'connected' | 'closed';
+
+export interface CloseOptions {
+  /** v5: sent in a DISCONNECT before closing (server-initiated closes). */
+  readonly reasonCode?: number;
+  readonly reasonString?: string;
+  /** Publish the will even though the close is graceful (v5 DISCONNECT 0x04). */
+  readonly keepWill?: boolean;
+}
+
+function uncork(conn: Connection): void {
+  conn.flush();
+}
+
+/**
+ * One network connection: socket, decoder, corked writer, keepalive and CONNECT timers, slow-reader
+ * tracking. Packets are handled in arrival order: when a handler awaits a plugin decision the
+ * connection pauses reading and holds later packets in a backlog until the decision is in.
+ */
+export class Connection {
+  readonly ctx: BrokerContext;
+  readonly stream: Duplex;
+  readonly info: ConnectionInfo;
+  protocolVersion: ProtocolVersion = 4;
+  state: ConnectionState = 'awaiting-connect';
+  /** Set once CONNECT was accepted for authentication. */
+  client: ClientInfo | undefined;
+  /** Set once CONNACK 0 was sent. */
+  session: Session | undefined;
+  /** Why the connection closed (for logs, events and tests). */
+  closeReason = '';
+  /** v5 Maximum Packet Size the client accepts; larger PUBLISH packets are discarded. */
+  maxOutgoingPacket = Number.POSITIVE_INFINITY;
+
+
+  private readonly decoder: PacketDecoder;
+  private corked = false;
+  private lastActivity = Date.now();
+  private keepaliveMs = 0;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private slowTimer: NodeJS.Timeout | undefined;
+  private blocked = false;
+  private readonly backlog: Packet[] = [];
+  private sawFirstByte = false;
+  /** Bytes of packets held while authentication is pending (reading is paused meanwhile). */
+  private bytesBeforeConnack = 0;
+  private readonly onClosed: (conn: Connection) => void;
+
+  constructor(ctx: BrokerContext, stream: Duplex, info: ConnectionInfo, onClosed: (conn: Connection) => void) {
+    this.ctx = ctx;
+    this.stream = stream;
+    this.info = info;
+    this.onClosed = onClosed;
+    this.decoder = new PacketDecoder({ maxPacketSize: ctx.config.max_packet_size });
+    stream.on('data', this.onData);
+    stream.on('error', this.onError);
+    stream.on('end', this.onEnd);
+    stream.on('close', this.onEnd);
+    this.connectTimer = setTimeout(this.onConnectTimeout, ctx.config.connect_timeout * 1000);
+    this.connectTimer.unref();
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.state === 'closed') return;
+    const stats = this.ctx.stats;
+    stats.bytesReceived += chunk.length;
+    this.lastActivity = Date.now();
+    if (this.state !== 'connected') {
+      // [MQTT-3.1.0-1]: the first packet must be CONNECT; do not wait for the rest of a bogus frame.
+      if (!this.sawFirstByte && chunk.length > 0 && chunk[0] !== 0x10) {
+        this.close('first packet is not CONNECT [MQTT-3.1.0-1]', false);
+        return;
+      }
+      this.sawFirstByte = true;
+    }
+    try {
+      this.decoder.feed(chunk, this.onPacket);
+    } catch (err) {
+      this.onFailure(err);
+    }
+  };
+
+  private readonly onPacket = (packet: Packet, frameBytes: number): void => {
+    if (this.state === 'closed') return;
+    this.ctx.stats.packetsReceived++;
+    const events = this.ctx.events;
+    if (events.wants('packet:received')) events.emit('packet:received', { client: this.client, packet });
+    if (this.blocked) {
+      if (this.state === 'authenticating') {
+        // Reading is paused, but what already arrived is bounded too.
+        this.bytesBeforeConnack += frameBytes;
+        if (this.bytesBeforeConnack > this.ctx.config.max_buffered_before_connack) {
+          this.close('too many bytes before CONNACK (max_buffered_before_connack)', false);
+          return;
+        }
+      }
+      // Held past this tick: copy the payload view.
+      if (packet.type === 'publish') packet.payload = Buffer.from(packet.payload);
+      this.backlog.push(packet);
+      return;
+    }
+    this.dispatch(packet);
+  };
+
+  private dispatch(packet: Packet): void {
+    const pending = handlePacket(this, packet);
+    if (pending !== undefined) this.block(pending);
+  }
+
+  private block(pending: Promise<void>): void {
+    this.blocked = true;
+    this.stream.pause();
+    pending.then(this.unblock, (err: unknown) => this.onFailure(err));
+  }
+
+  private readonly unblock = (): void => {
+    this.blocked = false;
+    try {
+      while (this.backlog.length > 0 && !this.blocked && this.state !== 'closed') {
+        this.dispatch(this.backlog.shift()!);
+      }
+    } catch (err) {
+      // Not inside the decoder's try here: a handler bug must still close only this connection.
+      this.onFailure(err);
+      return;
+    }
+    if (!this.blocked && this.state !== 'closed') this.stream.resume();
+  };
+
+  /** A decoder error or a bug in a handler: close only this connection, never throw out of the broker. */
+  private onFailure(err: unknown): void {
+    if (this.state === 'closed') return;
+    if (err instanceof CodecError) {
+      if (err.code === 'CODEC_UNSUPPORTED_PROTOCOL' && this.state === 'awaiting-connect') {
+        // [MQTT-3.1.2-2]: answer 0x01 (unacceptable protocol version), then close.
+        this.send({ type: 'connack', sessionPresent: false, reasonCode: 0x01 });
+      }
+      if (this.ctx.log.isLevelEnabled('debug')) {
+        this.ctx.log.debug({ err, clientId: this.client?.clientId, remote: this.info.remoteAddress }, 'closing connection: bad packet');
+      }
+      this.close(`protocol error: ${err.message}`, false, { reasonCode: err.reasonCode });
+      return;
+    }
+    this.ctx.log.error({ err, clientId: this.client?.clientId }, 'closing connection after an internal error');
+    this.close('internal error', false, { reasonCode: 0x83 });
+  }
+
+  private readonly onError = (err: Error): void => {
+    if (this.ctx.debug) this.ctx.log.debug({ err, clientId: this.client?.clientId }, 'socket error');
+    this.close(`socket error: ${err.message}`, false);
+  };
+
+  private readonly onEnd = (): void => {
+    this.close('connection closed by peer', false);
+  };
+
+  private readonly onConnectTimeout = (): void => {
+    this.connectTimer = undefined;
+    if (this.state === 'awaiting-connect') this.close('no CONNECT within connect_timeout', false);
+  };
+
+  clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+  }
+
+  setProtocolVersion(version: ProtocolVersion): void {
+    this.protocolVersion = version;
+    this.decoder.protocolVersion = version;
+  }
+
+  // ---- keepalive -----------------------------------------------------------------------------
+
+  /** [MQTT-3.1.2-24]: close after 1.5 x keepalive of silence (plus the configured grace). */
+  startKeepalive(seconds: number): void {
+    if (seconds <= 0) return;
+    this.keepaliveMs = seconds * 1500 + this.ctx.config.timeout_disconnect_delay * 1000;
+    this.keepaliveTimer = setTimeout(this.onKeepalive, this.keepaliveMs);
+    this.keepaliveTimer.unref();
+  }
+
+  /** Checks the last activity instead of re-arming on every packet: one timer per keepalive period. */
+  private readonly onKeepalive = (): void => {
+    this.keepaliveTimer = undefined;
+    if (this.state === 'closed') return;
+    const idle = Date.now() - this.lastActivity;
+    if (idle >= this.keepaliveMs) {
+      this.close('keepalive timeout', false, { reasonCode: 0x8d });
+      return;
+    }
+    this.keepaliveTimer = setTimeout(this.onKeepalive, this.keepaliveMs - idle);
+    this.keepaliveTimer.unref();
+  };
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  private write(bytes: Buffer): void {
+    if (!this.corked) {
+      // One cork per tick: everything written in this tick leaves in as few syscalls as possible.
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(uncork, this);
+    }
+    this.stream.write(bytes);
+    const stats = this.ctx.stats;
+    stats.bytesSent += bytes.length;
+    stats.packetsSent++;
+  }
+
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.stream.uncork();
+  }
+
+  send(packet: Packet): void {
+    if (this.state === 'closed') return;
+    this.write(encodePacket(packet, this.protocolVersion));
+    const events = this.ctx.events;
+    if (events.wants('packet:sent')) events.emit('packet:sent', { client: this.client, packet });
+  }
+
+  /** Writes an already encoded PUBLISH (shared across a fan-out, or stamped with this receiver's id). */
+  writePublish(bytes: Buffer, message: Message, qos: QoS, retain: boolean, packetId: number | undefined, dup: boolean): void {
+    if (this.state === 'closed') return;
+    this.write(bytes);
+    const stats = this.ctx.stats;
+    stats.publishSent++;
+    if (!dup) stats.messagesSent++;
+    const events = this.ctx.events;
+    if (events.wants('packet:sent')) {
+      events.emit('packet:sent', {
+        client: this.client,
+        packet: { type: 'publish', topic: message.topic, payload: message.payload, qos, retain, dup, packetId },
+      });
+    }
+  }
+
+  /**
+   * True while the socket holds more than max_outgoing_bytes: QoS 0 deliveries are then dropped. A client
+   * that stays over for slow_reader_timeout seconds is disconnected.
+   */
+  overOutgoingLimit(): boolean {
+    const max = this.ctx.config.max_outgoing_bytes;
+    if (max <= 0 || this.stream.writableLength <= max) return false;
+    if (this.slowTimer === undefined) {
+      this.slowTimer = setTimeout(this.onSlowTimeout, this.ctx.config.slow_reader_timeout * 1000);
+      this.slowTimer.unref();
+      this.stream.once('drain', this.onDrain);
+    }
+    return true;
+  }
+
+  private readonly onDrain = (): void => {
+    if (this.slowTimer !== undefined) clearTimeout(this.slowTimer);
+    this.slowTimer = undefined;
+  };
+
+  private readonly onSlowTimeout = (): void => {
+    this.slowTimer = undefined;
+    if (this.stream.writableLength > this.ctx.config.max_outgoing_bytes) {
+      this.ctx.log.warn({ clientId: this.client?.clientId, buffered: this.stream.writableLength }, 'disconnecting slow reader');
+      this.close('slow reader (over max_outgoing_bytes for slow_reader_timeout)', false);
+    }
+  };
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  /** CONNACK 0 is out: the connection now serves the session. */
+  attach(session: Session, keepalive: number): void {
+    this.session = session;
+    this.state = 'connected';
+    session.connection = this;
+    this.ctx.stats.clientConnected();
+    this.startKeepalive(keepalive);
+  }
+
+  /**
+   * Closes the connection once. `graceful` is true only after the client's DISCONNECT: any other close
+   * (keepalive, socket error, protocol error, takeover, server shutdown) publishes the will
+   * [MQTT-3.1.2-8, MQTT-3.1.2-10], and so does a v5 DISCONNECT with reason 0x04 (`keepWill`).
+   * A v5 client is told why with a DISCONNECT carrying `reasonCode` [MQTT-4.13.1-1].
+   */
+  close(reason: string, graceful: boolean, options: CloseOptions = {}): void {
+    if (this.state === 'closed') return;
+    if (options.reasonCode !== undefined && this.protocolVersion === 5 && this.state === 'connected') {
+      const packet: DisconnectPacket = { type: 'disconnect', reasonCode: options.reasonCode };
+      if (options.reasonString !== undefined) packet.properties = { reasonString: options.reasonString };
+      this.send(packet);
+    }
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.closeReason = reason;
+    this.clearConnectTimer();
+    if (this.keepaliveTimer !== undefined) clearTimeout(this.keepaliveTimer);
+    if (this.slowTimer !== undefined) clearTimeout(this.slowTimer);
+    this.keepaliveTimer = this.slowTimer = undefined;
+    this.backlog.length = 0;
+    const ctx = this.ctx;
+    const session = this.session;
+    if (wasConnected && session !== undefined) {
+      this.session = undefined;
+      const owner = session.connection === this;
+      const will = owner && (!graceful || options.keepWill === true) ? session.will : undefined;
+      if (owner) session.will = undefined;
+      if (will !== undefined) ctx.sessions.scheduleWill(session, this.client!, will);
+      ctx.sessions.detach(session, this);
+      ctx.stats.clientDisconnected();
+      if (ctx.debug) ctx.log.debug({ clientId: this.client?.clientId, reason, graceful }, 'client disconnected');
+      if (ctx.events.wants('client:disconnected')) {
+        ctx.events.emit('client:disconnected', { client: this.client!, graceful, reason });
+      }
+    }
+    this.shutdownStream();
+    this.onClosed(this);
+  }
+
+  private shutdownStream(): void {
+    const s = this.stream;
+    s.removeListener('data', this.onData);
+    this.flush();
+    if (s.destroyed) return;
+    // Let queued bytes (a CONNACK refusal, say) leave first; a peer that never reads gets destroyed.
+    const timer = setTimeout(() => s.destroy(), 1000);
+    timer.unref();
+    s.end(() => {
+      clearTimeout(timer);
+      s.destroy();
+    });
+  }
+}

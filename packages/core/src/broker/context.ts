@@ -1,0 +1,23 @@
+import type { BrokerConfig } from '../config/types.js';
+import type { Persistence } from '../persistence/types.js';
+import type { Logger } from '../plugin-api/types.js';
+import type { EventBus } from './events.js';
+import type { PluginHostLike } from './host.js';
+import type { Router } from './router.js';
+import type { SessionStore } from './session-store.js';
+import type { StatsCounter } from './stats.js';
+
+/** Everything a connection and the protocol handlers need from the broker, in one object. */
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  /** Cached `log.isLevelEnabled('debug')`, so the hot path tests a boolean. */
+  debug: boolean;
+  readonly stats: StatsCounter;
+  readonly events: EventBus;
+  readonly router: Router;
+  readonly sessions: SessionStore;
+  host: PluginHostLike | undefined;
+  readonly persistence: Persistence;
+  readonly topicLimits: { readonly maxLength: number; readonly maxLevels: number };
+}

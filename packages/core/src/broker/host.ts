@@ -1,0 +1,25 @@
+import type {
+  AuthenticateRequest,
+  AuthorizeTopicRequest,
+  BrokerEventName,
+  BrokerEvents,
+  Decision,
+} from '../plugin-api/types.js';
+
+/**
+ * The part of the plugin host the broker core uses. The real `PluginHost` satisfies it structurally;
+ * keeping the core on this interface lets tests and embedders drive the broker without plugins.
+ */
+export interface PluginHostLike {
+  authenticate(req: AuthenticateRequest): Decision | Promise<Decision>;
+  authorizeTopic(req: AuthorizeTopicRequest): Decision | Promise<Decision>;
+  readonly hasTopicAuthorization: boolean;
+  hasHook(event: BrokerEventName): boolean;
+  emit<K extends BrokerEventName>(event: K, payload: BrokerEvents[K]): void;
+  reload(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}

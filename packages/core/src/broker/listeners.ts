@@ -1,0 +1,336 @@
+/**
+ * Network listeners: TCP, TLS, WebSocket and secure WebSocket. Each accepted connection is handed to
+ * the broker as a plain byte Duplex, so the rest of the broker does not care about the transport.
+ */
+
+import { readdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { MidgeError } from '../errors.js';
+import type { ListenerConfig } from '../config/types.js';
+
+export interface ConnectionInfo {
+  /** The listener's name (its key under `listeners:`). */
+  listener: string;
+  remoteAddress: string;
+  remotePort: number;
+  /** TLS or WSS. */
+  secure: boolean;
+}
+
+export interface Listener {
+  readonly name: string;
+  readonly config: ListenerConfig;
+  /** The actual bound address after start (the real port when the config said 0). */
+  address(): { host: string; port: number };
+  /** Stops accepting, destroys open connections and resolves when the server is closed. */
+  close(): Promise<void>;
+  /** Open connections (for ws: WebSocket connections, handshakes in progress included). */
+  readonly connections: number;
+}
+
+export interface ListenerLog {
+  warn(obj: object, msg?: string): void;
+}
+
+export interface ListenerOptions {
+  /**
+   * ws/wss: the largest WebSocket message accepted, in bytes (ws buffers a whole message before
+   * handing it over). The broker passes max_packet_size. Default: the ws package's 100 MiB.
+   */
+  maxWebSocketPayload?: number;
+}
+
+export type ConnectionHandler = (stream: Duplex, info: ConnectionInfo) => void;
+
+/** WebSocket subprotocols we speak, in order of preference [MQTT-6.0.0-3]; 'mqttv3.1' for old clients. */
+const WS_PROTOCOLS = ['mqtt', 'mqttv3.1'] as const;
+
+// Sockets must never raise an unhandled 'error' (it would crash the process): the broker adds its
+// own handlers, but a socket can fail (ECONNRESET) before it does. The socket's 'close' follows,
+// which is what the broker acts on.
+const ignoreError = (): void => {};
+
+/**
+ * Binds the listener described by `config` and calls `onConnection` for every accepted connection.
+ * Rejects with a MidgeError when the certificates cannot be read or the address cannot be bound.
+ */
+export async function startListener(
+  config: ListenerConfig,
+  onConnection: ConnectionHandler,
+  log?: ListenerLog,
+  options: ListenerOptions = {},
+): Promise<Listener> {
+  const tlsOptions = config.ssl ? await loadTlsOptions(config) : undefined;
+  const listener =
+    config.type === 'ws'
+      ? new WsListener(config, onConnection, log, tlsOptions, options)
+      : new TcpListener(config, onConnection, log, tlsOptions);
+  await listener.listen();
+  return listener;
+}
+
+abstract class BaseListener implements Listener {
+  readonly name: string;
+  /** Every raw socket accepted, so close() can destroy them (upgraded ones included). */
+  protected readonly sockets = new Set<net.Socket>();
+  #closing: Promise<void> | undefined;
+
+  protected constructor(
+    readonly config: ListenerConfig,
+    protected readonly server: net.Server,
+    protected readonly log: ListenerLog | undefined,
+  ) {
+    this.name = config.name;
+    // Registered before any protocol-specific 'connection' handling, so tracking sees every socket.
+    server.on('connection', (socket: net.Socket) => {
+      socket.on('error', ignoreError);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  abstract get connections(): number;
+
+  listen(): Promise<void> {
+    const { host, port } = this.config;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        reject(
+          new MidgeError(
+            'LISTENER_BIND',
+            `listener ${this.name}: cannot listen on ${this.config.bind} (${err.message}); ` +
+              'choose another port or stop the process that uses it',
+            { cause: err },
+          ),
+        );
+      };
+      this.server.once('error', onError);
+      this.server.listen({ port, host: host === '' ? undefined : host }, () => {
+        this.server.off('error', onError);
+        // After listen, server errors (EMFILE on accept...) are logged instead of crashing.
+        this.server.on('error', (err) => this.log?.warn({ listener: this.name, err }, 'listener error'));
+        resolve();
+      });
+    });
+  }
+
+  address(): { host: string; port: number } {
+    const addr = this.server.address();
+    if (addr === null || typeof addr === 'string') return { host: this.config.host, port: this.config.port };
+    return { host: addr.address, port: addr.port };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      // The callback runs once every connection is gone, which the loop below ensures.
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.#closing;
+  }
+
+  protected refused(remoteAddress: string | undefined, remotePort: number | undefined): void {
+    this.log?.warn(
+      {
+        listener: this.name,
+        remoteAddress,
+        remotePort,
+        max_connections: this.config.max_connections,
+      },
+      'connection refused: max_connections reached',
+    );
+  }
+
+  protected info(socket: net.Socket): ConnectionInfo {
+    return {
+      listener: this.name,
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      secure: this.config.ssl,
+    };
+  }
+}
+
+/** tcp, and tls when `ssl: true`. */
+class TcpListener extends BaseListener {
+  constructor(
+    config: ListenerConfig,
+    onConnection: ConnectionHandler,
+    log: ListenerLog | undefined,
+    tlsOptions: tls.TlsOptions | undefined,
+  ) {
+    const server =
+      tlsOptions === undefined ? net.createServer({ noDelay: true }) : tls.createServer({ ...tlsOptions, noDelay: true });
+    super(config, server, log);
+
+    if (config.max_connections > 0) {
+      // Node closes excess sockets at accept, before any TLS work, and counts a socket until it closes.
+      server.maxConnections = config.max_connections;
+      server.on('drop', (data?: net.DropArgument) => this.refused(data?.remoteAddress, data?.remotePort));
+    }
+
+    if (tlsOptions === undefined) {
+      server.on('connection', (socket: net.Socket) => onConnection(socket, this.info(socket)));
+    } else {
+      server.on('secureConnection', (socket: tls.TLSSocket) => {
+        socket.on('error', ignoreError);
+        onConnection(socket, this.info(socket));
+      });
+      // Failed handshakes (no or untrusted client certificate, plain TCP to a TLS port): the socket
+      // is destroyed by Node; say why, since that is what an operator debugging certificates needs.
+      server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+        this.log?.warn(
+          { listener: this.name, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, err: err.message },
+          'TLS handshake failed',
+        );
+      });
+    }
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+}
+
+/** ws, and wss when `ssl: true`. */
+class WsListener extends BaseListener {
+  #active = 0;
+
+  constructor(
+    config: ListenerConfig,
+    onConnection: ConnectionHandler,
+    log: ListenerLog | undefined,
+    tlsOptions: tls.TlsOptions | undefined,
+    options: ListenerOptions,
+  ) {
+    const server = tlsOptions === undefined ? http.createServer() : https.createServer(tlsOptions);
+    super(config, server, log);
+
+    const wss = new WebSocketServer({
+      noServer: true,
+      // MQTT works on binary frames; compression would cost CPU and opens the door to zip bombs.
+      perMessageDeflate: false,
+      ...(options.maxWebSocketPayload === undefined ? {} : { maxPayload: options.maxWebSocketPayload }),
+      // Only called when the client offered protocols; the upgrade handler already checked that
+      // one of ours is among them [MQTT-6.0.0-4].
+      handleProtocols: (offered: Set<string>) => WS_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+    });
+
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const found = this.#pathAccepted(req.url);
+      res.writeHead(found ? 426 : 404, { Connection: 'close', 'Content-Type': 'text/plain' });
+      res.end(found ? 'This is an MQTT over WebSocket endpoint: upgrade to a WebSocket with subprotocol mqtt\n' : 'Not Found\n');
+    });
+
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', ignoreError);
+      if (!this.#pathAccepted(req.url)) return rejectUpgrade(socket, 404, 'Not Found');
+      if (!offersMqtt(req.headers['sec-websocket-protocol'])) {
+        return rejectUpgrade(socket, 400, 'Bad Request', 'WebSocket subprotocol mqtt required');
+      }
+      const max = this.config.max_connections;
+      if (max > 0 && this.#active >= max) {
+        this.refused(req.socket.remoteAddress, req.socket.remotePort);
+        return rejectUpgrade(socket, 503, 'Service Unavailable');
+      }
+      // Counted from the upgrade request until the socket closes, whether the handshake completes or not.
+      this.#active++;
+      socket.once('close', () => this.#active--);
+      const info = this.info(req.socket);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const stream = createWebSocketStream(ws);
+        stream.on('error', ignoreError);
+        // The ws stream only ends its readable side when the WebSocket closes and never emits
+        // 'close' unless destroyed. Destroy it then, like a net.Socket whose peer went away, so the
+        // broker sees 'close' on every transport: after 'end' (all data read), or right away when
+        // nothing is left to read.
+        stream.once('end', () => stream.destroy());
+        ws.once('close', () => {
+          if (stream.readableLength === 0) stream.destroy();
+        });
+        onConnection(stream, info);
+      });
+    });
+  }
+
+  get connections(): number {
+    return this.#active;
+  }
+
+  #pathAccepted(url: string | undefined): boolean {
+    const wanted = this.config.path;
+    if (wanted === undefined) return true;
+    if (url === undefined) return false;
+    const q = url.indexOf('?');
+    return (q < 0 ? url : url.slice(0, q)) === wanted;
+  }
+}
+
+/**
+ * True when the client offered one of our subprotocols. A client that sends no
+ * Sec-WebSocket-Protocol header at all is accepted too: some embedded clients omit it.
+ */
+function offersMqtt(header: string | undefined): boolean {
+  if (header === undefined) return true;
+  return header.split(',').some((p) => (WS_PROTOCOLS as readonly string[]).includes(p.trim()));
+}
+
+function rejectUpgrade(socket: Duplex, status: number, reason: string, body = reason): void {
+  // End (not destroy) so the response reaches the client, then drop the socket.
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body) + 1}\r\n\r\n${body}\n`,
+  );
+}
+
+async function loadTlsOptions(config: ListenerConfig): Promise<tls.TlsOptions> {
+  const { certfile, keyfile, cafile, capath } = config;
+  if (certfile === undefined || keyfile === undefined) {
+    throw new MidgeError(
+      'LISTENER_TLS',
+      `listener ${config.name}: ssl is on but ${certfile === undefined ? 'certfile' : 'keyfile'} is not set; ` +
+        'set certfile and keyfile to the PEM files of the server certificate and key',
+    );
+  }
+  const read = async (file: string, what: string): Promise<Buffer> => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new MidgeError(
+        'LISTENER_TLS',
+        `listener ${config.name}: cannot read ${what} ${file}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  };
+  const ca: Buffer[] = [];
+  if (cafile !== undefined) ca.push(await read(cafile, 'cafile'));
+  if (capath !== undefined) {
+    let names: string[];
+    try {
+      names = await readdir(capath);
+    } catch (err) {
+      throw new MidgeError(
+        'LISTENER_TLS',
+        `listener ${config.name}: cannot read capath ${capath}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    for (const name of names.filter((n) => /\.(pem|crt)$/i.test(n)).sort()) {
+      ca.push(await read(path.join(capath, name), 'CA certificate'));
+    }
+  }
+  return {
+    cert: await read(certfile, 'certfile'),
+    key: await read(keyfile, 'keyfile'),
+    ...(ca.length > 0 ? { ca } : {}),
+    ...(config.require_certificate ? { requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}

@@ -1,0 +1,61 @@
+import type { PublishProperties, QoS } from '../codec/packets.js';
+import type { Message } from '../plugin-api/types.js';
+
+/**
+ * A message the broker keeps past the current tick (retained, queued, inflight, will). Its payload is
+ * always an own copy, never a view on a socket chunk (DESIGN section 3).
+ */
+export interface StoredMessage extends Message {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: QoS;
+  readonly retain: boolean;
+  readonly properties?: PublishProperties;
+  /** v5 message expiry: epoch milliseconds after which the message is dropped instead of sent. */
+  readonly expiresAt?: number;
+}
+
+/** Copies the payload (the topic string is immutable already), so the result outlives the chunk. */
+export function copyMessage(m: Message): StoredMessage {
+  const payload = Buffer.allocUnsafe(m.payload.length);
+  m.payload.copy(payload);
+  if (m.properties === undefined) return { topic: m.topic, payload, qos: m.qos, retain: m.retain };
+  const expiresAt = (m as StoredMessage).expiresAt ?? expiryOf(m.properties);
+  return expiresAt === undefined
+    ? { topic: m.topic, payload, qos: m.qos, retain: m.retain, properties: m.properties }
+    : { topic: m.topic, payload, qos: m.qos, retain: m.retain, properties: m.properties, expiresAt };
+}
+
+function expiryOf(p: PublishProperties): number | undefined {
+  const s = p.messageExpiryInterval;
+  return s === undefined ? undefined : Date.now() + s * 1000;
+}
+
+/**
+ * The properties to send for a stored message now: the message expiry interval counts down while it
+ * waits [MQTT-3.3.2-6]; `null` when it expired. Subscription identifiers are added per receiver.
+ */
+export function outboundProperties(m: Message, subscriptionIds: readonly number[] | undefined, now: number): PublishProperties | undefined | null {
+  let props = m.properties;
+  const expiresAt = (m as StoredMessage).expiresAt;
+  if (expiresAt !== undefined) {
+    const left = Math.ceil((expiresAt - now) / 1000);
+    if (left <= 0) return null;
+    if (left !== props?.messageExpiryInterval) props = { ...props, messageExpiryInterval: left };
+  }
+  if (subscriptionIds !== undefined && subscriptionIds.length > 0) props = { ...props, subscriptionIdentifier: [...subscriptionIds] };
+  return props;
+}
+
+/** A message waiting for a session: the QoS it will be delivered at and the RETAIN flag it carries. */
+export interface Delivery {
+  readonly message: StoredMessage;
+  readonly qos: QoS;
+  readonly retain: boolean;
+  /** v5: identifiers of the matching subscriptions that carry one. */
+  readonly subscriptionIds?: readonly number[];
+}
+
+export function minQos(a: QoS, b: QoS): QoS {
+  return a < b ? a : b;
+}

@@ -1,0 +1,213 @@
+import { encodePacket, encodePublishOnce, withPacketId } from '../codec/index.js';
+import type { ProtocolVersion, PublishPacket, QoS } from '../codec/packets.js';
+import type { Message } from '../plugin-api/types.js';
+import type { Connection } from './connection.js';
+import type { BrokerContext } from './context.js';
+import { copyMessage, outboundProperties, type Delivery, type StoredMessage } from './message.js';
+import type { Session } from './session.js';
+
+type Encoded = ReturnType<typeof encodePublishOnce>;
+
+/**
+ * One message on its way to many sessions. It encodes the PUBLISH once per (QoS, RETAIN, protocol
+ * family) variant and copies the payload only when some receiver has to keep it (queue, inflight).
+ * Receivers that need their own bytes (v5 subscription identifiers) are encoded separately.
+ */
+export class Fanout {
+  message!: Message;
+  private stored: StoredMessage | undefined;
+  /** Index: qos + 3 * retain + 6 * (MQTT 5, a different PUBLISH layout). */
+  private readonly encoded: (Encoded | undefined)[] = new Array<Encoded | undefined>(12).fill(undefined);
+
+  reset(message: Message, stored?: StoredMessage): this {
+    this.message = message;
+    this.stored = stored;
+    this.encoded.fill(undefined);
+    return this;
+  }
+
+  storedMessage(): StoredMessage {
+    return (this.stored ??= copyMessage(this.message));
+  }
+
+  encodedFor(qos: QoS, retain: boolean, version: ProtocolVersion): Encoded {
+    const idx = qos + (retain ? 3 : 0) + (version === 5 ? 6 : 0);
+    let enc = this.encoded[idx];
+    if (enc === undefined) {
+      const m = this.message;
+      const packet: PublishPacket = {
+        type: 'publish',
+        topic: m.topic,
+        payload: m.payload,
+        qos,
+        retain,
+        dup: false,
+        // A placeholder id: each receiver gets its own stamped into a copy.
+        packetId: qos === 0 ? undefined : 1,
+      };
+      if (version === 5 && m.properties !== undefined) packet.properties = m.properties;
+      enc = encodePublishOnce(packet, version);
+      this.encoded[idx] = enc;
+    }
+    return enc;
+  }
+}
+
+function queueDelivery(ctx: BrokerContext, session: Session, d: Delivery): void {
+  const dropped = session.enqueue(d, ctx.config.max_queued_messages);
+  if (dropped === undefined) ctx.stats.messagesStored++;
+  else ctx.stats.drop('queue-full');
+}
+
+/** v5 Maximum Packet Size of the client: a PUBLISH it cannot take is discarded [MQTT-3.1.2-25]. */
+function tooLarge(ctx: BrokerContext, conn: Connection, bytes: Buffer): boolean {
+  if (bytes.length <= conn.maxOutgoingPacket) return false;
+  ctx.stats.drop('too-large');
+  return true;
+}
+
+/**
+ * Delivers (or queues) one message to one session at `qos`, with the RETAIN flag `retain` and, for
+ * v5, the identifiers of the matching subscriptions.
+ */
+export function deliver(
+  ctx: BrokerContext,
+  session: Session,
+  fan: Fanout,
+  qos: QoS,
+  retain: boolean,
+  subscriptionIds?: readonly number[],
+): void {
+  const conn = session.connection;
+  const ids = subscriptionIds !== undefined && subscriptionIds.length > 0 ? subscriptionIds : undefined;
+  if (conn === undefined) {
+    queueDelivery(ctx, session, delivery(fan.storedMessage(), qos, retain, ids));
+    return;
+  }
+  const own = ids !== undefined && conn.protocolVersion === 5;
+  if (qos === 0) {
+    if (conn.overOutgoingLimit()) {
+      ctx.stats.drop('slow-reader');
+      return;
+    }
+    if (own) {
+      // Sent at once, so the live message (maybe a view) needs no copy.
+      sendDelivery(ctx, session, conn, delivery(fan.message, 0, retain, ids));
+      return;
+    }
+    const bytes = fan.encodedFor(0, retain, conn.protocolVersion).bytes;
+    if (!tooLarge(ctx, conn, bytes)) conn.writePublish(bytes, fan.message, 0, retain, undefined, false);
+    return;
+  }
+  const d = delivery(fan.storedMessage(), qos, retain, ids);
+  // Excess over the inflight window waits in the queue; order is kept by queueing behind older ones.
+  if (session.queue.length > 0 || session.inflightOut.size >= session.window) {
+    queueDelivery(ctx, session, d);
+    return;
+  }
+  if (own) {
+    sendDelivery(ctx, session, conn, d);
+    return;
+  }
+  const enc = fan.encodedFor(qos, retain, conn.protocolVersion);
+  if (tooLarge(ctx, conn, enc.bytes)) return;
+  const packetId = session.allocatePacketId();
+  session.inflightOut.set(packetId, { packetId, delivery: d, state: 'publish' });
+  ctx.stats.inflightOut++;
+  conn.writePublish(withPacketId(enc, packetId), d.message, qos, retain, packetId, false);
+}
+
+function delivery(message: StoredMessage, qos: QoS, retain: boolean, ids: readonly number[] | undefined): Delivery {
+  return ids === undefined ? { message, qos, retain } : { message, qos, retain, subscriptionIds: ids };
+}
+
+/** The PUBLISH packet of a delivery, or undefined when its v5 message expiry has passed. */
+function publishPacket(conn: Connection, d: Delivery, packetId: number | undefined, dup: boolean): PublishPacket | undefined {
+  const m = d.message;
+  const p: PublishPacket = { type: 'publish', topic: m.topic, payload: m.payload, qos: d.qos, retain: d.retain, dup, packetId };
+  if (conn.protocolVersion === 5) {
+    const props = outboundProperties(m, d.subscriptionIds, Date.now());
+    if (props === null) return undefined;
+    if (props !== undefined) p.properties = props;
+  } else if (m.expiresAt !== undefined && m.expiresAt <= Date.now()) {
+    return undefined; // expiry applies whoever receives it
+  }
+  return p;
+}
+
+/** Encodes and sends one delivery on its own (queued, resent, or with per-receiver properties). */
+function sendDelivery(ctx: BrokerContext, session: Session, conn: Connection, d: Delivery): void {
+  if (d.qos === 0) {
+    const packet = publishPacket(conn, d, undefined, false);
+    if (packet === undefined) {
+      ctx.stats.drop('expired');
+      return;
+    }
+    const bytes = encodePacket(packet, conn.protocolVersion);
+    if (!tooLarge(ctx, conn, bytes)) conn.writePublish(bytes, d.message, 0, d.retain, undefined, false);
+    return;
+  }
+  const packetId = session.allocatePacketId();
+  const packet = publishPacket(conn, d, packetId, false);
+  if (packet === undefined) {
+    ctx.stats.drop('expired');
+    return;
+  }
+  const bytes = encodePacket(packet, conn.protocolVersion);
+  if (tooLarge(ctx, conn, bytes)) return;
+  session.inflightOut.set(packetId, { packetId, delivery: d, state: 'publish' });
+  ctx.stats.inflightOut++;
+  conn.writePublish(bytes, d.message, d.qos, d.retain, packetId, false);
+}
+
+/** Sends queued deliveries while the inflight window has room. */
+export function drainQueue(ctx: BrokerContext, session: Session): void {
+  const conn = session.connection;
+  if (conn === undefined) return;
+  while (session.queue.length > 0) {
+    const d = session.queue[0]!;
+    if (d.qos > 0 && session.inflightOut.size >= session.window) break;
+    session.queue.shift();
+    ctx.stats.messagesStored--;
+    if (d.qos === 0 && conn.overOutgoingLimit()) ctx.stats.drop('slow-reader');
+    else sendDelivery(ctx, session, conn, d);
+  }
+}
+
+/**
+ * A persistent session's client came back: resend every unacknowledged PUBLISH with DUP=1 and every
+ * PUBREL, in their original order [MQTT-4.4.0-1], then send what queued up while it was away.
+ */
+export function resumeSession(ctx: BrokerContext, session: Session): void {
+  const conn = session.connection;
+  if (conn === undefined) return;
+  for (const entry of session.inflightOut.values()) {
+    if (entry.state === 'pubrel') {
+      conn.send({ type: 'pubrel', packetId: entry.packetId });
+      continue;
+    }
+    const d = entry.delivery;
+    // Once sent, a message is delivered even if its expiry passed meanwhile: the exchange must finish.
+    const packet = publishPacket(conn, d, entry.packetId, true) ?? {
+      type: 'publish',
+      topic: d.message.topic,
+      payload: d.message.payload,
+      qos: d.qos,
+      retain: d.retain,
+      dup: true,
+      packetId: entry.packetId,
+    };
+    conn.writePublish(encodePacket(packet, conn.protocolVersion), d.message, d.qos, d.retain, entry.packetId, true);
+  }
+  drainQueue(ctx, session);
+}
+
+/** PUBACK (QoS 1) or PUBCOMP (QoS 2) completed an outbound message: free its id and refill the window. */
+export function completeOutbound(ctx: BrokerContext, session: Session, packetId: number, expected: 'publish' | 'pubrel', qos: QoS): boolean {
+  const entry = session.inflightOut.get(packetId);
+  if (entry === undefined || entry.state !== expected || entry.delivery.qos !== qos) return false;
+  session.inflightOut.delete(packetId);
+  ctx.stats.inflightOut--;
+  drainQueue(ctx, session);
+  return true;
+}

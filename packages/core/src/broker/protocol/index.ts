@@ -1,0 +1,55 @@
+import type { Packet } from '../../codec/packets.js';
+import type { Connection } from '../connection.js';
+import { handleConnect } from './connect.js';
+import { handleDisconnect } from './disconnect.js';
+import { handlePingreq } from './pingreq.js';
+import { handlePuback } from './puback.js';
+import { handlePubcomp } from './pubcomp.js';
+import { handlePublish } from './publish.js';
+import { handlePubrec } from './pubrec.js';
+import { handlePubrel } from './pubrel.js';
+import { handleSubscribe } from './subscribe.js';
+import { handleUnsubscribe } from './unsubscribe.js';
+
+/**
+ * Routes one decoded packet to its handler. A handler returns a promise only when it waits for an
+ * async plugin decision; the connection then holds later packets until it settles.
+ */
+export function handlePacket(conn: Connection, packet: Packet): void | Promise<void> {
+  if (conn.state !== 'connected') {
+    if (packet.type === 'connect') return handleConnect(conn, packet);
+    conn.close(`${packet.type.toUpperCase()} before CONNECT [MQTT-3.1.0-1]`, false);
+    return;
+  }
+  switch (packet.type) {
+    case 'connect':
+      conn.close('second CONNECT [MQTT-3.1.0-2]', false, { reasonCode: 0x82 });
+      return;
+    case 'publish':
+      return handlePublish(conn, packet);
+    case 'puback':
+      return handlePuback(conn, packet);
+    case 'pubrec':
+      return handlePubrec(conn, packet);
+    case 'pubrel':
+      return handlePubrel(conn, packet);
+    case 'pubcomp':
+      return handlePubcomp(conn, packet);
+    case 'subscribe':
+      return handleSubscribe(conn, packet);
+    case 'unsubscribe':
+      return handleUnsubscribe(conn, packet);
+    case 'pingreq':
+      return handlePingreq(conn);
+    case 'disconnect':
+      return handleDisconnect(conn, packet);
+    case 'connack':
+    case 'suback':
+    case 'unsuback':
+    case 'pingresp':
+    case 'auth':
+      // Server-to-client packets (and v5 AUTH, not negotiated yet) from a client are protocol errors.
+      conn.close(`unexpected ${packet.type.toUpperCase()} from a client`, false, { reasonCode: 0x82 });
+      return;
+  }
+}

@@ -1,0 +1,102 @@
+import type { QoS, SubscribePacket } from '../../codec/packets.js';
+import type { Decision } from '../../plugin-api/types.js';
+import type { Connection } from '../connection.js';
+import { isPromise } from '../host.js';
+import { isSharedFilter, validateTopicFilter } from '../topic.js';
+
+const ALLOW: Decision = Object.freeze({ verdict: 'allow' });
+/** v3/v4 SUBACK return code for a refused filter [MQTT-3.9.3-2]. */
+const FAILURE = 0x80;
+const V5_NOT_AUTHORIZED = 0x87;
+const V5_FILTER_INVALID = 0x8f;
+const V5_SHARED_NOT_SUPPORTED = 0x9e;
+
+/** A filter refused before asking plugins, with the v5 reason code to answer. */
+interface Refused {
+  readonly verdict: 'refused';
+  readonly code: number;
+}
+type Outcome = Decision | Refused;
+
+/**
+ * SUBSCRIBE: each filter is validated and authorized ('subscribe'); the SUBACK carries the granted QoS
+ * or a failure code per filter, in order [MQTT-3.8.4-1]. Retained messages follow the SUBACK
+ * [MQTT-3.3.1-8], as v5 Retain Handling allows.
+ */
+export function handleSubscribe(conn: Connection, packet: SubscribePacket): void | Promise<void> {
+  const ctx = conn.ctx;
+  const host = ctx.host;
+  const authorize = host !== undefined && host.hasTopicAuthorization;
+  const outcomes: (Outcome | Promise<Decision>)[] = [];
+  let async = false;
+  for (const sub of packet.subscriptions) {
+    if (conn.protocolVersion === 5 && isSharedFilter(sub.topic)) {
+      outcomes.push({ verdict: 'refused', code: V5_SHARED_NOT_SUPPORTED });
+      continue;
+    }
+    const invalid = validateTopicFilter(sub.topic, ctx.topicLimits);
+    if (invalid !== undefined) {
+      if (ctx.debug) ctx.log.debug({ clientId: conn.client!.clientId, filter: sub.topic, invalid }, 'invalid filter');
+      outcomes.push({ verdict: 'refused', code: V5_FILTER_INVALID });
+      continue;
+    }
+    const d = authorize
+      ? host.authorizeTopic({ client: conn.client!, action: 'subscribe', topic: sub.topic, qos: sub.qos })
+      : ALLOW;
+    if (isPromise(d)) async = true;
+    outcomes.push(d);
+  }
+  if (!async) {
+    finish(conn, packet, outcomes as Outcome[]);
+    return;
+  }
+  const settled = outcomes.map((d): Promise<Outcome> => (isPromise(d) ? d.catch((): Outcome => ({ verdict: 'refused', code: V5_NOT_AUTHORIZED })) : Promise.resolve(d)));
+  return Promise.all(settled).then((ds) => finish(conn, packet, ds));
+}
+
+function failureCode(conn: Connection, o: Outcome): number {
+  if (conn.protocolVersion !== 5) return FAILURE;
+  if (o.verdict === 'refused') return o.code;
+  if (o.verdict === 'deny' && o.reasonCode !== undefined && o.reasonCode >= 0x80) return o.reasonCode;
+  return V5_NOT_AUTHORIZED;
+}
+
+function finish(conn: Connection, packet: SubscribePacket, outcomes: Outcome[]): void {
+  if (conn.state === 'closed') return;
+  const ctx = conn.ctx;
+  const session = conn.session!;
+  const subscriptionId = packet.properties?.subscriptionIdentifier?.[0];
+  const codes: number[] = [];
+  const isNew: boolean[] = [];
+  let disconnect = false;
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    const sub = packet.subscriptions[i]!;
+    if (o.verdict !== 'allow') {
+      codes.push(failureCode(conn, o));
+      isNew.push(false);
+      if (o.verdict === 'deny' && o.disconnect === true) disconnect = true;
+      continue;
+    }
+    isNew.push(
+      ctx.router.subscribe(session, sub.topic, sub.qos, {
+        noLocal: sub.noLocal ?? false,
+        retainAsPublished: sub.retainAsPublished ?? false,
+        subscriptionId,
+      }),
+    );
+    codes.push(sub.qos);
+  }
+  conn.send({ type: 'suback', packetId: packet.packetId, reasonCodes: codes });
+  const wants = ctx.events.wants('client:subscribed');
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i]!;
+    if (code >= 0x80) continue;
+    const sub = packet.subscriptions[i]!;
+    // v5 Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11].
+    const handling = sub.retainHandling ?? 0;
+    if (handling === 0 || (handling === 1 && isNew[i] === true)) ctx.router.deliverRetained(session, sub.topic, code as QoS, subscriptionId);
+    if (wants) ctx.events.emit('client:subscribed', { client: conn.client!, topic: sub.topic, qos: code as QoS });
+  }
+  if (disconnect) conn.close('SUBSCRIBE denied by a plugin', false, { reasonCode: V5_NOT_AUTHORIZED });
+}

@@ -1,0 +1,230 @@
+import type { QoS } from '../codec/packets.js';
+import type { ClientInfo, Decision, Message } from '../plugin-api/types.js';
+import type { PersistedSubscription } from '../persistence/types.js';
+import type { BrokerContext } from './context.js';
+import { persistWrite } from './durable.js';
+import { isPromise, type PluginHostLike } from './host.js';
+import { copyMessage, minQos, type StoredMessage } from './message.js';
+import { deliver, Fanout } from './outbound.js';
+import { RetainedStore } from './retained-store.js';
+import type { Session, Subscriber } from './session.js';
+import { TopicTrie } from './topic-trie.js';
+
+interface MatchScratch {
+  gen: number;
+  /** Client id of the publisher, for v5 No Local. */
+  origin: string | undefined;
+  readonly sessions: Session[];
+}
+
+/**
+ * Overlapping subscriptions of one client deliver once, at the highest granted QoS: each session is
+ * collected the first time it is seen in this generation and its QoS raised on later matches. v5
+ * Retain As Published and subscription identifiers combine over the matching subscriptions.
+ */
+function collect(sub: Subscriber, _key: string, scratch: MatchScratch): void {
+  const s = sub.session;
+  if (sub.noLocal && s.clientId === scratch.origin) return;
+  if (s.matchGen !== scratch.gen) {
+    s.matchGen = scratch.gen;
+    s.matchQos = sub.qos;
+    s.matchRetainAsPublished = sub.retainAsPublished;
+    s.matchIds = sub.subscriptionId === undefined ? undefined : [sub.subscriptionId];
+    scratch.sessions.push(s);
+    return;
+  }
+  if (sub.qos > s.matchQos) s.matchQos = sub.qos;
+  if (sub.retainAsPublished) s.matchRetainAsPublished = true;
+  if (sub.subscriptionId !== undefined) (s.matchIds ??= []).push(sub.subscriptionId);
+}
+
+/** v5 subscription options; v3/v4 subscriptions use the defaults. */
+export interface SubscriptionOptions {
+  readonly noLocal?: boolean;
+  readonly retainAsPublished?: boolean;
+  readonly subscriptionId?: number;
+}
+
+function collectRetained(m: StoredMessage, _topic: string, out: StoredMessage[]): void {
+  out.push(m);
+}
+
+/**
+ * The one publish pipeline: (publish authorization is done by the caller, which knows the client)
+ * retain → match → authorize receive per subscriber → deliver or queue.
+ */
+export class Router {
+  readonly subscriptions = new TopicTrie<Subscriber>();
+  readonly retained = new RetainedStore<StoredMessage>();
+  private readonly scratch: MatchScratch = { gen: 0, origin: undefined, sessions: [] };
+  private readonly fan = new Fanout();
+  /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
+  private routing = false;
+  private readonly pending: [StoredMessage, ClientInfo | undefined][] = [];
+  private readonly ctx: BrokerContext;
+
+  constructor(ctx: BrokerContext) {
+    this.ctx = ctx;
+  }
+
+  /** Adds or replaces a subscription [MQTT-3.8.4-3]. Returns true when it is new. */
+  subscribe(session: Session, filter: string, qos: QoS, options: SubscriptionOptions = {}): boolean {
+    const sub: Subscriber = {
+      session,
+      qos,
+      noLocal: options.noLocal ?? false,
+      retainAsPublished: options.retainAsPublished ?? false,
+      subscriptionId: options.subscriptionId,
+    };
+    session.subscriptions.set(filter, sub);
+    const prev = this.subscriptions.set(filter, session.clientId, sub);
+    if (prev === undefined) this.ctx.stats.subscriptionCount++;
+    if (session.persisted) {
+      const stored: PersistedSubscription = { topic: filter, qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished };
+      this.persist(this.ctx.persistence.setSubscription(session.clientId, sub.subscriptionId === undefined ? stored : { ...stored, subscriptionId: sub.subscriptionId }));
+    }
+    return prev === undefined;
+  }
+
+  unsubscribe(session: Session, filter: string): boolean {
+    session.subscriptions.delete(filter);
+    const removed = this.subscriptions.delete(filter, session.clientId);
+    if (removed) this.ctx.stats.subscriptionCount--;
+    if (removed && session.persisted) this.persist(this.ctx.persistence.deleteSubscription(session.clientId, filter));
+    return removed;
+  }
+
+  unsubscribeAll(session: Session): void {
+    for (const filter of [...session.subscriptions.keys()]) this.unsubscribe(session, filter);
+  }
+
+  /** Routes one message. `message.payload` may be a view on a socket chunk: it is copied only if kept. */
+  publish(message: Message, origin?: ClientInfo): void {
+    if (this.routing) {
+      this.pending.push([copyMessage(message), origin]);
+      return;
+    }
+    this.routing = true;
+    try {
+      this.route(message, origin);
+      for (let i = 0; i < this.pending.length; i++) {
+        const [m, o] = this.pending[i]!;
+        this.route(m, o);
+      }
+    } finally {
+      this.pending.length = 0;
+      this.routing = false;
+    }
+  }
+
+  private route(message: Message, origin: ClientInfo | undefined): void {
+    const ctx = this.ctx;
+    const stored = message.retain ? this.storeRetained(message) : undefined;
+    const scratch = this.scratch;
+    scratch.gen++;
+    scratch.origin = origin?.clientId;
+    this.subscriptions.match(message.topic, collect, scratch);
+    const fan = this.fan.reset(message, stored);
+    const host = ctx.host;
+    const authorize = host !== undefined && host.hasTopicAuthorization;
+    const sessions = scratch.sessions;
+    try {
+      for (let i = 0; i < sessions.length; i++) {
+        const s = sessions[i]!;
+        const qos = minQos(message.qos, s.matchQos);
+        // Live deliveries carry RETAIN=0 [MQTT-3.3.1-9] unless v5 Retain As Published asks otherwise.
+        const retain = s.matchRetainAsPublished && message.retain;
+        if (authorize) this.offer(host, s, fan, qos, retain, s.matchIds);
+        else deliver(ctx, s, fan, qos, retain, s.matchIds);
+        s.matchIds = undefined;
+      }
+    } finally {
+      sessions.length = 0;
+    }
+    if (ctx.events.wants('message:broadcast')) ctx.events.emit('message:broadcast', { client: origin, message });
+  }
+
+  /** Retained messages matching `filter`, sent with RETAIN=1 on SUBSCRIBE [MQTT-3.3.1-8]. */
+  deliverRetained(session: Session, filter: string, granted: QoS, subscriptionId?: number): void {
+    const found: StoredMessage[] = [];
+    this.retained.match(filter, collectRetained, found);
+    const host = this.ctx.host;
+    const ids = subscriptionId === undefined ? undefined : [subscriptionId];
+    const now = Date.now();
+    for (const m of found) {
+      if (m.expiresAt !== undefined && m.expiresAt <= now) {
+        // An expired retained message is gone for everyone.
+        this.retained.delete(m.topic);
+        this.ctx.stats.retainedCount = this.retained.size;
+        this.persist(this.ctx.persistence.deleteRetained(m.topic));
+        this.ctx.stats.drop('expired');
+        continue;
+      }
+      const fan = new Fanout().reset(m, m);
+      const qos = minQos(m.qos, granted);
+      if (host !== undefined && host.hasTopicAuthorization) this.offer(host, session, fan, qos, true, ids);
+      else deliver(this.ctx, session, fan, qos, true, ids);
+    }
+  }
+
+  getRetained(topic: string): StoredMessage | undefined {
+    return this.retained.get(topic);
+  }
+
+  /** Stores (payload copied) or clears [MQTT-3.3.1-10/11] the retained message of a topic. */
+  private storeRetained(message: Message): StoredMessage | undefined {
+    const ctx = this.ctx;
+    if (message.payload.length === 0) {
+      if (this.retained.delete(message.topic)) {
+        ctx.stats.retainedCount = this.retained.size;
+        this.persist(ctx.persistence.deleteRetained(message.topic));
+        if (ctx.events.wants('retained:cleared')) ctx.events.emit('retained:cleared', { topic: message.topic });
+      }
+      return undefined;
+    }
+    const stored = copyMessage(message);
+    this.retained.set(message.topic, stored);
+    ctx.stats.retainedCount = this.retained.size;
+    this.persist(ctx.persistence.setRetained(stored));
+    if (ctx.events.wants('retained:set')) ctx.events.emit('retained:set', { message: stored });
+    return stored;
+  }
+
+  /** Retained messages and subscriptions are written through; a failed write is logged, never fatal. */
+  private persist(write: Promise<void>): void {
+    persistWrite(this.ctx, write);
+  }
+
+  /** Receive authorization, then delivery. Sync decisions stay on the fast path; async ones copy first. */
+  private offer(host: PluginHostLike, session: Session, fan: Fanout, qos: QoS, retain: boolean, ids: number[] | undefined): void {
+    const decision = host.authorizeTopic({ client: session.client, action: 'receive', topic: fan.message.topic, qos });
+    if (!isPromise(decision)) {
+      if (decision.verdict === 'allow') deliver(this.ctx, session, fan, qos, retain, ids);
+      else this.ctx.stats.drop('denied');
+      return;
+    }
+    const stored = fan.storedMessage();
+    // Chained per session so async decisions cannot reorder one subscriber's messages.
+    const previous = session.receiveChain ?? Promise.resolve();
+    const chain = previous
+      .then(() => decision)
+      .then(
+        (d: Decision) => {
+          // The session may have ended while the plugin was deciding.
+          if (this.ctx.sessions.get(session.clientId) !== session) return;
+          if (d.verdict === 'allow') deliver(this.ctx, session, new Fanout().reset(stored, stored), qos, retain, ids);
+          else this.ctx.stats.drop('denied');
+        },
+        (err: unknown) => {
+          this.ctx.log.warn({ err, clientId: session.clientId }, 'receive authorization failed; message dropped');
+          this.ctx.stats.drop('denied');
+        },
+      );
+    session.receiveChain = chain;
+    chain
+      .then(() => {
+        if (session.receiveChain === chain) session.receiveChain = undefined;
+      })
+      .catch((err: unknown) => this.ctx.log.error({ err, clientId: session.clientId }, 'delivery after receive authorization failed'));
+  }
+}

@@ -1,0 +1,153 @@
+import type { ClientInfo } from '../plugin-api/types.js';
+import type { Connection } from './connection.js';
+import type { BrokerContext } from './context.js';
+import { persistWrite } from './durable.js';
+import type { StoredMessage } from './message.js';
+import { publishWill } from './protocol/publish.js';
+import { Session } from './session.js';
+
+/** setTimeout's ceiling; longer expiries re-arm until their deadline. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Owns every session by client id: takeover on CONNECT, removal of clean sessions, expiry of abandoned ones. */
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+  private readonly ctx: BrokerContext;
+
+  constructor(ctx: BrokerContext) {
+    this.ctx = ctx;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get(clientId: string): Session | undefined {
+    return this.sessions.get(clientId);
+  }
+
+  values(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
+
+  /**
+   * Called once authentication succeeded. A connection already using this client id is closed first
+   * (its will fires) [MQTT-3.1.4-2]; then a clean CONNECT discards any old session [MQTT-3.1.2-6] and a
+   * persistent one resumes it [MQTT-3.1.2-4].
+   */
+  open(clientId: string, clean: boolean, client: ClientInfo): { session: Session; sessionPresent: boolean } {
+    let existing = this.sessions.get(clientId);
+    existing?.connection?.close('session taken over by a new connection', false, { reasonCode: 0x8e });
+    existing = this.sessions.get(clientId);
+    if (existing !== undefined && clean) {
+      this.discard(existing);
+      existing = undefined;
+    }
+    if (existing?.pendingWill !== undefined) {
+      // Back before the will delay ran out: the will is not sent [MQTT-3.1.3-9].
+      clearTimeout(existing.pendingWill.timer);
+      existing.pendingWill = undefined;
+    }
+    if (existing !== undefined) {
+      if (existing.expiryTimer !== undefined) clearTimeout(existing.expiryTimer);
+      existing.expiryTimer = undefined;
+      existing.client = client;
+      return { session: existing, sessionPresent: true };
+    }
+    const session = new Session(clientId, clean, client);
+    this.sessions.set(clientId, session);
+    return { session, sessionPresent: false };
+  }
+
+  /**
+   * Publishes the will of a connection that closed without DISCONNECT: now, or after the v5 Will Delay
+   * Interval if the session outlives the connection (the session ending publishes it earlier).
+   */
+  scheduleWill(session: Session, client: ClientInfo, will: StoredMessage): void {
+    const delay = session.willDelay;
+    if (delay <= 0 || session.clean) {
+      publishWill(this.ctx, client, will);
+      return;
+    }
+    const timer = setTimeout(() => {
+      session.pendingWill = undefined;
+      publishWill(this.ctx, client, will);
+    }, Math.min(delay * 1000, MAX_TIMER_MS));
+    timer.unref();
+    session.pendingWill = { message: will, client, timer };
+  }
+
+  private flushWill(session: Session): void {
+    const pending = session.pendingWill;
+    if (pending === undefined) return;
+    clearTimeout(pending.timer);
+    session.pendingWill = undefined;
+    publishWill(this.ctx, pending.client, pending.message);
+  }
+
+  /** Adds a session restored from persistence (broker start). */
+  restore(session: Session): void {
+    this.sessions.set(session.clientId, session);
+    this.armExpiry(session);
+  }
+
+  /** The session's connection closed: drop a clean session, start the expiry clock of a persistent one. */
+  detach(session: Session, conn: Connection): void {
+    if (session.connection !== conn) return;
+    session.connection = undefined;
+    if (session.clean) this.discard(session);
+    else this.armExpiry(session);
+  }
+
+  private armExpiry(session: Session): void {
+    const seconds = session.expiryInterval ?? this.ctx.config.session_expiry_interval;
+    if (seconds <= 0 || seconds >= 0xffffffff) return; // 0 (v3 config) or 0xFFFFFFFF (v5) = never expires
+    const deadline = Date.now() + seconds * 1000;
+    const arm = (): void => {
+      const left = deadline - Date.now();
+      if (left > 0) {
+        session.expiryTimer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+        session.expiryTimer.unref();
+        return;
+      }
+      session.expiryTimer = undefined;
+      if (session.connection === undefined && this.sessions.get(session.clientId) === session) {
+        if (this.ctx.debug) this.ctx.log.debug({ clientId: session.clientId }, 'session expired');
+        this.discard(session);
+      }
+    };
+    if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
+    session.expiryTimer = undefined;
+    arm();
+  }
+
+  /** Removes a session and everything it holds from the broker's counters and the subscription trie. */
+  discard(session: Session): void {
+    this.flushWill(session);
+    if (session.persisted) {
+      // Cleared first, so unsubscribing below does not write each subscription's removal too.
+      session.persisted = false;
+      persistWrite(this.ctx, this.ctx.persistence.deleteSession(session.clientId));
+    }
+    if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
+    session.expiryTimer = undefined;
+    this.ctx.router.unsubscribeAll(session);
+    const stats = this.ctx.stats;
+    stats.messagesStored -= session.queue.length;
+    stats.inflightOut -= session.inflightOut.size;
+    stats.inflightIn -= session.inboundQos2.size;
+    session.queue.length = 0;
+    session.inflightOut.clear();
+    session.inboundQos2.clear();
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+  }
+
+  /** Broker shutdown: publish delayed wills now, stop every expiry timer. */
+  close(): void {
+    for (const s of this.sessions.values()) {
+      this.flushWill(s);
+      if (s.expiryTimer !== undefined) clearTimeout(s.expiryTimer);
+      s.expiryTimer = undefined;
+    }
+  }
+}

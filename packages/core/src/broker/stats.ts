@@ -1,0 +1,66 @@
+import type { BrokerStats } from '../plugin-api/types.js';
+
+/**
+ * Exact counters since start. Plain mutable fields so the hot path increments a property and
+ * nothing else; `snapshot()` copies them into the frozen `BrokerStats` shape plugins see.
+ */
+export class StatsCounter {
+  bytesReceived = 0;
+  bytesSent = 0;
+  packetsReceived = 0;
+  packetsSent = 0;
+  messagesReceived = 0;
+  messagesSent = 0;
+  publishReceived = 0;
+  publishSent = 0;
+  clientsConnected = 0;
+  clientsDisconnected = 0;
+  clientsMaximum = 0;
+  clientsTotal = 0;
+  inflightIn = 0;
+  inflightOut = 0;
+  messagesStored = 0;
+  retainedCount = 0;
+  subscriptionCount = 0;
+  readonly dropped: Record<string, number> = {};
+  startedAt = Date.now();
+
+  drop(reason: string, count = 1): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + count;
+  }
+
+  clientConnected(): void {
+    this.clientsConnected++;
+    this.clientsTotal++;
+    if (this.clientsConnected > this.clientsMaximum) this.clientsMaximum = this.clientsConnected;
+  }
+
+  clientDisconnected(): void {
+    this.clientsConnected--;
+    this.clientsDisconnected++;
+  }
+
+  snapshot(): BrokerStats {
+    return Object.freeze({
+      bytesReceived: this.bytesReceived,
+      bytesSent: this.bytesSent,
+      packetsReceived: this.packetsReceived,
+      packetsSent: this.packetsSent,
+      messagesReceived: this.messagesReceived,
+      messagesSent: this.messagesSent,
+      publishReceived: this.publishReceived,
+      publishSent: this.publishSent,
+      clientsConnected: this.clientsConnected,
+      clientsDisconnected: this.clientsDisconnected,
+      clientsMaximum: this.clientsMaximum,
+      clientsTotal: this.clientsTotal,
+      inflightIn: this.inflightIn,
+      inflightOut: this.inflightOut,
+      messagesStored: this.messagesStored,
+      retainedCount: this.retainedCount,
+      subscriptionCount: this.subscriptionCount,
+      dropped: Object.freeze({ ...this.dropped }),
+      startedAt: this.startedAt,
+    });
+  }
+}

@@ -1,0 +1,16 @@
+export type { BrokerConfig, ConfigDeprecation, ConfigIssue, ListenerConfig, PluginEntry } from './types.js';
+export { loadConfig, parseConfigYaml } from './load.js';
+export type { ConfigOverrides, LoadConfigOptions, LoadedConfig } from './load.js';
+export { DEFAULT_CONFIG_YAML, DEFAULT_BIND, DEFAULT_LISTENER_NAME, defaultPluginMap } from './defaults.js';
+export { CONFIG_DEFAULTS, LOG_LEVELS, brokerConfigSchema, listenerSchema } from './schema.js';
+export type { ConfigInput, ListenerInput, LogLevel } from './schema.js';
+export {
+  AMQTT_CLASS_NAMES,
+  AMQTT_ENTRY_POINT_NAMES,
+  PLUGIN_PACKAGES,
+  mapAmqttPluginName,
+  translateAmqtt,
+} from './amqtt-compat.js';
+export type { AmqttTranslation } from './amqtt-compat.js';
+export { parseBind } from './bind.js';
+export type { BindAddress } from './bind.js';

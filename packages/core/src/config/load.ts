@@ -1,0 +1,188 @@
+/**
+ * Loading a broker config: read → YAML → aMQTT translation → overrides → validation → BrokerConfig.
+ * Every problem is collected and thrown as one ConfigError, so a user fixes a config in one pass.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { CORE_SCHEMA, YAMLException, loadAll, mergeTag } from 'js-yaml';
+import * as v from 'valibot';
+import { ConfigError } from '../errors.js';
+import { translateAmqtt } from './amqtt-compat.js';
+import { describeValue, formatPath, fromValibotIssues } from './issues.js';
+import { checkListenerFiles, osReason, resolveListeners } from './listeners.js';
+import { brokerConfigSchema, knownKeysAt, type ConfigInput } from './schema.js';
+import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PluginEntry } from './types.js';
+
+/**
+ * Replaces top-level keys of the file (our spelling), e.g. from command-line flags. `listeners` and
+ * `plugins` merge per name (and a listener's keys one by one); everything is validated like the file.
+ */
+export type ConfigOverrides = Partial<ConfigInput>;
+
+export interface LoadConfigOptions {
+  readonly overrides?: ConfigOverrides;
+  /** Folder relative paths start from, for an in-memory config (default process.cwd()). */
+  readonly configDir?: string;
+}
+
+export interface LoadedConfig {
+  readonly config: BrokerConfig;
+  /** Old spellings that were translated: print them as warnings (formatConfigIssues). */
+  readonly deprecations: ConfigDeprecation[];
+}
+
+type Mapping = Record<string, unknown>;
+
+function isMapping(value: unknown): value is Mapping {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// YAML 1.2 core schema plus merge keys (`<<: *base`), which PyYAML, and so aMQTT users, have.
+const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+
+/**
+ * Parses the text of a YAML config into a plain mapping (nothing validated). An empty document is an
+ * empty config. Syntax errors throw a ConfigError giving the line and column.
+ */
+export function parseConfigYaml(text: string, file?: string): Mapping {
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, { schema: YAML_SCHEMA, ...(file === undefined ? {} : { filename: file }) });
+  } catch (err) {
+    if (err instanceof YAMLException) {
+      const where = err.mark === undefined ? '' : ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}`;
+      throw new ConfigError([{ path: '', message: `YAML syntax error${where}: ${err.reason}` }], file, { cause: err });
+    }
+    throw err;
+  }
+  if (docs.length > 1) {
+    throw new ConfigError([{ path: '', message: `expected one YAML document, found ${docs.length} (remove the extra '---')` }], file);
+  }
+  const doc = docs[0];
+  if (doc === undefined || doc === null) return {};
+  if (!isMapping(doc)) {
+    throw new ConfigError([{ path: '', message: `expected a mapping of settings, got ${describeValue(doc)}` }], file);
+  }
+  return doc;
+}
+
+async function readConfigFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const reason = osReason(err as NodeJS.ErrnoException);
+    throw new ConfigError([{ path: '', message: `cannot read the config file: ${reason}` }], file, { cause: err });
+  }
+}
+
+/**
+ * valibot's object and record schemas accept arrays (as objects keyed '0', '1'...), which would report a
+ * list given for a mapping as odd unknown keys. Report it plainly instead, and leave the value out so
+ * the rest of the config is still checked.
+ */
+function rejectLists(config: Mapping): { config: Mapping; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const out: Mapping = { ...config };
+  const list = (path: string, what: string): void => {
+    issues.push({ path, message: `expected ${what}, got a list` });
+  };
+  if (Array.isArray(out.listeners)) {
+    list('listeners', 'a mapping of listener name to settings');
+    delete out.listeners;
+  } else if (isMapping(out.listeners)) {
+    const listeners: Mapping = {};
+    for (const [name, l] of Object.entries(out.listeners)) {
+      if (Array.isArray(l)) list(formatPath(['listeners', name]), 'a mapping of listener settings');
+      else listeners[name] = l;
+    }
+    out.listeners = listeners;
+  }
+  if (Array.isArray(out.plugins)) {
+    list('plugins', 'a mapping of plugin package name to options');
+    delete out.plugins;
+  } else if (isMapping(out.plugins)) {
+    const plugins: Mapping = {};
+    for (const [key, options] of Object.entries(out.plugins)) {
+      if (Array.isArray(options)) list(formatPath(['plugins', key]), 'a mapping of plugin options (or nothing)');
+      plugins[key] = Array.isArray(options) ? null : options;
+    }
+    out.plugins = plugins;
+  }
+  return { config: out, issues };
+}
+
+function applyOverrides(config: Mapping, overrides: ConfigOverrides | undefined): Mapping {
+  if (overrides === undefined) return config;
+  const out: Mapping = { ...config };
+  for (const [key, value] of Object.entries(overrides as Mapping)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    if (key === 'listeners' && isMapping(value) && isMapping(current)) {
+      const merged: Mapping = { ...current };
+      for (const [name, listener] of Object.entries(value)) {
+        const existing = merged[name];
+        merged[name] = isMapping(listener) && isMapping(existing) ? { ...existing, ...listener } : listener;
+      }
+      out[key] = merged;
+    } else if (key === 'plugins' && isMapping(value) && isMapping(current)) {
+      out[key] = { ...current, ...value };
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Loads a broker config. A string is a file path (relative paths inside it start from its folder); an
+ * object is a config already in memory. aMQTT configs are accepted and translated (see deprecations).
+ * Throws a ConfigError listing every problem found, one `file: path: message` line each.
+ */
+export async function loadConfig(source: string | object, options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  let raw: unknown;
+  let file: string | undefined;
+  let configDir: string;
+  if (typeof source === 'string') {
+    file = resolve(source);
+    configDir = dirname(file);
+    raw = parseConfigYaml(await readConfigFile(file), file);
+  } else {
+    raw = source;
+    configDir = resolve(options.configDir ?? process.cwd());
+  }
+
+  if (!isMapping(raw)) {
+    throw new ConfigError([{ path: '', message: `expected a mapping of settings, got ${describeValue(raw)}` }], file);
+  }
+  const translated = translateAmqtt(raw);
+  // A mapping in gives a mapping out.
+  const shaped = rejectLists(applyOverrides(translated.config as Mapping, options.overrides));
+  const config = shaped.config;
+  const issues: ConfigIssue[] = [...translated.issues, ...shaped.issues];
+
+  const parsed = v.safeParse(brokerConfigSchema, config, { abortPipeEarly: true });
+  if (!parsed.success) issues.push(...fromValibotIssues(parsed.issues, knownKeysAt));
+
+  const listeners = resolveListeners(config.listeners, configDir);
+  issues.push(...listeners.issues);
+  issues.push(...(await checkListenerFiles(listeners.listeners)));
+
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(issues, file);
+
+  const { listeners: _raw, plugins, ...limits } = parsed.output;
+  const pluginEntries: PluginEntry[] = Object.entries(plugins ?? {}).map(([key, options]) => ({
+    key,
+    specifier: key,
+    config: options ?? {},
+  }));
+  return {
+    config: {
+      ...limits,
+      listeners: listeners.listeners,
+      plugins: pluginEntries,
+      config_dir: configDir,
+      ...(file !== undefined ? { config_file: file } : {}),
+    },
+    deprecations: translated.deprecations,
+  };
+}

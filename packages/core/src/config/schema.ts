@@ -1,0 +1,243 @@
+/**
+ * The broker YAML, after aMQTT translation, as a valibot schema. The same schema validates configs at load
+ * time and is turned into the shipped JSON Schema (dist/config.schema.json), so both always agree.
+ *
+ * Every object is strict: an unknown key is an error, never silently ignored, because a misspelt limit
+ * that is ignored leaves the broker running with a default the user believes they changed.
+ *
+ * Listener keys carry no defaults here: a listener inherits each unset key from `listeners.default`
+ * (aMQTT semantics), which only works if "unset" stays visible. Defaults are applied in listeners.ts.
+ */
+import * as v from 'valibot';
+import { BIND_PATTERN, parseBind } from './bind.js';
+import { expected } from './issues.js';
+
+/** setTimeout's limit (2^31 - 1 ms): longer timers fire at once, so longer timeouts are refused. */
+export const MAX_TIMER_SECONDS = 2_147_483;
+const MAX_TIMER_MS = 2_147_483_647;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// js-yaml reads YAML 1.2, where aMQTT's (YAML 1.1) on/off/yes/no stay strings; accept them for flags.
+const FLAG_WORDS = ['true', 'false', 'on', 'off', 'yes', 'no'] as const;
+const FLAG_SPELLINGS = FLAG_WORDS.flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]);
+const TRUE_WORDS = new Set(['true', 'on', 'yes']);
+
+/** Reads a YAML flag: a boolean, or one of aMQTT's on/off/yes/no/true/false words in any case. */
+export function toFlag(value: boolean | string): boolean {
+  return typeof value === 'boolean' ? value : TRUE_WORDS.has(value.toLowerCase());
+}
+
+/** Whether `value` is a flag `toFlag` understands. */
+export function isFlag(value: unknown): value is boolean | string {
+  return typeof value === 'boolean' || (typeof value === 'string' && FLAG_SPELLINGS.includes(value));
+}
+
+function flag(description: string) {
+  return v.pipe(
+    v.union([v.boolean(), v.picklist(FLAG_SPELLINGS)], expected("true or false (aMQTT's on/off and yes/no work too)")),
+    v.description(description),
+    v.transform(toFlag),
+  );
+}
+
+function integer(min: number, max: number | undefined, description: string) {
+  const message = expected(max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+  return max === undefined
+    ? v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.description(description))
+    : v.pipe(
+        v.number(message),
+        v.integer(message),
+        v.minValue(min, message),
+        v.maxValue(max, message),
+        v.description(description),
+      );
+}
+
+/** Seconds; fractions allowed (tests use short timeouts). `positive` refuses 0. */
+function seconds(positive: boolean, max: number, description: string) {
+  const message = expected(`a number of seconds ${positive ? 'above 0' : 'from 0'} up to ${max}`);
+  return positive
+    ? v.pipe(v.number(message), v.gtValue(0, message), v.maxValue(max, message), v.description(description))
+    : v.pipe(v.number(message), v.minValue(0, message), v.maxValue(max, message), v.description(description));
+}
+
+function text(what: string, description: string) {
+  const message = expected(what);
+  return v.pipe(v.string(message), v.minLength(1, message), v.description(description));
+}
+
+function bindMessage(issue: v.BaseIssue<unknown>): string {
+  const reason = typeof issue.input === 'string' ? parseBind(issue.input) : undefined;
+  return typeof reason === 'string' ? reason : expected("'host:port'")(issue);
+}
+
+/**
+ * A strict object that reports every unknown key (valibot's strictObject stops at the first one).
+ * The rest schema's issues are turned into "unknown key" messages by fromValibotIssues.
+ */
+function strict<const TEntries extends v.ObjectEntries>(entries: TEntries, what: string) {
+  return v.objectWithRest(entries, v.never(), expected(what));
+}
+
+export const listenerEntries = {
+  type: v.optional(
+    v.pipe(
+      v.picklist(['tcp', 'ws'], expected("'tcp' or 'ws' (with ssl: true they become TLS and wss)")),
+      v.description("Transport: 'tcp' (MQTT over TCP, or TLS with ssl) or 'ws' (MQTT over WebSocket, or wss with ssl). Default 'tcp'."),
+    ),
+  ),
+  bind: v.optional(
+    v.pipe(
+      v.string(expected("a 'host:port' string")),
+      v.regex(new RegExp(BIND_PATTERN), bindMessage),
+      v.check((bind) => typeof parseBind(bind) !== 'string', bindMessage),
+      v.description(
+        "Address and port: '0.0.0.0:1883', ':1883' (every interface, IPv4 and IPv6), '[::1]:1883'. Port 0 picks a free port. Default '0.0.0.0:1883'.",
+      ),
+    ),
+  ),
+  max_connections: v.optional(integer(0, undefined, 'Most simultaneous connections on this listener; 0 = unlimited. Default 0.')),
+  ssl: v.optional(flag('Serve TLS (tcp) or wss (ws); needs certfile and keyfile. Default false.')),
+  certfile: v.optional(text('a file path', 'PEM certificate (chain) of the server. Relative paths start at the config file.')),
+  keyfile: v.optional(text('a file path', 'PEM private key of the server.')),
+  cafile: v.optional(text('a file path', 'PEM file of CA certificates that client certificates are verified against.')),
+  capath: v.optional(text('a folder path', 'Folder of PEM CA certificates that client certificates are verified against.')),
+  require_certificate: v.optional(
+    flag('Ask every client for a certificate and refuse those not signed by cafile/capath. Default false.'),
+  ),
+  path: v.optional(
+    v.pipe(
+      v.string(expected("a URL path such as '/mqtt'")),
+      v.startsWith('/', expected("a URL path starting with '/' such as '/mqtt'")),
+      v.description('ws only: the HTTP path WebSocket clients must use. Unset = any path.'),
+    ),
+  ),
+};
+
+export const listenerSchema = strict(listenerEntries, 'a mapping of listener settings');
+
+/** Defaults of every top-level key but `listeners` and `plugins`. */
+export const CONFIG_DEFAULTS = {
+  connect_timeout: 10,
+  timeout_disconnect_delay: 0,
+  max_packet_size: 1_048_576,
+  max_inflight_messages: 20,
+  max_queued_messages: 1000,
+  session_expiry_interval: 0,
+  max_topic_length: 65_535,
+  max_topic_levels: 128,
+  max_outgoing_bytes: 4_194_304,
+  slow_reader_timeout: 30,
+  max_buffered_before_connack: 65_536,
+  plugin_decision_timeout: 5000,
+  plugin_setup_timeout: 10_000,
+  log_level: 'info',
+} as const satisfies Record<string, number | LogLevel>;
+
+const D = CONFIG_DEFAULTS;
+
+export const configEntries = {
+  listeners: v.optional(
+    v.pipe(
+      v.record(v.string(), listenerSchema, expected('a mapping of listener name to settings')),
+      v.description(
+        "Network listeners by name. Every listener inherits the keys it does not set from 'default'. Absent = one tcp listener 'default' on 0.0.0.0:1883.",
+      ),
+    ),
+  ),
+  plugins: v.optional(
+    v.pipe(
+      v.record(
+        v.pipe(v.string(), v.minLength(1, 'a plugin key cannot be empty')),
+        v.nullable(v.record(v.string(), v.unknown(), expected('a mapping of plugin options (or nothing)'))),
+        expected('a mapping of plugin package name to options'),
+      ),
+      v.description(
+        'Plugins in setup order: package name, package subpath or path relative to the config file → its options (or nothing). Absent = the default plugins.',
+      ),
+    ),
+  ),
+  connect_timeout: v.optional(
+    seconds(true, MAX_TIMER_SECONDS, 'Seconds a new connection has to send CONNECT before it is closed.'),
+    D.connect_timeout,
+  ),
+  timeout_disconnect_delay: v.optional(
+    seconds(false, MAX_TIMER_SECONDS, 'Extra seconds granted on top of 1.5 x keepalive before a silent client is dropped.'),
+    D.timeout_disconnect_delay,
+  ),
+  max_packet_size: v.optional(
+    integer(2, 268_435_460, 'Largest packet accepted, in bytes, fixed header included (MQTT allows up to 268435460).'),
+    D.max_packet_size,
+  ),
+  max_inflight_messages: v.optional(
+    integer(1, 65_535, 'QoS 1/2 messages sent to a client and not yet acknowledged, per client.'),
+    D.max_inflight_messages,
+  ),
+  max_queued_messages: v.optional(
+    integer(0, undefined, 'Most messages queued per offline or throttled session (what happens beyond it: see the broker docs).'),
+    D.max_queued_messages,
+  ),
+  session_expiry_interval: v.optional(
+    seconds(false, 4_294_967_295, 'Seconds an abandoned persistent session is kept; 0 = forever.'),
+    D.session_expiry_interval,
+  ),
+  max_topic_length: v.optional(
+    integer(1, 65_535, 'Longest topic name or filter accepted, in UTF-8 bytes.'),
+    D.max_topic_length,
+  ),
+  max_topic_levels: v.optional(integer(1, undefined, "Most '/'-separated levels in a topic."), D.max_topic_levels),
+  max_outgoing_bytes: v.optional(
+    integer(1, undefined, 'Bytes queued to a socket before QoS 0 deliveries to it are dropped (slow reader).'),
+    D.max_outgoing_bytes,
+  ),
+  slow_reader_timeout: v.optional(
+    seconds(true, MAX_TIMER_SECONDS, 'Seconds a client may stay over max_outgoing_bytes before it is disconnected.'),
+    D.slow_reader_timeout,
+  ),
+  max_buffered_before_connack: v.optional(
+    integer(0, undefined, 'Bytes a connection may send before its CONNACK is decided (while auth is pending).'),
+    D.max_buffered_before_connack,
+  ),
+  plugin_decision_timeout: v.optional(
+    integer(1, MAX_TIMER_MS, 'Milliseconds an async plugin decision may take; past it the answer is deny.'),
+    D.plugin_decision_timeout,
+  ),
+  plugin_setup_timeout: v.optional(
+    integer(1, MAX_TIMER_MS, "Milliseconds a plugin's setup may take."),
+    D.plugin_setup_timeout,
+  ),
+  log_level: v.optional(
+    v.pipe(
+      v.picklist(LOG_LEVELS, expected(LOG_LEVELS.map((l) => `'${l}'`).join(', ').replace(/, ([^,]*)$/, ' or $1'))),
+      v.description('Least severe log level written.'),
+    ),
+    D.log_level,
+  ),
+};
+
+/** The broker config file (our spelling, after aMQTT translation). */
+export const brokerConfigSchema = strict(configEntries, 'a mapping of settings at the top of the config');
+
+export const CONFIG_KEYS: readonly string[] = Object.keys(configEntries);
+export const LISTENER_KEYS: readonly string[] = Object.keys(listenerEntries);
+
+// Spelled out from the entries: the inferred object types carry the rest schema's `[key: string]: never`.
+type EntriesInput<TEntries extends v.ObjectEntries> = { [K in keyof TEntries]?: v.InferInput<TEntries[K]> };
+type EntriesOutput<TEntries extends v.ObjectEntries> = { [K in keyof TEntries]: v.InferOutput<TEntries[K]> };
+
+/** One listener as a config file may write it (our spelling). */
+export type ListenerInput = EntriesInput<typeof listenerEntries>;
+/** What a config file may hold (our spelling): also the type of `loadConfig`'s `overrides`. */
+export type ConfigInput = Omit<EntriesInput<typeof configEntries>, 'listeners'> & {
+  listeners?: Record<string, ListenerInput>;
+};
+export type ParsedListener = EntriesOutput<typeof listenerEntries>;
+
+/** The keys allowed where an unknown key was found, for "did you mean" suggestions. */
+export function knownKeysAt(parent: readonly (string | number)[]): readonly string[] | undefined {
+  if (parent.length === 0) return CONFIG_KEYS;
+  if (parent.length === 2 && parent[0] === 'listeners') return LISTENER_KEYS;
+  return undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * The one logger (pino, JSON lines). Plugins get child loggers of it; tests use `nullLogger`.
+ */
+import { pino } from 'pino';
+import type { LogLevel } from './config/schema.js';
+import type { Logger } from './plugin-api/types.js';
+
+export type { LogLevel } from './config/schema.js';
+
+export interface LoggerOptions {
+  /** Least severe level written; 'silent' writes nothing. */
+  readonly level: LogLevel;
+  /** One readable line per record (`12:00:00.123 INFO  plugin: message {"k":1}`) instead of JSON. */
+  readonly pretty?: boolean;
+  /** A stream with `write(line)`, a file descriptor, or a file path. Default: stdout (fd 1). */
+  readonly destination?: pino.DestinationStream | number | string;
+  /** Added to every record as `name`. */
+  readonly name?: string;
+}
+
+const LEVEL_LABELS: Readonly<Record<number, string>> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+/** Turns pino's JSON lines into short human lines; anything unparsable passes through unchanged. */
+function prettyStream(target: pino.DestinationStream): pino.DestinationStream {
+  return {
+    write(line: string): void {
+      let record: Record<string, unknown>;
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        target.write(line);
+        return;
+      }
+      const { time, level, msg, name, plugin, pid: _pid, hostname: _hostname, ...rest } = record;
+      const clock = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
+      const label = LEVEL_LABELS[level as number] ?? String(level);
+      const who = [name, plugin].filter((x) => typeof x === 'string').join('/');
+      const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+      target.write(`${clock} ${label} ${who === '' ? '' : `${who}: `}${typeof msg === 'string' ? msg : ''}${extra}\n`);
+    },
+  };
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const dest = options.destination ?? 1;
+  // sync writes: a broker that exits on a fatal error must not lose the line that explains why.
+  const stream = typeof dest === 'object' ? dest : pino.destination({ dest, sync: true, mkdir: typeof dest === 'string' });
+  return pino(
+    {
+      level: options.level,
+      ...(options.name !== undefined ? { name: options.name } : {}),
+    },
+    options.pretty === true ? prettyStream(stream) : stream,
+  );
+}
+
+const noop = (): void => {};
+
+/** A Logger that drops everything, for tests and embedders that log elsewhere. */
+export const nullLogger: Logger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  fatal: noop,
+  isLevelEnabled: () => false,
+  child: () => nullLogger,
+};

@@ -1,0 +1,32 @@
+/**
+ * Decision values returned by `authenticate` / `authorizeTopic` hooks (DESIGN section 2).
+ * They are frozen so the host can hand the same object to every caller: `allow`, `abstain` and a bare
+ * `deny()` never allocate, which matters because `authorizeTopic` runs once per delivery.
+ */
+import type { AbstainDecision, AllowDecision, DenyDecision } from './types.js';
+
+export const allow: AllowDecision = Object.freeze({ verdict: 'allow' });
+export const abstain: AbstainDecision = Object.freeze({ verdict: 'abstain' });
+
+const DENY: DenyDecision = Object.freeze({ verdict: 'deny' });
+
+export interface DenyOptions {
+  /** MQTT reason code to answer with; the broker picks a fitting one when absent. */
+  readonly reasonCode?: number;
+  /** Close the client's connection after answering. */
+  readonly disconnect?: boolean;
+}
+
+/**
+ * A refusal. `reason` is logged and sent as a v5 reason string where the packet allows one, so it must
+ * never contain secrets. Without arguments it returns a shared constant.
+ */
+export function deny(reason?: string, opts?: DenyOptions): DenyDecision {
+  if (reason === undefined && opts === undefined) return DENY;
+  // Only set the fields given, so a logged decision shows what the plugin said and nothing else.
+  const d: { verdict: 'deny'; reason?: string; reasonCode?: number; disconnect?: boolean } = { verdict: 'deny' };
+  if (reason !== undefined) d.reason = reason;
+  if (opts?.reasonCode !== undefined) d.reasonCode = opts.reasonCode;
+  if (opts?.disconnect !== undefined) d.disconnect = opts.disconnect;
+  return Object.freeze(d);
+}

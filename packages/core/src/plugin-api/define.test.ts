@@ -1,0 +1,67 @@
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { PluginError } from '../errors.js';
+import { definePlugin, isMidgePlugin } from './define.js';
+import { PLUGIN_BRAND } from './types.js';
+import type { PluginDefinition } from './types.js';
+
+describe('definePlugin', () => {
+  it('brands a valid definition with the registered symbol and freezes it', () => {
+    const p = definePlugin({
+      name: 'x',
+      apiVersion: 1,
+      configSchema: v.strictObject({ n: v.number() }),
+      setup: (_ctx, config) => {
+        // The config type flows from the schema.
+        const n: number = config.n;
+        void n;
+        return {};
+      },
+    });
+    expect(p[PLUGIN_BRAND]).toBe(true);
+    expect((p as unknown as Record<symbol, unknown>)[Symbol.for('midge.plugin')]).toBe(true);
+    expect(Object.isFrozen(p)).toBe(true);
+    expect(isMidgePlugin(p)).toBe(true);
+    expect(p.name).toBe('x');
+  });
+
+  it('keeps helper properties reachable through this', () => {
+    const def = {
+      name: 'helper',
+      apiVersion: 1 as const,
+      greeting: 'hi',
+      setup() {
+        return { close: () => void this.greeting };
+      },
+    };
+    const p = definePlugin(def);
+    expect((p as unknown as { greeting: string }).greeting).toBe('hi');
+  });
+
+  it.each([
+    ['not an object', 42, 'expected an object'],
+    ['empty name', { name: '', apiVersion: 1, setup() {} }, '`name`'],
+    ['missing name', { apiVersion: 1, setup() {} }, '`name`'],
+    ['wrong apiVersion', { name: 'a', apiVersion: 2, setup() {} }, '`apiVersion` must be 1 (got 2)'],
+    ['no setup', { name: 'a', apiVersion: 1 }, '`setup`'],
+    ['bad schema', { name: 'a', apiVersion: 1, configSchema: {}, setup() {} }, 'Standard Schema'],
+    ['bad dependencies', { name: 'a', apiVersion: 1, dependencies: 'b', setup() {} }, '`dependencies`'],
+  ])('rejects %s eagerly', (_label, def, text) => {
+    let err: unknown;
+    try {
+      definePlugin(def as unknown as PluginDefinition);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).code).toBe('PLUGIN_INVALID');
+    expect((err as PluginError).message).toContain(text);
+  });
+
+  it('isMidgePlugin recognises only branded values', () => {
+    expect(isMidgePlugin({ name: 'a', apiVersion: 1, setup() {} })).toBe(false);
+    expect(isMidgePlugin(null)).toBe(false);
+    expect(isMidgePlugin('x')).toBe(false);
+    expect(isMidgePlugin({ [Symbol.for('midge.plugin')]: true })).toBe(true);
+  });
+});

@@ -1,0 +1,6 @@
+/** The plugin API: what plugin packages import (re-exported from the package root by src/index.ts). */
+export type * from './types.js';
+export { PLUGIN_API_VERSION, PLUGIN_BRAND } from './types.js';
+export { definePlugin, isMidgePlugin } from './define.js';
+export { allow, abstain, deny } from './decision.js';
+export type { DenyOptions } from './decision.js';

@@ -1,0 +1,186 @@
+/**
+ * Plugin resolution (DESIGN section 2): a `plugins:` key names a package, a package subpath or a file
+ * relative to the config file. Packages are looked up from each search dir in turn (the config file's
+ * folder first, then the CLI's own folder so first-party plugins always resolve), imported, and the
+ * export checked for the plugin brand and API version.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { moduleResolve } from 'import-meta-resolve';
+import type { PluginEntry } from '../config/types.js';
+import { PluginError } from '../errors.js';
+import { definitionProblem, isMidgePlugin } from '../plugin-api/define.js';
+import { PLUGIN_API_VERSION } from '../plugin-api/types.js';
+import type { MidgePlugin } from '../plugin-api/types.js';
+
+export interface ResolvePluginOptions {
+  /**
+   * Export conditions used to pick a package's entry point. Default: `node`, `import` and any
+   * `--conditions` given to this Node process, i.e. what Node's own `import()` would use.
+   */
+  readonly conditions?: readonly string[];
+}
+
+export interface ResolvedPlugin {
+  readonly plugin: MidgePlugin;
+  /** The module's URL (file: URL for files and packages). */
+  readonly url: string;
+}
+
+/**
+ * Resolves and imports the plugin named by `entry.specifier`.
+ *
+ * @param searchDirs folders to resolve packages from, in order; `searchDirs[0]` is the config file's
+ *   folder and is also the base of relative paths.
+ * @throws PluginError (named after `entry.key`) with code `PLUGIN_NOT_FOUND`, `PLUGIN_LOAD_FAILED`,
+ *   `PLUGIN_INVALID` or `PLUGIN_API_VERSION`.
+ */
+export async function resolvePlugin(
+  entry: PluginEntry,
+  searchDirs: readonly string[],
+  options: ResolvePluginOptions = {},
+): Promise<ResolvedPlugin> {
+  const url = locate(entry, searchDirs, options.conditions ?? defaultConditions());
+  let mod: unknown;
+  try {
+    mod = await import(/* @vite-ignore */ url);
+  } catch (err) {
+    throw new PluginError('PLUGIN_LOAD_FAILED', entry.key, `importing ${url} failed: ${messageOf(err)}`, {
+      cause: err,
+    });
+  }
+  const candidate = isRecord(mod) && 'default' in mod ? mod.default : mod;
+  // The module itself counts when it is branded (a CommonJS `module.exports = plugin` arrives as default anyway).
+  const plugin = isMidgePlugin(candidate) ? candidate : isMidgePlugin(mod) ? mod : candidate;
+  const where = url.startsWith('file:') ? fileURLToPath(url) : url;
+  return { plugin: checkPlugin(plugin, entry.key, isPathSpecifier(entry.specifier) ? where : `${entry.specifier} (${where})`), url };
+}
+
+/**
+ * Checks that `value` is a usable plugin for this broker: brand, apiVersion, then definition shape (a plugin
+ * built against another copy of core was checked by that copy's definePlugin, not ours). Also used for
+ * plugins handed over in memory.
+ */
+export function checkPlugin(value: unknown, key: string, where = 'the value given'): MidgePlugin {
+  if (!isMidgePlugin(value)) {
+    throw new PluginError(
+      'PLUGIN_INVALID',
+      key,
+      `${where} does not export a Midge plugin (definePlugin): its default export must be the result of definePlugin({ name, apiVersion: ${PLUGIN_API_VERSION}, setup })`,
+    );
+  }
+  const version: unknown = value.apiVersion;
+  if (version !== PLUGIN_API_VERSION) {
+    throw new PluginError(
+      'PLUGIN_API_VERSION',
+      key,
+      `built for plugin API v${String(version)}, this broker supports v${PLUGIN_API_VERSION}: install a version of the plugin made for this broker`,
+    );
+  }
+  const problem = definitionProblem(value);
+  if (problem !== undefined) throw new PluginError('PLUGIN_INVALID', key, `invalid plugin definition: ${problem}`);
+  return value;
+}
+
+/** True for specifiers that name a file rather than a package. */
+export function isPathSpecifier(specifier: string): boolean {
+  return (
+    specifier.startsWith('./') ||
+    specifier.startsWith('../') ||
+    specifier === '.' ||
+    specifier === '..' ||
+    specifier.startsWith('file:') ||
+    path.isAbsolute(specifier) ||
+    // Windows-style relative paths written in a config file.
+    specifier.startsWith('.\\') ||
+    specifier.startsWith('..\\')
+  );
+}
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+export function packageNameOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: readonly string[]): string {
+  const { key, specifier } = entry;
+  if (searchDirs.length === 0) throw new Error('resolvePlugin: searchDirs must name at least the config folder');
+  const conditionSet = new Set(conditions);
+
+  if (isPathSpecifier(specifier)) {
+    const file = specifier.startsWith('file:')
+      ? fileURLToPath(specifier)
+      : path.resolve(searchDirs[0] as string, specifier);
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (stat === undefined) {
+      throw new PluginError('PLUGIN_NOT_FOUND', key, `no plugin file at ${file} (paths are relative to the config file's folder)`);
+    }
+    if (!stat.isFile()) {
+      throw new PluginError('PLUGIN_NOT_FOUND', key, `${file} is not a file: name the plugin's module file (e.g. ${path.join(file, 'index.js')})`);
+    }
+    return pathToFileURL(file).href;
+  }
+
+  const pkg = packageNameOf(specifier);
+  for (const dir of searchDirs) {
+    const base = pathToFileURL(path.resolve(dir) + path.sep);
+    let resolved: URL;
+    try {
+      resolved = moduleResolve(specifier, base, conditionSet);
+    } catch (err) {
+      const code = codeOf(err);
+      // Only "no such package from here" moves on to the next dir. Once a package is found it is the one
+      // Node would load, so its own problems (missing entry file, unexported subpath) are reported as such.
+      if (code === 'ERR_MODULE_NOT_FOUND' && !hasUrl(err) && messageOf(err).includes(`'${pkg}'`)) continue;
+      if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
+        throw new PluginError('PLUGIN_NOT_FOUND', key, `package ${pkg} (found from ${dir}) does not export ${specifier}: ${messageOf(err)}`, {
+          cause: err,
+        });
+      }
+      if (code === 'ERR_MODULE_NOT_FOUND') {
+        throw new PluginError('PLUGIN_LOAD_FAILED', key, `package ${pkg} is installed but its entry file is missing (is it built?): ${messageOf(err)}`, {
+          cause: err,
+        });
+      }
+      throw new PluginError('PLUGIN_LOAD_FAILED', key, `cannot resolve ${specifier}: ${messageOf(err)}`, { cause: err });
+    }
+    return resolved.href;
+  }
+  throw new PluginError(
+    'PLUGIN_NOT_FOUND',
+    key,
+    `cannot find package ${pkg} (looked from ${searchDirs.join(', ')}). Install it next to the config file: npm install ${pkg}`,
+  );
+}
+
+let cachedConditions: readonly string[] | undefined;
+
+/** Node's default import conditions plus the process's `--conditions`/`-C` flags (argv and NODE_OPTIONS). */
+function defaultConditions(): readonly string[] {
+  if (cachedConditions) return cachedConditions;
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
+  const out = ['node', 'import'];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const eq = /^(?:--conditions|-C)=(.+)$/.exec(a);
+    if (eq) out.push(eq[1] as string);
+    else if ((a === '--conditions' || a === '-C') && i + 1 < args.length) out.push(args[++i] as string);
+  }
+  cachedConditions = Object.freeze(out);
+  return cachedConditions;
+}
+
+function isRecord(x: unknown): x is Record<PropertyKey, unknown> {
+  return typeof x === 'object' && x !== null;
+}
+function codeOf(err: unknown): unknown {
+  return isRecord(err) ? err.code : undefined;
+}
+function hasUrl(err: unknown): boolean {
+  return isRecord(err) && typeof err.url === 'string';
+}
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

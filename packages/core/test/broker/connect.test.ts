@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodePacket } from '../../src/codec/index.js';
+import { allow, definePlugin, deny } from '../../src/plugin-api/index.js';
+import { Harness, publish, sleep, subscribe } from './helpers.js';
+
+const h = new Harness();
+afterEach(() => h.stop());
+
+describe('CONNECT', () => {
+  it('[MQTT-3.1.0-1] a PUBLISH before CONNECT closes the connection', async () => {
+    await h.start();
+    const c = await h.client();
+    publish(c, 'a', 'x');
+    await c.closed();
+  });
+
+  it('[MQTT-3.1.0-1] a connection that sends no CONNECT within connect_timeout is closed', async () => {
+    await h.start({ connect_timeout: 1 });
+    const c = await h.client();
+    const t0 = Date.now();
+    await c.closed(3000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it('[MQTT-3.1.0-2] a second CONNECT closes the connection', async () => {
+    await h.start();
+    const c = await h.connected('c');
+    c.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c' });
+    await c.closed();
+  });
+
+  it('[MQTT-3.1.2-2] an unsupported protocol level gets CONNACK 0x01, then the connection closes', async () => {
+    await h.start();
+    const c = await h.client();
+    // CONNECT "MQTT" level 6
+    c.send(Buffer.from('100c00044d5154540602000000 00'.replace(/ /g, ''), 'hex'));
+    expect(await c.expectPacket('connack')).toMatchObject({ reasonCode: 1, sessionPresent: false });
+    await c.closed();
+  });
+
+  it('[MQTT-3.1.3-6] an empty client id with clean session is assigned an id', async () => {
+    await h.start();
+    const events: string[] = [];
+    h.tb.broker.on('client:connected', (e) => events.push(e.client.clientId));
+    const c = await h.client();
+    expect(await c.connect({ clientId: '', clean: true })).toMatchObject({ reasonCode: 0 });
+    expect(events[0]).toMatch(/^midge-/);
+  });
+
+  it('[MQTT-3.1.3-8] an empty client id without clean session gets CONNACK 0x02 and is closed', async () => {
+    await h.start();
+    const c = await h.client();
+    expect(await c.connect({ clientId: '', clean: false })).toMatchObject({ reasonCode: 2 });
+    await c.closed();
+  });
+
+  it('MQTT 3.1 (MQIsdp) clients connect, and ids longer than 23 characters get CONNACK 0x02', async () => {
+    await h.start();
+    const ok = await h.client();
+    expect(await ok.connect({ protocolVersion: 3, clientId: 'x'.repeat(23) })).toMatchObject({ reasonCode: 0 });
+    await subscribe(ok, 't');
+    const bad = await h.client();
+    expect(await bad.connect({ protocolVersion: 3, clientId: 'x'.repeat(24) })).toMatchObject({ reasonCode: 2 });
+    await bad.closed();
+    const pub = await h.connected('p');
+    publish(pub, 't', 'v31');
+    expect((await ok.expectPacket('publish')).payload.toString()).toBe('v31');
+  });
+
+  it('[MQTT-3.1.4-2] a new connection with the same client id closes the old one, and its will fires', async () => {
+    await h.start();
+    const watcher = await h.subscriber('will/+');
+    const will = { topic: 'will/old', payload: Buffer.from('gone'), qos: 0 as const, retain: false };
+    for (const clean of [true, false]) {
+      const old = await h.connected('dup', { clean, will });
+      const fresh = await h.connected('dup', { clean });
+      await old.closed();
+      expect((await watcher.expectPacket('publish')).payload.toString()).toBe('gone');
+      fresh.send({ type: 'pingreq' });
+      await fresh.expectPacket('pingresp');
+      await fresh.disconnect();
+    }
+  });
+
+  it('[MQTT-3.2.0-1] CONNACK is the first packet the server sends, even with queued messages waiting', async () => {
+    await h.start();
+    const pub = await h.connected('p');
+    await subscribe(pub, 'x');
+    // A persistent session with a queued message: on reconnect CONNACK must still come first.
+    const c1 = await h.connected('s', { clean: false });
+    await subscribe(c1, 'q', 1);
+    c1.destroy();
+    await sleep(30);
+    publish(pub, 'q', 'queued', 1);
+    await pub.expectPacket('puback');
+    const c2 = await h.client();
+    c2.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: false, keepalive: 0, clientId: 's' });
+    expect((await c2.next()).type).toBe('connack');
+    expect((await c2.expectPacket('publish')).payload.toString()).toBe('queued');
+  });
+});
+
+describe('authentication through plugins', () => {
+  const auth = (decide: (username: string | undefined) => ReturnType<typeof deny> | typeof allow | Promise<typeof allow>) =>
+    definePlugin({
+      name: 'test-auth',
+      apiVersion: 1,
+      setup: () => ({ authenticate: ({ client }) => decide(client.username) }),
+    });
+
+  it('a denied CONNECT gets CONNACK 0x05 (not authorized) and is closed', async () => {
+    await h.start({}, { plugins: [auth(() => deny('nope'))] });
+    const c = await h.client();
+    expect(await c.connect({ clientId: 'c' })).toMatchObject({ reasonCode: 5 });
+    await c.closed();
+  });
+
+  it('a deny with reasonCode 4 gets CONNACK 0x04 (bad user name or password)', async () => {
+    await h.start({}, { plugins: [auth(() => deny('bad password', { reasonCode: 4 }))] });
+    const c = await h.client();
+    expect(await c.connect({ clientId: 'c', username: 'u', password: Buffer.from('p') })).toMatchObject({ reasonCode: 4 });
+    await c.closed();
+  });
+
+  it('an async allow connects, and packets sent before CONNACK are handled after it, in order', async () => {
+    await h.start({}, { plugins: [auth(async () => { await sleep(50); return allow; })] });
+    const c = await h.client();
+    c.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c' });
+    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 't', qos: 0 }] });
+    c.send({ type: 'pingreq' });
+    expect(await c.expectPacket('connack')).toMatchObject({ reasonCode: 0 });
+    await c.expectPacket('suback');
+    await c.expectPacket('pingresp');
+  });
+
+  it('bytes sent while authentication is pending are bounded by max_buffered_before_connack', async () => {
+    await h.start({ max_buffered_before_connack: 1024 }, { plugins: [auth(async () => { await sleep(300); return allow; })] });
+    const c = await h.client();
+    // One write, so every byte is already read when authentication starts.
+    const frames = [encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c' })];
+    for (let i = 0; i < 20; i++) frames.push(encodePacket({ type: 'publish', topic: 't', payload: Buffer.alloc(200), qos: 0, retain: false, dup: false }));
+    c.send(Buffer.concat(frames));
+    await c.closed();
+  });
+
+  it('a large CONNECT (will payload over max_buffered_before_connack) is still accepted', async () => {
+    await h.start({ max_buffered_before_connack: 1024 }, { plugins: [auth(async () => { await sleep(10); return allow; })] });
+    const c = await h.client();
+    const ack = await c.connect({ clientId: 'big', will: { topic: 'w', payload: Buffer.alloc(60_000), qos: 0, retain: false } });
+    expect(ack.reasonCode).toBe(0);
+  });
+});

@@ -1,0 +1,72 @@
+import type { QoS } from '../../src/codec/packets.js';
+import { createTestBroker, RawClient, type TestBroker } from '../../src/testing/index.js';
+import type { BrokerOptions } from '../../src/broker/broker.js';
+
+/** Every broker and client a test opened, closed after it. */
+export class Harness {
+  tb!: TestBroker;
+  readonly clients: RawClient[] = [];
+
+  async start(config: Record<string, unknown> = {}, options: BrokerOptions = {}): Promise<TestBroker> {
+    this.tb = await createTestBroker(config, options);
+    return this.tb;
+  }
+
+  async client(): Promise<RawClient> {
+    const c = await RawClient.connect(this.tb.port);
+    this.clients.push(c);
+    return c;
+  }
+
+  /** A connected client (CONNACK 0 checked). */
+  async connected(clientId = '', options: { clean?: boolean; keepalive?: number; protocolVersion?: 3 | 4; will?: { topic: string; payload: Buffer; qos: QoS; retain: boolean }; username?: string; password?: Buffer } = {}): Promise<RawClient> {
+    const c = await this.client();
+    const ack = await c.connect({ clientId, ...options });
+    if (ack.reasonCode !== 0) throw new Error(`CONNACK ${ack.reasonCode}`);
+    return c;
+  }
+
+  /** A connected client subscribed to `filter` (SUBACK checked). */
+  async subscriber(filter: string, qos: QoS = 0, clientId = ''): Promise<RawClient> {
+    const c = await this.connected(clientId);
+    await subscribe(c, filter, qos);
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.clients.splice(0)) c.destroy();
+    await this.tb?.close();
+  }
+}
+
+let nextId = 1;
+export async function subscribe(c: RawClient, filter: string, qos: QoS = 0): Promise<number[]> {
+  const packetId = nextId++;
+  c.send({ type: 'subscribe', packetId, subscriptions: [{ topic: filter, qos }] });
+  const ack = await c.expectPacket('suback');
+  if (ack.packetId !== packetId) throw new Error('SUBACK packet id mismatch');
+  return ack.reasonCodes;
+}
+
+export function publish(c: RawClient, topic: string, payload: string | Buffer, qos: QoS = 0, retain = false, packetId?: number): void {
+  c.send({
+    type: 'publish',
+    topic,
+    payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+    qos,
+    retain,
+    dup: false,
+    packetId: qos === 0 ? undefined : (packetId ?? nextId++),
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `fn()` is true (or fails after `timeoutMs`). */
+export async function until(fn: () => boolean, timeoutMs = 2000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}

@@ -1,0 +1,98 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestBroker, type TestBroker } from '../../src/testing/index.js';
+
+const hasMosquitto = spawnSync('mosquitto_pub', ['--help']).error === undefined;
+if (!hasMosquitto) {
+  console.warn('mosquitto interop tests SKIPPED: mosquitto_pub/mosquitto_sub not found (apt-get install mosquitto-clients)');
+}
+
+let tb: TestBroker;
+let certDir = '';
+afterEach(async () => {
+  await tb?.close();
+});
+
+beforeAll(() => {
+  if (!hasMosquitto) return;
+  // A throwaway self-signed certificate for 127.0.0.1.
+  certDir = mkdtempSync(join(tmpdir(), 'midge-tls-'));
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+    '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+  ], { stdio: 'ignore' });
+});
+afterAll(() => {
+  if (certDir !== '') rmSync(certDir, { recursive: true, force: true });
+});
+
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function until(fn: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+for (const secure of [false, true]) {
+  describe.skipIf(!hasMosquitto)(`mosquitto_pub / mosquitto_sub over ${secure ? 'tls' : 'tcp'}`, () => {
+    let conn: string[] = [];
+    const start = async (): Promise<void> => {
+      const listener = secure
+        ? { type: 'tcp', bind: '127.0.0.1:0', ssl: true, certfile: join(certDir, 'cert.pem'), keyfile: join(certDir, 'key.pem') }
+        : { type: 'tcp', bind: '127.0.0.1:0' };
+      tb = await createTestBroker({ listeners: { default: listener } });
+      conn = ['-h', '127.0.0.1', '-p', String(tb.port), ...(secure ? ['--cafile', join(certDir, 'cert.pem')] : [])];
+    };
+
+    for (const qos of ['0', '1', '2']) {
+      it(`delivers at QoS ${qos}`, async () => {
+        await start();
+        const sub = run('mosquitto_sub', [...conn, '-t', 'm/#', '-q', qos, '-C', '2', '-v', '-W', '10']);
+        await until(() => tb.broker.stats().subscriptionCount === 1);
+        for (const m of ['one', 'two']) {
+          const pub = await run('mosquitto_pub', [...conn, '-t', `m/${qos}`, '-m', m, '-q', qos]);
+          expect(pub.code, pub.stderr).toBe(0);
+        }
+        const out = await sub;
+        expect(out.code, out.stderr).toBe(0);
+        expect(out.stdout.trim().split('\n')).toEqual([`m/${qos} one`, `m/${qos} two`]);
+      });
+    }
+
+    it('works with MQTT 5 clients (-V 5) at QoS 2', async () => {
+      await start();
+      const sub = run('mosquitto_sub', [...conn, '-V', '5', '-t', 'v5/#', '-q', '2', '-C', '1', '-v', '-W', '10']);
+      await until(() => tb.broker.stats().subscriptionCount === 1);
+      const pub = await run('mosquitto_pub', [...conn, '-V', '5', '-t', 'v5/x', '-m', 'five', '-q', '2', '-D', 'publish', 'user-property', 'k', 'v']);
+      expect(pub.code, pub.stderr).toBe(0);
+      const out = await sub;
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout.trim()).toBe('v5/x five');
+    });
+
+    it('keeps retained messages (and 3.1 clients work)', async () => {
+      await start();
+      const pub = await run('mosquitto_pub', [...conn, '-t', 'ret/x', '-m', 'kept', '-q', '1', '-r', '-V', 'mqttv31']);
+      expect(pub.code, pub.stderr).toBe(0);
+      const sub = await run('mosquitto_sub', [...conn, '-t', 'ret/#', '-C', '1', '-v', '-W', '10', '-q', '2']);
+      expect(sub.code, sub.stderr).toBe(0);
+      expect(sub.stdout.trim()).toBe('ret/x kept');
+    });
+  });
+}

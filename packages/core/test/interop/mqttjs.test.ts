@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import { createTestBroker, type TestBroker } from '../../src/testing/index.js';
+
+let tb: TestBroker;
+const clients: MqttClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.end(true);
+  await tb.close();
+});
+
+interface Received {
+  topic: string;
+  payload: string;
+  qos: number;
+  retain: boolean;
+}
+
+function collect(c: MqttClient): Received[] {
+  const out: Received[] = [];
+  c.on('message', (topic, payload, packet) => out.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+  return out;
+}
+
+async function until(fn: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+for (const transport of ['tcp', 'ws'] as const) {
+  describe(`MQTT.js over ${transport}`, () => {
+    const start = async (): Promise<string> => {
+      tb = await createTestBroker({ listeners: { default: { type: transport, bind: '127.0.0.1:0' } } });
+      const port = tb.broker.listeners()[0]!.port;
+      return transport === 'tcp' ? `mqtt://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/mqtt`;
+    };
+    const open = async (url: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> => {
+      const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...opts });
+      clients.push(c);
+      return c;
+    };
+
+    it('publishes and receives at QoS 0, 1 and 2', async () => {
+      const url = await start();
+      const sub = await open(url, { clientId: 'sub' });
+      const got = collect(sub);
+      await sub.subscribeAsync('i/#', { qos: 2 });
+      const pub = await open(url, { clientId: 'pub' });
+      for (const qos of [0, 1, 2] as const) await pub.publishAsync(`i/${qos}`, `q${qos}`, { qos });
+      await until(() => got.length === 3);
+      expect(got.map((m) => [m.topic, m.payload, m.qos]).sort()).toEqual([
+        ['i/0', 'q0', 0],
+        ['i/1', 'q1', 1],
+        ['i/2', 'q2', 2],
+      ]);
+    });
+
+    it('delivers retained messages to later subscribers', async () => {
+      const url = await start();
+      const pub = await open(url);
+      await pub.publishAsync('ret/a', 'kept', { qos: 1, retain: true });
+      const sub = await open(url);
+      const got = collect(sub);
+      await sub.subscribeAsync('ret/#', { qos: 1 });
+      await until(() => got.length === 1);
+      expect(got[0]).toMatchObject({ topic: 'ret/a', payload: 'kept', retain: true, qos: 1 });
+    });
+
+    it('publishes the will of a client that drops', async () => {
+      const url = await start();
+      const sub = await open(url);
+      const got = collect(sub);
+      await sub.subscribeAsync('will/#', { qos: 1 });
+      const dying = await open(url, { will: { topic: 'will/x', payload: Buffer.from('dead'), qos: 1, retain: false } });
+      dying.stream.destroy();
+      await until(() => got.length === 1);
+      expect(got[0]).toMatchObject({ topic: 'will/x', payload: 'dead', qos: 1 });
+    });
+
+    it('resumes a persistent session with queued QoS 1 messages', async () => {
+      const url = await start();
+      const a = await open(url, { clientId: 'persist', clean: false });
+      await a.subscribeAsync('p', { qos: 1 });
+      await a.endAsync();
+      const pub = await open(url);
+      await pub.publishAsync('p', 'while away', { qos: 1 });
+      // Queued messages follow CONNACK at once: listen before connecting.
+      const b = mqtt.connect(url, { clientId: 'persist', clean: false, reconnectPeriod: 0 });
+      clients.push(b);
+      const got = collect(b);
+      await until(() => got.length === 1);
+      expect(got[0]!.payload).toBe('while away');
+    });
+  });
+}
+
+describe('MQTT.js with protocolVersion 5', () => {
+  it('connects, publishes at QoS 0/1/2 with user properties, and gets retained messages', async () => {
+    tb = await createTestBroker();
+    const opts: mqtt.IClientOptions = { protocolVersion: 5, reconnectPeriod: 0 };
+    const sub = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'sub5' });
+    clients.push(sub);
+    const got: { topic: string; qos: number; user: unknown; retain: boolean }[] = [];
+    sub.on('message', (topic, _payload, packet) => got.push({ topic, qos: packet.qos, user: packet.properties?.userProperties, retain: packet.retain }));
+    await sub.subscribeAsync('v5/#', { qos: 2 });
+    const pub = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'pub5' });
+    clients.push(pub);
+    for (const qos of [0, 1, 2] as const) {
+      await pub.publishAsync(`v5/${qos}`, 'x', { qos, properties: { userProperties: { n: String(qos) } } });
+    }
+    await until(() => got.length === 3);
+    got.sort((a, b) => a.topic.localeCompare(b.topic));
+    expect(got.map((m) => [m.topic, m.qos, { ...(m.user as object) }])).toEqual([
+      ['v5/0', 0, { n: '0' }],
+      ['v5/1', 1, { n: '1' }],
+      ['v5/2', 2, { n: '2' }],
+    ]);
+    await pub.publishAsync('v5/kept', 'r', { qos: 1, retain: true });
+    const late = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'late5' });
+    clients.push(late);
+    const lateGot: boolean[] = [];
+    late.on('message', (_t, _p, packet) => lateGot.push(packet.retain));
+    await late.subscribeAsync('v5/kept', { qos: 1 });
+    await until(() => lateGot.length === 1);
+    expect(lateGot[0]).toBe(true);
+  });
+});

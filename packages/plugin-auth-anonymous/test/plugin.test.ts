@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { AuthenticateRequest, ClientInfo, Decision, PluginHooks } from '@midge/mqtt-core';
+import plugin, { configSchema, decideAnonymous } from '../src/index.js';
+import { client, fakeContext } from './helpers.js';
+
+function request(c: ClientInfo): AuthenticateRequest {
+  return {
+    client: c,
+    password: undefined,
+    connect: {
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: c.protocolVersion,
+      clean: true,
+      keepalive: 60,
+      clientId: c.clientId,
+      ...(c.username === undefined ? {} : { username: c.username }),
+    },
+  };
+}
+
+async function validate(input: unknown) {
+  return await plugin.configSchema!['~standard'].validate(input);
+}
+
+async function setup(input: unknown): Promise<PluginHooks> {
+  const result = await validate(input);
+  if (result.issues) throw new Error(JSON.stringify(result.issues));
+  return plugin.setup(fakeContext(), result.value);
+}
+
+async function authenticate(hooks: PluginHooks, c: ClientInfo): Promise<Decision> {
+  return await hooks.authenticate!(request(c));
+}
+
+describe('@midge/plugin-auth-anonymous', () => {
+  it('is a v1 plugin named after its package', () => {
+    expect(plugin.name).toBe('@midge/plugin-auth-anonymous');
+    expect(plugin.apiVersion).toBe(1);
+    expect(plugin.configSchema).toBe(configSchema);
+  });
+
+  describe('config', () => {
+    it('defaults allow_anonymous to true', async () => {
+      expect(await validate({})).toMatchObject({ value: { allow_anonymous: true } });
+      expect((await validate({})).issues).toBeUndefined();
+    });
+
+    it('reports a non-boolean allow_anonymous with the key in the path', async () => {
+      const result = await validate({ allow_anonymous: 'no' });
+      expect(result.issues).toHaveLength(1);
+      expect(result.issues?.[0]?.path?.map((p) => (typeof p === 'object' ? p.key : p))).toEqual(['allow_anonymous']);
+    });
+
+    it('rejects unknown keys', async () => {
+      const result = await validate({ allow_anonymous: true, allow_anonymus: false });
+      expect(result.issues?.[0]?.path?.map((p) => (typeof p === 'object' ? p.key : p))).toEqual(['allow_anonymus']);
+    });
+  });
+
+  describe('allow_anonymous: true', () => {
+    it('allows clients with and without a username', async () => {
+      const hooks = await setup({ allow_anonymous: true });
+      expect(await authenticate(hooks, client(undefined))).toEqual({ verdict: 'allow' });
+      expect(await authenticate(hooks, client('alice'))).toEqual({ verdict: 'allow' });
+    });
+  });
+
+  describe('allow_anonymous: false', () => {
+    it('denies a client without a username with CONNACK 0x05 (MQTT 3.1.1)', async () => {
+      const hooks = await setup({ allow_anonymous: false });
+      const d = await authenticate(hooks, client(undefined));
+      expect(d.verdict).toBe('deny');
+      expect(d).toMatchObject({ reasonCode: 0x05 });
+    });
+
+    it('uses 0x87 (not authorized) for MQTT 5 clients', async () => {
+      const hooks = await setup({ allow_anonymous: false });
+      expect(await authenticate(hooks, client(undefined, { protocolVersion: 5 }))).toMatchObject({
+        verdict: 'deny',
+        reasonCode: 0x87,
+      });
+    });
+
+    it('abstains for a client with a username (another auth plugin must allow it)', async () => {
+      const hooks = await setup({ allow_anonymous: false });
+      expect(await authenticate(hooks, client('alice'))).toEqual({ verdict: 'abstain' });
+      // An empty username is still a username: the client sent the field.
+      expect(await authenticate(hooks, client(''))).toEqual({ verdict: 'abstain' });
+    });
+
+    it('returns shared decision objects (no allocation per CONNECT)', async () => {
+      const hooks = await setup({ allow_anonymous: false });
+      expect(await authenticate(hooks, client(undefined))).toBe(await authenticate(hooks, client(undefined)));
+    });
+  });
+
+  it('decideAnonymous agrees with the hook', async () => {
+    for (const allowAnonymous of [true, false]) {
+      const hooks = await setup({ allow_anonymous: allowAnonymous });
+      for (const c of [client(undefined), client('bob'), client(undefined, { protocolVersion: 5 })]) {
+        expect(decideAnonymous({ allow_anonymous: allowAnonymous }, request(c))).toBe(await authenticate(hooks, c));
+      }
+    }
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * @midge/plugin-auth-file: checks usernames and passwords against a password file (aMQTT's
+ * FileAuthPlugin, and Mosquitto's password_file format).
+ *
+ * Decisions: no username → abstain (another plugin decides about anonymous clients); known user with
+ * the right password → allow; anything else → deny with "bad username or password".
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import * as v from 'valibot';
+import { abstain, allow, definePlugin, deny } from '@midge/mqtt-core';
+import type { AuthenticateRequest, ClientInfo, Decision, DenyDecision, Logger, PluginHooks } from '@midge/mqtt-core';
+import { hashPassword, parseHash, verifyPassword } from './hashes.js';
+import type { PasswordHash } from './hashes.js';
+import { parsePasswordFile } from './password-file.js';
+import type { ParsedPasswordFile } from './password-file.js';
+
+export { hashPassword, parseHash, sha512Crypt, verifyPassword, DEFAULT_ROUNDS, MAX_ROUNDS, MIN_ROUNDS } from './hashes.js';
+export type { ParseHashResult, PasswordHash } from './hashes.js';
+export { formatPasswordLine, parsePasswordFile, usernameProblem } from './password-file.js';
+export type { ParsedPasswordFile, PasswordFileProblem } from './password-file.js';
+
+export const configSchema = v.strictObject({
+  /** The password file, relative to the config file's folder. */
+  password_file: v.pipe(v.string(), v.minLength(1, 'password_file must not be empty')),
+});
+
+export type FileAuthConfig = v.InferOutput<typeof configSchema>;
+
+const REASON = 'bad username or password';
+// 0x04 is the MQTT 3.1/3.1.1 CONNACK code; 5.0 spells it 0x86. Both are built once.
+const BAD_V3 = deny(REASON, { reasonCode: 0x04 });
+const BAD_V5 = deny(REASON, { reasonCode: 0x86 });
+
+function bad(client: ClientInfo): DenyDecision {
+  return client.protocolVersion === 5 ? BAD_V5 : BAD_V3;
+}
+
+/**
+ * Checked for unknown usernames, so that "no such user" takes as long as "wrong password" and the
+ * timing does not tell which usernames exist. Its password is random and thrown away.
+ */
+let dummyHash: Promise<PasswordHash> | undefined;
+function getDummyHash(): Promise<PasswordHash> {
+  dummyHash ??= hashPassword(randomBytes(12).toString('base64')).then((s) => {
+    const parsed = parseHash(s);
+    if (!parsed.ok) throw new Error(`internal: ${parsed.message}`);
+    return parsed.hash;
+  });
+  return dummyHash;
+}
+
+/** Reads and parses the file, logging each skipped line. Throws an error naming the path if unreadable. */
+export async function loadPasswordFile(path: string, logger?: Logger): Promise<ParsedPasswordFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`cannot read password_file ${path}: ${reason}`, { cause: err });
+  }
+  const parsed = parsePasswordFile(text);
+  for (const p of parsed.problems) logger?.warn({ file: path, line: p.line }, `${path}:${p.line}: ${p.message}`);
+  return parsed;
+}
+
+/** The decision for one CONNECT against a user table. */
+export async function authenticateAgainst(
+  users: ReadonlyMap<string, PasswordHash>,
+  request: Pick<AuthenticateRequest, 'client' | 'password'>,
+): Promise<Decision> {
+  const { client, password } = request;
+  if (client.username === undefined) return abstain;
+  if (password === undefined) return bad(client);
+  const hash = users.get(client.username);
+  if (hash === undefined) {
+    await verifyPassword(await getDummyHash(), password);
+    return bad(client);
+  }
+  return (await verifyPassword(hash, password)) ? allow : bad(client);
+}
+
+export default definePlugin({
+  name: '@midge/plugin-auth-file',
+  apiVersion: 1,
+  configSchema,
+  async setup(ctx, config: FileAuthConfig): Promise<PluginHooks> {
+    const path = resolve(ctx.configDir, config.password_file);
+    let users = (await loadPasswordFile(path, ctx.logger)).users;
+    if (users.size === 0) ctx.logger.warn(`${path} has no usable users: every client with a username will be denied`);
+    else ctx.logger.debug(`${users.size} users loaded from ${path}`);
+    // Reloads may overlap (SIGHUP twice); only the latest one started may install its result.
+    let generation = 0;
+
+    return {
+      async authenticate(request) {
+        try {
+          return await authenticateAgainst(users, request);
+        } catch (err) {
+          // Not a wrong password (that is `false`): a broken hash or crypto failure. The password stays out of the log.
+          ctx.logger.error({ err, username: request.client.username }, 'password check failed');
+          return bad(request.client);
+        }
+      },
+      async reload() {
+        const mine = ++generation;
+        try {
+          const loaded = await loadPasswordFile(path, ctx.logger);
+          if (mine !== generation) return;
+          users = loaded.users;
+          ctx.logger.info(`reloaded ${users.size} users from ${path}`);
+        } catch (err) {
+          ctx.logger.error({ err }, `password file reload failed, keeping the ${users.size} users loaded before`);
+        }
+      },
+    };
+  },
+});

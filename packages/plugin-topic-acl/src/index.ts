@@ -1,0 +1,34 @@
+/**
+ * @midge/plugin-topic-acl: per-user topic access control lists (aMQTT's TopicAccessControlListPlugin)
+ * for subscribe, publish and receive. An absent ACL leaves its action unrestricted (allow); a present
+ * one allows only what a user's entries grant and denies everything else.
+ */
+import { definePlugin } from '@midge/mqtt-core';
+import type { PluginHooks } from '@midge/mqtt-core';
+import { compileAcl, createAclAuthorizer } from './acl.js';
+import { configSchema } from './config.js';
+import type { TopicAclConfig } from './config.js';
+
+export { configSchema, normalizeAcl } from './config.js';
+export type { AclInput, TopicAclConfig } from './config.js';
+export {
+  ADMIN_USERNAME,
+  ANONYMOUS_USERNAME,
+  compileAcl,
+  createAclAuthorizer,
+  parsePattern,
+  substitute,
+} from './acl.js';
+export type { CompiledAcl, Pattern, UserRules } from './acl.js';
+export { effectiveFilter, topicFilterProblem } from './filters.js';
+
+export default definePlugin({
+  name: '@midge/plugin-topic-acl',
+  apiVersion: 1,
+  configSchema,
+  setup(ctx, config: TopicAclConfig): PluginHooks {
+    const acl = compileAcl(config);
+    for (const w of acl.warnings) ctx.logger.warn(w);
+    return { authorizeTopic: createAclAuthorizer(acl) };
+  },
+});

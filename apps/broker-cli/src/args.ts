@@ -33,7 +33,7 @@ export function parseCommandArgs<O extends Options>(
 ): ParsedCommandArgs<O> {
   try {
     const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals, allowNegative: false });
-    return { values: values, positionals };
+    return { values, positionals };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);

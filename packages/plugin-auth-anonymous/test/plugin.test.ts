@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthenticateRequest, ClientInfo, Decision, PluginHooks } from '@midge/mqtt-core';
 import plugin, { configSchema, decideAnonymous } from '../src/index.js';
-import { client, fakeContext } from './helpers.js';
+import { testClientInfo as client, fakePluginContext as fakeContext } from '@midge/mqtt-core/testing';
 
 function request(c: ClientInfo): AuthenticateRequest {
   return {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuthenticateRequest, ClientInfo, Decision, PluginHooks } from '@midge/mqtt-core';
 import plugin, { formatPasswordLine, parsePasswordFile } from '../src/index.js';
-import { client, fakeContext, logText } from './helpers.js';
+import { testClientInfo as client, fakePluginContext as fakeContext, logText } from '@midge/mqtt-core/testing';
 
 // alice / secret (glibc crypt), bob / mosq-pw (mosquitto_passwd $7$), carol / hunter2 (openssl passwd -6).
 const ALICE = 'alice:$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1';

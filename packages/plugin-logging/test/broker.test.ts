@@ -3,7 +3,7 @@
  * broker's own pino logger into memory: levels and JSON format are the broker's.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@midge/mqtt-core';
 import { RawClient, createTestBroker, type TestBroker } from '@midge/mqtt-core/testing';
 
@@ -11,10 +11,6 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 let tb: TestBroker | undefined;
 const clients: RawClient[] = [];
 
-beforeAll(() => {
-  vi.stubEnv('NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --conditions=midge-source`.trim());
-});
-afterAll(() => vi.unstubAllEnvs());
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
   await tb?.close();

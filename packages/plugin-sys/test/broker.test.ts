@@ -4,7 +4,7 @@
  * the broker's own stats object.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { encodePacket, type Packet, type PublishPacket } from '@midge/mqtt-core/codec';
 import { RawClient, createTestBroker, type TestBroker } from '@midge/mqtt-core/testing';
 
@@ -12,11 +12,6 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 let tb: TestBroker | undefined;
 const clients: RawClient[] = [];
 
-beforeAll(() => {
-  // The broker resolves plugins like Node; tests run from source, so add the source condition.
-  vi.stubEnv('NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --conditions=midge-source`.trim());
-});
-afterAll(() => vi.unstubAllEnvs());
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
   await tb?.close();

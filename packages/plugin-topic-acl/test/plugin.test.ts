@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientInfo, Decision, PluginHooks, TopicAction } from '@midge/mqtt-core';
 import plugin, { compileAcl, createAclAuthorizer } from '../src/index.js';
-import { client, fakeContext, logText } from './helpers.js';
+import { testClientInfo as client, fakePluginContext as fakeContext, logText } from '@midge/mqtt-core/testing';
 
 async function validate(input: unknown) {
   return await plugin.configSchema!['~standard'].validate(input);

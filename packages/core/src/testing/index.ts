@@ -34,3 +34,7 @@ export async function createTestBroker(config: Record<string, unknown> = {}, opt
     close: () => broker.close(),
   };
 }
+export { fakePluginContext, logText, recordingLogger, testClientInfo } from './plugin-context.js';
+export type { LogRecord, RecordingLogger } from './plugin-context.js';
+export { pluginTestHarness } from './plugin-harness.js';
+export type { PluginTestHarness } from './plugin-harness.js';

@@ -12,12 +12,11 @@
 // - encode: Midge's encodePacket (a new Buffer per packet) and encodeInto (one reused buffer) against
 //   mqtt-packet's generate.
 // Each measurement warms up, then runs several rounds (each at least --min-ms long, ours and theirs
-// alternating), and reports the median packets per second. The whole run stays under a minute.
+// alternating), and reports the median packets per second of each and the median of the per-round
+// ratios. The whole run stays under a minute.
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import process from 'node:process';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { PacketDecoder, encodeInto, encodePacket, encodedLength } from '@midge/mqtt-core/codec';
 import mqttPacket from 'mqtt-packet';
 
@@ -28,17 +27,12 @@ function option(name, fallback) {
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
 }
 const QUICK = args.includes('--quick');
-const ROUNDS = option('--rounds', QUICK ? 3 : 5);
-const MIN_MS = option('--min-ms', QUICK ? 40 : 100);
+const ROUNDS = option('--rounds', QUICK ? 3 : 7);
+const MIN_MS = option('--min-ms', QUICK ? 40 : 80);
 const CHUNK = 64 * 1024;
 const STREAM_BYTES = 2 * 1024 * 1024;
 const DEADLINE_MS = 55_000;
 const started = performance.now();
-
-// A full collection before every round, so a round does not pay for the garbage of the one before
-// (each contender still pays for its own). Exposed at run time: no node flag needed.
-v8.setFlagsFromString('--expose-gc');
-const collect = vm.runInNewContext('gc');
 
 const SIZES = [
   ['16 B', 16],
@@ -93,7 +87,6 @@ function theirPacket(variant, payload) {
 
 /** Runs `pass` (which handles `perPass` packets) until `MIN_MS` elapse; returns packets per second. */
 function measure(pass, perPass) {
-  collect();
   let passes = 0;
   const t0 = performance.now();
   let elapsed;
@@ -111,7 +104,11 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Warm up, then alternate the contenders round by round; returns the median rate of each. */
+/**
+ * Warm up, then measure the contenders round by round, alternating their order. Returns, per contender,
+ * the median rate and the median over rounds of its rate divided by the last contender's (mqtt-packet)
+ * in the same round: pairing rounds keeps the ratio steady when the machine's load changes.
+ */
 function compare(contenders, perPass) {
   for (const c of contenders) measure(c.pass, perPass); // warm-up round
   const rates = contenders.map(() => []);
@@ -120,7 +117,8 @@ function compare(contenders, perPass) {
     const order = r % 2 === 0 ? contenders.map((_, i) => i) : contenders.map((_, i) => contenders.length - 1 - i);
     for (const i of order) rates[i].push(measure(contenders[i].pass, perPass));
   }
-  return rates.map(median);
+  const reference = rates[rates.length - 1];
+  return rates.map((own) => ({ rate: median(own), ratio: median(own.map((v, r) => v / reference[r])) }));
 }
 
 let sink = 0; // keeps results observable so no work is optimized away
@@ -210,7 +208,7 @@ function encodeCase(variant, payload) {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+const ratio = (r) => `${r.toFixed(2)}x`;
 
 const rows = [];
 for (const [sizeName, size] of SIZES) {
@@ -218,10 +216,10 @@ for (const [sizeName, size] of SIZES) {
   for (const variant of VARIANTS) {
     const label = `${variant.name}, ${sizeName}`;
     const [decOurs, decTheirs] = decodeCase(variant, payload);
-    rows.push([label, 'decode (64 KiB chunks)', fmt(decOurs), fmt(decTheirs), ratio(decOurs, decTheirs)]);
+    rows.push([label, 'decode (64 KiB chunks)', fmt(decOurs.rate), fmt(decTheirs.rate), ratio(decOurs.ratio)]);
     const [encOurs, encInto, encTheirs] = encodeCase(variant, payload);
-    rows.push([label, 'encode: encodePacket', fmt(encOurs), fmt(encTheirs), ratio(encOurs, encTheirs)]);
-    rows.push([label, 'encode: encodeInto (reused buffer)', fmt(encInto), fmt(encTheirs), ratio(encInto, encTheirs)]);
+    rows.push([label, 'encode: encodePacket', fmt(encOurs.rate), fmt(encTheirs.rate), ratio(encOurs.ratio)]);
+    rows.push([label, 'encode: encodeInto (reused buffer)', fmt(encInto.rate), fmt(encTheirs.rate), ratio(encInto.ratio)]);
   }
 }
 
@@ -234,7 +232,7 @@ const cpus = os.cpus();
 console.log(`Midge codec benchmark — ${new Date().toISOString().slice(0, 10)}`);
 console.log(
   `node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ` +
-    `mqtt-packet ${MQTT_PACKET_VERSION}, ${ROUNDS} rounds of >= ${MIN_MS} ms, median\n`,
+    `mqtt-packet ${MQTT_PACKET_VERSION}, ${ROUNDS} rounds of >= ${MIN_MS} ms: median rates, median of per-round ratios\n`,
 );
 console.log(line(header));
 console.log(`|${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);

@@ -17,7 +17,7 @@ import type {
   MidgePlugin,
   PublishOptions,
 } from '../plugin-api/types.js';
-import { PluginHost } from '../plugin-host/host.js';
+import { PluginHost } from '../plugin-host/index.js';
 import { Connection, type ConnectionInfo } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { EventBus, type BrokerEventListener } from './events.js';
@@ -39,6 +39,11 @@ export interface BrokerOptions {
   searchDirs?: readonly string[];
   /** Where sessions and retained messages are kept (default: in memory). */
   persistence?: Persistence;
+  /**
+   * Export conditions used to pick a plugin package's entry point (e.g. `['midge-source']` to load
+   * TypeScript sources in tests). Default: `node`, `import` and this process's `--conditions`.
+   */
+  conditions?: readonly string[];
 }
 
 export interface ListenerAddress {
@@ -46,6 +51,9 @@ export interface ListenerAddress {
   readonly host: string;
   readonly port: number;
 }
+
+/** Logged once at start when no plugin implements `authenticate`. */
+export const NO_AUTH_WARNING = 'no authentication plugin configured: every client is allowed';
 
 type BrokerState = 'new' | 'starting' | 'running' | 'closing' | 'closed';
 
@@ -118,6 +126,8 @@ export class Broker {
       await this.restore();
       this.host = await this.startPlugins();
       ctx.host = this.host;
+      // Said once, loudly: an open broker is a fine default for development and a mistake in production.
+      if (this.host?.hasAuthentication !== true) this.log.warn(NO_AUTH_WARNING);
       ctx.events.host = this.host;
       this.emit('broker:pre-start', {});
       for (const listener of Object.values(this.config.listeners)) {
@@ -154,6 +164,7 @@ export class Broker {
       decisionTimeoutMs: this.config.plugin_decision_timeout,
       setupTimeoutMs: this.config.plugin_setup_timeout,
       resolved,
+      ...(this.options.conditions !== undefined ? { conditions: this.options.conditions } : {}),
       ...(this.config.config_file !== undefined ? { configFile: this.config.config_file } : {}),
     });
   }

@@ -29,6 +29,20 @@ function uncork(conn: Connection): void {
   conn.flush();
 }
 
+// Timer callbacks take the connection as an argument instead of being per-connection closures: an idle
+// connection then carries no function objects for timers that rarely fire.
+function connectTimeout(conn: Connection): void {
+  conn.connectTimedOut();
+}
+
+function keepaliveCheck(conn: Connection): void {
+  conn.checkKeepalive();
+}
+
+function slowTimeout(conn: Connection): void {
+  conn.slowReaderTimedOut();
+}
+
 /**
  * One network connection: socket, decoder, corked writer, keepalive and CONNECT timers, slow-reader
  * tracking. Packets are handled in arrival order: when a handler awaits a plugin decision the
@@ -74,7 +88,7 @@ export class Connection {
     stream.on('error', this.onError);
     stream.on('end', this.onEnd);
     stream.on('close', this.onEnd);
-    this.connectTimer = setTimeout(this.onConnectTimeout, ctx.config.connect_timeout * 1000);
+    this.connectTimer = setTimeout(connectTimeout, ctx.config.connect_timeout * 1000, this);
     this.connectTimer.unref();
   }
 
@@ -130,10 +144,14 @@ export class Connection {
   private block(pending: Promise<void>): void {
     this.blocked = true;
     this.stream.pause();
-    pending.then(this.unblock, (err: unknown) => this.onFailure(err));
+    // Only with asynchronous plugin decisions: the closures are not on the plain publish path.
+    pending.then(
+      () => this.unblock(),
+      (err: unknown) => this.onFailure(err),
+    );
   }
 
-  private readonly unblock = (): void => {
+  private unblock(): void {
     this.blocked = false;
     try {
       while (this.backlog.length > 0 && !this.blocked && this.state !== 'closed') {
@@ -145,7 +163,7 @@ export class Connection {
       return;
     }
     if (!this.blocked && this.state !== 'closed') this.stream.resume();
-  };
+  }
 
   /** A decoder error or a bug in a handler: close only this connection, never throw out of the broker. */
   private onFailure(err: unknown): void {
@@ -174,10 +192,11 @@ export class Connection {
     this.close('connection closed by peer', false);
   };
 
-  private readonly onConnectTimeout = (): void => {
+  /** @internal The CONNECT timer fired. */
+  connectTimedOut(): void {
     this.connectTimer = undefined;
     if (this.state === 'awaiting-connect') this.close('no CONNECT within connect_timeout', false);
-  };
+  }
 
   clearConnectTimer(): void {
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
@@ -195,12 +214,13 @@ export class Connection {
   startKeepalive(seconds: number): void {
     if (seconds <= 0) return;
     this.keepaliveMs = seconds * 1500 + this.ctx.config.timeout_disconnect_delay * 1000;
-    this.keepaliveTimer = setTimeout(this.onKeepalive, this.keepaliveMs);
+    this.keepaliveTimer = setTimeout(keepaliveCheck, this.keepaliveMs, this);
     this.keepaliveTimer.unref();
   }
 
   /** Checks the last activity instead of re-arming on every packet: one timer per keepalive period. */
-  private readonly onKeepalive = (): void => {
+  /** @internal The keepalive timer fired. */
+  checkKeepalive(): void {
     this.keepaliveTimer = undefined;
     if (this.state === 'closed') return;
     const idle = Date.now() - this.lastActivity;
@@ -208,9 +228,9 @@ export class Connection {
       this.close('keepalive timeout', false, { reasonCode: 0x8d });
       return;
     }
-    this.keepaliveTimer = setTimeout(this.onKeepalive, this.keepaliveMs - idle);
+    this.keepaliveTimer = setTimeout(keepaliveCheck, this.keepaliveMs - idle, this);
     this.keepaliveTimer.unref();
-  };
+  }
 
   // ---- writing -------------------------------------------------------------------------------
 
@@ -264,25 +284,29 @@ export class Connection {
     const max = this.ctx.config.max_outgoing_bytes;
     if (max <= 0 || this.stream.writableLength <= max) return false;
     if (this.slowTimer === undefined) {
-      this.slowTimer = setTimeout(this.onSlowTimeout, this.ctx.config.slow_reader_timeout * 1000);
+      this.slowTimer = setTimeout(slowTimeout, this.ctx.config.slow_reader_timeout * 1000, this);
       this.slowTimer.unref();
-      this.stream.once('drain', this.onDrain);
+      this.stream.once('drain', (this.onDrain ??= () => this.drained()));
     }
     return true;
   }
 
-  private readonly onDrain = (): void => {
+  /** Created the first time the client falls behind. */
+  private onDrain: (() => void) | undefined;
+
+  private drained(): void {
     if (this.slowTimer !== undefined) clearTimeout(this.slowTimer);
     this.slowTimer = undefined;
-  };
+  }
 
-  private readonly onSlowTimeout = (): void => {
+  /** @internal The slow reader timer fired. */
+  slowReaderTimedOut(): void {
     this.slowTimer = undefined;
     if (this.stream.writableLength > this.ctx.config.max_outgoing_bytes) {
       this.ctx.log.warn({ clientId: this.client?.clientId, buffered: this.stream.writableLength }, 'disconnecting slow reader');
       this.close('slow reader (over max_outgoing_bytes for slow_reader_timeout)', false);
     }
-  };
+  }
 
   // ---- lifecycle -----------------------------------------------------------------------------
 

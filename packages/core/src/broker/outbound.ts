@@ -101,7 +101,7 @@ export function deliver(
   }
   const d = delivery(fan.storedMessage(), qos, retain, ids);
   // Excess over the inflight window waits in the queue; order is kept by queueing behind older ones.
-  if (session.queue.length > 0 || session.inflightOut.size >= session.window) {
+  if (session.queue.length > 0 || session.inflightCount >= session.window) {
     queueDelivery(ctx, session, d);
     return;
   }
@@ -166,7 +166,7 @@ export function drainQueue(ctx: BrokerContext, session: Session): void {
   if (conn === undefined) return;
   while (session.queue.length > 0) {
     const d = session.queue[0]!;
-    if (d.qos > 0 && session.inflightOut.size >= session.window) break;
+    if (d.qos > 0 && session.inflightCount >= session.window) break;
     session.queue.shift();
     ctx.stats.messagesStored--;
     if (d.qos === 0 && conn.overOutgoingLimit()) ctx.stats.drop('slow-reader');

@@ -95,7 +95,7 @@ export class Router {
   }
 
   unsubscribeAll(session: Session): void {
-    for (const filter of [...session.subscriptions.keys()]) this.unsubscribe(session, filter);
+    for (const filter of session.subscriptionFilters()) this.unsubscribe(session, filter);
   }
 
   /** Routes one message. `message.payload` may be a view on a socket chunk: it is copied only if kept. */

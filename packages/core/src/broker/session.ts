@@ -46,10 +46,11 @@ export class Session {
   connection: Connection | undefined;
   /** The last client info seen, for `receive` authorization of offline deliveries. */
   client: ClientInfo;
-  readonly subscriptions = new Map<string, Subscriber>();
-  readonly inflightOut = new Map<number, OutboundInflight>();
-  /** Inbound QoS 2 packet ids between PUBLISH and PUBREL (method B: delivered once, on PUBLISH). */
-  readonly inboundQos2 = new Set<number>();
+  // The maps are created on first use: an idle connection's session (no subscription, nothing inflight)
+  // then costs no hash tables, which is most of a session's memory.
+  #subscriptions: Map<string, Subscriber> | undefined;
+  #inflightOut: Map<number, OutboundInflight> | undefined;
+  #inboundQos2: Set<number> | undefined;
   /** Deliveries waiting for the client to come back or for room in the inflight window. */
   readonly queue: Delivery[] = [];
   will: StoredMessage | undefined;
@@ -69,6 +70,31 @@ export class Session {
   matchIds: number[] | undefined;
   private nextPacketId = 1;
 
+  /** Subscriptions by topic filter. */
+  get subscriptions(): Map<string, Subscriber> {
+    return (this.#subscriptions ??= new Map());
+  }
+
+  /** Outbound QoS 1/2 messages sent and not yet completed, by packet id. */
+  get inflightOut(): Map<number, OutboundInflight> {
+    return (this.#inflightOut ??= new Map());
+  }
+
+  /** Inbound QoS 2 packet ids between PUBLISH and PUBREL (method B: delivered once, on PUBLISH). */
+  get inboundQos2(): Set<number> {
+    return (this.#inboundQos2 ??= new Set());
+  }
+
+  /** Outbound messages inflight, without creating the map. */
+  get inflightCount(): number {
+    return this.#inflightOut === undefined ? 0 : this.#inflightOut.size;
+  }
+
+  /** The session's topic filters, without creating the map. */
+  subscriptionFilters(): string[] {
+    return this.#subscriptions === undefined ? [] : [...this.#subscriptions.keys()];
+  }
+
   constructor(clientId: string, clean: boolean, client: ClientInfo, window = 0xffff) {
     this.clientId = clientId;
     this.clean = clean;
@@ -82,7 +108,7 @@ export class Session {
     for (;;) {
       const id = this.nextPacketId;
       this.nextPacketId = id === 0xffff ? 1 : id + 1;
-      if (!this.inflightOut.has(id)) return id;
+      if (this.#inflightOut === undefined || !this.#inflightOut.has(id)) return id;
     }
   }
 

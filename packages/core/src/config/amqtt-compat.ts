@@ -429,7 +429,7 @@ class Translator {
       path,
       chosen.length > 0
         ? `'auth' is deprecated: use plugins: ${renderFlow(produced, true)}`
-        : "'auth' is deprecated: list auth plugins under plugins: (with none, every connection is refused)",
+        : "'auth' is deprecated: list auth plugins under plugins:. With none, Midge allows every client (aMQTT refused every connection)",
     );
   }
 

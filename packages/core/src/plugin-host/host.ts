@@ -3,8 +3,8 @@
  * once, sets them up in config order, combines their decisions, fans out events, and closes them in
  * reverse order. The broker talks to plugins only through this class.
  */
-import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { ConfigIssue, PluginEntry } from '../config/types.js';
+import type { PluginEntry } from '../config/types.js';
+import { checkNamesAndDependencies, validatePluginConfigs } from './validate.js';
 import { ConfigError, PluginError } from '../errors.js';
 import { allow, deny } from '../plugin-api/decision.js';
 import type {
@@ -129,7 +129,7 @@ export class PluginHost {
     }
 
     const issues = checkNamesAndDependencies(entries, plugins);
-    const configs = await validateConfigs(entries, plugins, issues);
+    const configs = await validatePluginConfigs(entries, plugins, issues);
     if (issues.length > 0) throw new ConfigError(issues, options.configFile);
 
     const host = new PluginHost(options);
@@ -380,91 +380,6 @@ export class PluginHost {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
-
-function checkNamesAndDependencies(entries: readonly PluginEntry[], plugins: readonly MidgePlugin[]): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const keyOfName = new Map<string, string>();
-  const keys = new Set<string>();
-  for (let i = 0; i < plugins.length; i++) {
-    const { key } = entries[i] as PluginEntry;
-    const plugin = plugins[i] as MidgePlugin;
-    const at = `plugins.${key}`;
-    if (keys.has(key)) issues.push({ path: at, message: 'this plugin is listed twice' });
-    keys.add(key);
-
-    for (const dep of plugin.dependencies ?? []) {
-      if (dep === plugin.name) {
-        issues.push({ path: at, message: `plugin "${dep}" cannot depend on itself` });
-      } else if (!keyOfName.has(dep)) {
-        const laterIndex = plugins.findIndex((q, j) => j > i && q.name === dep);
-        const laterKey = laterIndex >= 0 ? (entries[laterIndex] as PluginEntry).key : undefined;
-        issues.push({
-          path: at,
-          message:
-            laterKey === undefined
-              ? `needs plugin "${dep}", which is not loaded: add it under plugins: before this one`
-              : `needs plugin "${dep}" (plugins.${laterKey}), which must be listed before this one`,
-        });
-      }
-    }
-
-    const other = keyOfName.get(plugin.name);
-    if (other !== undefined && other !== key) {
-      issues.push({ path: at, message: `plugin name "${plugin.name}" is already used by plugins.${other}: names must be unique` });
-    } else {
-      keyOfName.set(plugin.name, key);
-    }
-  }
-  return issues;
-}
-
-/** Validates every plugin's config, appending all problems to `issues`; returns the validated configs by index. */
-async function validateConfigs(
-  entries: readonly PluginEntry[],
-  plugins: readonly MidgePlugin[],
-  issues: ConfigIssue[],
-): Promise<unknown[]> {
-  const configs: unknown[] = [];
-  for (let i = 0; i < plugins.length; i++) {
-    const entry = entries[i] as PluginEntry;
-    const schema = (plugins[i] as MidgePlugin).configSchema;
-    const at = `plugins.${entry.key}`;
-    // The config loader turns an empty YAML section into {}; guard for in-memory entries anyway.
-    const raw: unknown = entry.config ?? {};
-    if (schema === undefined) {
-      const keys = typeof raw === 'object' && raw !== null ? Object.keys(raw) : [];
-      for (const k of keys) issues.push({ path: `${at}.${k}`, message: 'this plugin takes no options' });
-      configs.push(raw);
-      continue;
-    }
-    let result: StandardSchemaV1.Result<unknown>;
-    try {
-      result = await schema['~standard'].validate(raw);
-    } catch (err) {
-      issues.push({ path: at, message: `the plugin's config schema failed: ${messageOf(err)}` });
-      configs.push(undefined);
-      continue;
-    }
-    if (result.issues !== undefined) {
-      for (const issue of result.issues) issues.push({ path: at + formatIssuePath(issue.path), message: issue.message });
-      configs.push(undefined);
-    } else {
-      configs.push(result.value);
-    }
-  }
-  return configs;
-}
-
-/** Standard Schema path (keys or { key } segments) → `.a.b[0]`, appended to `plugins.<key>`. */
-export function formatIssuePath(issuePath: StandardSchemaV1.Issue['path']): string {
-  if (issuePath === undefined) return '';
-  let out = '';
-  for (const seg of issuePath) {
-    const k = typeof seg === 'object' ? seg.key : seg;
-    out += typeof k === 'number' ? `[${k}]` : `.${String(k)}`;
-  }
-  return out;
-}
 
 function checkHooks(value: unknown, name: string): PluginHooks {
   // A setup with nothing to register may return nothing.

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { encodePacket } from '../../src/codec/index.js';
 import { Harness, publish, subscribe, until } from './helpers.js';
 
 const h = new Harness();
@@ -13,6 +15,35 @@ describe('limits', () => {
     const ok = await h.connected('ok');
     publish(ok, 't', Buffer.alloc(500), 1);
     await ok.expectPacket('puback');
+  });
+
+  it('max_packet_size defaults to 1 MiB: one byte more closes the connection, the limit itself passes', async () => {
+    await h.start();
+    expect(h.tb.broker.config.max_packet_size).toBe(1024 * 1024);
+    // Fixed header (1 + 3-byte remaining length) + topic (2 + 1) + packet id (2) = 9 bytes around the payload.
+    const ok = await h.connected('ok');
+    publish(ok, 't', Buffer.alloc(1024 * 1024 - 9), 1);
+    await ok.expectPacket('puback');
+    const big = await h.connected('big');
+    publish(big, 't', Buffer.alloc(1024 * 1024 - 8), 1);
+    await big.closed();
+    ok.send({ type: 'pingreq' });
+    await ok.expectPacket('pingresp');
+  });
+
+  it('over WebSocket, a frame over max_packet_size closes that WebSocket (1009) and no other', async () => {
+    await h.start({ max_packet_size: 1024, listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' }, web: { type: 'ws', bind: '127.0.0.1:0' } } });
+    const port = h.tb.broker.listeners().find((l) => l.name === 'web')!.port;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, 'mqtt');
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.on('error', () => undefined);
+    ws.send(encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'w' }));
+    ws.send(Buffer.alloc(2048));
+    expect(await closed).toBe(1009);
+    const tcp = await h.connected('tcp');
+    tcp.send({ type: 'pingreq' });
+    await tcp.expectPacket('pingresp');
   });
 
   it('a PUBLISH topic over max_topic_length or max_topic_levels closes the connection', async () => {

@@ -197,7 +197,7 @@ auth:
     const yaml = 'auth:\n  plugins: []\n';
     expect(plugins(yaml)).toEqual({ [EVENTS]: null, [PACKETS]: null });
     expect(messages(yaml)).toEqual([
-      "auth: 'auth' is deprecated: list auth plugins under plugins: (with none, every connection is refused)",
+      "auth: 'auth' is deprecated: list auth plugins under plugins:. With none, Midge allows every client (aMQTT refused every connection)",
     ]);
   });
 

@@ -106,3 +106,20 @@ describe('config JSON Schema', () => {
     ]);
   });
 });
+
+describe('config JSON Schema shipping', () => {
+  test('the build writes dist/config.schema.json from createConfigJsonSchema, exported as ./config.schema.json', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      scripts: Record<string, string>;
+      exports: Record<string, unknown>;
+      files: string[];
+    };
+    expect(pkg.scripts.build).toMatch(/tsc -b tsconfig\.build\.json && node scripts\/gen-config-schema\.mjs/);
+    expect(pkg.exports['./config.schema.json']).toBe('./dist/config.schema.json');
+    expect(pkg.files).toContain('dist');
+    const script = await readFile(new URL('../../scripts/gen-config-schema.mjs', import.meta.url), 'utf8');
+    expect(script).toContain('createConfigJsonSchema');
+    expect(script).toContain('config.schema.json');
+  });
+});

@@ -86,6 +86,32 @@ for (const secure of [false, true]) {
       expect(out.stdout.trim()).toBe('v5/x five');
     });
 
+    it('publishes the will of a mosquitto_sub that is killed, with its QoS and retain flag', async () => {
+      await start();
+      const watcher = run('mosquitto_sub', [...conn, '-t', 'will/#', '-q', '1', '-C', '1', '-v', '-W', '10']);
+      await until(() => tb.broker.stats().subscriptionCount === 1);
+      const dying = spawn('mosquitto_sub', [
+        ...conn, '-i', 'dying', '-t', 'unused', '--will-topic', 'will/dying', '--will-payload', 'gone', '--will-qos', '1', '--will-retain',
+      ]);
+      await until(() => tb.broker.stats().subscriptionCount === 2);
+      // SIGKILL: the socket closes without DISCONNECT, so the will must fire [MQTT-3.1.2-8].
+      dying.kill('SIGKILL');
+      const out = await watcher;
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout.trim()).toBe('will/dying gone');
+      // Retained [MQTT-3.1.2-17]: a later subscriber gets it too.
+      const late = await run('mosquitto_sub', [...conn, '-t', 'will/#', '-C', '1', '-v', '-W', '10', '-q', '1', '-F', '%t %p r=%r q=%q']);
+      expect(late.stdout.trim()).toBe('will/dying gone r=1 q=1');
+    });
+
+    it('does not publish the will of a mosquitto_pub that disconnects normally [MQTT-3.1.2-10]', async () => {
+      await start();
+      const pub = await run('mosquitto_pub', [...conn, '-t', 'x', '-m', 'm', '--will-topic', 'will/clean', '--will-payload', 'no', '--will-retain']);
+      expect(pub.code, pub.stderr).toBe(0);
+      await until(() => tb.broker.stats().clientsConnected === 0);
+      expect(tb.broker.api.getRetained('will/clean')).toBeUndefined();
+    });
+
     it('keeps retained messages (and 3.1 clients work)', async () => {
       await start();
       const pub = await run('mosquitto_pub', [...conn, '-t', 'ret/x', '-m', 'kept', '-q', '1', '-r', '-V', 'mqttv31']);

@@ -1,6 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createTestBroker, type TestBroker } from '../../src/testing/index.js';
+import { makeCerts, type TestCerts } from '../listeners/helpers.js';
+
+let certs: TestCerts;
+beforeAll(() => {
+  certs = makeCerts();
+});
+afterAll(() => certs.cleanup());
 
 let tb: TestBroker;
 const clients: MqttClient[] = [];
@@ -30,15 +38,37 @@ async function until(fn: () => boolean, ms = 3000): Promise<void> {
   }
 }
 
-for (const transport of ['tcp', 'ws'] as const) {
+// tls and wss are listeners from config (`ssl: on` with certfile/keyfile); wss also asks for and checks a
+// client certificate (require_certificate + cafile), which MQTT.js presents.
+for (const transport of ['tcp', 'ws', 'tls', 'wss'] as const) {
   describe(`MQTT.js over ${transport}`, () => {
+    const secure = transport === 'tls' || transport === 'wss';
+    const tlsOptions = (): mqtt.IClientOptions =>
+      !secure
+        ? {}
+        : {
+            ca: readFileSync(certs.ca),
+            rejectUnauthorized: true,
+            ...(transport === 'wss' ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } : {}),
+          };
     const start = async (): Promise<string> => {
-      tb = await createTestBroker({ listeners: { default: { type: transport, bind: '127.0.0.1:0' } } });
+      const listener = !secure
+        ? { type: transport, bind: '127.0.0.1:0' }
+        : {
+            type: transport === 'tls' ? 'tcp' : 'ws',
+            bind: '127.0.0.1:0',
+            ssl: 'on',
+            certfile: certs.serverCert,
+            keyfile: certs.serverKey,
+            ...(transport === 'wss' ? { require_certificate: true, cafile: certs.ca } : {}),
+          };
+      tb = await createTestBroker({ listeners: { default: listener } });
       const port = tb.broker.listeners()[0]!.port;
-      return transport === 'tcp' ? `mqtt://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/mqtt`;
+      const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' }[transport];
+      return `${scheme}://127.0.0.1:${port}${transport === 'ws' || transport === 'wss' ? '/mqtt' : ''}`;
     };
     const open = async (url: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> => {
-      const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...opts });
+      const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...tlsOptions(), ...opts });
       clients.push(c);
       return c;
     };
@@ -88,7 +118,7 @@ for (const transport of ['tcp', 'ws'] as const) {
       const pub = await open(url);
       await pub.publishAsync('p', 'while away', { qos: 1 });
       // Queued messages follow CONNACK at once: listen before connecting.
-      const b = mqtt.connect(url, { clientId: 'persist', clean: false, reconnectPeriod: 0 });
+      const b = mqtt.connect(url, { clientId: 'persist', clean: false, reconnectPeriod: 0, ...tlsOptions() });
       clients.push(b);
       const got = collect(b);
       await until(() => got.length === 1);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { definePlugin } from '../../src/plugin-api/define.js';
 import type { MidgePlugin } from '../../src/plugin-api/types.js';
-import { formatIssuePath } from '../../src/plugin-host/host.js';
+import { formatIssuePath } from '../../src/plugin-host/validate.js';
 import { startHost } from './helpers.js';
 
 const fileAuth = definePlugin({

@@ -1,0 +1,127 @@
+/** Running the broker in the foreground: start, announce the listeners, reload on SIGHUP, stop on SIGINT/SIGTERM. */
+import { Broker, createLogger, loadConfig, type ConfigOverrides, type Logger } from '@midge/mqtt-core';
+import type { ConfigSource } from './config-source.js';
+import { EXIT_FAILURE, EXIT_OK } from '../report.js';
+
+/** How long a graceful shutdown may take before the process gives up on it. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export interface ServeOptions {
+  readonly src: ConfigSource;
+  readonly overrides: ConfigOverrides;
+  /** Human-readable lines instead of JSON lines (a terminal). */
+  readonly pretty: boolean;
+}
+
+/**
+ * Loads the config, starts the broker and resolves with the exit code once it has stopped.
+ * Config and plugin failures reject (the caller reports them); nothing is left running then.
+ */
+export async function serve({ src, overrides, pretty }: ServeOptions): Promise<number> {
+  const { config, deprecations } = await loadConfig(src.source, { configDir: src.configDir, overrides });
+  const log = createLogger({ level: config.log_level, pretty });
+  for (const d of deprecations) log.warn({ config: src.label, path: d.path }, `${src.label}: ${d.path}: ${d.message}`);
+
+  const broker = new Broker(config, { logger: log, searchDirs: src.searchDirs });
+  // Handlers go in before anything is printed: a signal sent as soon as 'listening' appears must not
+  // meet the default action (instant death) because the handler was a few microseconds late.
+  const signals = new SignalHandlers(broker, log);
+  try {
+    await broker.start();
+  } catch (err) {
+    signals.remove();
+    throw err;
+  }
+  for (const l of broker.listeners()) {
+    log.info({ name: l.name, type: config.listeners[l.name]?.type, host: l.host, port: l.port }, 'listening');
+  }
+  signals.started();
+  return signals.exitCode;
+}
+
+/** SIGINT/SIGTERM stop the broker (bounded in time), SIGHUP reloads its plugins. */
+class SignalHandlers {
+  /** Resolves once the broker has stopped (or shutdown was abandoned). */
+  readonly exitCode: Promise<number>;
+  private done!: (code: number) => void;
+  private running = false;
+  private stopRequested: NodeJS.Signals | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly log: Logger,
+  ) {
+    this.exitCode = new Promise<number>((resolve) => (this.done = resolve));
+    process.on('SIGINT', this.onStop);
+    process.on('SIGTERM', this.onStop);
+    process.on('SIGHUP', this.onReload);
+  }
+
+  remove(): void {
+    process.off('SIGINT', this.onStop);
+    process.off('SIGTERM', this.onStop);
+    process.off('SIGHUP', this.onReload);
+  }
+
+  /** The broker is up: a stop asked for during startup happens now. */
+  started(): void {
+    this.running = true;
+    if (this.stopRequested !== undefined) this.stop(this.stopRequested);
+  }
+
+  private finish(code: number): void {
+    this.remove();
+    this.done(code);
+  }
+
+  private readonly onStop = (signal: NodeJS.Signals): void => {
+    if (!this.running) {
+      if (this.stopRequested !== undefined) {
+        // A second Ctrl-C while a plugin's setup hangs: nothing to close gracefully yet, so leave now.
+        this.log.warn({ signal }, 'second signal during startup: exiting');
+        process.exit(EXIT_FAILURE);
+      }
+      this.stopRequested = signal;
+      return;
+    }
+    this.stop(signal);
+  };
+
+  private stop(signal: NodeJS.Signals): void {
+    if (this.stopping) {
+      // A second Ctrl-C means "now": do not make the user wait for slow clients.
+      this.log.warn({ signal }, 'second signal during shutdown: exiting without waiting');
+      this.finish(EXIT_FAILURE);
+      return;
+    }
+    this.stopping = true;
+    this.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      this.log.error(`shutdown did not finish within ${SHUTDOWN_TIMEOUT_MS / 1000} s: exiting anyway`);
+      this.finish(EXIT_FAILURE);
+    }, SHUTDOWN_TIMEOUT_MS);
+    this.broker.close().then(
+      () => {
+        clearTimeout(timer);
+        this.log.info('stopped');
+        this.finish(EXIT_OK);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        this.log.error({ err }, 'shutdown failed');
+        this.finish(EXIT_FAILURE);
+      },
+    );
+  }
+
+  private readonly onReload = (): void => {
+    if (!this.running || this.stopping) return;
+    // Plugins re-read what they can (password file, ACL files); clients stay connected.
+    this.log.info({ signal: 'SIGHUP' }, 'reloading');
+    this.broker.reload().then(
+      () => this.log.info('reloaded'),
+      (err: unknown) => this.log.error({ err }, 'reload failed'),
+    );
+  };
+}

@@ -1,0 +1,86 @@
+/** `midge passwd`: add, change or delete a user in a password file for @midge/plugin-auth-file. */
+import { readFile } from 'node:fs/promises';
+import { formatPasswordLine, usernameProblem } from '@midge/plugin-auth-file';
+import { parseCommandArgs, UsageError } from '../args.js';
+import { PASSWD_HELP } from '../help.js';
+import type { CommandIO } from '../io.js';
+import { deleteUser, setUserLine } from '../passwd/edit.js';
+import { PromptCancelled, isTerminal, readFirstLine, readHidden } from '../passwd/prompt.js';
+import { writePasswordFile } from '../passwd/write.js';
+import { EXIT_FAILURE, EXIT_OK, reportError, writeLine } from '../report.js';
+import { versionLine } from '../version.js';
+
+const OPTIONS = {
+  create: { type: 'boolean', short: 'c' },
+  batch: { type: 'boolean', short: 'b' },
+  delete: { type: 'boolean', short: 'D' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+/** A failure to tell the user about (exit 1), as opposed to a usage mistake (exit 2). */
+class PasswdError extends Error {}
+
+export async function runPasswd(argv: string[], io: CommandIO): Promise<number> {
+  try {
+    const { values, positionals } = parseCommandArgs('passwd', argv, OPTIONS, true);
+    if (values.help === true) {
+      io.stdout.write(PASSWD_HELP);
+      return EXIT_OK;
+    }
+    if (values.version === true) {
+      writeLine(io.stdout, versionLine());
+      return EXIT_OK;
+    }
+    const create = values.create === true;
+    const batch = values.batch === true;
+    const del = values.delete === true;
+    if (del && (create || batch)) throw new UsageError('-D cannot be combined with -c or -b');
+    const expected = batch ? 3 : 2;
+    if (positionals.length !== expected) {
+      throw new UsageError(
+        batch ? `-b needs FILE USER PASSWORD, got ${positionals.length} argument(s)` : `needs FILE USER, got ${positionals.length} argument(s)`,
+      );
+    }
+    const [file, user, given] = positionals as [string, string, string | undefined];
+    const problem = usernameProblem(user);
+    if (problem !== undefined) throw new UsageError(problem);
+
+    const current = create ? '' : await readExisting(file);
+    if (del) {
+      const { text, removed } = deleteUser(current, user);
+      if (removed === 0) throw new PasswdError(`user ${user} is not in ${file}`);
+      await writePasswordFile(file, text);
+      writeLine(io.stderr, `deleted user ${user} from ${file}`);
+      return EXIT_OK;
+    }
+    const password = given ?? (await askPassword(io));
+    if (password === '') throw new PasswdError('the password must not be empty');
+    const { text, added } = setUserLine(current, user, await formatPasswordLine(user, password));
+    await writePasswordFile(file, text);
+    writeLine(io.stderr, `${added ? 'added' : 'updated'} user ${user} in ${file}`);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof PromptCancelled) return EXIT_FAILURE;
+    return reportError(io.stderr, 'passwd', err);
+  }
+}
+
+async function readExisting(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new PasswdError(`${file} does not exist; use -c to create it`);
+    throw new PasswdError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Twice with echo off on a terminal (a typo would lock the user out), else one line of stdin. */
+async function askPassword(io: CommandIO): Promise<string> {
+  if (!isTerminal(io.stdin)) return readFirstLine(io.stdin);
+  const first = await readHidden(io.stdin, io.stderr, 'Password: ');
+  const second = await readHidden(io.stdin, io.stderr, 'Reenter password: ');
+  if (first !== second) throw new PasswdError('the passwords do not match; nothing was changed');
+  return first;
+}

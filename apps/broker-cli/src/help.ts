@@ -1,0 +1,80 @@
+/** The --help texts of the commands this package implements itself (pub and sub print their own). */
+
+export const MAIN_HELP = `midge: an MQTT 3.1/3.1.1/5.0 broker, and the tools around it
+
+Usage:
+  midge [broker] [options]         run the broker (the default command)
+  midge pub -t TOPIC -m MESSAGE    publish a message
+  midge sub -t FILTER              subscribe and print messages
+  midge passwd [-c] [-b|-D] FILE USER [PASSWORD]
+                                   add, change or delete a user in a password file
+
+Commands:
+  broker   run the broker (see 'midge broker --help')
+  pub      publish (see 'midge pub --help')
+  sub      subscribe (see 'midge sub --help')
+  passwd   manage a password file for @midge/plugin-auth-file (see 'midge passwd --help')
+
+Options:
+  -h, --help      show this help
+  -V, --version   print the version
+
+With no command, midge runs the broker: 'midge -c broker.yaml' is 'midge broker -c broker.yaml'.
+`;
+
+export const BROKER_HELP = `Usage: midge [broker] [-c FILE] [-p PORT] [--host ADDR] [-v | --log-level LEVEL] [--check]
+
+Runs an MQTT broker in the foreground. Without -c it runs the default config: a tcp listener
+'default' on 0.0.0.0:1883, the event and packet loggers, anonymous access allowed, $SYS every 20 s.
+aMQTT config files run unchanged (old spellings are translated, with a warning naming the new one).
+
+Options:
+  -c, --config FILE      YAML config file (relative paths in it start from its folder)
+  -p, --port PORT        port of the 'default' listener (0 picks a free one)
+      --host ADDR        address the 'default' listener binds (e.g. 127.0.0.1, ::1)
+  -v, --verbose          log at debug level (same as --log-level debug)
+      --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (overrides log_level)
+      --check            validate the config, resolve every plugin and validate its options, then exit
+  -h, --help             show this help
+  -V, --version          print the version
+
+Logs go to stdout: readable lines on a terminal, JSON lines otherwise. At start one 'listening'
+record per listener gives its name, type, host and port.
+
+Signals:
+  SIGINT, SIGTERM   graceful shutdown (at most 10 s, then exit 1); a second signal exits at once
+  SIGHUP            reload what plugins can (password file, ACLs) without dropping clients
+
+Exit codes: 0 stopped cleanly or config OK, 1 config/plugin/runtime failure, 2 command-line mistake.
+
+Examples:
+  midge                            # default config, port 1883
+  midge -p 1884 --host 127.0.0.1   # default config, local only, port 1884
+  midge -c broker.yaml             # your config
+  midge -c broker.yaml --check     # list every problem of broker.yaml, start nothing
+`;
+
+export const PASSWD_HELP = `Usage:
+  midge passwd [-c] FILE USER              prompt for USER's password (twice on a terminal)
+  midge passwd [-c] -b FILE USER PASSWORD  batch mode: the password on the command line
+  midge passwd -D FILE USER                delete USER
+
+Adds or changes a user in a password file for @midge/plugin-auth-file (like mosquitto_passwd).
+Passwords are stored as SHA-512 crypt hashes ($6$). Other lines and comments are kept as they are;
+a new file is created with mode 0600. Without a terminal, the password is the first line of stdin.
+
+Options:
+  -c, --create    create FILE, or overwrite it if it exists (it then holds only USER)
+  -b, --batch     take the password from the command line (visible in 'ps' and shell history)
+  -D, --delete    delete USER from FILE
+  -h, --help      show this help
+  -V, --version   print the version
+
+Exit codes: 0 done, 1 failure (unreadable file, unknown user for -D, passwords differ), 2 usage mistake.
+
+Examples:
+  midge passwd -c passwords alice                 # new file, prompts for alice's password
+  midge passwd -b passwords bob 's3cret'          # add or change bob
+  echo 's3cret' | midge passwd passwords carol    # password from stdin
+  midge passwd -D passwords bob                   # delete bob
+`;

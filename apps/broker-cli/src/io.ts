@@ -1,0 +1,1 @@
+export interface CommandIO { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream; signal?: AbortSignal }

@@ -1,0 +1,175 @@
+// Starting one fresh broker process per scenario, pinned to CPU 0, and sampling its CPU time and RSS
+// from /proc. Every broker listens on 127.0.0.1 only.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const MOSQUITTO = '/usr/sbin/mosquitto';
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+export const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0;
+
+export const BROKERS = ['midge', 'aedes', 'mosquitto'];
+export const BROKER_LABEL = { midge: 'Midge', aedes: 'Aedes', mosquitto: 'Mosquitto' };
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function mosquittoConf(dir, port) {
+  const file = path.join(dir, 'mosquitto.conf');
+  writeFileSync(
+    file,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'max_connections -1',
+      'max_queued_messages 1000000',
+      'max_inflight_messages 100',
+      'persistence false',
+      'log_dest none',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Shell-quotes one argument for `bash -c`. */
+const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Starts `kind` on a free port: `taskset -c 0 bash -c 'ulimit -n <hard limit>; exec <broker>'`, so the
+ * broker process keeps the pid we spawned. Resolves once it accepts connections.
+ */
+export async function startBroker(kind, { cpuProfileDir } = {}) {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
+  let argv;
+  if (kind === 'midge' || kind === 'aedes') {
+    const flags = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+    argv = [process.execPath, ...flags, path.join(HERE, 'servers', `${kind}.mjs`), String(port)];
+  } else {
+    argv = [MOSQUITTO, '-c', mosquittoConf(dir, port)];
+  }
+  // The soft fd limit goes up to the hard one (10,000 idle connections need more than 1024).
+  const script = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${argv.map(q).join(' ')}`;
+  const cmd = HAS_TASKSET ? ['taskset', '-c', '0', 'bash', '-c', script] : ['bash', '-c', script];
+  const child = spawn(cmd[0], cmd.slice(1), { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (stderr.length > 10_000) stderr = stderr.slice(-10_000);
+  });
+  child.stdout.resume();
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${kind} exited at start (code ${child.exitCode}): ${stderr.trim()}`);
+    if (await canConnect(port)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${kind} did not listen on ${port} within 15 s: ${stderr.trim()}`);
+    }
+    await sleep(50);
+  }
+  const pid = child.pid;
+  return {
+    kind,
+    port,
+    pid,
+    stderr: () => stderr,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    /** Total CPU seconds (user + system) so far. */
+    cpuSeconds: () => cpuSeconds(pid),
+    /** Resident set size in bytes. */
+    rss: () => rss(pid),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), cpuProfileDir !== undefined ? 20_000 : 3_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): state is field 3; utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function rss(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? Number.NaN : Number(m[1]) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Samples RSS every `everyMs` until stopped; keeps the peak. */
+export function rssSampler(broker, everyMs = 200) {
+  let peak = broker.rss();
+  const samples = [];
+  const timer = setInterval(() => {
+    const r = broker.rss();
+    samples.push([performance.now(), r]);
+    if (r > peak) peak = r;
+  }, everyMs);
+  return {
+    samples,
+    stop() {
+      clearInterval(timer);
+      const r = broker.rss();
+      if (r > peak) peak = r;
+      return peak;
+    },
+  };
+}
+
+export function version(kind) {
+  if (kind === 'mosquitto') {
+    const out = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8' }).stdout ?? '';
+    return /mosquitto version (\S+)/.exec(out)?.[1] ?? '?';
+  }
+  const pkg = kind === 'midge' ? '@midge/mqtt-core' : 'aedes';
+  try {
+    return JSON.parse(readFileSync(path.join(HERE, '..', 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}

@@ -1,0 +1,21 @@
+// Midge for the broker benchmark: the BUILT package (dist), no plugins (no auth plugin: everyone is
+// admitted; no logging, no $SYS), unlimited connections, log level warn.
+//   node servers/midge.mjs <port>
+import process from 'node:process';
+import { createBroker } from '@midge/mqtt-core';
+
+const port = Number(process.argv[2]);
+const broker = await createBroker({
+  listeners: { default: { type: 'tcp', bind: `127.0.0.1:${port}`, max_connections: 0 } },
+  plugins: {},
+  log_level: 'warn',
+  // Like Mosquitto's max_queued_messages in the benchmark: high enough that no scenario drops on it.
+  max_queued_messages: 1_000_000,
+  // Default 20 (like Mosquitto's); Aedes has no limit. 100 for both Midge and Mosquitto so QoS 1
+  // scenarios measure the broker rather than the round trips of a 20-message window (bench/README.md).
+  max_inflight_messages: 100,
+});
+await broker.start();
+// A plain exit (not a signal death) so `node --cpu-prof` writes its profile.
+process.on('SIGTERM', () => process.exit(0));
+process.stdout.write('ready\n');

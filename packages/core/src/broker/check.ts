@@ -1,0 +1,104 @@
+/**
+ * Checking a config without running it (`midge --check`): load and validate it, then resolve every
+ * plugin and validate every plugin's options, collecting every problem instead of stopping at the
+ * first. Nothing is set up and no port is opened.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { translateAmqtt } from '../config/amqtt-compat.js';
+import { loadConfig, parseConfigYaml, type ConfigOverrides } from '../config/load.js';
+import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PluginEntry } from '../config/types.js';
+import { ConfigError, PluginError } from '../errors.js';
+import type { MidgePlugin } from '../plugin-api/types.js';
+import { checkNamesAndDependencies, validatePluginConfigs } from '../plugin-host/validate.js';
+import { resolvePlugin } from '../plugin-host/resolve.js';
+
+export interface CheckConfigOptions {
+  /** Folders plugin packages are resolved from, as for createBroker (default: the config file's folder). */
+  readonly searchDirs?: readonly string[];
+  /** As for loadConfig (e.g. command-line flags). */
+  readonly overrides?: ConfigOverrides;
+  /** Folder relative paths start from, for an in-memory config (default process.cwd()). */
+  readonly configDir?: string;
+}
+
+export interface ConfigCheckResult {
+  /** True when there is no issue (deprecations are only warnings). */
+  readonly ok: boolean;
+  /** The config file (absolute), when checking a file. */
+  readonly file: string | undefined;
+  /** Every problem found: config keys first, then plugins (`plugins.<key>...`). */
+  readonly issues: readonly ConfigIssue[];
+  readonly deprecations: readonly ConfigDeprecation[];
+  /** The loaded config, when the config itself is valid (its plugins may still have issues). */
+  readonly config?: BrokerConfig;
+}
+
+type Mapping = Record<string, unknown>;
+
+function isMapping(value: unknown): value is Mapping {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Loads `source` like createBroker does and checks its plugins. Never throws for a bad config: see `issues`. */
+export async function checkConfig(source: string | object, options: CheckConfigOptions = {}): Promise<ConfigCheckResult> {
+  const file = typeof source === 'string' ? resolve(source) : undefined;
+  const loadOptions = {
+    ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
+    ...(options.configDir !== undefined ? { configDir: options.configDir } : {}),
+  };
+  let config: BrokerConfig | undefined;
+  let deprecations: readonly ConfigDeprecation[];
+  const issues: ConfigIssue[] = [];
+  let entries: PluginEntry[];
+  try {
+    const loaded = await loadConfig(source, loadOptions);
+    config = loaded.config;
+    deprecations = loaded.deprecations;
+    entries = [...config.plugins];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+    // The plugins are still worth checking when some other key is wrong.
+    const raw = await rawPluginEntries(source);
+    entries = raw.entries;
+    deprecations = raw.deprecations;
+  }
+
+  const configDir = config?.config_dir ?? (file !== undefined ? resolve(file, '..') : resolve(options.configDir ?? process.cwd()));
+  const searchDirs = options.searchDirs ?? [configDir];
+  const resolved: (MidgePlugin | undefined)[] = [];
+  for (const entry of entries) {
+    try {
+      resolved.push((await resolvePlugin(entry, searchDirs)).plugin);
+    } catch (err) {
+      if (!(err instanceof PluginError)) throw err;
+      issues.push({ path: `plugins.${entry.key}`, message: err.message.replace(`plugin ${err.plugin}: `, '') });
+      resolved.push(undefined);
+    }
+  }
+  issues.push(...checkNamesAndDependencies(entries, resolved));
+  await validatePluginConfigs(entries, resolved, issues);
+  return { ok: issues.length === 0, file, issues, deprecations, ...(config !== undefined ? { config } : {}) };
+}
+
+/** The plugin entries of a config the loader rejected, read as leniently as possible (none if unreadable). */
+async function rawPluginEntries(source: string | object): Promise<{ entries: PluginEntry[]; deprecations: ConfigDeprecation[] }> {
+  let raw: unknown = source;
+  try {
+    if (typeof source === 'string') raw = parseConfigYaml(await readFile(source, 'utf8'), resolve(source));
+  } catch {
+    return { entries: [], deprecations: [] };
+  }
+  const translated = translateAmqtt(raw);
+  const plugins = isMapping(translated.config) ? translated.config.plugins : undefined;
+  const entries: PluginEntry[] = [];
+  if (isMapping(plugins)) {
+    for (const [key, value] of Object.entries(plugins)) {
+      // A section that is not a mapping was reported by the loader; its options cannot be checked.
+      if (key === '' || (value !== null && value !== undefined && !isMapping(value))) continue;
+      entries.push({ key, specifier: key, config: isMapping(value) ? value : {} });
+    }
+  }
+  return { entries, deprecations: translated.deprecations };
+}

@@ -1,0 +1,85 @@
+/**
+ * Client plugins (DESIGN section 2, last point): loaded with the broker's PluginHost from the client config's
+ * `plugins:`; they see `packet:sent` / `packet:received`. The default packet logger lives in a plugin package
+ * core cannot depend on, so when it does not resolve the client logs that at debug level and goes on.
+ */
+import { PLUGIN_PACKAGES } from '../config/amqtt-compat.js';
+import type { PluginEntry } from '../config/types.js';
+import { PluginHost } from '../plugin-host/host.js';
+import { resolvePlugin } from '../plugin-host/resolve.js';
+import type { BrokerApi, BrokerStats, MidgePlugin, PublishOptions } from '../plugin-api/types.js';
+import type { ResolvedClientOptions } from './options.js';
+
+/** Plugins that are nice to have: a failure to resolve them is not a reason to refuse to connect. */
+const OPTIONAL = new Set<string>([PLUGIN_PACKAGES.packetLogger]);
+
+const ZERO_STATS: BrokerStats = Object.freeze({
+  bytesReceived: 0,
+  bytesSent: 0,
+  packetsReceived: 0,
+  packetsSent: 0,
+  messagesReceived: 0,
+  messagesSent: 0,
+  publishReceived: 0,
+  publishSent: 0,
+  clientsConnected: 0,
+  clientsDisconnected: 0,
+  clientsMaximum: 0,
+  clientsTotal: 0,
+  inflightIn: 0,
+  inflightOut: 0,
+  messagesStored: 0,
+  retainedCount: 0,
+  subscriptionCount: 0,
+  dropped: Object.freeze({}),
+  startedAt: 0,
+});
+
+/**
+ * Plugins get the same context as in the broker; `ctx.broker.publish` publishes through this client, the
+ * broker-only parts answer empty.
+ */
+function clientApi(publish: (m: PublishOptions) => Promise<void>): BrokerApi {
+  return Object.freeze({
+    version: '0.0.0',
+    publish,
+    getRetained: () => undefined,
+    stats: () => ZERO_STATS,
+    sessionCount: () => 0,
+    subscriptionCount: () => 0,
+  });
+}
+
+/** Returns undefined when there is no plugin to run (nothing configured, or only an unresolvable logger). */
+export async function startClientPlugins(
+  o: ResolvedClientOptions,
+  publish: (m: PublishOptions) => Promise<void>,
+): Promise<PluginHost | undefined> {
+  const entries: PluginEntry[] = [];
+  const resolved = new Map<string, MidgePlugin>();
+  for (const entry of o.plugins) {
+    try {
+      const { plugin } = await resolvePlugin(entry, o.searchDirs);
+      resolved.set(entry.key, plugin);
+      entries.push(entry);
+    } catch (err) {
+      if (!OPTIONAL.has(entry.key)) throw err;
+      o.logger.debug({ key: entry.key, err: (err as Error).message }, 'client plugin not available; going on without it');
+    }
+  }
+  for (const plugin of o.extraPlugins) {
+    const key = `<memory>:${plugin.name}`;
+    resolved.set(key, plugin);
+    entries.push({ key, specifier: key, config: {} });
+  }
+  if (entries.length === 0) return undefined;
+  return PluginHost.start(entries, {
+    searchDirs: o.searchDirs,
+    configDir: o.searchDirs[0] ?? process.cwd(),
+    logger: o.logger,
+    broker: clientApi(publish),
+    decisionTimeoutMs: 0,
+    setupTimeoutMs: 5000,
+    resolved,
+  });
+}

@@ -1,19 +1,13 @@
 import type { PublishProperties, QoS } from '../codec/packets.js';
+import type { PersistedMessage } from '../persistence/types.js';
 import type { Message } from '../plugin-api/types.js';
 
 /**
  * A message the broker keeps past the current tick (retained, queued, inflight, will). Its payload is
- * always an own copy, never a view on a socket chunk (DESIGN section 3).
+ * always an own copy, never a view on a socket chunk (DESIGN section 3). The same shape the
+ * persistence layer stores, so a stored message goes to a durable store as it is.
  */
-export interface StoredMessage extends Message {
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly qos: QoS;
-  readonly retain: boolean;
-  readonly properties?: PublishProperties;
-  /** v5 message expiry: epoch milliseconds after which the message is dropped instead of sent. */
-  readonly expiresAt?: number;
-}
+export type StoredMessage = PersistedMessage;
 
 /** Copies the payload (the topic string is immutable already), so the result outlives the chunk. */
 export function copyMessage(m: Message): StoredMessage {

@@ -132,8 +132,18 @@ export function write(packet: Packet, b: Buffer, o: number, remaining: number, v
 // PUBLISH
 
 /** `checkPacketId` is false for the fan-out, which writes a placeholder identifier. */
+function hasWildcard(topic: string): boolean {
+  for (let i = 0; i < topic.length; i++) {
+    const c = topic.charCodeAt(i);
+    if (c === 0x2b || c === 0x23) return true;
+  }
+  return false;
+}
+
 export function measurePublish(p: PublishPacket, version: ProtocolVersion, checkPacketId: boolean): number {
   const qos = p.qos;
+  // A receiver must treat a wildcard in a topic name as malformed: refuse to send one.
+  if (hasWildcard(p.topic)) unencodable(`PUBLISH topic '${p.topic}' must not contain + or #`, 0x90, 'MQTT-3.3.2-2');
   let n = stringSize(p.topic) + p.payload.length;
   if (qos !== 0) {
     if (qos !== 1 && qos !== 2) unencodable(`PUBLISH QoS ${String(qos)} is not 0, 1 or 2`, 0x81, 'MQTT-3.3.1-4');

@@ -3,6 +3,7 @@ import type { Packet, ProtocolVersion, PublishPacket } from './packets.js';
 import type { CodecError } from './errors.js';
 import { decodePacket } from './decoder.js';
 import { encodeInto, encodePacket, encodedLength } from './encoder.js';
+import { encodePublishOnce } from './fanout.js';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/[\s|]/g, ''), 'hex');
 
@@ -204,5 +205,17 @@ describe('encoder', () => {
     it('an unknown packet type', () => {
       expect(() => encodePacket({ type: 'nope' } as unknown as Packet)).toThrow(unencodable());
     });
+  });
+});
+
+describe('PUBLISH topic names on the way out', () => {
+  it('[MQTT-3.3.2-2] refuses to encode a wildcard in a PUBLISH topic, in every encode path', () => {
+    for (const topic of ['a/+', 'a/#', '+', 'x#y']) {
+      const packet = publish({ topic });
+      expect(() => encodePacket(packet), topic).toThrow(/must not contain \+ or #/);
+      expect(() => encodePublishOnce(packet), topic).toThrow(/must not contain \+ or #/);
+      expect(() => encodedLength(packet), topic).toThrow(/must not contain \+ or #/);
+    }
+    expect(() => encodePacket(publish({ topic: 'a/b c' }))).not.toThrow();
   });
 });

@@ -116,8 +116,8 @@ function range(n) {
 
 function brief(scenario, r) {
   if (r.error !== undefined) return `error: ${r.error}`;
-  if (scenario.type === 'idle') return `${fmt(r.connectRate)} conn/s, ${r.kbPerConnection.toFixed(1)} KB/conn (${r.kbPerConnectionFromStart.toFixed(1)} from start), open ${r.open}, failed ${r.failed}`;
-  let s = `${fmt(r.throughput)} msg/s, cpu ${r.cpuPercent.toFixed(0)}%, peak RSS ${r.peakRssMB.toFixed(0)} MB, lost ${r.lost}, dup ${r.duplicates}`;
+  if (scenario.type === 'idle') return `${fmt(r.connectRate)} conn/s (broker ${fmt(r.cpuUsPerConnect)} µs/conn, load gen ${r.genCpuPercent.toFixed(0)}%), ${r.kbPerConnection.toFixed(1)} KB/conn (${r.kbPerConnectionFromStart.toFixed(1)} from start), open ${r.open}, failed ${r.failed}`;
+  let s = `${fmt(r.throughput)} msg/s, cpu ${r.cpuPercent.toFixed(0)}% (load gen ${r.genCpuPercent.toFixed(0)}%), peak RSS ${r.peakRssMB.toFixed(0)} MB, lost ${r.lost}, dup ${r.duplicates}`;
   if (r.p50 !== undefined) s += `, p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p999 ${r.p999.toFixed(2)} ms`;
   if (r.rssSlopeMBs !== undefined) s += `, RSS growth ${r.rssGrowthMB.toFixed(1)} MB (${r.rssSlopeMBs.toFixed(2)} MB/s late), slow sub closed ${r.slowDisconnected}`;
   return s;
@@ -147,13 +147,14 @@ function metrics(scenario) {
       ['RSS per connection, from start (KB)', 'kbPerConnectionFromStart', 'low'],
       ['broker RSS with all open (MB)', 'rssMB', 'low'],
       ['broker CPU per connect (µs)', 'cpuUsPerConnect', 'low'],
+      ['load generator CPU while connecting (% of a core)', 'genCpuPercent', 'info'],
     ];
   }
   const rows = [];
   if (scenario.latency) rows.push(['latency p50 (ms)', 'p50', 'low'], ['latency p99 (ms)', 'p99', 'low'], ['latency p999 (ms)', 'p999', 'low']);
   rows.push([scenario.latency ? 'delivered (msg/s)' : 'throughput (msg/s delivered)', 'throughput', 'high']);
   if (scenario.slowSubscribers) rows.push(['RSS growth while measured (MB)', 'rssGrowthMB', 'low'], ['RSS slope, 2nd half (MB/s)', 'rssSlopeMBs', 'low']);
-  rows.push(['broker CPU (% of a core)', 'cpuPercent', 'low'], ['broker CPU per msg (µs)', 'cpuUsPerMsg', 'low'], ['broker peak RSS (MB)', 'peakRssMB', 'low']);
+  rows.push(['broker CPU (% of a core)', 'cpuPercent', 'low'], ['load generator CPU (% of a core)', 'genCpuPercent', 'info'], ['broker CPU per msg (µs)', 'cpuUsPerMsg', 'low'], ['broker peak RSS (MB)', 'peakRssMB', 'low']);
   rows.push(['lost or undelivered after 3 s drain (max of runs)', 'lost', 'max'], ['duplicated (max of runs)', 'duplicates', 'max']);
   return rows;
 }
@@ -179,7 +180,7 @@ function printTable() {
         return Number.isFinite(value[b]) ? fmt(value[b]) : errs.length > 0 ? 'failed' : 'n/a';
       });
       const ratioCells = ratios.map((b) => {
-        if (better === 'max') return '';
+        if (better === 'max' || better === 'info') return '';
         const r = value.midge / value[b];
         return Number.isFinite(r) && value[b] !== 0 ? `${r.toFixed(2)}x` : '';
       });

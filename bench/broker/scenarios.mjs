@@ -1,5 +1,7 @@
 // The broker benchmark's scenarios and the load generator that drives them. Everything runs in this
 // process (pinned to CPU 1 by run.mjs); the broker under test is another process on CPU 0.
+import net from 'node:net';
+import process from 'node:process';
 import { rssSampler, sleep } from './brokers.mjs';
 import { PublishTemplate, WireClient, connectBytes } from './wire.mjs';
 
@@ -209,10 +211,12 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
     const rssStart = broker.rss();
     const sampler = rssSampler(broker, 100);
     const m0 = performance.now();
+    const gen0 = process.cpuUsage();
     measuring = true;
     await sleep(measureMs * (spec.measureFactor ?? 1));
     measuring = false;
     const m1 = performance.now();
+    const gen1 = process.cpuUsage(gen0);
     const d1 = totalDelivered;
     const cpu1 = broker.cpuSeconds();
     const peakRss = sampler.stop();
@@ -238,6 +242,8 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
       throughput: deliveries / seconds,
       cpuPercent: ((cpu1 - cpu0) / seconds) * 100,
       cpuUsPerMsg: deliveries > 0 ? ((cpu1 - cpu0) * 1e6) / deliveries : Number.NaN,
+      // The load generator's own CPU (this process): near 100 means it, not the broker, set the pace.
+      genCpuPercent: ((gen1.user + gen1.system) / 1e4 / seconds),
       peakRssMB: peakRss / 1048576,
       rssGrowthMB: (peakRss - rssStart) / 1048576,
       rssEndMB: rssEnd / 1048576,
@@ -279,52 +285,129 @@ async function runIdle(broker, spec, { idleCount }) {
   const port = broker.port;
   await sleep(300);
   const rss0 = broker.rss();
-  const clients = [];
-  const tag = `idle-${process.pid}-${Date.now() % 100000}`;
-  let next = 0;
-  let failed = 0;
-  const openUpTo = async (limit) => {
-    const t0 = performance.now();
-    const worker = async () => {
-      while (next < limit) {
-        const i = next++;
-        const c = new WireClient(port, { version: 4, clientId: `${tag}-${i}`, onPublish() {} });
-        clients.push(c);
-        try {
-          await c.connect(connectBytes(`${tag}-${i}`, 4, 0));
-        } catch {
-          failed++;
-        }
-      }
-    };
-    await Promise.all(range(spec.concurrency).map(worker));
-    return performance.now() - t0;
-  };
+  const opener = new IdleOpener(port, `idle-${process.pid}-${Date.now() % 100000}`, spec.concurrency);
   try {
     const cpu0 = broker.cpuSeconds();
-    let ms = await openUpTo(first);
+    const gen0 = process.cpuUsage();
+    let ms = await opener.openUpTo(first);
+    const genA = process.cpuUsage(gen0);
+    const cpuA = broker.cpuSeconds();
     await sleep(1000);
     const rss1 = broker.rss();
-    const open1 = clients.filter((c) => !c.closed).length;
-    ms += await openUpTo(count);
+    const open1 = opener.open;
+    const cpuMid0 = broker.cpuSeconds();
+    const gen1 = process.cpuUsage();
+    ms += await opener.openUpTo(count);
+    const genB = process.cpuUsage(gen1);
     const cpu1 = broker.cpuSeconds();
     // Let the broker settle (a GC may run), then read its RSS with every connection open.
     await sleep(1500);
     const rss2 = broker.rss();
-    const open = clients.filter((c) => !c.closed).length;
+    const open = opener.open;
+    const failed = opener.failed;
+    // Broker CPU while connecting only (not during the pause between the two phases).
+    const connectCpu = cpuA - cpu0 + (cpu1 - cpuMid0);
     return {
       connectRate: (count - failed) / (ms / 1000),
       kbPerConnection: (rss2 - rss1) / 1024 / Math.max(1, open - open1),
       kbPerConnectionFromStart: (rss2 - rss0) / 1024 / Math.max(1, open),
       baseRssMB: rss0 / 1048576,
       rssMB: rss2 / 1048576,
-      connectCpuSeconds: cpu1 - cpu0,
-      cpuUsPerConnect: ((cpu1 - cpu0) * 1e6) / count,
+      connectCpuSeconds: connectCpu,
+      cpuUsPerConnect: (connectCpu * 1e6) / count,
+      genCpuPercent: (genA.user + genA.system + genB.user + genB.system) / 10 / ms,
       failed,
       open,
       brokerAlive: broker.alive(),
     };
   } finally {
-    for (const c of clients) c.destroy();
+    opener.destroyAll();
+  }
+}
+
+// Handlers shared by every idle socket (`this` is the socket): no closures or promises per connection.
+function idleOnData(chunk) {
+  const st = this.idle;
+  if (st.done) return;
+  st.done = true;
+  // CONNACK: 0x20, remaining length, flags, return code (v3/v4); anything else is a failure.
+  const ok = chunk.length >= 4 && chunk[0] === 0x20 && chunk[3] === 0;
+  st.opener.settled(this, ok);
+}
+function idleOnClose() {
+  const st = this.idle;
+  st.closed = true;
+  if (!st.done) {
+    st.done = true;
+    st.opener.settled(this, false);
+  } else if (st.ok) st.opener.open--;
+}
+function ignore() {}
+
+/**
+ * The idle scenario's connect phase: keeps `concurrency` connects in flight, each a raw socket that
+ * writes a CONNECT encoded ahead of time and waits for the CONNACK, then stays open and unread.
+ */
+class IdleOpener {
+  constructor(port, tag, concurrency) {
+    this.port = port;
+    this.tag = tag;
+    this.concurrency = concurrency;
+    this.sockets = [];
+    this.next = 0;
+    this.inFlight = 0;
+    this.open = 0;
+    this.failed = 0;
+    this.limit = 0;
+    this.resolve = undefined;
+    this.encoded = [];
+  }
+
+  /** Opens connections until `limit` were tried; resolves with the milliseconds it took. */
+  openUpTo(limit) {
+    // CONNECTs encoded before the clock starts: the generator's cost per connect stays small.
+    for (let i = this.encoded.length; i < limit; i++) this.encoded.push(connectBytes(`${this.tag}-${i}`, 4, 0));
+    this.limit = limit;
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      this.resolve = () => resolve(performance.now() - t0);
+      this.fill();
+    });
+  }
+
+  fill() {
+    while (this.inFlight < this.concurrency && this.next < this.limit) {
+      const i = this.next++;
+      this.inFlight++;
+      const socket = net.connect({ port: this.port, host: '127.0.0.1', noDelay: true });
+      socket.idle = { opener: this, done: false, ok: false, closed: false };
+      socket.on('data', idleOnData);
+      socket.on('close', idleOnClose);
+      socket.on('error', ignore);
+      socket.write(this.encoded[i]);
+      this.encoded[i] = undefined;
+      this.sockets.push(socket);
+    }
+    if (this.inFlight === 0 && this.next >= this.limit && this.resolve !== undefined) {
+      const r = this.resolve;
+      this.resolve = undefined;
+      r();
+    }
+  }
+
+  settled(socket, ok) {
+    this.inFlight--;
+    if (ok) {
+      socket.idle.ok = true;
+      this.open++;
+    } else {
+      this.failed++;
+      socket.destroy();
+    }
+    this.fill();
+  }
+
+  destroyAll() {
+    for (const s of this.sockets) s.destroy();
   }
 }

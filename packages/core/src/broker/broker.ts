@@ -192,7 +192,8 @@ export class Broker {
       return;
     }
     const s = stream as Duplex & { remoteAddress?: string; remotePort?: number };
-    const full: ConnectionInfo = {
+    // A listener's info is complete: used as is (one object per connection, not two).
+    const full: ConnectionInfo = isComplete(info) ? info : {
       listener: info.listener ?? 'embedded',
       remoteAddress: info.remoteAddress ?? s.remoteAddress ?? '',
       remotePort: info.remotePort ?? s.remotePort ?? 0,
@@ -313,6 +314,10 @@ export class Broker {
       if (!live.has(stored.clientId)) await p.deleteSession(stored.clientId);
     }
   }
+}
+
+function isComplete(info: Partial<ConnectionInfo>): info is ConnectionInfo {
+  return info.listener !== undefined && info.remoteAddress !== undefined && info.remotePort !== undefined && info.secure !== undefined;
 }
 
 /**

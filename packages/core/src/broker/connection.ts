@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CodecError } from '../codec/errors.js';
 import { encodePacket, PacketDecoder } from '../codec/index.js';
@@ -43,6 +44,33 @@ function slowTimeout(conn: Connection): void {
   conn.slowReaderTimedOut();
 }
 
+// Stream handlers shared by every connection (`this` is the stream): an idle connection then carries
+// no closures of its own. The stream → connection link is a WeakMap entry.
+const byStream = new WeakMap<Duplex, Connection>();
+
+function onStreamData(this: Duplex, chunk: Buffer): void {
+  byStream.get(this)?.onData(chunk);
+}
+
+function onStreamError(this: Duplex, err: Error): void {
+  byStream.get(this)?.onError(err);
+}
+
+function onStreamEnd(this: Duplex): void {
+  byStream.get(this)?.close('connection closed by peer', false);
+}
+
+/**
+ * The connection whose chunk the decoder is working on: the decoder's packet callback is one shared
+ * function, not a closure per connection. Saved and restored around each feed, so a feed that runs
+ * inside another (an in-process stream that delivers synchronously) still routes to the right one.
+ */
+let feeding: Connection | undefined;
+
+function onDecodedPacket(packet: Packet, frameBytes: number): void {
+  feeding!.onPacket(packet, frameBytes);
+}
+
 /**
  * One network connection: socket, decoder, corked writer, keepalive and CONNECT timers, slow-reader
  * tracking. Packets are handled in arrival order: when a handler awaits a plugin decision the
@@ -51,7 +79,8 @@ function slowTimeout(conn: Connection): void {
 export class Connection {
   readonly ctx: BrokerContext;
   readonly stream: Duplex;
-  readonly info: ConnectionInfo;
+  /** Until CONNECT; then `client` carries the same fields and this one is let go. */
+  #info: ConnectionInfo | undefined;
   protocolVersion: ProtocolVersion = 4;
   state: ConnectionState = 'awaiting-connect';
   /** Set once CONNECT was accepted for authentication. */
@@ -60,8 +89,8 @@ export class Connection {
   session: Session | undefined;
   /** Why the connection closed (for logs, events and tests). */
   closeReason = '';
-  /** v5 Maximum Packet Size the client accepts; larger PUBLISH packets are discarded. */
-  maxOutgoingPacket = Number.POSITIVE_INFINITY;
+  /** v5 Maximum Packet Size the client accepts (0: no limit); larger PUBLISH packets are discarded. */
+  maxOutgoingPacket = 0;
 
 
   private readonly decoder: PacketDecoder;
@@ -72,7 +101,8 @@ export class Connection {
   private connectTimer: NodeJS.Timeout | undefined;
   private slowTimer: NodeJS.Timeout | undefined;
   private blocked = false;
-  private readonly backlog: Packet[] = [];
+  /** Packets held while a plugin decision is pending; created the first time one is held. */
+  private backlog: Packet[] | undefined;
   private sawFirstByte = false;
   /** Bytes of packets held while authentication is pending (reading is paused meanwhile). */
   private bytesBeforeConnack = 0;
@@ -81,20 +111,35 @@ export class Connection {
   constructor(ctx: BrokerContext, stream: Duplex, info: ConnectionInfo, onClosed: (conn: Connection) => void) {
     this.ctx = ctx;
     this.stream = stream;
-    this.info = info;
+    this.#info = info;
     this.onClosed = onClosed;
     this.decoder = new PacketDecoder({ maxPacketSize: ctx.config.max_packet_size });
-    stream.on('data', this.onData);
-    stream.on('error', this.onError);
-    stream.on('end', this.onEnd);
-    stream.on('close', this.onEnd);
+    byStream.set(stream, this);
+    stream.on('data', onStreamData);
+    stream.on('error', onStreamError);
+    // A TCP socket that is not half-open closes right after its 'end' (Node ends our side too), so
+    // 'close' alone suffices there: one listener less per connection (Node has its own 'end' one).
+    if (!(stream instanceof Socket) || stream.allowHalfOpen) stream.on('end', onStreamEnd);
+    stream.on('close', onStreamEnd);
     this.connectTimer = setTimeout(connectTimeout, ctx.config.connect_timeout * 1000, this);
     this.connectTimer.unref();
   }
 
+  /** Where the connection came from. */
+  get info(): ConnectionInfo {
+    return this.#info ?? this.client!;
+  }
+
+  /** Sets the client info at CONNECT; it holds the connection info too, so that object is released. */
+  setClient(client: ClientInfo): void {
+    this.client = client;
+    this.#info = undefined;
+  }
+
   // ---- reading -------------------------------------------------------------------------------
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** @internal A chunk from the stream. */
+  onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     const stats = this.ctx.stats;
     stats.bytesReceived += chunk.length;
@@ -107,14 +152,20 @@ export class Connection {
       }
       this.sawFirstByte = true;
     }
+    const outer = feeding;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the shared packet callback's target, restored below
+    feeding = this;
     try {
-      this.decoder.feed(chunk, this.onPacket);
+      this.decoder.feed(chunk, onDecodedPacket);
     } catch (err) {
       this.onFailure(err);
+    } finally {
+      feeding = outer;
     }
-  };
+  }
 
-  private readonly onPacket = (packet: Packet, frameBytes: number): void => {
+  /** @internal One decoded packet. */
+  onPacket(packet: Packet, frameBytes: number): void {
     if (this.state === 'closed') return;
     this.ctx.stats.packetsReceived++;
     const events = this.ctx.events;
@@ -130,11 +181,11 @@ export class Connection {
       }
       // Held past this tick: copy the payload view.
       if (packet.type === 'publish') packet.payload = Buffer.from(packet.payload);
-      this.backlog.push(packet);
+      (this.backlog ??= []).push(packet);
       return;
     }
     this.dispatch(packet);
-  };
+  }
 
   private dispatch(packet: Packet): void {
     const pending = handlePacket(this, packet);
@@ -154,8 +205,9 @@ export class Connection {
   private unblock(): void {
     this.blocked = false;
     try {
-      while (this.backlog.length > 0 && !this.blocked && this.state !== 'closed') {
-        this.dispatch(this.backlog.shift()!);
+      const backlog = this.backlog;
+      while (backlog !== undefined && backlog.length > 0 && !this.blocked && this.state !== 'closed') {
+        this.dispatch(backlog.shift()!);
       }
     } catch (err) {
       // Not inside the decoder's try here: a handler bug must still close only this connection.
@@ -183,14 +235,11 @@ export class Connection {
     this.close('internal error', false, { reasonCode: 0x83 });
   }
 
-  private readonly onError = (err: Error): void => {
+  /** @internal The stream failed. */
+  onError(err: Error): void {
     if (this.ctx.debug) this.ctx.log.debug({ err, clientId: this.client?.clientId }, 'socket error');
     this.close(`socket error: ${err.message}`, false);
-  };
-
-  private readonly onEnd = (): void => {
-    this.close('connection closed by peer', false);
-  };
+  }
 
   /** @internal The CONNECT timer fired. */
   connectTimedOut(): void {
@@ -339,7 +388,7 @@ export class Connection {
     if (this.keepaliveTimer !== undefined) clearTimeout(this.keepaliveTimer);
     if (this.slowTimer !== undefined) clearTimeout(this.slowTimer);
     this.keepaliveTimer = this.slowTimer = undefined;
-    this.backlog.length = 0;
+    this.backlog = undefined;
     const ctx = this.ctx;
     const session = this.session;
     if (wasConnected && session !== undefined) {
@@ -361,7 +410,7 @@ export class Connection {
 
   private shutdownStream(): void {
     const s = this.stream;
-    s.removeListener('data', this.onData);
+    s.removeListener('data', onStreamData);
     this.flush();
     if (s.destroyed) return;
     // Let queued bytes (a CONNACK refusal, say) leave first; a peer that never reads gets destroyed.

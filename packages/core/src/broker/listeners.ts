@@ -88,10 +88,15 @@ abstract class BaseListener implements Listener {
   ) {
     this.name = config.name;
     // Registered before any protocol-specific 'connection' handling, so tracking sees every socket.
+    // One 'close' handler for every socket of this listener (`this` is the socket): no closure per socket.
+    const sockets = this.sockets;
+    function untrack(this: net.Socket): void {
+      sockets.delete(this);
+    }
     server.on('connection', (socket: net.Socket) => {
       socket.on('error', ignoreError);
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      sockets.add(socket);
+      socket.on('close', untrack);
     });
   }
 
@@ -176,7 +181,12 @@ class TcpListener extends BaseListener {
     }
 
     if (tlsOptions === undefined) {
-      server.on('connection', (socket: net.Socket) => onConnection(socket, this.info(socket)));
+      server.on('connection', (socket: net.Socket) => {
+        onConnection(socket, this.info(socket));
+        // The handler added its own 'error' listener: drop the guard, so the socket keeps one listener
+        // instead of an array of two.
+        if (socket.listenerCount('error') > 1) socket.removeListener('error', ignoreError);
+      });
     } else {
       server.on('secureConnection', (socket: tls.TLSSocket) => {
         socket.on('error', ignoreError);

@@ -61,7 +61,8 @@ function queueDelivery(ctx: BrokerContext, session: Session, d: Delivery): void 
 
 /** v5 Maximum Packet Size of the client: a PUBLISH it cannot take is discarded [MQTT-3.1.2-25]. */
 function tooLarge(ctx: BrokerContext, conn: Connection, bytes: Buffer): boolean {
-  if (bytes.length <= conn.maxOutgoingPacket) return false;
+  const max = conn.maxOutgoingPacket;
+  if (max === 0 || bytes.length <= max) return false;
   ctx.stats.drop('too-large');
   return true;
 }
@@ -101,7 +102,7 @@ export function deliver(
   }
   const d = delivery(fan.storedMessage(), qos, retain, ids);
   // Excess over the inflight window waits in the queue; order is kept by queueing behind older ones.
-  if (session.queue.length > 0 || session.inflightCount >= session.window) {
+  if (session.queueLength > 0 || session.inflightCount >= session.window) {
     queueDelivery(ctx, session, d);
     return;
   }
@@ -164,10 +165,12 @@ function sendDelivery(ctx: BrokerContext, session: Session, conn: Connection, d:
 export function drainQueue(ctx: BrokerContext, session: Session): void {
   const conn = session.connection;
   if (conn === undefined) return;
-  while (session.queue.length > 0) {
-    const d = session.queue[0]!;
+  if (session.queueLength === 0) return;
+  const queue = session.queue;
+  while (queue.length > 0) {
+    const d = queue[0]!;
     if (d.qos > 0 && session.inflightCount >= session.window) break;
-    session.queue.shift();
+    queue.shift();
     ctx.stats.messagesStored--;
     if (d.qos === 0 && conn.overOutgoingLimit()) ctx.stats.drop('slow-reader');
     else sendDelivery(ctx, session, conn, d);

@@ -133,12 +133,12 @@ export class SessionStore {
     session.expiryTimer = undefined;
     this.ctx.router.unsubscribeAll(session);
     const stats = this.ctx.stats;
-    stats.messagesStored -= session.queue.length;
-    stats.inflightOut -= session.inflightOut.size;
-    stats.inflightIn -= session.inboundQos2.size;
-    session.queue.length = 0;
-    session.inflightOut.clear();
-    session.inboundQos2.clear();
+    stats.messagesStored -= session.queueLength;
+    stats.inflightOut -= session.inflightCount;
+    stats.inflightIn -= session.inboundQos2Count;
+    if (session.queueLength > 0) session.queue.length = 0;
+    if (session.inflightCount > 0) session.inflightOut.clear();
+    if (session.inboundQos2Count > 0) session.inboundQos2.clear();
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
 

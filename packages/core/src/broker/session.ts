@@ -51,8 +51,7 @@ export class Session {
   #subscriptions: Map<string, Subscriber> | undefined;
   #inflightOut: Map<number, OutboundInflight> | undefined;
   #inboundQos2: Set<number> | undefined;
-  /** Deliveries waiting for the client to come back or for room in the inflight window. */
-  readonly queue: Delivery[] = [];
+  #queue: Delivery[] | undefined;
   will: StoredMessage | undefined;
   /** The session has a record in persistence (subscription changes are written through). */
   persisted = false;
@@ -85,9 +84,24 @@ export class Session {
     return (this.#inboundQos2 ??= new Set());
   }
 
+  /** Deliveries waiting for the client to come back or for room in the inflight window (created on first use). */
+  get queue(): Delivery[] {
+    return (this.#queue ??= []);
+  }
+
+  /** Deliveries waiting, without creating the array. */
+  get queueLength(): number {
+    return this.#queue === undefined ? 0 : this.#queue.length;
+  }
+
   /** Outbound messages inflight, without creating the map. */
   get inflightCount(): number {
     return this.#inflightOut === undefined ? 0 : this.#inflightOut.size;
+  }
+
+  /** Inbound QoS 2 ids held, without creating the set. */
+  get inboundQos2Count(): number {
+    return this.#inboundQos2 === undefined ? 0 : this.#inboundQos2.size;
   }
 
   /** The session's topic filters, without creating the map. */
@@ -118,15 +132,16 @@ export class Session {
    * the dropped delivery, if any.
    */
   enqueue(d: Delivery, max: number): Delivery | undefined {
-    if (this.queue.length < max) {
-      this.queue.push(d);
+    const queue = this.queue;
+    if (queue.length < max) {
+      queue.push(d);
       return undefined;
     }
     for (let qos = 0; qos <= 2; qos++) {
-      const idx = this.queue.findIndex((q) => q.qos === qos);
+      const idx = queue.findIndex((q) => q.qos === qos);
       if (idx >= 0) {
-        const [dropped] = this.queue.splice(idx, 1);
-        this.queue.push(d);
+        const [dropped] = queue.splice(idx, 1);
+        queue.push(d);
         return dropped;
       }
       if (d.qos === qos) return d;

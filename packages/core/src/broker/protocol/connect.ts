@@ -112,7 +112,7 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
     remotePort: conn.info.remotePort,
     secure: conn.info.secure,
   });
-  conn.client = client;
+  conn.setClient(client);
   const host = ctx.host;
   if (host === undefined) {
     accept(conn, packet, client, assigned);

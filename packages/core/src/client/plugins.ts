@@ -7,33 +7,13 @@ import { PLUGIN_PACKAGES } from '../config/amqtt-compat.js';
 import type { PluginEntry } from '../config/types.js';
 import { PluginHost } from '../plugin-host/host.js';
 import { resolvePlugin } from '../plugin-host/resolve.js';
-import type { BrokerApi, BrokerStats, MidgePlugin, PublishOptions } from '../plugin-api/types.js';
+import { ZERO_STATS } from '../plugin-api/stats.js';
+import type { BrokerApi, MidgePlugin, PublishOptions } from '../plugin-api/types.js';
 import type { ResolvedClientOptions } from './options.js';
 
 /** Plugins that are nice to have: a failure to resolve them is not a reason to refuse to connect. */
 const OPTIONAL = new Set<string>([PLUGIN_PACKAGES.packetLogger]);
 
-const ZERO_STATS: BrokerStats = Object.freeze({
-  bytesReceived: 0,
-  bytesSent: 0,
-  packetsReceived: 0,
-  packetsSent: 0,
-  messagesReceived: 0,
-  messagesSent: 0,
-  publishReceived: 0,
-  publishSent: 0,
-  clientsConnected: 0,
-  clientsDisconnected: 0,
-  clientsMaximum: 0,
-  clientsTotal: 0,
-  inflightIn: 0,
-  inflightOut: 0,
-  messagesStored: 0,
-  retainedCount: 0,
-  subscriptionCount: 0,
-  dropped: Object.freeze({}),
-  startedAt: 0,
-});
 
 /**
  * Plugins get the same context as in the broker; `ctx.broker.publish` publishes through this client, the

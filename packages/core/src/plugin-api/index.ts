@@ -4,3 +4,4 @@ export { PLUGIN_API_VERSION, PLUGIN_BRAND } from './types.js';
 export { definePlugin, isMidgePlugin } from './define.js';
 export { allow, abstain, deny } from './decision.js';
 export type { DenyOptions } from './decision.js';
+export { ZERO_STATS } from './stats.js';

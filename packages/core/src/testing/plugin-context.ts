@@ -2,7 +2,8 @@
  * Unit-testing a plugin without a broker: a fake PluginContext whose logger records every call, and
  * ClientInfo objects for hook requests. Used by first-party plugins and offered to third parties.
  */
-import type { BrokerStats, ClientInfo, Logger, PluginContext } from '../plugin-api/types.js';
+import { ZERO_STATS } from '../plugin-api/stats.js';
+import type { ClientInfo, Logger, PluginContext } from '../plugin-api/types.js';
 
 export interface LogRecord {
   readonly level: string;
@@ -48,7 +49,6 @@ export function logText(records: readonly LogRecord[], level: string): string {
 export function fakePluginContext(
   overrides: Partial<PluginContext> = {},
 ): PluginContext & { logger: RecordingLogger } {
-  const stats = {} as BrokerStats;
   return {
     name: 'test-plugin',
     key: 'test-plugin',
@@ -58,7 +58,7 @@ export function fakePluginContext(
       version: '0.0.0-test',
       publish: () => Promise.resolve(),
       getRetained: () => undefined,
-      stats: () => stats,
+      stats: () => ZERO_STATS,
       sessionCount: () => 0,
       subscriptionCount: () => 0,
     },

@@ -1,4 +1,5 @@
-import type { BrokerApi, BrokerStats, ClientInfo, Logger, MidgePlugin } from '../../src/plugin-api/types.js';
+import type { BrokerApi, ClientInfo, Logger, MidgePlugin } from '../../src/plugin-api/types.js';
+import { ZERO_STATS } from '../../src/plugin-api/stats.js';
 import type { PluginEntry } from '../../src/config/types.js';
 import { PluginHost } from '../../src/plugin-host/host.js';
 import type { PluginHostOptions } from '../../src/plugin-host/host.js';
@@ -32,27 +33,7 @@ export function memoryLogger(records: LogRecord[] = [], bindings: Record<string,
   };
 }
 
-const stats: BrokerStats = {
-  bytesReceived: 0,
-  bytesSent: 0,
-  packetsReceived: 0,
-  packetsSent: 0,
-  messagesReceived: 0,
-  messagesSent: 0,
-  publishReceived: 0,
-  publishSent: 0,
-  clientsConnected: 0,
-  clientsDisconnected: 0,
-  clientsMaximum: 0,
-  clientsTotal: 0,
-  inflightIn: 0,
-  inflightOut: 0,
-  messagesStored: 0,
-  retainedCount: 0,
-  subscriptionCount: 0,
-  dropped: {},
-  startedAt: 0,
-};
+const stats = ZERO_STATS;
 
 export const fakeBroker: BrokerApi = {
   version: '0.0.0-test',

@@ -11,38 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBroker, NO_AUTH_WARNING, type Broker } from '../../src/broker/broker.js';
 import { RawClient } from '../../src/testing/index.js';
+import { AMQTT_DEFAULT_YAML, AMQTT_LEGACY_DEFAULT_YAML } from '../config/fixtures.js';
 import { memoryLogger } from '../plugin-host/helpers.js';
 
 const CLI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../apps/broker-cli');
 
-// From aMQTT's "Packaged Plugins" page, bind aside.
-const AMQTT_DEFAULT = `---
-listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:0
-plugins:
-  amqtt.plugins.logging_amqtt.EventLoggerPlugin:
-  amqtt.plugins.logging_amqtt.PacketLoggerPlugin:
-  amqtt.plugins.authentication.AnonymousAuthPlugin:
-    allow_anonymous: true
-  amqtt.plugins.sys.broker.BrokerSysPlugin:
-    sys_interval: 20
-`;
-
-const AMQTT_LEGACY_DEFAULT = `---
-listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:0
-sys_interval: 20
-auth:
-  plugins:
-    - auth_anonymous
-  allow-anonymous: true
-topic-check:
-  enabled: False
-`;
+// The verbatim fixtures, with the one difference this test allows: its own bind.
+const onLoopback = (yaml: string): string => yaml.replace('bind: 0.0.0.0:1883', 'bind: 127.0.0.1:0');
+const AMQTT_DEFAULT = onLoopback(AMQTT_DEFAULT_YAML);
+const AMQTT_LEGACY_DEFAULT = onLoopback(AMQTT_LEGACY_DEFAULT_YAML);
 
 const EXPECTED_PLUGINS = [
   '@midge/plugin-logging/event-logger',

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { connect } from '@midge/mqtt-core/client';
+import { coreReadme, exampleCode, printedBy } from '../readme-example.js';
 import { createTestBroker } from '@midge/mqtt-core/testing';
 
 // The README's Client example, run as is; the test below checks the README still shows this exact code.
@@ -29,19 +29,10 @@ async function example(): Promise<void> {
 }
 
 it('the README example runs and prints what the README says', async () => {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-  try {
-    await example();
-  } finally {
-    spy.mockRestore();
-  }
+  const lines = await printedBy(example);
   expect(lines).toEqual(['sensors/1/temperature 21.5 qos 1', 'sensors/1/humidity 40 qos 1']);
 
-  const source = readFileSync(new URL(import.meta.url), 'utf8');
-  const body = /\/\/ README:start\n([\s\S]*?)\n\s*\/\/ README:end/.exec(source)?.[1] ?? '';
-  const code = body.replace(/^ {2}/gm, '');
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  expect(readme).toContain(code);
+  const readme = coreReadme();
+  expect(readme).toContain(exampleCode(new URL(import.meta.url)));
   expect(readme).toContain(lines.join('\n'));
 });

@@ -1,36 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { AuthenticateRequest, ClientInfo, Decision, PluginHooks } from '@midge/mqtt-core';
+import type { ClientInfo, Decision, PluginHooks } from '@midge/mqtt-core';
 import plugin, { configSchema, decideAnonymous } from '../src/index.js';
-import { testClientInfo as client, fakePluginContext as fakeContext } from '@midge/mqtt-core/testing';
+import {
+  authenticateRequest,
+  testClientInfo as client,
+  setupPlugin,
+  validatePluginConfig,
+} from '@midge/mqtt-core/testing';
 
-function request(c: ClientInfo): AuthenticateRequest {
-  return {
-    client: c,
-    password: undefined,
-    connect: {
-      type: 'connect',
-      protocolName: 'MQTT',
-      protocolVersion: c.protocolVersion,
-      clean: true,
-      keepalive: 60,
-      clientId: c.clientId,
-      ...(c.username === undefined ? {} : { username: c.username }),
-    },
-  };
-}
-
-async function validate(input: unknown) {
-  return await plugin.configSchema!['~standard'].validate(input);
-}
+const validate = (input: unknown) => validatePluginConfig(plugin, input);
 
 async function setup(input: unknown): Promise<PluginHooks> {
-  const result = await validate(input);
-  if (result.issues) throw new Error(JSON.stringify(result.issues));
-  return plugin.setup(fakeContext(), result.value);
+  return (await setupPlugin(plugin, input)).hooks;
 }
 
 async function authenticate(hooks: PluginHooks, c: ClientInfo): Promise<Decision> {
-  return await hooks.authenticate!(request(c));
+  return await hooks.authenticate!(authenticateRequest(c));
 }
 
 describe('@midge/plugin-auth-anonymous', () => {
@@ -99,7 +84,7 @@ describe('@midge/plugin-auth-anonymous', () => {
     for (const allowAnonymous of [true, false]) {
       const hooks = await setup({ allow_anonymous: allowAnonymous });
       for (const c of [client(undefined), client('bob'), client(undefined, { protocolVersion: 5 })]) {
-        expect(decideAnonymous({ allow_anonymous: allowAnonymous }, request(c))).toBe(await authenticate(hooks, c));
+        expect(decideAnonymous({ allow_anonymous: allowAnonymous }, authenticateRequest(c))).toBe(await authenticate(hooks, c));
       }
     }
   });

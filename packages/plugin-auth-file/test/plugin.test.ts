@@ -2,9 +2,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuthenticateRequest, ClientInfo, Decision, PluginHooks } from '@midge/mqtt-core';
+import type { ClientInfo, Decision } from '@midge/mqtt-core';
 import plugin, { formatPasswordLine, parsePasswordFile } from '../src/index.js';
-import { testClientInfo as client, fakePluginContext as fakeContext, logText } from '@midge/mqtt-core/testing';
+import {
+  authenticateRequest,
+  testClientInfo as client,
+  fakePluginContext as fakeContext,
+  issuePaths,
+  logText,
+  setupPlugin,
+  validatePluginConfig,
+} from '@midge/mqtt-core/testing';
+
+const validate = (input: unknown) => validatePluginConfig(plugin, input);
 
 // alice / secret (glibc crypt), bob / mosq-pw (mosquitto_passwd $7$), carol / hunter2 (openssl passwd -6).
 const ALICE = 'alice:$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1';
@@ -19,37 +29,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function request(c: ClientInfo, password: string | undefined): AuthenticateRequest {
-  return {
-    client: c,
-    password: password === undefined ? undefined : Buffer.from(password, 'utf8'),
-    connect: {
-      type: 'connect',
-      protocolName: 'MQTT',
-      protocolVersion: c.protocolVersion,
-      clean: true,
-      keepalive: 60,
-      clientId: c.clientId,
-    },
-  };
-}
-
-async function validate(input: unknown) {
-  return await plugin.configSchema!['~standard'].validate(input);
-}
-
-function issuePaths(result: Awaited<ReturnType<typeof validate>>): string[] {
-  return (result.issues ?? []).map((i) => (i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'));
-}
-
 async function setup(fileText: string, name = 'passwd') {
   await writeFile(join(dir, name), fileText);
-  const result = await validate({ password_file: name });
-  if (result.issues) throw new Error(JSON.stringify(result.issues));
-  const ctx = fakeContext({ configDir: dir });
-  const hooks: PluginHooks = await plugin.setup(ctx, result.value);
+  const { hooks, ctx } = await setupPlugin(plugin, { password_file: name }, { configDir: dir });
   const auth = async (c: ClientInfo, password: string | undefined): Promise<Decision> =>
-    await hooks.authenticate!(request(c, password));
+    await hooks.authenticate!(authenticateRequest(c, password));
   return { ctx, hooks, auth };
 }
 
@@ -82,7 +66,7 @@ describe('@midge/plugin-auth-file', () => {
       const abs = join(dir, 'abs-passwd');
       await writeFile(abs, ALICE);
       const hooks = await plugin.setup(fakeContext({ configDir: '/nonexistent' }), { password_file: abs });
-      expect((await hooks.authenticate!(request(client('alice'), 'secret'))).verdict).toBe('allow');
+      expect((await hooks.authenticate!(authenticateRequest(client('alice'), 'secret'))).verdict).toBe('allow');
     });
 
     it('warns about malformed lines with their line numbers and keeps the good ones', async () => {

@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientInfo, Decision, PluginHooks, TopicAction } from '@midge/mqtt-core';
+import type { ClientInfo, Decision, TopicAction } from '@midge/mqtt-core';
 import plugin, { compileAcl, createAclAuthorizer } from '../src/index.js';
-import { testClientInfo as client, fakePluginContext as fakeContext, logText } from '@midge/mqtt-core/testing';
+import {
+  testClientInfo as client,
+  issuePaths,
+  logText,
+  setupPlugin,
+  validatePluginConfig,
+} from '@midge/mqtt-core/testing';
 
-async function validate(input: unknown) {
-  return await plugin.configSchema!['~standard'].validate(input);
-}
-
-function issuePaths(result: Awaited<ReturnType<typeof validate>>): string[] {
-  return (result.issues ?? []).map((i) => (i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'));
-}
+const validate = (input: unknown) => validatePluginConfig(plugin, input);
 
 async function setup(input: unknown) {
-  const result = await validate(input);
-  if (result.issues) throw new Error(JSON.stringify(result.issues));
-  const ctx = fakeContext();
-  const hooks: PluginHooks = await plugin.setup(ctx, result.value);
+  const { hooks, ctx } = await setupPlugin(plugin, input);
   const check = async (c: ClientInfo, action: TopicAction, topic: string): Promise<Decision['verdict']> =>
     (await hooks.authorizeTopic!({ client: c, action, topic, qos: 0 })).verdict;
   return { hooks, ctx, check };

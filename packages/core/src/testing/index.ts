@@ -34,7 +34,16 @@ export async function createTestBroker(config: Record<string, unknown> = {}, opt
     close: () => broker.close(),
   };
 }
-export { fakePluginContext, logText, recordingLogger, testClientInfo } from './plugin-context.js';
+export {
+  authenticateRequest,
+  fakePluginContext,
+  issuePaths,
+  logText,
+  recordingLogger,
+  setupPlugin,
+  testClientInfo,
+  validatePluginConfig,
+} from './plugin-context.js';
 export type { LogRecord, RecordingLogger } from './plugin-context.js';
 export { pluginTestHarness } from './plugin-harness.js';
 export type { PluginTestHarness } from './plugin-harness.js';

@@ -3,7 +3,15 @@
  * ClientInfo objects for hook requests. Used by first-party plugins and offered to third parties.
  */
 import { ZERO_STATS } from '../plugin-api/stats.js';
-import type { ClientInfo, Logger, PluginContext } from '../plugin-api/types.js';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type {
+  AuthenticateRequest,
+  ClientInfo,
+  Logger,
+  MidgePlugin,
+  PluginContext,
+  PluginHooks,
+} from '../plugin-api/types.js';
 
 export interface LogRecord {
   readonly level: string;
@@ -78,5 +86,49 @@ export function testClientInfo(username: string | undefined, overrides: Partial<
     remotePort: 50000,
     secure: false,
     ...overrides,
+  };
+}
+
+/** A plugin's options through its own Standard Schema, as the broker validates them (`{}` without a schema). */
+export async function validatePluginConfig<C>(plugin: MidgePlugin<C>, input: unknown): Promise<StandardSchemaV1.Result<C>> {
+  if (plugin.configSchema === undefined) return { value: input as C };
+  return await plugin.configSchema['~standard'].validate(input);
+}
+
+/** The dotted paths of a validation result's issues (`publish_acl.alice.0`), in order. */
+export function issuePaths(result: StandardSchemaV1.Result<unknown>): string[] {
+  return (result.issues ?? []).map((i) => (i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'));
+}
+
+/**
+ * Validates `input` and runs the plugin's setup with a fake context (`ctx` overrides its fields, e.g.
+ * `configDir`). Throws with the issues when the options are invalid.
+ */
+export async function setupPlugin<C>(
+  plugin: MidgePlugin<C>,
+  input: unknown,
+  ctx: Partial<PluginContext> = {},
+): Promise<{ hooks: PluginHooks; ctx: PluginContext & { logger: RecordingLogger } }> {
+  const result = await validatePluginConfig(plugin, input);
+  if (result.issues) throw new Error(`invalid options for ${plugin.name}: ${JSON.stringify(result.issues)}`);
+  const context = fakePluginContext(ctx);
+  return { hooks: await plugin.setup(context, result.value), ctx: context };
+}
+
+/** An authenticate hook's request for `client`, with the CONNECT it would have sent. */
+export function authenticateRequest(client: ClientInfo, password?: string | Buffer): AuthenticateRequest {
+  return {
+    client,
+    password: typeof password === 'string' ? Buffer.from(password, 'utf8') : password,
+    connect: {
+      type: 'connect',
+      protocolName: client.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
+      protocolVersion: client.protocolVersion,
+      clean: true,
+      keepalive: 60,
+      clientId: client.clientId,
+      ...(client.username === undefined ? {} : { username: client.username }),
+      ...(password === undefined ? {} : { password: typeof password === 'string' ? Buffer.from(password, 'utf8') : password }),
+    },
   };
 }

@@ -58,6 +58,8 @@ export async function startBroker(kind, { cpuProfileDir } = {}) {
   let argv;
   if (kind === 'midge' || kind === 'aedes') {
     const flags = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+    // Diagnostics only (e.g. BENCH_NODE_FLAGS=--trace-gc): extra flags for the Node brokers.
+    if (process.env.BENCH_NODE_FLAGS) flags.push(...process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean));
     argv = [process.execPath, ...flags, path.join(HERE, 'servers', `${kind}.mjs`), String(port)];
   } else {
     argv = [MOSQUITTO, '-c', mosquittoConf(dir, port)];

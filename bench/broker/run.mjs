@@ -138,7 +138,22 @@ function median(values) {
   return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-/** Rows of the table: [label, key, better: 'high' | 'low', how to combine runs]. */
+/** The `p` quantile of every run's latency samples together (each array sorted ascending). */
+function pooledPercentile(sampleArrays, p) {
+  const arrays = sampleArrays.filter((a) => a !== undefined && a.length > 0);
+  const total = arrays.reduce((n, a) => n + a.length, 0);
+  if (total === 0) return Number.NaN;
+  const all = new Float64Array(total);
+  let o = 0;
+  for (const a of arrays) {
+    all.set(a, o);
+    o += a.length;
+  }
+  all.sort();
+  return all[Math.min(total - 1, Math.floor(p * total))];
+}
+
+/** Rows of the table: [label, key (or quantile), better: 'high' | 'low' | 'max' | 'info', how to combine runs (default median)]. */
 function metrics(scenario) {
   if (scenario.type === 'idle') {
     return [
@@ -151,7 +166,16 @@ function metrics(scenario) {
     ];
   }
   const rows = [];
-  if (scenario.latency) rows.push(['latency p50 (ms)', 'p50', 'low'], ['latency p99 (ms)', 'p99', 'low'], ['latency p999 (ms)', 'p999', 'low']);
+  if (scenario.latency) {
+    rows.push(
+      ['latency p50 (ms), all runs pooled', 0.5, 'low', 'pooled'],
+      ['latency p99 (ms), all runs pooled', 0.99, 'low', 'pooled'],
+      ['latency p999 (ms), all runs pooled', 0.999, 'low', 'pooled'],
+      ['latency p999 (ms), best run', 'p999', 'low', 'min'],
+      ['latency p999 (ms), worst run', 'p999', 'low', 'worst'],
+      ['latency samples (all runs)', 'samples', 'info', 'sum'],
+    );
+  }
   rows.push([scenario.latency ? 'delivered (msg/s)' : 'throughput (msg/s delivered)', 'throughput', 'high']);
   if (scenario.slowSubscribers) rows.push(['RSS growth while measured (MB)', 'rssGrowthMB', 'low'], ['RSS slope, 2nd half (MB/s)', 'rssSlopeMBs', 'low']);
   rows.push(['broker CPU (% of a core)', 'cpuPercent', 'low'], ['load generator CPU (% of a core)', 'genCpuPercent', 'info'], ['broker CPU per msg (µs)', 'cpuUsPerMsg', 'low'], ['broker peak RSS (MB)', 'peakRssMB', 'low']);
@@ -167,12 +191,16 @@ function printTable() {
   for (const scenario of scenarios) {
     const perBroker = results[scenario.name] ?? {};
     let first = true;
-    for (const [label, key, better] of metrics(scenario)) {
+    for (const [label, key, better, combine = 'median'] of metrics(scenario)) {
       const value = {};
       for (const b of only) {
         const runs = (perBroker[b] ?? []).filter((r) => r.error === undefined);
         if (runs.length === 0) value[b] = Number.NaN;
         else if (better === 'max') value[b] = Math.max(...runs.map((r) => r[key]));
+        else if (combine === 'pooled') value[b] = pooledPercentile(runs.map((r) => r.latencySamples), key);
+        else if (combine === 'min') value[b] = Math.min(...runs.map((r) => r[key]));
+        else if (combine === 'worst') value[b] = Math.max(...runs.map((r) => r[key]));
+        else if (combine === 'sum') value[b] = runs.reduce((a, r) => a + r[key], 0);
         else value[b] = median(runs.map((r) => r[key]));
       }
       const cells = only.map((b) => {

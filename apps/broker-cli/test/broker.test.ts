@@ -30,6 +30,22 @@ describe('midge broker', () => {
     });
   });
 
+  it("caps V8's young generation, unless NODE_OPTIONS sizes it", async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'broker.yaml'), `${LOCAL}log_level: debug\n`);
+      const cap = (r: { msg?: unknown }) => r.msg === 'V8 young generation cap';
+      const plain = new BrokerProcess(['-c', 'broker.yaml'], dir, { NODE_OPTIONS: '' });
+      // The binary starts the cap first thing; start-up itself may already bring it to 8 MiB.
+      expect(['watching', 'capped']).toContain((await plain.waitFor(cap)).state);
+      await plain.port();
+      expect((await plain.stop('SIGTERM')).code).toBe(0);
+      const sized = new BrokerProcess(['-c', 'broker.yaml'], dir, { NODE_OPTIONS: '--max-semi-space-size=8' });
+      expect(await sized.waitFor(cap)).toMatchObject({ state: 'configured-by-user' });
+      await sized.port();
+      expect((await sized.stop('SIGTERM')).code).toBe(0);
+    });
+  });
+
   it('stops on SIGINT with exit 0 while a client is connected', async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, 'broker.yaml'), LOCAL);

@@ -50,8 +50,8 @@ export class BrokerProcess {
   private waiters: (() => void)[] = [];
   readonly exited: Promise<Finished>;
 
-  constructor(args: readonly string[], cwd: string) {
-    this.child = spawn(process.execPath, [MIDGE, ...args], { cwd });
+  constructor(args: readonly string[], cwd: string, env?: Readonly<Record<string, string>>) {
+    this.child = spawn(process.execPath, [MIDGE, ...args], { cwd, env: env === undefined ? undefined : { ...process.env, ...env } });
     running.add(this);
     let stdout = '';
     this.child.stdout.on('data', (d: Buffer) => {

@@ -1,8 +1,14 @@
-// Midge for the broker benchmark: the BUILT package (dist), no plugins (no auth plugin: everyone is
+// Midge for the broker benchmark: the BUILT package (dist), run like the `midge` binary runs it, no plugins (no auth plugin: everyone is
 // admitted; no logging, no $SYS), unlimited connections, log level warn.
 //   node servers/midge.mjs <port>
 import process from 'node:process';
-import { createBroker } from '@midge/mqtt-core';
+import { capYoungGeneration } from '@midge/mqtt-core/runtime';
+
+// As the `midge` binary does first thing: cap V8's young generation at 4 MiB per semi-space (see
+// capYoungGeneration in @midge/mqtt-core/runtime and bench/README.md). Before the broker is loaded.
+// BENCH_UNCAPPED=1 leaves Node's default (for A/B runs of the cap itself).
+if (process.env.BENCH_UNCAPPED !== '1') capYoungGeneration();
+const { createBroker } = await import('@midge/mqtt-core');
 
 const port = Number(process.argv[2]);
 const broker = await createBroker({

@@ -10,6 +10,14 @@ export { checkConfig, type CheckConfigOptions, type ConfigCheckResult } from './
 export type { ConnectionInfo } from './broker/connection.js';
 export type { PluginHostLike } from './broker/host.js';
 export type { BrokerEventListener } from './broker/events.js';
+export {
+  capYoungGeneration,
+  nodeYoungGenerationRuntime,
+  type YoungGenerationCap,
+  type YoungGenerationCapState,
+  type YoungGenerationOptions,
+  type YoungGenerationRuntime,
+} from './runtime/young-generation.js';
 export { MemoryPersistence } from './persistence/memory.js';
 export type * from './persistence/types.js';
 export {

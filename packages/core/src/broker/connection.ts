@@ -26,9 +26,17 @@ export interface CloseOptions {
   readonly keepWill?: boolean;
 }
 
-function uncork(conn: Connection): void {
+function flushSoon(conn: Connection): void {
   conn.flush();
 }
+
+/**
+ * Up to this many bytes written in one tick are copied into one buffer and written with one
+ * `stream.write`; more goes out as a corked `writev` of the frames themselves (no copy of big payloads).
+ * One write of one buffer costs far less than a writev of many small frames: no per-frame Writable
+ * entry, no chunks array, one uv_buf.
+ */
+const COALESCE_MAX_BYTES = 64 * 1024;
 
 // Timer callbacks take the connection as an argument instead of being per-connection closures: an idle
 // connection then carries no function objects for timers that rarely fire.
@@ -94,7 +102,14 @@ export class Connection {
 
 
   private readonly decoder: PacketDecoder;
-  private corked = false;
+  /**
+   * Frames written in this tick, flushed together on the next tick: the first in `pendingFirst` (an
+   * idle connection's single CONNACK needs no array), the rest in `pendingMore` (kept for reuse).
+   */
+  private pendingFirst: Buffer | undefined;
+  private pendingMore: (Buffer | undefined)[] | undefined;
+  private pendingCount = 0;
+  private pendingBytes = 0;
   private lastActivity = Date.now();
   private keepaliveMs = 0;
   private keepaliveTimer: NodeJS.Timeout | undefined;
@@ -284,22 +299,64 @@ export class Connection {
   // ---- writing -------------------------------------------------------------------------------
 
   private write(bytes: Buffer): void {
-    if (!this.corked) {
-      // One cork per tick: everything written in this tick leaves in as few syscalls as possible.
-      this.corked = true;
-      this.stream.cork();
-      process.nextTick(uncork, this);
+    if (this.pendingCount === 0) {
+      // One flush per tick: everything written in this tick leaves in one syscall where possible.
+      this.pendingFirst = bytes;
+      process.nextTick(flushSoon, this);
+    } else {
+      // Slots are reused from tick to tick (flush clears them): no array growth per tick.
+      const more = (this.pendingMore ??= []);
+      const i = this.pendingCount - 1;
+      if (i < more.length) more[i] = bytes;
+      else more.push(bytes);
     }
-    this.stream.write(bytes);
+    this.pendingCount++;
+    this.pendingBytes += bytes.length;
     const stats = this.ctx.stats;
     stats.bytesSent += bytes.length;
     stats.packetsSent++;
   }
 
+  /** Writes the frames of this tick to the stream (also called before the stream is ended). */
   flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.stream.uncork();
+    const count = this.pendingCount;
+    if (count === 0) return;
+    const first = this.pendingFirst!;
+    const more = this.pendingMore;
+    const total = this.pendingBytes;
+    this.pendingFirst = undefined;
+    this.pendingCount = 0;
+    this.pendingBytes = 0;
+    const stream = this.stream;
+    if (count === 1) {
+      stream.write(first);
+      return;
+    }
+    const rest = count - 1;
+    const frames = more!;
+    // Each slot is cleared as it is consumed: a frame may view a 64 KiB encoder slab or a socket chunk,
+    // which must not stay reachable from a connection that goes quiet.
+    if (total <= COALESCE_MAX_BYTES) {
+      const out = Buffer.allocUnsafe(total);
+      first.copy(out, 0);
+      let offset = first.length;
+      for (let i = 0; i < rest; i++) {
+        const b = frames[i]!;
+        frames[i] = undefined;
+        b.copy(out, offset);
+        offset += b.length;
+      }
+      stream.write(out);
+    } else {
+      stream.cork();
+      stream.write(first);
+      for (let i = 0; i < rest; i++) {
+        const b = frames[i]!;
+        frames[i] = undefined;
+        stream.write(b);
+      }
+      stream.uncork();
+    }
   }
 
   send(packet: Packet): void {
@@ -331,7 +388,7 @@ export class Connection {
    */
   overOutgoingLimit(): boolean {
     const max = this.ctx.config.max_outgoing_bytes;
-    if (max <= 0 || this.stream.writableLength <= max) return false;
+    if (max <= 0 || this.stream.writableLength + this.pendingBytes <= max) return false;
     if (this.slowTimer === undefined) {
       this.slowTimer = setTimeout(slowTimeout, this.ctx.config.slow_reader_timeout * 1000, this);
       this.slowTimer.unref();

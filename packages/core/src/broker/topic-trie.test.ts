@@ -132,6 +132,181 @@ describe('TopicTrie', () => {
       { numRuns: 1000 },
     );
   });
+
+  describe('match cache', () => {
+    it('a hit gives the same visits, in the same order, as the miss that cached it', () => {
+      const trie = new TopicTrie<string>();
+      for (const f of ['a/b', 'a/+', 'a/#', '#', '+/b', 'a/b/c', 'b/#']) {
+        trie.set(f, 'c1', f);
+        trie.set(f, 'c2', f);
+      }
+      const inOrder = (topic: string): string[] => {
+        const hits: string[] = [];
+        trie.match(topic, (value, key, out) => out.push(`${value}|${key}`), hits);
+        return hits;
+      };
+      expect(trie.cachedTopics).toBe(0);
+      const miss = inOrder('a/b');
+      expect(trie.cachedTopics).toBe(1);
+      expect(miss).toHaveLength(10);
+      expect(inOrder('a/b')).toEqual(miss);
+      expect(inOrder('a/b')).toEqual(miss);
+      expect(trie.cachedTopics).toBe(1);
+      // Same order as a trie without a cache.
+      const plain = new TopicTrie<string>({ matchCacheSize: 0 });
+      for (const f of ['a/b', 'a/+', 'a/#', '#', '+/b', 'a/b/c', 'b/#']) {
+        plain.set(f, 'c1', f);
+        plain.set(f, 'c2', f);
+      }
+      const plainHits: string[] = [];
+      plain.match('a/b', (value, key, out) => out.push(`${value}|${key}`), plainHits);
+      expect(miss).toEqual(plainHits);
+    });
+
+    it('a new filter invalidates: a cached topic then matches it', () => {
+      const trie = new TopicTrie<string>();
+      trie.set('a/b', 'c1', 'a/b');
+      expect(collect(trie, 'a/b')).toEqual(['a/b|c1']);
+      expect(trie.cachedTopics).toBe(1);
+      trie.set('a/+', 'c1', 'a/+'); // new node and new Entries
+      expect(trie.cachedTopics).toBe(0);
+      expect(collect(trie, 'a/b')).toEqual(['a/+|c1', 'a/b|c1']);
+      trie.set('#', 'c2', '#'); // new Entries on an existing node (the root)
+      expect(trie.cachedTopics).toBe(0);
+      expect(collect(trie, 'a/b')).toEqual(['#|c2', 'a/+|c1', 'a/b|c1']);
+      expect(collect(trie, 'a')).toEqual(['#|c2']);
+      trie.set('a', 'c3', 'a'); // new exact Entries on the existing node 'a'
+      expect(collect(trie, 'a')).toEqual(['#|c2', 'a|c3']);
+    });
+
+    it('a new key on an existing filter is seen without invalidation', () => {
+      const trie = new TopicTrie<string>();
+      trie.set('a/+', 'c1', 'a/+');
+      expect(collect(trie, 'a/b')).toEqual(['a/+|c1']);
+      expect(collect(trie, 'a/c')).toEqual(['a/+|c1']);
+      expect(trie.cachedTopics).toBe(2);
+      trie.set('a/+', 'c2', 'a/+');
+      trie.set('a/+', 'c1', 'replaced');
+      expect(trie.cachedTopics).toBe(2);
+      expect(collect(trie, 'a/b')).toEqual(['a/+|c2', 'replaced|c1']);
+      trie.delete('a/+', 'c2'); // not the last key: no invalidation either
+      expect(trie.cachedTopics).toBe(2);
+      expect(collect(trie, 'a/c')).toEqual(['replaced|c1']);
+    });
+
+    it('deleting the last key of a filter and adding it again later works', () => {
+      const trie = new TopicTrie<string>();
+      trie.set('a/#', 'c1', 'a/#');
+      trie.set('a/b', 'c2', 'a/b');
+      expect(collect(trie, 'a/b')).toEqual(['a/#|c1', 'a/b|c2']);
+      expect(trie.delete('a/#', 'c1')).toBe(true);
+      expect(collect(trie, 'a/b')).toEqual(['a/b|c2']);
+      expect(trie.delete('a/b', 'c2')).toBe(true);
+      expect(trie.nodeCount).toBe(0);
+      expect(collect(trie, 'a/b')).toEqual([]);
+      expect(trie.cachedTopics).toBe(1);
+      trie.set('a/b', 'c3', 'a/b');
+      expect(collect(trie, 'a/b')).toEqual(['a/b|c3']);
+      trie.set('a/#', 'c1', 'a/#');
+      expect(collect(trie, 'a/b')).toEqual(['a/#|c1', 'a/b|c3']);
+    });
+
+    it('applies +, # and the $ rule through the cache', () => {
+      const trie = new TopicTrie<string>();
+      for (const f of ['#', '+/#', '+/info', '$SYS/#', '$SYS/+', '$SYS/info', 'a/+']) trie.set(f, 'c1', f);
+      for (let round = 0; round < 3; round++) {
+        expect(collect(trie, '$SYS/info')).toEqual(['$SYS/#|c1', '$SYS/+|c1', '$SYS/info|c1']);
+        expect(collect(trie, '$SYS')).toEqual(['$SYS/#|c1']);
+        expect(collect(trie, '$other/info')).toEqual([]);
+        expect(collect(trie, 'x/info')).toEqual(['#|c1', '+/#|c1', '+/info|c1']);
+        expect(collect(trie, 'a/$x')).toEqual(['#|c1', '+/#|c1', 'a/+|c1']);
+        expect(collect(trie, 'a')).toEqual(['#|c1', '+/#|c1']);
+        expect(collect(trie, 'a/')).toEqual(['#|c1', '+/#|c1', 'a/+|c1']);
+      }
+      expect(trie.cachedTopics).toBe(7);
+      trie.set('$other/+', 'c2', '$other/+');
+      expect(collect(trie, '$other/info')).toEqual(['$other/+|c2']);
+    });
+
+    it('never holds more than matchCacheSize topics', () => {
+      const n = 16;
+      const trie = new TopicTrie<string>({ matchCacheSize: n });
+      trie.set('#', 'c1', '#');
+      let most = 0;
+      for (let i = 0; i < 5 * n + 3; i++) {
+        expect(collect(trie, `t/${i}`)).toEqual(['#|c1']);
+        most = Math.max(most, trie.cachedTopics);
+        expect(trie.cachedTopics).toBeLessThanOrEqual(n);
+      }
+      expect(most).toBe(n);
+      // The topics cached last are hits.
+      const before = trie.cachedTopics;
+      expect(collect(trie, `t/${5 * n + 2}`)).toEqual(['#|c1']);
+      expect(trie.cachedTopics).toBe(before);
+    });
+
+    it('never holds more than matchCacheChars characters of topic names', () => {
+      const trie = new TopicTrie<string>({ matchCacheSize: 1000, matchCacheChars: 100 });
+      trie.set('+/#', 'c1', '+/#');
+      for (let i = 0; i < 50; i++) {
+        expect(collect(trie, `${String(i).padStart(2, '0')}/${'x'.repeat(27)}`)).toEqual(['+/#|c1']); // 30 chars
+        expect(trie.cachedTopics).toBeLessThanOrEqual(3);
+      }
+      expect(trie.cachedTopics).toBeGreaterThan(0);
+      // A topic longer than the whole budget is matched but not cached.
+      const cached = trie.cachedTopics;
+      expect(collect(trie, `a/${'x'.repeat(200)}`)).toEqual(['+/#|c1']);
+      expect(trie.cachedTopics).toBe(cached);
+    });
+
+    it('is disabled by matchCacheSize: 0', () => {
+      const trie = new TopicTrie<string>({ matchCacheSize: 0 });
+      trie.set('a/+', 'c1', 'a/+');
+      expect(collect(trie, 'a/b')).toEqual(['a/+|c1']);
+      expect(collect(trie, 'a/b')).toEqual(['a/+|c1']);
+      expect(trie.cachedTopics).toBe(0);
+      trie.set('a/b', 'c2', 'a/b');
+      expect(collect(trie, 'a/b')).toEqual(['a/+|c1', 'a/b|c2']);
+    });
+
+    it('matches like a trie without a cache, after any interleaving of set/delete/match (property)', () => {
+      type Op = { kind: 'set' | 'delete'; filter: string; key: string } | { kind: 'match'; topic: string };
+      // A small pool of topics, so that matches hit the cache (random topics rarely repeat).
+      const pool = ['a', 'a/b', 'b/a', 'a/b/z', 'a//b', '/a', 'z', '$s', '$s/a', '$s/a/b'];
+      const arbOp: fc.Arbitrary<Op> = fc.oneof(
+        { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('set' as const, 'delete' as const), filter: arbFilter, key: arbKey }) },
+        { weight: 1, arbitrary: fc.record({ kind: fc.constant('match' as const), topic: arbTopic }) },
+        { weight: 3, arbitrary: fc.record({ kind: fc.constant('match' as const), topic: fc.constantFrom(...pool) }) },
+      );
+      const inOrder = (trie: TopicTrie<string>, topic: string): string[] => {
+        const hits: string[] = [];
+        trie.match(topic, (value, key, out) => out.push(`${value}|${key}`), hits);
+        return hits;
+      };
+      fc.assert(
+        fc.property(fc.array(arbOp, { maxLength: 80 }), fc.integer({ min: 1, max: 6 }), (ops, cacheSize) => {
+          const cached = new TopicTrie<string>({ matchCacheSize: cacheSize });
+          const plain = new TopicTrie<string>({ matchCacheSize: 0 });
+          let n = 0;
+          for (const op of ops) {
+            if (op.kind === 'match') {
+              // Exact visit order, not just the set: a hit must replay the walk.
+              expect(inOrder(cached, op.topic)).toEqual(inOrder(plain, op.topic));
+              expect(cached.cachedTopics).toBeLessThanOrEqual(cacheSize);
+            } else if (op.kind === 'set') {
+              const value = `${op.filter}#${n++}`;
+              expect(cached.set(op.filter, op.key, value)).toBe(plain.set(op.filter, op.key, value));
+            } else {
+              expect(cached.delete(op.filter, op.key)).toBe(plain.delete(op.filter, op.key));
+            }
+          }
+          for (const topic of [...pool, ...pool]) expect(inOrder(cached, topic)).toEqual(inOrder(plain, topic));
+          expect(plain.cachedTopics).toBe(0);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
 });
 
 function splitId(id: string): Hit {

@@ -79,10 +79,49 @@ class Node<V> {
 
 export type TrieVisitor<V, C> = (value: V, key: string, ctx: C) => void;
 
+export interface TopicTrieOptions {
+  /**
+   * Most topic names whose match result is cached (default 4096; 0 disables the cache). When full,
+   * the cache is cleared rather than evicted entry by entry: O(1) amortised, and a flood of unique
+   * topics (random topics from a misbehaving or hostile client) costs a bounded amount of memory.
+   */
+  readonly matchCacheSize?: number;
+  /**
+   * Most characters of topic names held by the cache (default 256 per cached topic). The count
+   * alone does not bound memory: a topic name may be up to 65,535 bytes long.
+   */
+  readonly matchCacheChars?: number;
+}
+
 export class TopicTrie<V> {
   readonly #root = new Node<V>(undefined, '');
   #size = 0;
   #nodes = 0;
+
+  /**
+   * Topic name → the Entries the trie walk visits for it, in walk order. Publishing re-uses a small
+   * set of topics over and over; a hit replaces the walk (and its substring per level) with one Map
+   * lookup and allocates nothing. The Entries are iterated live, so adding, replacing or removing a
+   * key inside an existing Entries (clients (un)subscribing to an already subscribed filter, the
+   * common case) needs no invalidation. The cache is cleared only when the set of reachable Entries
+   * changes (see `#invalidate`): a filter's first key creates its Entries, its last key drops it.
+   */
+  readonly #cache = new Map<string, Entries<V>[]>();
+  readonly #cacheSize: number;
+  readonly #cacheChars: number;
+  #cachedChars = 0;
+  /** The walk's output, reused: a miss that is not cached (cache disabled) allocates no array. */
+  #scratch: Entries<V>[] | undefined = [];
+
+  constructor(options: TopicTrieOptions = {}) {
+    this.#cacheSize = Math.max(0, options.matchCacheSize ?? 4096);
+    this.#cacheChars = Math.max(0, options.matchCacheChars ?? this.#cacheSize * 256);
+  }
+
+  /** Number of topic names whose match result is cached. */
+  get cachedTopics(): number {
+    return this.#cache.size;
+  }
 
   /** Number of (filter, key) entries. */
   get size(): number {
@@ -102,14 +141,20 @@ export class TopicTrie<V> {
       let end = filter.indexOf('/', start);
       if (end < 0) end = filter.length;
       if (end - start === 1 && filter.charCodeAt(start) === 0x23 /* # */) {
-        node.hash ??= new Entries<V>();
+        if (node.hash === undefined) {
+          node.hash = new Entries<V>();
+          this.#invalidate();
+        }
         return this.#put(node.hash, key, value);
       }
       node = this.#childFor(node, filter, start, end);
       if (end === filter.length) break;
       start = end + 1;
     }
-    node.exact ??= new Entries<V>();
+    if (node.exact === undefined) {
+      node.exact = new Entries<V>();
+      this.#invalidate();
+    }
     return this.#put(node.exact, key, value);
   }
 
@@ -131,8 +176,15 @@ export class TopicTrie<V> {
     if (entries.size === 0) {
       if (isHash) node.hash = undefined;
       else node.exact = undefined;
+      // Not needed for correctness (a detached, empty Entries visits nothing, and re-adding the
+      // filter creates a new Entries, which invalidates), but it lets the detached objects go.
+      this.#invalidate();
     }
-    this.#nodes -= prune(node);
+    const pruned = prune(node);
+    if (pruned > 0) {
+      this.#nodes -= pruned;
+      this.#invalidate();
+    }
     return true;
   }
 
@@ -140,22 +192,45 @@ export class TopicTrie<V> {
    * Calls `visit(value, key, ctx)` for every (filter, key) whose filter matches `topic` (a valid
    * topic name). A key subscribed with overlapping filters is visited once per filter; the router
    * merges. Filters starting with a wildcard are not matched against `$` topics [MQTT-4.7.2-1].
-   * Pass state through `ctx` rather than a closure so that a match allocates nothing of its own.
-   * The visitor must not modify the trie.
+   * Pass state through `ctx` rather than a closure so that a match allocates nothing of its own
+   * when `topic` is cached (a miss walks the trie: a substring per level, plus one array when the
+   * result is cached). The visitor must not modify the trie.
    */
   match<C>(topic: string, visit: TrieVisitor<V, C>, ctx: C): void {
-    const root = this.#root;
-    if (topic.charCodeAt(0) === DOLLAR) {
-      // Only literal first levels may match a $ topic: skip the root's '+' and '#' slots.
-      const children = root.children;
-      if (children === undefined) return;
-      let end = topic.indexOf('/');
-      if (end < 0) end = topic.length;
-      const child = children.get(topic.substring(0, end));
-      if (child !== undefined) matchFrom(child, topic, end + 1, visit, ctx);
+    // The cache relies on the visitor not modifying the trie: the walk result is stored before
+    // visiting, and Entries are iterated live.
+    const cache = this.#cache;
+    const hit = cache.get(topic);
+    if (hit !== undefined) {
+      visitEach(hit, visit, ctx);
       return;
     }
-    matchFrom(root, topic, 0, visit, ctx);
+    // Take the scratch array (a nested match, if a visitor ever did one, gets its own).
+    const found = this.#scratch ?? [];
+    this.#scratch = undefined;
+    found.length = 0;
+    collect(this.#root, topic, found);
+    if (this.#cacheSize > 0 && topic.length <= this.#cacheChars) {
+      if (cache.size >= this.#cacheSize || this.#cachedChars + topic.length > this.#cacheChars) {
+        cache.clear();
+        this.#cachedChars = 0;
+      }
+      // slice: an exactly sized copy, the one allocation per newly cached topic.
+      cache.set(topic, found.slice());
+      this.#cachedChars += topic.length;
+    }
+    visitEach(found, visit, ctx);
+    found.length = 0; // do not keep Entries alive from the scratch
+    this.#scratch = found;
+  }
+
+  /**
+   * Drops every cached match result: called whenever the set of Entries objects (or of nodes) that
+   * a walk can reach changes. Changes of keys inside an existing Entries need no call.
+   */
+  #invalidate(): void {
+    if (this.#cache.size > 0) this.#cache.clear();
+    this.#cachedChars = 0;
   }
 
   #childFor(node: Node<V>, filter: string, start: number, end: number): Node<V> {
@@ -163,6 +238,7 @@ export class TopicTrie<V> {
       if (node.plus === undefined) {
         node.plus = new Node<V>(node, '+');
         this.#nodes++;
+        this.#invalidate();
       }
       return node.plus;
     }
@@ -173,6 +249,7 @@ export class TopicTrie<V> {
       child = new Node<V>(node, level);
       node.children.set(level, child);
       this.#nodes++;
+      this.#invalidate();
     }
     return child;
   }
@@ -221,28 +298,48 @@ function prune<V>(start: Node<V>): number {
   return removed;
 }
 
-function visitAll<V, C>(entries: Entries<V>, visit: TrieVisitor<V, C>, ctx: C): void {
-  const { keys, values } = entries;
-  for (let i = 0; i < keys.length; i++) visit(values[i] as V, keys[i] as string, ctx);
+function visitEach<V, C>(found: readonly Entries<V>[], visit: TrieVisitor<V, C>, ctx: C): void {
+  for (let e = 0; e < found.length; e++) {
+    const { keys, values } = found[e] as Entries<V>;
+    for (let i = 0; i < keys.length; i++) visit(values[i] as V, keys[i] as string, ctx);
+  }
+}
+
+/**
+ * Appends to `out` the Entries whose filters match `topic` (a valid topic name), in the order a
+ * match visits them. Filters starting with a wildcard do not match `$` topics [MQTT-4.7.2-1].
+ */
+function collect<V>(root: Node<V>, topic: string, out: Entries<V>[]): void {
+  if (topic.charCodeAt(0) === DOLLAR) {
+    // Only literal first levels may match a $ topic: skip the root's '+' and '#' slots.
+    const children = root.children;
+    if (children === undefined) return;
+    let end = topic.indexOf('/');
+    if (end < 0) end = topic.length;
+    const child = children.get(topic.substring(0, end));
+    if (child !== undefined) collectFrom(child, topic, end + 1, out);
+    return;
+  }
+  collectFrom(root, topic, 0, out);
 }
 
 /**
  * Matches the levels of `topic` from index `start` against the subtree of `node`.
  * `start > topic.length` means every level has been consumed.
  */
-function matchFrom<V, C>(node: Node<V>, topic: string, start: number, visit: TrieVisitor<V, C>, ctx: C): void {
+function collectFrom<V>(node: Node<V>, topic: string, start: number, out: Entries<V>[]): void {
   // `#` matches the remaining levels, including none (`a/#` matches `a`).
-  if (node.hash !== undefined) visitAll(node.hash, visit, ctx);
+  if (node.hash !== undefined) out.push(node.hash);
   if (start > topic.length) {
-    if (node.exact !== undefined) visitAll(node.exact, visit, ctx);
+    if (node.exact !== undefined) out.push(node.exact);
     return;
   }
   let end = topic.indexOf('/', start);
   if (end < 0) end = topic.length;
   if (node.children !== undefined) {
-    // The one allocation per level: a Map lookup needs the level as a string.
+    // The one allocation per level on a cache miss: a Map lookup needs the level as a string.
     const child = node.children.get(topic.substring(start, end));
-    if (child !== undefined) matchFrom(child, topic, end + 1, visit, ctx);
+    if (child !== undefined) collectFrom(child, topic, end + 1, out);
   }
-  if (node.plus !== undefined) matchFrom(node.plus, topic, end + 1, visit, ctx);
+  if (node.plus !== undefined) collectFrom(node.plus, topic, end + 1, out);
 }

@@ -18,11 +18,18 @@ export class Fanout {
   private stored: StoredMessage | undefined;
   /** Index: qos + 3 * retain + 6 * (MQTT 5, a different PUBLISH layout). */
   private readonly encoded: (Encoded | undefined)[] = new Array<Encoded | undefined>(12).fill(undefined);
+  /** Bit i set: `encoded[i]` holds bytes. Reset clears only those (usually one), not all twelve. */
+  private used = 0;
 
   reset(message: Message, stored?: StoredMessage): this {
     this.message = message;
     this.stored = stored;
-    this.encoded.fill(undefined);
+    let used = this.used;
+    if (used !== 0) {
+      const encoded = this.encoded;
+      for (let i = 0; used !== 0; i++, used >>>= 1) if ((used & 1) !== 0) encoded[i] = undefined;
+      this.used = 0;
+    }
     return this;
   }
 
@@ -48,6 +55,7 @@ export class Fanout {
       if (version === 5 && m.properties !== undefined) packet.properties = m.properties;
       enc = encodePublishOnce(packet, version);
       this.encoded[idx] = enc;
+      this.used |= 1 << idx;
     }
     return enc;
   }

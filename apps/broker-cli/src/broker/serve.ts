@@ -23,7 +23,7 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
   const log = createLogger({ level: config.log_level, pretty });
   for (const d of deprecations) log.warn({ config: src.label, path: d.path }, `${src.label}: ${d.path}: ${d.message}`);
 
-  // Capped when the binary started (young-generation.ts): less RSS per connection, faster QoS 1.
+  // Capped when the binary started (young-generation.ts): less RSS per connection and under load.
   log.debug({ state: youngGeneration.state }, 'V8 young generation cap');
 
   const broker = new Broker(config, { logger: log, searchDirs: src.searchDirs });

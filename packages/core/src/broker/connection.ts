@@ -322,7 +322,6 @@ export class Connection {
     const count = this.pendingCount;
     if (count === 0) return;
     const first = this.pendingFirst!;
-    const more = this.pendingMore;
     const total = this.pendingBytes;
     this.pendingFirst = undefined;
     this.pendingCount = 0;
@@ -333,7 +332,7 @@ export class Connection {
       return;
     }
     const rest = count - 1;
-    const frames = more!;
+    const frames = this.pendingMore!;
     // Each slot is cleared as it is consumed: a frame may view a 64 KiB encoder slab or a socket chunk,
     // which must not stay reachable from a connection that goes quiet.
     if (total <= COALESCE_MAX_BYTES) {

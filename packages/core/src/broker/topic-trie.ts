@@ -205,10 +205,10 @@ export class TopicTrie<V> {
       visitEach(hit, visit, ctx);
       return;
     }
-    // Take the scratch array (a nested match, if a visitor ever did one, gets its own).
+    // Take the scratch array, kept empty between matches (a nested match, if a visitor ever did one,
+    // gets its own).
     const found = this.#scratch ?? [];
     this.#scratch = undefined;
-    found.length = 0;
     collect(this.#root, topic, found);
     if (this.#cacheSize > 0 && topic.length <= this.#cacheChars) {
       if (cache.size >= this.#cacheSize || this.#cachedChars + topic.length > this.#cacheChars) {

@@ -8,6 +8,8 @@ import { copyMessage, minQos, type StoredMessage } from './message.js';
 import { deliver, Fanout } from './outbound.js';
 import { RetainedStore } from './retained-store.js';
 import type { Session, Subscriber } from './session.js';
+import { SharedGroup } from './shared-group.js';
+import { parseSharedFilter } from './topic.js';
 import { TopicTrie } from './topic-trie.js';
 
 interface MatchScratch {
@@ -17,6 +19,9 @@ interface MatchScratch {
   /** Sessions matched so far, in `sessions[0 .. count)`; slots are cleared after routing, not truncated. */
   readonly sessions: (Session | undefined)[];
   count: number;
+  /** Shared subscriptions matched, in `groups[0 .. groupCount)`; each delivers to one of its members. */
+  readonly groups: (SharedGroup | undefined)[];
+  groupCount: number;
 }
 
 /**
@@ -42,6 +47,10 @@ function collect(sub: Subscriber, _key: string, scratch: MatchScratch): void {
   if (sub.subscriptionId !== undefined) (s.matchIds ??= []).push(sub.subscriptionId);
 }
 
+function collectGroup(group: SharedGroup, _name: string, scratch: MatchScratch): void {
+  scratch.groups[scratch.groupCount++] = group;
+}
+
 /** v5 subscription options; v3/v4 subscriptions use the defaults. */
 export interface SubscriptionOptions {
   readonly noLocal?: boolean;
@@ -58,9 +67,16 @@ function collectRetained(m: StoredMessage, _topic: string, out: StoredMessage[])
  * retain → match → authorize receive per subscriber → deliver or queue.
  */
 export class Router {
+  /** Non-shared subscriptions: filter → client id → subscription. */
   readonly subscriptions = new TopicTrie<Subscriber>();
+  /**
+   * Shared subscriptions (`$share/{name}/{filter}`, any protocol version, as Mosquitto and most brokers
+   * do): filter → share name → group. A trie of its own, matched only while it is not empty, so the
+   * non-shared path pays nothing for them.
+   */
+  readonly shared = new TopicTrie<SharedGroup>();
   readonly retained = new RetainedStore<StoredMessage>();
-  private readonly scratch: MatchScratch = { gen: 0, origin: undefined, sessions: [], count: 0 };
+  private readonly scratch: MatchScratch = { gen: 0, origin: undefined, sessions: [], count: 0, groups: [], groupCount: 0 };
   private readonly fan = new Fanout();
   /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
   private routing = false;
@@ -71,7 +87,10 @@ export class Router {
     this.ctx = ctx;
   }
 
-  /** Adds or replaces a subscription [MQTT-3.8.4-3]. Returns true when it is new. */
+  /**
+   * Adds or replaces a subscription [MQTT-3.8.4-3]; a well-formed `$share/{name}/{filter}` joins (or
+   * updates its membership of) that shared subscription. Returns true when it is new.
+   */
   subscribe(session: Session, filter: string, qos: QoS, options: SubscriptionOptions = {}): boolean {
     const sub: Subscriber = {
       session,
@@ -81,18 +100,35 @@ export class Router {
       subscriptionId: options.subscriptionId,
     };
     session.subscriptions.set(filter, sub);
-    const prev = this.subscriptions.set(filter, session.clientId, sub);
-    if (prev === undefined) this.ctx.stats.subscriptionCount++;
+    const share = parseSharedFilter(filter);
+    let added: boolean;
+    if (share === undefined) added = this.subscriptions.set(filter, session.clientId, sub) === undefined;
+    else {
+      let group = this.shared.get(share.filter, share.group);
+      if (group === undefined) {
+        group = new SharedGroup(share.group, share.filter);
+        this.shared.set(share.filter, share.group, group);
+      }
+      added = group.set(sub);
+    }
+    if (added) this.ctx.stats.subscriptionCount++;
     if (session.persisted) {
       const stored: PersistedSubscription = { topic: filter, qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished };
       this.persist(this.ctx.persistence.setSubscription(session.clientId, sub.subscriptionId === undefined ? stored : { ...stored, subscriptionId: sub.subscriptionId }));
     }
-    return prev === undefined;
+    return added;
   }
 
   unsubscribe(session: Session, filter: string): boolean {
     session.subscriptions.delete(filter);
-    const removed = this.subscriptions.delete(filter, session.clientId);
+    const share = parseSharedFilter(filter);
+    let removed: boolean;
+    if (share === undefined) removed = this.subscriptions.delete(filter, session.clientId);
+    else {
+      const group = this.shared.get(share.filter, share.group);
+      removed = group !== undefined && group.delete(session.clientId);
+      if (group !== undefined && group.size === 0) this.shared.delete(share.filter, share.group);
+    }
     if (removed) this.ctx.stats.subscriptionCount--;
     if (removed && session.persisted) this.persist(this.ctx.persistence.deleteSubscription(session.clientId, filter));
     return removed;
@@ -128,12 +164,16 @@ export class Router {
     scratch.gen++;
     scratch.origin = origin?.clientId;
     scratch.count = 0;
+    scratch.groupCount = 0;
     this.subscriptions.match(message.topic, collect, scratch);
+    if (this.shared.size !== 0) this.shared.match(message.topic, collectGroup, scratch);
     const fan = this.fan.reset(message, stored);
     const host = ctx.host;
     const authorize = host !== undefined && host.hasTopicAuthorization;
     const sessions = scratch.sessions;
     const count = scratch.count;
+    const groups = scratch.groups;
+    const groupCount = scratch.groupCount;
     try {
       for (let i = 0; i < count; i++) {
         const s = sessions[i]!;
@@ -144,10 +184,23 @@ export class Router {
         else deliver(ctx, s, fan, qos, retain, s.matchIds);
         s.matchIds = undefined;
       }
+      // One member per shared subscription, on top of the client's non-shared ones: a client with both
+      // can get two copies, as MQTT 5.0 section 4.8.2 describes.
+      for (let i = 0; i < groupCount; i++) {
+        const member = groups[i]!.pick();
+        if (member === undefined) continue;
+        const qos = minQos(message.qos, member.qos);
+        const retain = member.retainAsPublished && message.retain;
+        const ids = member.subscriptionId === undefined ? undefined : [member.subscriptionId];
+        if (authorize) this.offer(host, member.session, fan, qos, retain, ids);
+        else deliver(ctx, member.session, fan, qos, retain, ids);
+      }
     } finally {
       // Cleared so that no session stays reachable from the scratch after it is gone.
       for (let i = 0; i < count; i++) sessions[i] = undefined;
+      for (let i = 0; i < groupCount; i++) groups[i] = undefined;
       scratch.count = 0;
+      scratch.groupCount = 0;
     }
     if (ctx.events.wants('message:broadcast')) ctx.events.emit('message:broadcast', { client: origin, message });
   }

@@ -1,4 +1,4 @@
-import type { QoS } from '../../src/codec/packets.js';
+import type { ConnectPacket, PublishPacket, QoS, Subscription } from '../../src/codec/packets.js';
 import { createTestBroker, RawClient, type TestBroker } from '../../src/testing/index.js';
 import type { BrokerOptions } from '../../src/broker/broker.js';
 
@@ -30,6 +30,14 @@ export class Harness {
   async subscriber(filter: string, qos: QoS = 0, clientId = ''): Promise<RawClient> {
     const c = await this.connected(clientId);
     await subscribe(c, filter, qos);
+    return c;
+  }
+
+  /** A connected MQTT 5 client (CONNACK 0 checked). */
+  async v5(clientId: string, extra: Partial<Omit<ConnectPacket, 'type'>> = {}): Promise<RawClient> {
+    const c = await this.client();
+    const ack = await c.connect({ protocolVersion: 5, clientId, ...extra });
+    if (ack.reasonCode !== 0) throw new Error(`CONNACK 0x${ack.reasonCode.toString(16)}`);
     return c;
   }
 
@@ -69,4 +77,26 @@ export async function until(fn: () => boolean, timeoutMs = 2000): Promise<void> 
     if (Date.now() > end) throw new Error('condition not met in time');
     await sleep(10);
   }
+}
+
+/** A v5 SUBSCRIBE of one filter (options default to 0/false); resolves with the SUBACK reason codes. */
+export async function subscribeV5(c: RawClient, sub: Partial<Subscription> & { topic: string }, subscriptionId?: number): Promise<number[]> {
+  const packetId = nextId++;
+  c.send(
+    {
+      type: 'subscribe',
+      packetId,
+      subscriptions: [{ qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0, ...sub }],
+      ...(subscriptionId !== undefined ? { properties: { subscriptionIdentifier: [subscriptionId] } } : {}),
+    },
+    5,
+  );
+  return (await c.expectPacket('suback')).reasonCodes;
+}
+
+/** A v5 PUBLISH; returns its packet id (undefined at QoS 0). */
+export function publishV5(c: RawClient, topic: string, payload: string, qos: QoS = 0, extra: Partial<PublishPacket> = {}): number | undefined {
+  const packetId = qos === 0 ? undefined : nextId++;
+  c.send({ type: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false, packetId, ...extra }, 5);
+  return packetId;
 }

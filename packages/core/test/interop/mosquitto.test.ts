@@ -86,6 +86,21 @@ for (const secure of [false, true]) {
       expect(out.stdout.trim()).toBe('v5/x five');
     });
 
+    it('shares a $share/{name}/{filter} subscription between two mosquitto_sub (-V 5 and 3.1.1)', async () => {
+      await start();
+      const common = ['-t', '$share/g/shared/#', '-q', '1', '-v', '-W', '10'];
+      const subs = [run('mosquitto_sub', [...conn, '-V', '5', '-i', 'm5', '-C', '3', ...common]), run('mosquitto_sub', [...conn, '-V', '311', '-i', 'm4', '-C', '3', ...common])];
+      await until(() => tb.broker.stats().subscriptionCount === 2);
+      for (let i = 0; i < 6; i++) {
+        const pub = await run('mosquitto_pub', [...conn, '-t', `shared/${i}`, '-m', `n${i}`, '-q', '1']);
+        expect(pub.code, pub.stderr).toBe(0);
+      }
+      const outs = await Promise.all(subs);
+      for (const out of outs) expect(out.code, out.stderr).toBe(0);
+      const lines = outs.flatMap((o) => o.stdout.trim().split('\n'));
+      expect(lines.sort()).toEqual(Array.from({ length: 6 }, (_, i) => `shared/${i} n${i}`));
+    });
+
     it('publishes the will of a mosquitto_sub that is killed, with its QoS and retain flag', async () => {
       await start();
       const watcher = run('mosquitto_sub', [...conn, '-t', 'will/#', '-q', '1', '-C', '1', '-v', '-W', '10']);

@@ -158,3 +158,24 @@ describe('MQTT.js with protocolVersion 5', () => {
     expect(lateGot[0]).toBe(true);
   });
 });
+
+describe('MQTT.js shared subscriptions ($share/{name}/{filter})', () => {
+  it('splits the messages between two MQTT.js v5 members at QoS 1, each exactly once', async () => {
+    tb = await createTestBroker();
+    const opts: mqtt.IClientOptions = { protocolVersion: 5, reconnectPeriod: 0 };
+    const members = await Promise.all(['w1', 'w2'].map((clientId) => mqtt.connectAsync(tb.url, { ...opts, clientId })));
+    clients.push(...members);
+    const got = members.map((m) => collect(m));
+    for (const m of members) await m.subscribeAsync('$share/workers/jobs/#', { qos: 1 });
+    const pub = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'jobs-pub' });
+    clients.push(pub);
+    for (let i = 0; i < 20; i++) await pub.publishAsync(`jobs/${i}`, `job ${i}`, { qos: 1 });
+    await until(() => got[0]!.length + got[1]!.length === 20);
+    await new Promise((r) => setTimeout(r, 100));
+    const all = [...got[0]!, ...got[1]!];
+    // MQTT.js hands the topic of the message (not the $share filter) to the application.
+    expect(all.map((m) => m.payload).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `job ${i}`).sort());
+    expect(all.every((m) => m.topic.startsWith('jobs/') && m.qos === 1)).toBe(true);
+    expect(got[0]!.length).toBe(10);
+  });
+});

@@ -172,7 +172,8 @@ function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, ass
   session.window = Math.min(ctx.config.max_inflight_messages, receiveMaximum);
   const connack: ConnackPacket = { type: 'connack', sessionPresent, reasonCode: ConnackCode.accepted };
   if (v5) {
-    const props: ConnackProperties = { sharedSubscriptionAvailable: false };
+    // Shared Subscription Available is left out: absent means available (MQTT 5.0 section 3.2.2.3.15).
+    const props: ConnackProperties = {};
     if (assigned) props.assignedClientIdentifier = client.clientId;
     if (expiry !== requestedExpiry) props.sessionExpiryInterval = expiry;
     if (ctx.config.max_packet_size < MAX_PACKET_PROPERTY) props.maximumPacketSize = ctx.config.max_packet_size;

@@ -2,14 +2,14 @@ import type { QoS, SubscribePacket } from '../../codec/packets.js';
 import type { Decision } from '../../plugin-api/types.js';
 import type { Connection } from '../connection.js';
 import { isPromise } from '../host.js';
-import { isSharedFilter, validateTopicFilter } from '../topic.js';
+import { isSharedFilter, parseSharedFilter, validateTopicFilter } from '../topic.js';
 
 const ALLOW: Decision = Object.freeze({ verdict: 'allow' });
 /** v3/v4 SUBACK return code for a refused filter [MQTT-3.9.3-2]. */
 const FAILURE = 0x80;
 const V5_NOT_AUTHORIZED = 0x87;
 const V5_FILTER_INVALID = 0x8f;
-const V5_SHARED_NOT_SUPPORTED = 0x9e;
+const V5_PROTOCOL_ERROR = 0x82;
 
 /** A filter refused before asking plugins, with the v5 reason code to answer. */
 interface Refused {
@@ -21,7 +21,12 @@ type Outcome = Decision | Refused;
 /**
  * SUBSCRIBE: each filter is validated and authorized ('subscribe'); the SUBACK carries the granted QoS
  * or a failure code per filter, in order [MQTT-3.8.4-1]. Retained messages follow the SUBACK
- * [MQTT-3.3.1-8], as v5 Retain Handling allows.
+ * [MQTT-3.3.1-8], as v5 Retain Handling allows, for non-shared subscriptions only.
+ *
+ * A shared subscription `$share/{name}/{filter}` is validated on its inner filter. Plugins are asked
+ * with the whole `$share/...` filter, so an ACL can grant a share explicitly; the packaged ACL and taboo
+ * plugins judge it by its inner filter (`parseSharedFilter`), and every message is still authorized
+ * for 'receive' on its own topic.
  */
 export function handleSubscribe(conn: Connection, packet: SubscribePacket): void | Promise<void> {
   const ctx = conn.ctx;
@@ -30,11 +35,22 @@ export function handleSubscribe(conn: Connection, packet: SubscribePacket): void
   const outcomes: (Outcome | Promise<Decision>)[] = [];
   let async = false;
   for (const sub of packet.subscriptions) {
-    if (conn.protocolVersion === 5 && isSharedFilter(sub.topic)) {
-      outcomes.push({ verdict: 'refused', code: V5_SHARED_NOT_SUPPORTED });
-      continue;
+    let filter = sub.topic;
+    if (isSharedFilter(filter)) {
+      if (sub.noLocal === true) {
+        // [MQTT-3.8.3-4] (v5): No Local on a shared subscription is a Protocol Error.
+        conn.close('No Local set on a shared subscription [MQTT-3.8.3-4]', false, { reasonCode: V5_PROTOCOL_ERROR });
+        return;
+      }
+      const share = parseSharedFilter(filter);
+      if (share === undefined) {
+        if (ctx.debug) ctx.log.debug({ clientId: conn.client!.clientId, filter }, 'malformed shared subscription [MQTT-4.8.2-1/2]');
+        outcomes.push({ verdict: 'refused', code: V5_FILTER_INVALID });
+        continue;
+      }
+      filter = share.filter;
     }
-    const invalid = validateTopicFilter(sub.topic, ctx.topicLimits);
+    const invalid = validateTopicFilter(filter, ctx.topicLimits);
     if (invalid !== undefined) {
       if (ctx.debug) ctx.log.debug({ clientId: conn.client!.clientId, filter: sub.topic, invalid }, 'invalid filter');
       outcomes.push({ verdict: 'refused', code: V5_FILTER_INVALID });
@@ -93,9 +109,11 @@ function finish(conn: Connection, packet: SubscribePacket, outcomes: Outcome[]):
     const code = codes[i]!;
     if (code >= 0x80) continue;
     const sub = packet.subscriptions[i]!;
-    // v5 Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11].
+    // v5 Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11]. Retained
+    // messages go to new non-shared subscriptions only (MQTT 5.0 section 3.3.1.3; Mosquitto does the same).
     const handling = sub.retainHandling ?? 0;
-    if (handling === 0 || (handling === 1 && isNew[i] === true)) ctx.router.deliverRetained(session, sub.topic, code as QoS, subscriptionId);
+    const wantsRetained = handling === 0 || (handling === 1 && isNew[i] === true);
+    if (wantsRetained && !isSharedFilter(sub.topic)) ctx.router.deliverRetained(session, sub.topic, code as QoS, subscriptionId);
     if (wants) ctx.events.emit('client:subscribed', { client: conn.client!, topic: sub.topic, qos: code as QoS });
   }
   if (disconnect) conn.close('SUBSCRIBE denied by a plugin', false, { reasonCode: V5_NOT_AUTHORIZED });

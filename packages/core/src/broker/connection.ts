@@ -4,6 +4,7 @@ import { CodecError } from '../codec/errors.js';
 import { encodePacket, PacketDecoder } from '../codec/index.js';
 import type { DisconnectPacket, Packet, ProtocolVersion, QoS } from '../codec/packets.js';
 import type { ClientInfo, Message } from '../plugin-api/types.js';
+import type { TopicAliasTable } from '../codec/topic-alias-table.js';
 import type { BrokerContext } from './context.js';
 import { handlePacket } from './protocol/index.js';
 import type { Session } from './session.js';
@@ -99,6 +100,8 @@ export class Connection {
   closeReason = '';
   /** v5 Maximum Packet Size the client accepts (0: no limit); larger PUBLISH packets are discarded. */
   maxOutgoingPacket = 0;
+  /** v5 Topic Aliases the client set on this connection [MQTT-3.3.2-7]; created on first use. */
+  topicAliases: TopicAliasTable | undefined = undefined;
 
 
   private readonly decoder: PacketDecoder;

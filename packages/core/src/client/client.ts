@@ -12,6 +12,7 @@ import type { Packet, PublishPacket, QoS, Subscription } from '../codec/packets.
 import type { ClientInfo, PublishOptions } from '../plugin-api/types.js';
 import type { PluginHost } from '../plugin-host/host.js';
 import { ClientError, ClientErrorCode, connackMessage, isTransientRefusal } from './errors.js';
+import { TopicAliasTable } from '../codec/topic-alias-table.js';
 import { Keepalive } from './keepalive.js';
 import { Inbound } from './inbound.js';
 import { resolveClientOptions, type MqttClientOptions, type ResolvedClientOptions } from './options.js';
@@ -57,6 +58,8 @@ export class MqttClient {
   /** Filter → how it was subscribed, to re-subscribe when the broker lost the session. */
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #in: Inbound;
+  /** Topic aliases the broker set on this connection; replaced at each CONNACK. */
+  #aliases: TopicAliasTable | undefined;
   /** #finish ran: 'end' is emitted once. */
   #ended = false;
 
@@ -318,6 +321,7 @@ export class MqttClient {
     }
     const result: ConnectResult = { sessionPresent, reasonCode: code, ...(properties ? { properties } : {}) };
     this.#connack = result;
+    this.#aliases = undefined;
     if (properties?.assignedClientIdentifier !== undefined) {
       this.#info = { ...this.#info, clientId: properties.assignedClientIdentifier };
     }
@@ -401,6 +405,19 @@ export class MqttClient {
     if (this.#state !== 'connected') {
       this.#socket?.destroy(new ClientError(ClientErrorCode.protocol, 'PUBLISH before CONNACK'));
       return;
+    }
+    const alias = p.properties?.topicAlias;
+    if (alias !== undefined) {
+      const table = (this.#aliases ??= new TopicAliasTable(this.options.properties?.topicAliasMaximum ?? 0));
+      const problem = table.resolve(p, alias);
+      if (problem !== undefined) {
+        const why =
+          problem === 'above-maximum'
+            ? `the broker used Topic Alias ${String(alias)}, above the Topic Alias Maximum ${String(table.maximum)} this client sent [MQTT-3.3.2-11]`
+            : `the broker used Topic Alias ${String(alias)} with an empty topic before setting it`;
+        this.#socket?.destroy(new ClientError(ClientErrorCode.protocol, why));
+        return;
+      }
     }
     this.#in.onPublish(p);
   }

@@ -25,7 +25,7 @@ export interface ClientPublishOptions {
   qos?: QoS;
   /** Default: the client's default_retain. */
   retain?: boolean;
-  /** v5 only, passed through (topic aliases are not supported). */
+  /** v5 only, passed through as given (a `topicAlias` here is sent as is: the client assigns none itself). */
   properties?: PublishProperties;
 }
 

@@ -131,6 +131,7 @@ export const CONFIG_DEFAULTS = {
   max_outgoing_bytes: 4_194_304,
   slow_reader_timeout: 30,
   max_buffered_before_connack: 65_536,
+  topic_alias_maximum: 10,
   plugin_decision_timeout: 5000,
   plugin_setup_timeout: 10_000,
   log_level: 'info',
@@ -199,6 +200,14 @@ export const configEntries = {
   max_buffered_before_connack: v.optional(
     integer(0, undefined, 'Bytes a connection may send before its CONNACK is decided (while auth is pending).'),
     D.max_buffered_before_connack,
+  ),
+  topic_alias_maximum: v.optional(
+    integer(
+      0,
+      65_535,
+      'MQTT 5: highest Topic Alias a client may use for its PUBLISH topics, per connection (sent in CONNACK); 0 = aliases refused.',
+    ),
+    D.topic_alias_maximum,
   ),
   plugin_decision_timeout: v.optional(
     integer(1, MAX_TIMER_MS, 'Milliseconds an async plugin decision may take; past it the answer is deny.'),

@@ -60,6 +60,8 @@ export interface BrokerConfig {
   readonly max_outgoing_bytes: number;
   /** Seconds a client may stay over max_outgoing_bytes before it is disconnected. */
   readonly slow_reader_timeout: number;
+  /** v5: highest Topic Alias a client may use (CONNACK Topic Alias Maximum); 0 = aliases refused. */
+  readonly topic_alias_maximum: number;
   /** Bytes a connection may send before its CONNACK is decided (auth pending). */
   readonly max_buffered_before_connack: number;
   /** Milliseconds an async plugin decision may take; past it the answer is deny. */

@@ -173,7 +173,7 @@ describe('MQTT 5', () => {
     await v5('t');
     expect(await old.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x8e });
     const a = await v5('a');
-    pub5(a, 'x', 'y', 0, { properties: { topicAlias: 1 } });
+    pub5(a, 'x', 'y', 0, { properties: { topicAlias: 11 } }); // above the default Topic Alias Maximum of 10
     expect(await a.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x94 });
     await a.closed();
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Packet } from '../../src/codec/packets.js';
 import { connect, type MqttClient, SubscribeRefusedError } from '../../src/client/index.js';
-import { startFakeServer, type FakeServer } from './helpers.js';
+import { collect, nextEvent, startFakeServer, type FakeServer } from './helpers.js';
 
 let fake: FakeServer | undefined;
 let client: MqttClient | undefined;
@@ -64,5 +65,55 @@ describe('MQTT 5 reason codes and properties (scripted broker)', () => {
     client.on('error', (e) => errors.push(e));
     await new Promise<void>((r) => client?.once('end', r));
     expect(errors[0]?.message).toMatch(/reason code 0x8b: bye/);
+  });
+});
+
+describe('topic aliases from the broker (scripted broker)', () => {
+  const publish = (topic: string, payload: string, topicAlias: number): Packet => ({
+    type: 'publish',
+    topic,
+    payload: Buffer.from(payload),
+    qos: 0,
+    retain: false,
+    dup: false,
+    properties: { topicAlias, userProperties: [['n', payload]] },
+  });
+
+  it('[MQTT-3.3.2-10] resolves aliases within the maximum the client sent; applications see topic names only', async () => {
+    fake = await startFakeServer((p, reply) => {
+      if (p.type === 'connect') reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
+      if (p.type !== 'subscribe') return;
+      reply({ type: 'suback', packetId: p.packetId, reasonCodes: [0] });
+      reply(publish('a/b', 'one', 2));
+      reply(publish('', 'two', 2));
+      reply(publish('c', 'three', 2));
+      reply(publish('', 'four', 2));
+    });
+    client = await connect(fake.url, { protocolVersion: 5, properties: { topicAliasMaximum: 2 } });
+    const messages = collect(client, 4);
+    await client.subscribe('#');
+    const got = await messages;
+    expect(got.map((m) => [m.topic, m.payload.toString()])).toEqual([
+      ['a/b', 'one'],
+      ['a/b', 'two'],
+      ['c', 'three'],
+      ['c', 'four'],
+    ]);
+    expect(got.map((m) => m.properties)).toEqual(['one', 'two', 'three', 'four'].map((n) => ({ userProperties: [['n', n]] })));
+  });
+
+  it('[MQTT-3.3.2-11] an alias above the client\'s maximum (or one never set) is a protocol error', async () => {
+    fake = await startFakeServer((p, reply) => {
+      if (p.type === 'connect') {
+        reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
+        reply(publish('t', 'x', 3));
+      }
+    });
+    const c = await connect(fake.url, { protocolVersion: 5, properties: { topicAliasMaximum: 2 }, autoReconnect: false });
+    client = c;
+    const [error] = await nextEvent(c, 'error');
+    // Reported as the lost connection, caused by the protocol error.
+    expect(error.message).toContain('above the Topic Alias Maximum 2');
+    expect(error.cause).toMatchObject({ code: 'CLIENT_PROTOCOL' });
   });
 });

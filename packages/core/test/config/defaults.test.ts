@@ -45,6 +45,7 @@ describe('default config', () => {
       max_outgoing_bytes: 4_194_304,
       slow_reader_timeout: 30,
       max_buffered_before_connack: 65_536,
+      topic_alias_maximum: 10,
       plugin_decision_timeout: 5000,
       plugin_setup_timeout: 10_000,
       log_level: 'info',

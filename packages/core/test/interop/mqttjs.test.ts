@@ -179,3 +179,28 @@ describe('MQTT.js shared subscriptions ($share/{name}/{filter})', () => {
     expect(got[0]!.length).toBe(10);
   });
 });
+
+describe('MQTT.js topic aliases', () => {
+  it('autoAssignTopicAlias: MQTT.js sends aliases within the CONNACK maximum and subscribers get topic names', async () => {
+    tb = await createTestBroker();
+    const opts: mqtt.IClientOptions = { protocolVersion: 5, reconnectPeriod: 0 };
+    const sub = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'alias-sub' });
+    clients.push(sub);
+    const got = collect(sub);
+    await sub.subscribeAsync('alias/#', { qos: 1 });
+    const pub = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'alias-pub', autoAssignTopicAlias: true });
+    clients.push(pub);
+    // MQTT.js read the maximum from CONNACK; without it autoAssignTopicAlias would not alias at all.
+    const sent: { topic: string; alias: number | undefined }[] = [];
+    pub.on('packetsend', (p) => {
+      if (p.cmd === 'publish') sent.push({ topic: p.topic.toString(), alias: p.properties?.topicAlias });
+    });
+    for (let i = 0; i < 4; i++) await pub.publishAsync(i % 2 === 0 ? 'alias/even' : 'alias/odd', `n${i}`, { qos: 1 });
+    for (let i = 4; i < 6; i++) await pub.publishAsync(i % 2 === 0 ? 'alias/even' : 'alias/odd', `n${i}`, { qos: 1 });
+    await until(() => got.length === 6);
+    expect(got.map((m) => `${m.topic} ${m.payload}`)).toEqual(['alias/even n0', 'alias/odd n1', 'alias/even n2', 'alias/odd n3', 'alias/even n4', 'alias/odd n5']);
+    // From the third PUBLISH on, MQTT.js sent only the alias (an empty topic name).
+    expect(sent).toHaveLength(6);
+    expect(sent.slice(2).every((p) => p.topic === '' && p.alias !== undefined)).toBe(true);
+  });
+});

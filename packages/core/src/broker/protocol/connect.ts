@@ -177,6 +177,8 @@ function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, ass
     if (assigned) props.assignedClientIdentifier = client.clientId;
     if (expiry !== requestedExpiry) props.sessionExpiryInterval = expiry;
     if (ctx.config.max_packet_size < MAX_PACKET_PROPERTY) props.maximumPacketSize = ctx.config.max_packet_size;
+    // Absent means 0: no alias may be used [MQTT-3.2.2-17] (the default config allows 10, as Mosquitto does).
+    if (ctx.config.topic_alias_maximum > 0) props.topicAliasMaximum = ctx.config.topic_alias_maximum;
     connack.properties = props;
   }
   // [MQTT-3.2.2-1..3]: clean → 0; persistent → whether a session existed.

@@ -5,6 +5,7 @@ import type { BrokerContext } from '../context.js';
 import { isPromise } from '../host.js';
 import { copyMessage } from '../message.js';
 import { isSysTopic, validateTopicName } from '../topic.js';
+import { resolveTopicAlias } from './topic-alias.js';
 
 const DENY_ON_ERROR: Decision = Object.freeze({ verdict: 'deny', reason: 'authorization failed' });
 const NOT_AUTHORIZED = 0x87;
@@ -20,11 +21,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void | P
   stats.publishReceived++;
   const props = packet.properties;
   if (props !== undefined) {
-    // We advertise no Topic Alias Maximum, so any alias is invalid [MQTT-3.3.2-9].
-    if (props.topicAlias !== undefined) {
-      conn.close('topic alias not allowed (Topic Alias Maximum is 0)', false, { reasonCode: 0x94 });
-      return;
-    }
+    if (props.topicAlias !== undefined && !resolveTopicAlias(conn, packet, props.topicAlias)) return;
     if (props.subscriptionIdentifier !== undefined) {
       conn.close('PUBLISH from a client with a subscription identifier [MQTT-3.3.4-6]', false, { reasonCode: 0x82 });
       return;

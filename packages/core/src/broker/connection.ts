@@ -5,6 +5,7 @@ import { encodePacket, PacketDecoder } from '../codec/index.js';
 import type { DisconnectPacket, Packet, ProtocolVersion, QoS } from '../codec/packets.js';
 import type { ClientInfo, Message } from '../plugin-api/types.js';
 import type { TopicAliasTable } from '../codec/topic-alias-table.js';
+import type { AuthExchange } from './protocol/auth.js';
 import type { BrokerContext } from './context.js';
 import { handlePacket } from './protocol/index.js';
 import type { Session } from './session.js';
@@ -100,6 +101,10 @@ export class Connection {
   closeReason = '';
   /** v5 Maximum Packet Size the client accepts (0: no limit); larger PUBLISH packets are discarded. */
   maxOutgoingPacket = 0;
+  /** v5 enhanced authentication: the exchange in progress (connect time or re-authentication). */
+  authExchange: AuthExchange | undefined = undefined;
+  /** v5 enhanced authentication: the method the client authenticated with (re-authentication uses it). */
+  authMethod: string | undefined = undefined;
   /** v5 Topic Aliases the client set on this connection [MQTT-3.3.2-7]; created on first use. */
   topicAliases: TopicAliasTable | undefined = undefined;
 
@@ -263,6 +268,15 @@ export class Connection {
   connectTimedOut(): void {
     this.connectTimer = undefined;
     if (this.state === 'awaiting-connect') this.close('no CONNECT within connect_timeout', false);
+    // Armed again for each challenge of an enhanced authentication before CONNACK.
+    else if (this.state === 'authenticating' && this.authExchange !== undefined) this.close('no AUTH answer within connect_timeout', false);
+  }
+
+  /** Gives the client connect_timeout again (to answer an enhanced authentication challenge). */
+  restartConnectTimer(): void {
+    this.clearConnectTimer();
+    this.connectTimer = setTimeout(connectTimeout, this.ctx.config.connect_timeout * 1000, this);
+    this.connectTimer.unref();
   }
 
   clearConnectTimer(): void {

@@ -4,6 +4,8 @@ import type {
   BrokerEventName,
   BrokerEvents,
   Decision,
+  EnhancedAuthRequest,
+  EnhancedAuthStep,
 } from '../plugin-api/types.js';
 
 /**
@@ -14,6 +16,8 @@ export interface PluginHostLike {
   authenticate(req: AuthenticateRequest): Decision | Promise<Decision>;
   authorizeTopic(req: AuthorizeTopicRequest): Decision | Promise<Decision>;
   readonly hasTopicAuthorization: boolean;
+  hasEnhancedAuth(method: string): boolean;
+  enhancedAuth(req: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
   hasHook(event: BrokerEventName): boolean;
   emit<K extends BrokerEventName>(event: K, payload: BrokerEvents[K]): void;
   reload(): Promise<unknown>;

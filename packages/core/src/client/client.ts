@@ -13,6 +13,7 @@ import type { ClientInfo, PublishOptions } from '../plugin-api/types.js';
 import type { PluginHost } from '../plugin-host/host.js';
 import { ClientError, ClientErrorCode, connackMessage, isTransientRefusal } from './errors.js';
 import { TopicAliasTable } from '../codec/topic-alias-table.js';
+import { AuthExchange } from './enhanced-auth.js';
 import { Keepalive } from './keepalive.js';
 import { Inbound } from './inbound.js';
 import { resolveClientOptions, type MqttClientOptions, type ResolvedClientOptions } from './options.js';
@@ -60,6 +61,8 @@ export class MqttClient {
   readonly #in: Inbound;
   /** Topic aliases the broker set on this connection; replaced at each CONNACK. */
   #aliases: TopicAliasTable | undefined;
+  /** The enhanced authentication of the current connection; a new one per connection. */
+  #auth: AuthExchange | undefined;
   /** #finish ran: 'end' is emitted once. */
   #ended = false;
 
@@ -228,6 +231,13 @@ export class MqttClient {
 
   #attach(socket: Duplex): void {
     this.#socket = socket;
+    this.#auth = new AuthExchange(this.#authenticationMethod(), this.options.authenticate, {
+      // Only on this connection: an answer computed while it closed must not reach the next one.
+      send: (packet) => {
+        if (socket === this.#socket) this.#send(packet);
+      },
+      fail: (err) => socket.destroy(err),
+    });
     // Any size MQTT allows (2^28 - 1 bytes plus the fixed header): the broker decides what it sends us.
     const decoder = new PacketDecoder({ protocolVersion: this.options.protocolVersion, maxPacketSize: 268_435_460 });
     let failure: Error | undefined;
@@ -249,6 +259,7 @@ export class MqttClient {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
     this.#keepalive.stop();
+    this.#auth?.end(this.#state === 'closed' ? new ClientError(ClientErrorCode.closed, 'the client closed') : err);
     this.#emit('close');
     const waiter = this.#waiter;
     if (waiter !== undefined) {
@@ -319,6 +330,7 @@ export class MqttClient {
       this.#socket?.destroy();
       return;
     }
+    this.#auth?.connected();
     const result: ConnectResult = { sessionPresent, reasonCode: code, ...(properties ? { properties } : {}) };
     this.#connack = result;
     this.#aliases = undefined;
@@ -392,11 +404,13 @@ export class MqttClient {
         return;
       }
       case 'auth':
+        this.#auth?.onAuth(packet);
+        return;
       case 'connect':
       case 'pingreq':
       case 'subscribe':
       case 'unsubscribe':
-        // AUTH is not supported (enhanced authentication); the rest only ever go client → broker.
+        // These only ever go client → broker.
         socket.destroy(new ClientError(ClientErrorCode.protocol, `the broker sent a ${packet.type.toUpperCase()}, which a client never accepts`));
     }
   }
@@ -501,6 +515,31 @@ export class MqttClient {
     return this.#in.stream(options.bufferSize ?? this.options.messageBufferSize, this.#state === 'closed');
   }
 
+  /**
+   * MQTT 5 re-authentication [MQTT-4.12.1-1]: sends AUTH 0x19 with the CONNECT's Authentication Method and
+   * `data`, answers the broker's challenges through the `authenticate` option, and resolves on the broker's
+   * AUTH 0x00. Rejects when the broker ends the connection first (a refusal comes as DISCONNECT), when the
+   * client named no authentication method at CONNECT, when it is not connected, or while another
+   * re-authentication is under way.
+   */
+  reauthenticate(data?: Buffer): Promise<void> {
+    if (this.#authenticationMethod() === undefined) {
+      return Promise.reject(
+        new ClientError(ClientErrorCode.invalidArgument, 'cannot reauthenticate: the CONNECT named no authentication method (set properties.authenticationMethod, protocolVersion 5)'),
+      );
+    }
+    if (this.#state === 'closed') return Promise.reject(this.#closedError('reauthenticate'));
+    if (this.#state !== 'connected' || this.#auth === undefined) {
+      return Promise.reject(new ClientError(ClientErrorCode.notConnected, `cannot reauthenticate while ${this.#state}: it needs a connection that is up`));
+    }
+    return this.#auth.reauthenticate(data);
+  }
+
+  /** The Authentication Method the CONNECT carries: enhanced authentication exists in MQTT 5 only. */
+  #authenticationMethod(): string | undefined {
+    return this.options.protocolVersion === 5 ? this.options.properties?.authenticationMethod : undefined;
+  }
+
   // ---- closing -------------------------------------------------------------------------------
 
   /** Sends DISCONNECT (so the broker discards the will), closes the connection and ends the client. */
@@ -546,6 +585,8 @@ export class MqttClient {
     const socket = this.#socket;
     this.#socket = undefined;
     socket?.destroy();
+    // The socket's close event is ignored now: a pending re-authentication settles here.
+    this.#auth?.end(err ?? new ClientError(ClientErrorCode.closed, 'the client closed'));
     // Closed while a handshake was under way: its close event is ignored now, so settle it here.
     const waiter = this.#waiter;
     this.#waiter = undefined;

@@ -7,6 +7,8 @@ export { SubscribeRefusedError } from './outstanding.js';
 export { CLIENT_DEFAULTS, parseClientUrl, randomClientId, resolveClientOptions } from './options.js';
 export type { ClientConfig, ClientOptions, MqttClientOptions, ResolvedClientOptions, Transport, WillOptions } from './options.js';
 export type {
+  AuthChallenge,
+  Authenticate,
   ClientMessage,
   ClientPublishOptions,
   ClientSubscribeOptions,

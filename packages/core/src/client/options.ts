@@ -10,6 +10,7 @@ import type { PluginEntry } from '../config/types.js';
 import { nullLogger } from '../log.js';
 import type { Logger, MidgePlugin } from '../plugin-api/types.js';
 import { ClientError, ClientErrorCode } from './errors.js';
+import type { Authenticate } from './types.js';
 
 export type Transport = 'mqtt' | 'mqtts' | 'ws' | 'wss';
 
@@ -89,6 +90,12 @@ export interface ClientOptions {
   protocolVersion?: ProtocolVersion;
   /** v5 CONNECT properties, passed through. */
   properties?: ConnectProperties;
+  /**
+   * v5 enhanced authentication: answers each AUTH 0x18 (continue authentication) challenge of the broker,
+   * before CONNACK and during `reauthenticate()`, with the Authentication Data to send back. Needs
+   * protocolVersion 5 and `properties.authenticationMethod` (with `authenticationData` as the first step).
+   */
+  authenticate?: Authenticate;
   /** TLS: CA certificates, client certificate and key, as file paths or PEM buffers. (connection.cafile/certfile/keyfile) */
   ca?: string | Buffer;
   cert?: string | Buffer;
@@ -134,6 +141,7 @@ export interface ResolvedClientOptions {
   readonly connectTimeout: number;
   readonly protocolVersion: ProtocolVersion;
   readonly properties: ConnectProperties | undefined;
+  readonly authenticate: Authenticate | undefined;
   readonly will: Will | undefined;
   readonly tls: {
     readonly ca: string | Buffer | undefined;
@@ -261,6 +269,13 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
       ...(w.properties !== undefined ? { properties: w.properties } : {}),
     };
   }
+  if (o.authenticate !== undefined) {
+    if (typeof o.authenticate !== 'function') throw invalid('authenticate must be a function');
+    // Without a method in the CONNECT no broker may challenge [MQTT-4.12.0-6]: the function could never run.
+    if (protocolVersion !== 5 || o.properties?.authenticationMethod === undefined) {
+      throw invalid('authenticate needs protocolVersion 5 and properties.authenticationMethod');
+    }
+  }
   const conn = o.connection;
   const bufferSize = o.messageBufferSize ?? 1000;
   if (!Number.isInteger(bufferSize) || bufferSize < 1) throw invalid(`messageBufferSize must be a positive integer, got ${bufferSize}`);
@@ -285,6 +300,7 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
     connectTimeout: seconds(o.connectTimeout, 'connectTimeout', 0) ?? 10,
     protocolVersion,
     properties: o.properties,
+    authenticate: o.authenticate,
     will,
     tls: {
       ca: o.ca ?? conn?.cafile ?? (conn?.cadata !== undefined ? Buffer.from(conn.cadata) : undefined),

@@ -51,6 +51,22 @@ export interface UnsubscribeResult {
   readonly properties?: AckProperties;
 }
 
+/**
+ * One challenge of an MQTT 5 enhanced authentication exchange (section 4.12), handed to the `authenticate`
+ * option: the broker sent AUTH 0x18 (continue authentication), before CONNACK or during a re-authentication.
+ */
+export interface AuthChallenge {
+  /** The Authentication Method, the one the CONNECT named. */
+  readonly method: string;
+  /** The broker's Authentication Data, if it sent any. */
+  readonly data: Buffer | undefined;
+  /** false while connecting (between CONNECT and CONNACK), true during `reauthenticate()`. */
+  readonly reauthenticating: boolean;
+}
+
+/** Answers a broker's challenge: the Authentication Data to send back (undefined sends none). */
+export type Authenticate = (challenge: AuthChallenge) => Buffer | undefined | Promise<Buffer | undefined>;
+
 /** Event name → listener arguments. */
 export interface MqttClientEvents {
   /** A connection is up (CONNACK accepted), the first one and after each reconnect. */

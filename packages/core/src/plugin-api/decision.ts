@@ -3,7 +3,7 @@
  * They are frozen so the host can hand the same object to every caller: `allow`, `abstain` and a bare
  * `deny()` never allocate, which matters because `authorizeTopic` runs once per delivery.
  */
-import type { AbstainDecision, AllowDecision, DenyDecision } from './types.js';
+import type { AbstainDecision, AllowDecision, AuthenticatedStep, ChallengeStep, DenyDecision } from './types.js';
 
 export const allow: AllowDecision = Object.freeze({ verdict: 'allow' });
 export const abstain: AbstainDecision = Object.freeze({ verdict: 'abstain' });
@@ -29,4 +29,17 @@ export function deny(reason?: string, opts?: DenyOptions): DenyDecision {
   if (opts?.reasonCode !== undefined) d.reasonCode = opts.reasonCode;
   if (opts?.disconnect !== undefined) d.disconnect = opts.disconnect;
   return Object.freeze(d);
+}
+
+/** Enhanced authentication: send `data` to the client (AUTH 0x18) and wait; `state` comes back with its answer. */
+export function challenge(data?: Buffer, state?: unknown): ChallengeStep {
+  const c: { verdict: 'challenge'; data?: Buffer; state?: unknown } = { verdict: 'challenge' };
+  if (data !== undefined) c.data = data;
+  if (state !== undefined) c.state = state;
+  return c;
+}
+
+/** Enhanced authentication succeeded; `data` (e.g. a server signature) goes to the client with the success. */
+export function authenticated(data?: Buffer): AuthenticatedStep {
+  return data === undefined ? allow : { verdict: 'allow', data };
 }

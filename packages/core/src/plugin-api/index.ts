@@ -2,6 +2,6 @@
 export type * from './types.js';
 export { PLUGIN_API_VERSION, PLUGIN_BRAND } from './types.js';
 export { definePlugin, isMidgePlugin } from './define.js';
-export { allow, abstain, deny } from './decision.js';
+export { allow, abstain, authenticated, challenge, deny } from './decision.js';
 export type { DenyOptions } from './decision.js';
 export { ZERO_STATS } from './stats.js';

@@ -176,9 +176,56 @@ export interface PluginContext {
   readonly broker: BrokerApi;
 }
 
+/**
+ * One step of an MQTT 5 enhanced authentication exchange (section 4.12): the CONNECT (step 0), a client's
+ * AUTH 0x19 that starts a re-authentication (step 0, `reauthenticating`), or a client's AUTH 0x18 answering
+ * the plugin's last challenge (step 1, 2, ...).
+ */
+export interface EnhancedAuthRequest {
+  readonly client: ClientInfo;
+  /** The Authentication Method, one of the plugin's `methods`. */
+  readonly method: string;
+  /** The Authentication Data of the CONNECT or AUTH, if any. */
+  readonly data: Buffer | undefined;
+  readonly step: number;
+  readonly reauthenticating: boolean;
+  /** What the plugin returned as `state` with its last challenge (undefined at step 0). */
+  readonly state: unknown;
+  /** The CONNECT at connect time; undefined during a re-authentication. */
+  readonly connect: ConnectPacket | undefined;
+}
+
+/** Sends `data` to the client in an AUTH 0x18 and waits for its answer; `state` comes back in the next request. */
+export interface ChallengeStep {
+  readonly verdict: 'challenge';
+  readonly data?: Buffer;
+  readonly state?: unknown;
+}
+
+/** The client is authenticated; `data` goes to it in the CONNACK (or the AUTH 0x00 of a re-authentication). */
+export interface AuthenticatedStep {
+  readonly verdict: 'allow';
+  readonly data?: Buffer;
+}
+
+/** What an enhanced authentication step answers: challenge again, allow (`allow` or `authenticated(data)`), or `deny(...)`. */
+export type EnhancedAuthStep = ChallengeStep | AuthenticatedStep | DenyDecision;
+
+/**
+ * MQTT 5 enhanced authentication for the Authentication Methods in `methods` (a method belongs to one
+ * plugin). A CONNECT naming one of them is authenticated by this hook alone: the `authenticate` hooks
+ * are not consulted for it. Steps time out as deny (`plugin_decision_timeout`); a step that throws denies.
+ */
+export interface EnhancedAuthHook {
+  readonly methods: readonly string[];
+  step(request: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
+}
+
 /** What `setup` returns: the hooks this plugin implements. Absent hooks cost nothing. */
 export interface PluginHooks {
   authenticate?(request: AuthenticateRequest): Decision | Promise<Decision>;
+  /** MQTT 5 enhanced authentication (AUTH packets) for some Authentication Methods. */
+  enhancedAuth?: EnhancedAuthHook;
   authorizeTopic?(request: AuthorizeTopicRequest): Decision | Promise<Decision>;
   events?: EventHandlers;
   /** Re-read external state (SIGHUP, `broker.reload()`), without dropping clients. */

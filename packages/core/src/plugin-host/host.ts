@@ -16,6 +16,8 @@ import type {
   ClientInfo,
   Decision,
   DenyDecision,
+  EnhancedAuthRequest,
+  EnhancedAuthStep,
   Logger,
   MidgePlugin,
   PluginContext,
@@ -77,7 +79,11 @@ interface EventHook {
   readonly p: Loaded;
   readonly fn: (payload: unknown) => unknown;
 }
-type HookName = 'authenticate' | 'authorizeTopic';
+type HookName = 'authenticate' | 'authorizeTopic' | 'enhancedAuth';
+interface EnhancedAuthEntry {
+  readonly p: Loaded;
+  readonly step: (request: EnhancedAuthRequest) => unknown;
+}
 
 // Reasons are sent to clients as v5 reason strings, so they say what happened and nothing more.
 const NOBODY_ALLOWED: DenyDecision = deny('no plugin allowed it');
@@ -98,6 +104,8 @@ export class PluginHost {
   readonly #authenticate: DecisionHook<AuthenticateRequest>[] = [];
   readonly #authorizeTopic: DecisionHook<AuthorizeTopicRequest>[] = [];
   readonly #events = new Map<string, EventHook[]>();
+  /** Authentication Method → the plugin that handles it (enhanced authentication). */
+  readonly #enhancedAuth = new Map<string, EnhancedAuthEntry>();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -174,6 +182,30 @@ export class PluginHost {
     if (this.#closed) return SHUT_DOWN;
     if (this.#authorizeTopic.length === 0) return allow;
     return this.#decide(this.#authorizeTopic, request, 'authorizeTopic');
+  }
+
+  /** True when a plugin handles MQTT 5 enhanced authentication with this Authentication Method. */
+  hasEnhancedAuth(method: string): boolean {
+    return this.#enhancedAuth.has(method);
+  }
+
+  /**
+   * One step of an enhanced authentication exchange, by the plugin that owns `request.method`. A throw, a
+   * rejection, a timeout (`decisionTimeoutMs`) or an answer that is not challenge/allow/deny becomes a
+   * deny, logged under the plugin's name. An unknown method denies too (callers check `hasEnhancedAuth`).
+   */
+  enhancedAuth(request: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep> {
+    if (this.#closed) return SHUT_DOWN;
+    const entry = this.#enhancedAuth.get(request.method);
+    if (entry === undefined) return NOBODY_ALLOWED;
+    let r: unknown;
+    try {
+      r = entry.step(request);
+    } catch (err) {
+      return hookFailed(entry.p, 'enhancedAuth', request.client, err);
+    }
+    if (!isThenable(r)) return checkStep(entry.p, request.client, r);
+    return this.#settle(entry.p, 'enhancedAuth', request.client, r).then((d) => checkStep(entry.p, request.client, d));
   }
 
   /** Calls every handler of `event`. Handler errors (sync or async) are logged under the plugin's name. Never throws. */
@@ -277,6 +309,21 @@ export class PluginHost {
     this.#info.push(Object.freeze({ name, key }));
     if (hooks.authenticate) this.#authenticate.push({ p, fn: hooks.authenticate.bind(hooks) });
     if (hooks.authorizeTopic) this.#authorizeTopic.push({ p, fn: hooks.authorizeTopic.bind(hooks) });
+    const enhanced = hooks.enhancedAuth;
+    if (enhanced !== undefined) {
+      for (const method of enhanced.methods) {
+        const owner = this.#enhancedAuth.get(method);
+        if (owner !== undefined) {
+          await this.close();
+          throw new PluginError(
+            'PLUGIN_SETUP_FAILED',
+            name,
+            `enhancedAuth method '${method}' is already handled by plugin '${owner.p.name}' (plugins.${key})`,
+          );
+        }
+        this.#enhancedAuth.set(method, { p, step: enhanced.step.bind(enhanced) });
+      }
+    }
     if (hooks.events) {
       const events = hooks.events as Record<string, ((payload: unknown) => unknown) | undefined>;
       for (const event of Object.keys(events)) {
@@ -393,6 +440,14 @@ function checkHooks(value: unknown, name: string): PluginHooks {
       throw new PluginError('PLUGIN_SETUP_FAILED', name, `hook ${h} must be a function`);
     }
   }
+  const enhanced = hooks.enhancedAuth;
+  if (enhanced !== undefined) {
+    const e: { methods?: unknown; step?: unknown } = typeof enhanced === 'object' && enhanced !== null ? enhanced : {};
+    const methodsOk = Array.isArray(e.methods) && e.methods.length > 0 && e.methods.every((m) => typeof m === 'string' && m.length > 0);
+    if (!methodsOk || typeof e.step !== 'function') {
+      throw new PluginError('PLUGIN_SETUP_FAILED', name, '`enhancedAuth` must be { methods: one or more non-empty strings, step(request) }');
+    }
+  }
   const events = hooks.events;
   if (events !== undefined) {
     if (typeof events !== 'object' || events === null) {
@@ -430,6 +485,17 @@ function invalidDecision(p: Loaded, hook: HookName, client: ClientInfo, value: u
 
 function eventFailed(p: Loaded, event: string, err: unknown): void {
   p.logger.error({ err, event }, `handler for ${event} failed`);
+}
+
+/** An enhanced authentication step as the broker may act on it; anything else is logged and denies. */
+function checkStep(p: Loaded, client: ClientInfo, d: unknown): EnhancedAuthStep {
+  const v = verdictOf(d);
+  if (v === 'challenge' || v === 'allow' || v === 'deny') {
+    const data = (d as { data?: unknown }).data;
+    if (data === undefined || Buffer.isBuffer(data)) return d as EnhancedAuthStep;
+  }
+  p.logger.error({ hook: 'enhancedAuth', clientId: client.clientId }, `enhancedAuth step returned ${describe(d)} instead of challenge(), allow/authenticated() or deny(); denying`);
+  return HOOK_FAILED;
 }
 
 function verdictOf(d: unknown): unknown {

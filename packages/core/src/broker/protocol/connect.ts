@@ -8,59 +8,16 @@ import { persistWrite } from '../durable.js';
 import { resumeSession } from '../outbound.js';
 import { toPersisted } from '../snapshot.js';
 import { validateTopicName } from '../topic.js';
-
-/** v3/v4 CONNACK return codes. */
-export const ConnackCode = {
-  accepted: 0x00,
-  unacceptableProtocolVersion: 0x01,
-  identifierRejected: 0x02,
-  serverUnavailable: 0x03,
-  badUsernameOrPassword: 0x04,
-  notAuthorized: 0x05,
-} as const;
-
-/** v5 CONNACK reason codes used here. */
-const V5 = {
-  clientIdentifierNotValid: 0x85,
-  badUserNameOrPassword: 0x86,
-  notAuthorized: 0x87,
-  serverUnavailable: 0x88,
-  badAuthenticationMethod: 0x8c,
-  topicNameInvalid: 0x90,
-} as const;
+import { ConnackCode, refusalCode, refuse, V5 } from './connack.js';
+import { startEnhancedAuth } from './auth.js';
 
 /** 3.1 (MQIsdp) limits client ids to 23 characters. */
 const V31_MAX_CLIENT_ID = 23;
 /** Largest value of the v5 Maximum Packet Size property (one more than the largest MQTT packet). */
 const MAX_PACKET_PROPERTY = 268_435_460;
 
-function refuse(conn: Connection, code: number, reason: string, reasonString?: string): void {
-  const packet: ConnackPacket = { type: 'connack', sessionPresent: false, reasonCode: code };
-  if (conn.protocolVersion === 5 && reasonString !== undefined) packet.properties = { reasonString };
-  conn.send(packet);
-  conn.close(reason, false);
-}
-
 function assignClientId(): string {
   return `midge-${randomBytes(9).toString('base64url')}`;
-}
-
-/**
- * A plugin's refusal code for this protocol version: v3/v4 return codes (1..5) and v5 reason codes
- * (>= 0x80) map onto each other, so one plugin serves every client.
- */
-function refusalCode(version: number, requested: number | undefined): number {
-  if (version === 5) {
-    if (requested === undefined) return V5.notAuthorized;
-    if (requested >= 0x80) return requested;
-    const fromV4: Record<number, number> = { 1: 0x84, 2: V5.clientIdentifierNotValid, 3: V5.serverUnavailable, 4: V5.badUserNameOrPassword, 5: V5.notAuthorized };
-    return fromV4[requested] ?? V5.notAuthorized;
-  }
-  if (requested !== undefined && requested >= 1 && requested <= 5) return requested;
-  if (requested === V5.badUserNameOrPassword) return ConnackCode.badUsernameOrPassword;
-  if (requested === V5.clientIdentifierNotValid) return ConnackCode.identifierRejected;
-  if (requested === V5.serverUnavailable) return ConnackCode.serverUnavailable;
-  return ConnackCode.notAuthorized;
 }
 
 /**
@@ -73,9 +30,10 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
   const version = packet.protocolVersion;
   conn.setProtocolVersion(version);
   const props = packet.properties;
-  if (version === 5 && props?.authenticationMethod !== undefined) {
-    // Enhanced authentication (AUTH exchanges) is not offered [MQTT-4.12.0-1].
-    refuse(conn, V5.badAuthenticationMethod, 'enhanced authentication is not supported');
+  const method = version === 5 ? props?.authenticationMethod : undefined;
+  if (method !== undefined && ctx.host?.hasEnhancedAuth(method) !== true) {
+    // No plugin handles this Authentication Method [MQTT-4.12.0-1].
+    refuse(conn, V5.badAuthenticationMethod, `no plugin handles authentication method '${method}'`);
     return;
   }
   let clientId = packet.clientId;
@@ -121,6 +79,9 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
   // Plugins may keep the request past this tick: give them copies, not views on decoder memory.
   if (packet.password !== undefined) packet.password = Buffer.from(packet.password);
   if (packet.will !== undefined) packet.will = { ...packet.will, payload: Buffer.from(packet.will.payload) };
+  if (method !== undefined) {
+    return startEnhancedAuth(conn, packet, client, method, (data) => accept(conn, packet, client, assigned, { method, data }));
+  }
   const decision = host.authenticate({ client, password: packet.password, connect: packet });
   if (!isPromise(decision)) {
     decide(conn, packet, client, assigned, decision);
@@ -154,7 +115,8 @@ function sessionExpiry(conn: Connection, requested: number): number {
   return cap > 0 && requested > cap ? cap : requested;
 }
 
-function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean): void {
+/** `auth`: the enhanced authentication that admitted the client, echoed in CONNACK [MQTT-4.12.0-5]. */
+function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean, auth?: { method: string; data: Buffer | undefined }): void {
   const ctx = conn.ctx;
   const v5 = packet.protocolVersion === 5;
   const requestedExpiry = packet.properties?.sessionExpiryInterval ?? 0;
@@ -179,6 +141,10 @@ function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, ass
     if (ctx.config.max_packet_size < MAX_PACKET_PROPERTY) props.maximumPacketSize = ctx.config.max_packet_size;
     // Absent means 0: no alias may be used [MQTT-3.2.2-17] (the default config allows 10, as Mosquitto does).
     if (ctx.config.topic_alias_maximum > 0) props.topicAliasMaximum = ctx.config.topic_alias_maximum;
+    if (auth !== undefined) {
+      props.authenticationMethod = auth.method;
+      if (auth.data !== undefined) props.authenticationData = auth.data;
+    }
     connack.properties = props;
   }
   // [MQTT-3.2.2-1..3]: clean → 0; persistent → whether a session existed.

@@ -1,5 +1,6 @@
 import type { Packet } from '../../codec/packets.js';
 import type { Connection } from '../connection.js';
+import { handleAuth } from './auth.js';
 import { handleConnect } from './connect.js';
 import { handleDisconnect } from './disconnect.js';
 import { handlePingreq } from './pingreq.js';
@@ -17,7 +18,14 @@ import { handleUnsubscribe } from './unsubscribe.js';
  */
 export function handlePacket(conn: Connection, packet: Packet): void | Promise<void> {
   if (conn.state !== 'connected') {
-    if (packet.type === 'connect') return handleConnect(conn, packet);
+    if (packet.type === 'connect' && conn.state === 'awaiting-connect') return handleConnect(conn, packet);
+    if (conn.authExchange !== undefined) {
+      // During enhanced authentication only AUTH (and DISCONNECT) may come before CONNACK [MQTT-3.1.2-30].
+      if (packet.type === 'auth') return handleAuth(conn, packet);
+      if (packet.type !== 'disconnect') conn.close(`${packet.type.toUpperCase()} during enhanced authentication [MQTT-3.1.2-30]`, false);
+      else conn.close('DISCONNECT during enhanced authentication', true);
+      return;
+    }
     conn.close(`${packet.type.toUpperCase()} before CONNECT [MQTT-3.1.0-1]`, false);
     return;
   }
@@ -43,12 +51,13 @@ export function handlePacket(conn: Connection, packet: Packet): void | Promise<v
       return handlePingreq(conn);
     case 'disconnect':
       return handleDisconnect(conn, packet);
+    case 'auth':
+      return handleAuth(conn, packet);
     case 'connack':
     case 'suback':
     case 'unsuback':
     case 'pingresp':
-    case 'auth':
-      // Server-to-client packets (and v5 AUTH, not negotiated yet) from a client are protocol errors.
+      // Server-to-client packets from a client are protocol errors.
       conn.close(`unexpected ${packet.type.toUpperCase()} from a client`, false, { reasonCode: 0x82 });
       return;
   }

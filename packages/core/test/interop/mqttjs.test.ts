@@ -1,6 +1,8 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
+import { authenticated, challenge, definePlugin, deny } from '../../src/plugin-api/index.js';
 import { createTestBroker, type TestBroker } from '../../src/testing/index.js';
 import { makeCerts, type TestCerts } from '../listeners/helpers.js';
 
@@ -202,5 +204,43 @@ describe('MQTT.js topic aliases', () => {
     // From the third PUBLISH on, MQTT.js sent only the alias (an empty topic name).
     expect(sent).toHaveLength(6);
     expect(sent.slice(2).every((p) => p.topic === '' && p.alias !== undefined)).toBe(true);
+  });
+});
+
+describe('MQTT.js enhanced authentication (AUTH)', () => {
+  it('completes a challenge/response exchange through MQTT.js handleAuth', async () => {
+    const secret = Buffer.from('s3cret');
+    const proof = (nonce: Buffer): Buffer => createHmac('sha256', secret).update(nonce).digest();
+    const hmacAuth = definePlugin({
+      name: 'hmac-auth',
+      apiVersion: 1,
+      setup: () => ({
+        enhancedAuth: {
+          methods: ['HMAC-SHA256'],
+          step: ({ step, data, state }) => {
+            if (step === 0) {
+              const nonce = randomBytes(16);
+              return challenge(nonce, nonce);
+            }
+            return data !== undefined && proof(state as Buffer).equals(data) ? authenticated(Buffer.from('ok')) : deny('bad proof', { reasonCode: 0x86 });
+          },
+        },
+      }),
+    });
+    tb = await createTestBroker({}, { plugins: [hmacAuth] });
+    const connectWith = (key: Buffer): Promise<MqttClient> =>
+      new Promise((resolve, reject) => {
+        const c = mqtt.connect(tb.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `mqttjs-${key.length}`, properties: { authenticationMethod: 'HMAC-SHA256' } });
+        clients.push(c);
+        c.handleAuth = (packet, callback) => {
+          const nonce = packet.properties?.authenticationData as Buffer;
+          callback(undefined, { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'HMAC-SHA256', authenticationData: createHmac('sha256', key).update(nonce).digest() } });
+        };
+        c.once('connect', () => resolve(c));
+        c.once('error', reject);
+      });
+    const ok = await connectWith(secret);
+    expect(ok.connected).toBe(true);
+    await expect(connectWith(Buffer.from('wrong secret'))).rejects.toMatchObject({ code: 0x86 });
   });
 });

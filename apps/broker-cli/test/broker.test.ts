@@ -109,6 +109,20 @@ log_level: loud
     });
   });
 
+  it('--check resolves @midge/plugin-bus-redis from the CLI itself and validates its options', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'ok.yaml'), `plugins:\n  '@midge/plugin-bus-redis':\n    url: redis://127.0.0.1:6390\n    connect_timeout: 2\n`);
+      const ok = await runMidge(['-c', 'ok.yaml', '--check'], { cwd: dir });
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('@midge/plugin-bus-redis');
+      await writeFile(join(dir, 'bad.yaml'), `plugins:\n  '@midge/plugin-bus-redis':\n    url: http://redis\n`);
+      const bad = await runMidge(['-c', 'bad.yaml', '--check'], { cwd: dir });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('plugins.@midge/plugin-bus-redis.url');
+    });
+  });
+
   it('--check lists config, plugin resolution and plugin option problems together and exits 1', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'broker.yaml');

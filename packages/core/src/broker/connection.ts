@@ -144,8 +144,7 @@ export class Connection {
     // 'close' alone suffices there: one listener less per connection (Node has its own 'end' one).
     if (!(stream instanceof Socket) || stream.allowHalfOpen) stream.on('end', onStreamEnd);
     stream.on('close', onStreamEnd);
-    this.connectTimer = setTimeout(connectTimeout, ctx.config.connect_timeout * 1000, this);
-    this.connectTimer.unref();
+    this.restartConnectTimer();
   }
 
   /** Where the connection came from. */
@@ -272,7 +271,7 @@ export class Connection {
     else if (this.state === 'authenticating' && this.authExchange !== undefined) this.close('no AUTH answer within connect_timeout', false);
   }
 
-  /** Gives the client connect_timeout again (to answer an enhanced authentication challenge). */
+  /** Gives the client connect_timeout: to send CONNECT, and again to answer each enhanced authentication challenge. */
   restartConnectTimer(): void {
     this.clearConnectTimer();
     this.connectTimer = setTimeout(connectTimeout, this.ctx.config.connect_timeout * 1000, this);

@@ -4,6 +4,7 @@
  */
 import type { BrokerApi, BrokerEvents, Logger } from '@midge/mqtt-core';
 import { decodeBusMessage, encodeBusMessage } from './wire.js';
+import { messageOf } from './error-message.js';
 
 export interface BusBridgeOptions {
   /** This broker's id on the bus: messages carrying it are this broker's own, echoed back by Redis. */
@@ -86,8 +87,4 @@ export function createBusBridge({ nodeId, broker, logger, send }: BusBridgeOptio
   };
 
   return { onBroadcast, onBusMessage, startRouting };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from '@midge/mqtt-core';
 import { redactRedisUrl } from './redis-url.js';
+import { messageOf } from './error-message.js';
 
 export interface RedisLinkOptions {
   /** A validated `redis://` / `rediss://` URL (may hold credentials: never logged as is). */
@@ -235,8 +236,4 @@ async function quitWithin(redis: Redis, ms: number): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

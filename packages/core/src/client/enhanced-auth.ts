@@ -5,6 +5,7 @@
  */
 import type { AuthPacket } from '../codec/packets.js';
 import { ClientError, ClientErrorCode, type ClientErrorCodeValue } from './errors.js';
+import { messageOf } from '../error-message.js';
 import type { AuthChallenge, Authenticate } from './types.js';
 
 /** AUTH reason codes (section 3.15.2.1). */
@@ -29,10 +30,6 @@ interface PendingReauthentication {
 
 function hex(code: number): string {
   return `0x${code.toString(16).padStart(2, '0')}`;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function continueAuthentication(method: string, data: Buffer | undefined): AuthPacket {

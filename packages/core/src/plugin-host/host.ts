@@ -6,6 +6,7 @@
 import type { PluginEntry } from '../config/types.js';
 import { checkNamesAndDependencies, validatePluginConfigs } from './validate.js';
 import { ConfigError, PluginError } from '../errors.js';
+import { messageOf } from '../error-message.js';
 import { allow, deny } from '../plugin-api/decision.js';
 import type {
   AuthenticateRequest,
@@ -523,10 +524,6 @@ async function withTimeout<T>(promise: PromiseLike<T>, ms: number): Promise<T | 
   } finally {
     clearTimeout(timer);
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function describe(x: unknown): string {

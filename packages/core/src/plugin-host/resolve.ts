@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { moduleResolve } from 'import-meta-resolve';
 import type { PluginEntry } from '../config/types.js';
+import { messageOf } from '../error-message.js';
 import { PluginError } from '../errors.js';
 import { definitionProblem, isMidgePlugin } from '../plugin-api/define.js';
 import { PLUGIN_API_VERSION } from '../plugin-api/types.js';
@@ -180,7 +181,4 @@ function codeOf(err: unknown): unknown {
 }
 function hasUrl(err: unknown): boolean {
   return isRecord(err) && typeof err.url === 'string';
-}
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -25,6 +25,7 @@ import { startListener, type Listener } from './listeners.js';
 import { Router } from './router.js';
 import { SessionStore } from './session-store.js';
 import { restoreSession, toPersisted } from './snapshot.js';
+import { LimitReporter } from './limit-reporter.js';
 import { StatsCounter } from './stats.js';
 import { validateTopicName } from './topic.js';
 
@@ -89,6 +90,7 @@ export class Broker {
       log: this.log,
       debug: this.log.isLevelEnabled('debug'),
       stats,
+      limits: new LimitReporter(this.log, stats, config.limit_log_interval),
       events,
       host: undefined,
       persistence: options.persistence ?? new MemoryPersistence(),

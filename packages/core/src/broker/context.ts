@@ -2,6 +2,7 @@ import type { BrokerConfig } from '../config/types.js';
 import type { Persistence } from '../persistence/types.js';
 import type { Logger } from '../plugin-api/types.js';
 import type { EventBus } from './events.js';
+import type { LimitReporter } from './limit-reporter.js';
 import type { PluginHostLike } from './host.js';
 import type { Router } from './router.js';
 import type { SessionStore } from './session-store.js';
@@ -14,6 +15,8 @@ export interface BrokerContext {
   /** Cached `log.isLevelEnabled('debug')`, so the hot path tests a boolean. */
   debug: boolean;
   readonly stats: StatsCounter;
+  /** Counts and logs (rate-limited) every time a configured limit is hit. */
+  readonly limits: LimitReporter;
   readonly events: EventBus;
   readonly router: Router;
   readonly sessions: SessionStore;

@@ -23,6 +23,10 @@ export class StatsCounter {
   retainedCount = 0;
   subscriptionCount = 0;
   readonly dropped: Record<string, number> = {};
+  /** Times each limit was hit (LimitReporter counts here). */
+  readonly limitsHit: Record<string, number> = {};
+  /** Exceptions caught on one connection (the connection was closed, the broker went on). */
+  connectionErrors = 0;
   startedAt = Date.now();
 
   drop(reason: string, count = 1): void {
@@ -60,6 +64,8 @@ export class StatsCounter {
       retainedCount: this.retainedCount,
       subscriptionCount: this.subscriptionCount,
       dropped: Object.freeze({ ...this.dropped }),
+      limitsHit: Object.freeze({ ...this.limitsHit }),
+      connectionErrors: this.connectionErrors,
       startedAt: this.startedAt,
     });
   }

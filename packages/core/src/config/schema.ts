@@ -19,6 +19,14 @@ const MAX_TIMER_MS = 2_147_483_647;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Who may resume a session: see `session_owner` in docs/configuration.md and docs/security.md. */
+export const SESSION_OWNER_POLICIES = ['strict', 'fresh', 'off'] as const;
+export type SessionOwnerPolicy = (typeof SESSION_OWNER_POLICIES)[number];
+
+/** What to do with U+0001-U+001F and U+007F-U+009F in topics, client ids and usernames. */
+export const CONTROL_CHARACTER_POLICIES = ['reject', 'allow'] as const;
+export type ControlCharacterPolicy = (typeof CONTROL_CHARACTER_POLICIES)[number];
+
 // js-yaml reads YAML 1.2, where aMQTT's (YAML 1.1) on/off/yes/no stay strings; accept them for flags.
 const FLAG_WORDS = ['true', 'false', 'on', 'off', 'yes', 'no'] as const;
 const FLAG_SPELLINGS = FLAG_WORDS.flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]);
@@ -127,7 +135,7 @@ export const CONFIG_DEFAULTS = {
   max_queued_messages: 1000,
   session_expiry_interval: 0,
   max_topic_length: 65_535,
-  max_topic_levels: 128,
+  max_topic_levels: 1024,
   max_outgoing_bytes: 4_194_304,
   slow_reader_timeout: 30,
   max_buffered_before_connack: 65_536,
@@ -135,7 +143,23 @@ export const CONFIG_DEFAULTS = {
   plugin_decision_timeout: 5000,
   plugin_setup_timeout: 10_000,
   log_level: 'info',
-} as const satisfies Record<string, number | LogLevel>;
+  // Hardening limits (docs/security.md lists each, what happens at it, and Mosquitto's/EMQX's equivalent).
+  session_owner: 'strict',
+  max_packet_size_before_connack: 65_536,
+  max_unauthenticated_bytes: 33_554_432,
+  max_filters_per_subscribe: 500,
+  max_user_properties: 64,
+  max_user_properties_bytes: 65_536,
+  max_queued_bytes: 67_108_864,
+  max_subscriptions_per_client: 10_000,
+  max_retained_messages: 1_000_000,
+  max_retained_bytes: 536_870_912,
+  max_persistent_sessions: 100_000,
+  receive_maximum: 1024,
+  control_characters: 'reject',
+  outgoing_topic_alias_maximum: 0,
+  limit_log_interval: 60,
+} as const satisfies Record<string, number | LogLevel | SessionOwnerPolicy | ControlCharacterPolicy>;
 
 const D = CONFIG_DEFAULTS;
 
@@ -223,6 +247,80 @@ export const configEntries = {
       v.description('Least severe log level written.'),
     ),
     D.log_level,
+  ),
+  session_owner: v.optional(
+    v.pipe(
+      v.picklist(SESSION_OWNER_POLICIES, expected("'strict', 'fresh' or 'off'")),
+      v.description(
+        "A session belongs to the username that created it. 'strict': another username (or anonymous) is refused while the session exists (v5 0x87, v3 0x05). 'fresh': the other user gets a new, empty session and the old one is discarded. 'off': anyone may resume anyone's session (unsafe).",
+      ),
+    ),
+    D.session_owner,
+  ),
+  max_packet_size_before_connack: v.optional(
+    integer(2, 268_435_460, 'Largest packet accepted before CONNACK (the CONNECT and AUTH packets), in bytes.'),
+    D.max_packet_size_before_connack,
+  ),
+  max_unauthenticated_bytes: v.optional(
+    integer(0, undefined, 'Bytes held by all connections that have no CONNACK yet, together; past it new data closes the connection. 0 = unlimited.'),
+    D.max_unauthenticated_bytes,
+  ),
+  max_filters_per_subscribe: v.optional(
+    integer(1, 65_535, 'Most topic filters in one SUBSCRIBE or UNSUBSCRIBE packet; more is a protocol error.'),
+    D.max_filters_per_subscribe,
+  ),
+  max_user_properties: v.optional(
+    integer(0, undefined, 'MQTT 5: most User Properties in one packet (a will counts with its CONNECT); more is a protocol error.'),
+    D.max_user_properties,
+  ),
+  max_user_properties_bytes: v.optional(
+    integer(0, undefined, 'MQTT 5: most bytes of User Property names and values in one packet.'),
+    D.max_user_properties_bytes,
+  ),
+  max_queued_bytes: v.optional(
+    integer(0, undefined, 'Most payload and topic bytes queued per session (offline or throttled); 0 = unlimited.'),
+    D.max_queued_bytes,
+  ),
+  max_subscriptions_per_client: v.optional(
+    integer(0, undefined, 'Most subscriptions one session may hold; past it SUBSCRIBE gets 0x97 (v5) / 0x80. 0 = unlimited.'),
+    D.max_subscriptions_per_client,
+  ),
+  max_retained_messages: v.optional(
+    integer(0, undefined, 'Most retained messages kept; past it a new retained topic is delivered but not retained. 0 = unlimited.'),
+    D.max_retained_messages,
+  ),
+  max_retained_bytes: v.optional(
+    integer(0, undefined, 'Most payload and topic bytes of retained messages kept. 0 = unlimited.'),
+    D.max_retained_bytes,
+  ),
+  max_persistent_sessions: v.optional(
+    integer(0, undefined, 'Most persistent sessions kept; past it a new persistent session is refused (v5 0x97, v3 0x03). 0 = unlimited.'),
+    D.max_persistent_sessions,
+  ),
+  receive_maximum: v.optional(
+    integer(
+      1,
+      65_535,
+      'Most QoS 1/2 PUBLISH packets a client may have unacknowledged towards the broker (v5: Receive Maximum in CONNACK, exceeding it is DISCONNECT 0x93; v3: QoS 2 awaiting PUBREL).',
+    ),
+    D.receive_maximum,
+  ),
+  control_characters: v.optional(
+    v.pipe(
+      v.picklist(CONTROL_CHARACTER_POLICIES, expected("'reject' or 'allow'")),
+      v.description(
+        "U+0001-U+001F and U+007F-U+009F in topics, client ids and usernames: 'reject' (the default; closes a log-injection path) or 'allow' (MQTT allows them).",
+      ),
+    ),
+    D.control_characters,
+  ),
+  outgoing_topic_alias_maximum: v.optional(
+    integer(0, 65_535, "MQTT 5: most Topic Aliases the broker sets on a connection for its PUBLISH packets (at most the client's Topic Alias Maximum); 0 = none."),
+    D.outgoing_topic_alias_maximum,
+  ),
+  limit_log_interval: v.optional(
+    seconds(true, MAX_TIMER_SECONDS, 'Seconds between two log lines about the same limit being hit (the count in between is logged).'),
+    D.limit_log_interval,
   ),
 };
 

@@ -69,6 +69,36 @@ export interface BrokerConfig {
   /** Milliseconds a plugin's setup may take. */
   readonly plugin_setup_timeout: number;
   readonly log_level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Who may resume a session: 'strict' (its creator only), 'fresh' (others get a new session), 'off'. */
+  readonly session_owner: 'strict' | 'fresh' | 'off';
+  /** Largest CONNECT/AUTH packet before CONNACK, in bytes. */
+  readonly max_packet_size_before_connack: number;
+  /** Bytes held by all connections without CONNACK together; 0 = unlimited. */
+  readonly max_unauthenticated_bytes: number;
+  /** Most topic filters in one SUBSCRIBE or UNSUBSCRIBE. */
+  readonly max_filters_per_subscribe: number;
+  /** v5: most User Properties per packet. */
+  readonly max_user_properties: number;
+  /** v5: most bytes of User Property names and values per packet. */
+  readonly max_user_properties_bytes: number;
+  /** Most topic + payload bytes queued per session; 0 = unlimited. */
+  readonly max_queued_bytes: number;
+  /** Most subscriptions per session; 0 = unlimited. */
+  readonly max_subscriptions_per_client: number;
+  /** Most retained messages; 0 = unlimited. */
+  readonly max_retained_messages: number;
+  /** Most topic + payload bytes of retained messages; 0 = unlimited. */
+  readonly max_retained_bytes: number;
+  /** Most persistent sessions; 0 = unlimited. */
+  readonly max_persistent_sessions: number;
+  /** Inbound QoS 1/2 window per client (v5 Receive Maximum; v3: QoS 2 awaiting PUBREL). */
+  readonly receive_maximum: number;
+  /** Control characters in topics, client ids and usernames. */
+  readonly control_characters: 'reject' | 'allow';
+  /** v5: most Topic Aliases the broker uses towards one client; 0 = none. */
+  readonly outgoing_topic_alias_maximum: number;
+  /** Seconds between two log lines about the same limit. */
+  readonly limit_log_interval: number;
   /** Folder of the config file (process.cwd() for an in-memory config): relative paths resolve from it. */
   readonly config_dir: string;
   /** Path of the config file, when loaded from one. */

@@ -23,5 +23,7 @@ export const ZERO_STATS: BrokerStats = Object.freeze({
   retainedCount: 0,
   subscriptionCount: 0,
   dropped: Object.freeze({}),
+  limitsHit: Object.freeze({}),
+  connectionErrors: 0,
   startedAt: 0,
 });

@@ -142,6 +142,10 @@ export interface BrokerStats {
   readonly subscriptionCount: number;
   /** Messages dropped, by reason (e.g. 'queue-full', 'slow-reader', 'denied', 'sys-topic', 'expired'). */
   readonly dropped: Readonly<Record<string, number>>;
+  /** Times a configured limit was hit, by cause (e.g. 'max_queued_bytes', 'max_unauthenticated_bytes'). */
+  readonly limitsHit: Readonly<Record<string, number>>;
+  /** Exceptions caught on one connection's data, timers or plugins (each closed that connection only). */
+  readonly connectionErrors: number;
   readonly startedAt: number;
 }
 

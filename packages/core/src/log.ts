@@ -48,6 +48,21 @@ function prettyStream(target: pino.DestinationStream): pino.DestinationStream {
   };
 }
 
+/**
+ * Fields never written in clear, whoever logs them (the broker, plugins through their child loggers):
+ * a second line of defense behind the callers, which leave secrets out in the first place. Paths go a
+ * few levels deep, as packet loggers nest them (`packet.properties.authenticationData`).
+ */
+export const REDACTED_LOG_PATHS: readonly string[] = [
+  'password',
+  '*.password',
+  '*.*.password',
+  'authenticationData',
+  '*.authenticationData',
+  '*.*.authenticationData',
+  '*.*.*.authenticationData',
+];
+
 export function createLogger(options: LoggerOptions): Logger {
   const dest = options.destination ?? 1;
   // sync writes: a broker that exits on a fatal error must not lose the line that explains why.
@@ -55,6 +70,7 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
+      redact: { paths: [...REDACTED_LOG_PATHS], censor: '<redacted>' },
       ...(options.name !== undefined ? { name: options.name } : {}),
     },
     options.pretty === true ? prettyStream(stream) : stream,

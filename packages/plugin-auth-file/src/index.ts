@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { abstain, allow, definePlugin, deny } from '@midge/mqtt-core';
-import type { AuthenticateRequest, ClientInfo, Decision, DenyDecision, Logger, PluginHooks } from '@midge/mqtt-core';
+import type { AuthenticateRequest, BrokerApi, ClientInfo, Decision, DenyDecision, Logger, PluginHooks } from '@midge/mqtt-core';
 import { hashPassword, parseHash, verifyPassword } from './hashes.js';
 import type { PasswordHash } from './hashes.js';
 import { parsePasswordFile } from './password-file.js';
@@ -24,6 +24,8 @@ export type { ParsedPasswordFile, PasswordFileProblem } from './password-file.js
 export const configSchema = v.strictObject({
   /** The password file, relative to the config file's folder. */
   password_file: v.pipe(v.string(), v.minLength(1, 'password_file must not be empty')),
+  /** On reload, disconnect the live connections of users no longer in the file (default true). */
+  disconnect_removed_users: v.optional(v.boolean()),
 });
 
 export type FileAuthConfig = v.InferOutput<typeof configSchema>;
@@ -81,6 +83,18 @@ export async function authenticateAgainst(
   return (await verifyPassword(hash, password)) ? allow : bad(client);
 }
 
+/**
+ * A user taken out of the file loses the connections they have: the file is the list of who may be
+ * connected, not only of who may connect. Matched by username, whichever plugin authenticated them.
+ */
+function disconnectRemoved(broker: BrokerApi, logger: Logger, before: ReadonlyMap<string, PasswordHash>, after: ReadonlyMap<string, PasswordHash>): void {
+  const removed = new Set<string>();
+  for (const name of before.keys()) if (!after.has(name)) removed.add(name);
+  if (removed.size === 0) return;
+  const closed = broker.disconnectClients((c) => c.username !== undefined && removed.has(c.username), 'user removed');
+  if (closed > 0) logger.info({ users: removed.size, connections: closed }, `disconnected ${closed} connection(s) of users removed from the password file`);
+}
+
 export default definePlugin({
   name: '@midge/plugin-auth-file',
   apiVersion: 1,
@@ -108,8 +122,10 @@ export default definePlugin({
         try {
           const loaded = await loadPasswordFile(path, ctx.logger);
           if (mine !== generation) return;
+          const before = users;
           users = loaded.users;
           ctx.logger.info(`reloaded ${users.size} users from ${path}`);
+          if (config.disconnect_removed_users !== false) disconnectRemoved(ctx.broker, ctx.logger, before, users);
         } catch (err) {
           ctx.logger.error({ err }, `password file reload failed, keeping the ${users.size} users loaded before`);
         }

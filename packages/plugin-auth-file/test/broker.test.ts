@@ -50,11 +50,12 @@ describe('@midge/plugin-auth-file in a broker', () => {
     expect((await connectClient({ username: 'alice', password: pw('nope') })).code).toBe(4); // any deny denies
   });
 
-  it('picks up changes on reload without dropping connected clients', async () => {
+  it('picks up changes on reload without dropping connected clients who are still in the file', async () => {
     const { broker } = await startBroker({ '@midge/plugin-auth-file': { password_file: passwd } });
     const { client, code } = await connectClient({ username: 'alice', password: pw('secret') });
     expect(code).toBe(0);
-    await writeFile(passwd, `${await formatPasswordLine('carol', 'new-pw')}\n`);
+    // alice's password changes (she stays a user); removed users are disconnected (disconnect-removed.test.ts).
+    await writeFile(passwd, `${await formatPasswordLine('carol', 'new-pw')}\n${await formatPasswordLine('alice', 'changed')}\n`);
     await broker.reload();
     expect((await connectClient({ username: 'carol', password: pw('new-pw') })).code).toBe(0);
     expect((await connectClient({ username: 'alice', password: pw('secret') })).code).toBe(4);

@@ -7,4 +7,5 @@
  */
 export { eventLogger, summarise } from './event-logger.js';
 export { packetLogger, describePacket } from './packet-logger.js';
+export { REDACTED, redactedUsername, redactProperties } from './redact.js';
 export { eventLogger as default } from './event-logger.js';

@@ -1,10 +1,12 @@
 import { definePlugin, type Packet } from '@midge/mqtt-core';
 import * as v from 'valibot';
+import { REDACTED, redactedUsername, redactProperties } from './redact.js';
 
 /**
  * Logs every MQTT packet in and out at debug level (aMQTT's PacketLoggerPlugin), with direction and
- * client id. Passwords are redacted; payloads are shown as their length only. Works in the broker
- * and in the client (both emit packet:received / packet:sent).
+ * client id. Secrets are redacted (see describePacket); payloads are shown as their length only. A
+ * username is logged in clear only on the CONNACK that accepts it. Works in the broker and in the
+ * client (both emit packet:received / packet:sent).
  */
 export const packetLogger = definePlugin({
   name: '@midge/plugin-logging/packet-logger',
@@ -21,7 +23,13 @@ export const packetLogger = definePlugin({
         },
         'packet:sent': (e) => {
           if (!log.isLevelEnabled('debug')) return;
-          log.debug({ direction: 'out', clientId: clientIdOf(e.client, e.packet), packet: describePacket(e.packet) }, `-> ${e.packet.type}`);
+          const p = e.packet;
+          // Authentication accepted the username: from here on it names the client, like its client id.
+          const username = p.type === 'connack' && p.reasonCode === 0 ? e.client?.username : undefined;
+          log.debug(
+            { direction: 'out', clientId: clientIdOf(e.client, p), ...(username !== undefined ? { username } : {}), packet: describePacket(p) },
+            `-> ${p.type}`,
+          );
         },
       },
     };
@@ -35,22 +43,30 @@ function clientIdOf(client: { clientId: string } | undefined, packet: Packet): s
   return client?.clientId ?? (packet.type === 'connect' ? packet.clientId : undefined);
 }
 
-/** A log-safe view of a packet: password redacted, binary payloads reduced to their length. */
+/**
+ * A log-safe view of a packet: password, v5 Authentication Data and User Property values redacted, the
+ * CONNECT username redacted (not authenticated yet: it may be a mistyped password), binary payloads and
+ * Correlation Data reduced to their length.
+ */
 export function describePacket(packet: Packet): Record<string, unknown> {
   switch (packet.type) {
     case 'connect': {
-      const { password, will, properties, ...rest } = packet;
+      const { password, will, properties, username, ...rest } = packet;
       return {
         ...rest,
-        ...(properties ? { properties: redactAuthData(properties) } : {}),
-        ...(password !== undefined ? { password: '<redacted>' } : {}),
+        ...(username !== undefined ? { username: redactedUsername(username) } : {}),
+        ...(properties ? { properties: redactProperties(properties) } : {}),
+        ...(password !== undefined ? { password: REDACTED } : {}),
         ...(will ? { will: { topic: will.topic, qos: will.qos, retain: will.retain, payloadBytes: will.payload.length } } : {}),
       };
     }
     case 'publish': {
-      const { payload, ...rest } = packet;
-      return { ...rest, payloadBytes: payload.length };
+      const { payload, properties, ...rest } = packet;
+      return { ...rest, payloadBytes: payload.length, ...(properties ? { properties: redactProperties(properties) } : {}) };
     }
+    case 'pingreq':
+    case 'pingresp':
+      return { ...packet };
     case 'connack':
     case 'puback':
     case 'pubrec':
@@ -60,19 +76,11 @@ export function describePacket(packet: Packet): Record<string, unknown> {
     case 'suback':
     case 'unsubscribe':
     case 'unsuback':
-    case 'pingreq':
-    case 'pingresp':
     case 'disconnect':
-      return { ...packet };
     case 'auth': {
-      // Authentication data may be a credential (e.g. SCRAM proofs): never log it.
-      const { properties, ...rest } = packet;
-      return properties ? { ...rest, properties: redactAuthData(properties) } : { ...rest };
+      // CONNACK and AUTH may carry Authentication Data (e.g. SCRAM server proofs); any v5 packet User Properties.
+      const { properties, ...rest } = packet as Packet & { properties?: object };
+      return properties ? { ...rest, properties: redactProperties(properties) } : { ...rest };
     }
   }
-}
-
-function redactAuthData(properties: { authenticationData?: Buffer }): Record<string, unknown> {
-  const { authenticationData, ...rest } = properties;
-  return authenticationData ? { ...rest, authenticationData: '<redacted>' } : rest;
 }

@@ -9,6 +9,7 @@ import type { AuthorizeTopicRequest, ClientInfo, Decision, TopicAction } from '@
 import { normalizeAcl } from './config.js';
 import type { TopicAclConfig } from './config.js';
 import { effectiveFilter } from './filters.js';
+import { compileClientIdRules, type ClientIdRules } from './client-ids.js';
 
 /** The name clients without a username go by (as with aMQTT's anonymous plugin). */
 export const ANONYMOUS_USERNAME = 'anonymous';
@@ -36,6 +37,8 @@ export interface CompiledAcl {
   readonly subscribe: ReadonlyMap<string, UserRules> | undefined;
   readonly publish: ReadonlyMap<string, UserRules> | undefined;
   readonly receive: ReadonlyMap<string, UserRules> | undefined;
+  /** `client_ids`: username → client id patterns; undefined when absent (any client id). */
+  readonly clientIds: ClientIdRules | undefined;
   /** Things worth a warning in the log (deprecated key, entries that can never apply). */
   readonly warnings: readonly string[];
 }
@@ -130,10 +133,12 @@ export function compileAcl(config: TopicAclConfig): CompiledAcl {
     subscribe = config.acl;
     subscribeName = 'acl';
   }
+  const clientIds = normalizeAcl(config.client_ids);
   return {
     subscribe: compileTable(subscribeName, normalizeAcl(subscribe), warnings),
     publish: compileTable('publish_acl', normalizeAcl(config.publish_acl), warnings),
     receive: compileTable('receive_acl', normalizeAcl(config.receive_acl), warnings),
+    clientIds: clientIds === undefined ? undefined : compileClientIdRules(clientIds),
     warnings,
   };
 }

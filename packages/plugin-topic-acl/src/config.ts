@@ -15,6 +15,11 @@ const userMap = v.record(v.string(), v.array(aclEntry));
 /** The two spellings of one ACL. `lazy` picks the schema from the input so issues point into it. */
 const aclMap = v.nullish(v.lazy((input) => (Array.isArray(input) ? v.array(userMap) : userMap)));
 
+/** `client_ids` has the same two spellings, with client id patterns (`%u`, `*`) instead of topic filters. */
+const clientIdPattern = v.pipe(v.string(), v.minLength(1, 'a client id pattern must not be empty'));
+const clientIdUserMap = v.record(v.string(), v.array(clientIdPattern));
+const clientIdMap = v.nullish(v.lazy((input) => (Array.isArray(input) ? v.array(clientIdUserMap) : clientIdUserMap)));
+
 type UserMap = Readonly<Record<string, readonly string[]>>;
 export type AclInput = UserMap | readonly UserMap[];
 
@@ -28,6 +33,8 @@ export const configSchema = v.pipe(
     publish_acl: aclMap,
     /** Which messages a client may be sent (live, retained and queued deliveries). */
     receive_acl: aclMap,
+    /** Which client ids each user may connect with (`%u` = username, `*` = anything). Absent: any. */
+    client_ids: clientIdMap,
   }),
   v.forward(
     v.partialCheck(

@@ -6,6 +6,7 @@
 import { definePlugin } from '@midge/mqtt-core';
 import type { PluginHooks } from '@midge/mqtt-core';
 import { compileAcl, createAclAuthorizer } from './acl.js';
+import { createClientIdAuthorizer } from './client-ids.js';
 import { configSchema } from './config.js';
 import type { TopicAclConfig } from './config.js';
 
@@ -21,6 +22,8 @@ export {
 } from './acl.js';
 export type { CompiledAcl, Pattern, UserRules } from './acl.js';
 export { effectiveFilter, topicFilterProblem } from './filters.js';
+export { ANY_USER, clientIdMatches, compileClientIdRules, createClientIdAuthorizer, parseClientIdPattern } from './client-ids.js';
+export type { ClientIdRules } from './client-ids.js';
 
 export default definePlugin({
   name: '@midge/plugin-topic-acl',
@@ -29,6 +32,8 @@ export default definePlugin({
   setup(ctx, config: TopicAclConfig): PluginHooks {
     const acl = compileAcl(config);
     for (const w of acl.warnings) ctx.logger.warn(w);
-    return { authorizeTopic: createAclAuthorizer(acl) };
+    const authorizeTopic = createAclAuthorizer(acl);
+    if (acl.clientIds === undefined) return { authorizeTopic };
+    return { authorizeTopic, authorizeClient: createClientIdAuthorizer(acl.clientIds) };
   },
 });

@@ -12,6 +12,7 @@ import type {
   BrokerEventName,
   BrokerEvents,
   BrokerStats,
+  ClientInfo,
   Logger,
   Message,
   MidgePlugin,
@@ -52,6 +53,9 @@ export interface ListenerAddress {
   readonly host: string;
   readonly port: number;
 }
+
+/** DISCONNECT reason code of `disconnectClients` (MQTT 5.0 section 3.14.2.1). */
+const ADMINISTRATIVE_ACTION = 0x98;
 
 /** Logged once at start when no plugin implements `authenticate`. */
 export const NO_AUTH_WARNING = 'no authentication plugin configured: every client is allowed';
@@ -94,7 +98,7 @@ export class Broker {
       events,
       host: undefined,
       persistence: options.persistence ?? new MemoryPersistence(),
-      topicLimits: { maxLength: config.max_topic_length, maxLevels: config.max_topic_levels },
+      topicLimits: { maxLength: config.max_topic_length, maxLevels: config.max_topic_levels, rejectControl: config.control_characters === 'reject' },
     } as Omit<BrokerContext, 'router' | 'sessions'> as BrokerContext;
     (ctx as { router: Router }).router = new Router(ctx);
     (ctx as { sessions: SessionStore }).sessions = new SessionStore(ctx);
@@ -106,6 +110,7 @@ export class Broker {
       stats: () => this.stats(),
       sessionCount: () => ctx.sessions.size,
       subscriptionCount: () => ctx.stats.subscriptionCount,
+      disconnectClients: (match: (client: ClientInfo) => boolean, reason?: string) => this.disconnectClients(match, reason),
     });
   }
 
@@ -135,6 +140,8 @@ export class Broker {
       for (const listener of Object.values(this.config.listeners)) {
         this.openListeners.push(await startListener(listener, (stream, info) => this.handle(stream, info), this.log, {
             maxWebSocketPayload: this.config.max_packet_size,
+            handshakeTimeoutMs: this.config.connect_timeout * 1000,
+            errorLogIntervalMs: this.config.limit_log_interval * 1000,
           }),
         );
       }
@@ -235,6 +242,23 @@ export class Broker {
 
   stats(): BrokerStats {
     return this.ctx.stats.snapshot();
+  }
+
+  /**
+   * Closes every connection whose client `match`es (e.g. a user removed from a password file): v5 clients
+   * get DISCONNECT 0x98 Administrative action. Not graceful, so wills are published; persistent sessions
+   * stay until they expire. Returns how many connections were closed.
+   */
+  disconnectClients(match: (client: ClientInfo) => boolean, reason = 'disconnected by the server'): number {
+    let closed = 0;
+    // A copy: closing removes connections from the set.
+    for (const conn of [...this.connections]) {
+      const client = conn.client;
+      if (client === undefined || conn.state === 'closed' || !match(client)) continue;
+      conn.close(`administrative action: ${reason}`, false, { reasonCode: ADMINISTRATIVE_ACTION, reasonString: reason });
+      closed++;
+    }
+    return closed;
   }
 
   sessionCount(): number {

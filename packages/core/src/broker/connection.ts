@@ -2,11 +2,14 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CodecError } from '../codec/errors.js';
 import { encodePacket, PacketDecoder } from '../codec/index.js';
-import type { DisconnectPacket, Packet, ProtocolVersion, QoS } from '../codec/packets.js';
+import { toDisconnectReasonCode } from '../codec/reason-codes.js';
+import type { DisconnectPacket, Packet, ProtocolVersion, PublishPacket, QoS } from '../codec/packets.js';
 import type { ClientInfo, Message } from '../plugin-api/types.js';
 import type { TopicAliasTable } from '../codec/topic-alias-table.js';
+import type { OutgoingTopicAliases } from './outgoing-topic-aliases.js';
 import type { AuthExchange } from './protocol/auth.js';
 import type { BrokerContext } from './context.js';
+import { chargeUnauthenticated, connectionDecoderOptions } from './pre-connack.js';
 import { handlePacket } from './protocol/index.js';
 import type { Session } from './session.js';
 
@@ -29,7 +32,11 @@ export interface CloseOptions {
 }
 
 function flushSoon(conn: Connection): void {
-  conn.flush();
+  try {
+    conn.flush();
+  } catch (err) {
+    conn.crashed(err, 'flush');
+  }
 }
 
 /**
@@ -41,17 +48,30 @@ function flushSoon(conn: Connection): void {
 const COALESCE_MAX_BYTES = 64 * 1024;
 
 // Timer callbacks take the connection as an argument instead of being per-connection closures: an idle
-// connection then carries no function objects for timers that rarely fire.
+// connection then carries no function objects for timers that rarely fire. Like the stream handlers
+// below, each is a boundary: an exception ends its connection (Connection.crashed), never the process.
 function connectTimeout(conn: Connection): void {
-  conn.connectTimedOut();
+  try {
+    conn.connectTimedOut();
+  } catch (err) {
+    conn.crashed(err, 'connect timer');
+  }
 }
 
 function keepaliveCheck(conn: Connection): void {
-  conn.checkKeepalive();
+  try {
+    conn.checkKeepalive();
+  } catch (err) {
+    conn.crashed(err, 'keepalive timer');
+  }
 }
 
 function slowTimeout(conn: Connection): void {
-  conn.slowReaderTimedOut();
+  try {
+    conn.slowReaderTimedOut();
+  } catch (err) {
+    conn.crashed(err, 'slow reader timer');
+  }
 }
 
 // Stream handlers shared by every connection (`this` is the stream): an idle connection then carries
@@ -59,15 +79,33 @@ function slowTimeout(conn: Connection): void {
 const byStream = new WeakMap<Duplex, Connection>();
 
 function onStreamData(this: Duplex, chunk: Buffer): void {
-  byStream.get(this)?.onData(chunk);
+  const conn = byStream.get(this);
+  if (conn === undefined) return;
+  try {
+    conn.onData(chunk);
+  } catch (err) {
+    conn.crashed(err, 'data');
+  }
 }
 
 function onStreamError(this: Duplex, err: Error): void {
-  byStream.get(this)?.onError(err);
+  const conn = byStream.get(this);
+  if (conn === undefined) return;
+  try {
+    conn.onError(err);
+  } catch (error) {
+    conn.crashed(error, 'stream error');
+  }
 }
 
 function onStreamEnd(this: Duplex): void {
-  byStream.get(this)?.close('connection closed by peer', false);
+  const conn = byStream.get(this);
+  if (conn === undefined) return;
+  try {
+    conn.close('connection closed by peer', false);
+  } catch (err) {
+    conn.crashed(err, 'stream end');
+  }
 }
 
 /**
@@ -107,7 +145,16 @@ export class Connection {
   authMethod: string | undefined = undefined;
   /** v5 Topic Aliases the client set on this connection [MQTT-3.3.2-7]; created on first use. */
   topicAliases: TopicAliasTable | undefined = undefined;
-
+  /**
+   * v5 Topic Aliases the broker sets towards the client (`outgoing_topic_alias_maximum`); undefined when
+   * off, the default, and then deliveries share one encoding per fan-out as before.
+   */
+  outgoingAliases: OutgoingTopicAliases | undefined = undefined;
+  /**
+   * QoS 1/2 PUBLISH packets received and not yet answered with PUBACK / PUBREC (held behind an async
+   * plugin decision, or in the backlog): with the QoS 2 ids awaiting PUBREL, what Receive Maximum bounds.
+   */
+  inboundUnacked = 0;
 
   private readonly decoder: PacketDecoder;
   /**
@@ -129,6 +176,8 @@ export class Connection {
   private sawFirstByte = false;
   /** Bytes of packets held while authentication is pending (reading is paused meanwhile). */
   private bytesBeforeConnack = 0;
+  /** Bytes this connection counts in stats.unauthenticatedBytes (until CONNACK or close). */
+  private unauthenticatedHeld = 0;
   private readonly onClosed: (conn: Connection) => void;
 
   constructor(ctx: BrokerContext, stream: Duplex, info: ConnectionInfo, onClosed: (conn: Connection) => void) {
@@ -136,7 +185,8 @@ export class Connection {
     this.stream = stream;
     this.#info = info;
     this.onClosed = onClosed;
-    this.decoder = new PacketDecoder({ maxPacketSize: ctx.config.max_packet_size });
+    // max_packet_size_before_connack until CONNACK (attach raises it).
+    this.decoder = new PacketDecoder({ ...connectionDecoderOptions(ctx.config), role: 'server' });
     byStream.set(stream, this);
     stream.on('data', onStreamData);
     stream.on('error', onStreamError);
@@ -184,6 +234,21 @@ export class Connection {
     } finally {
       feeding = outer;
     }
+    if (this.state === 'awaiting-connect' || this.state === 'authenticating') this.holdUnauthenticated();
+  }
+
+  /** Counts what a connection without CONNACK holds against max_unauthenticated_bytes; over it, closes. */
+  private holdUnauthenticated(): void {
+    const held = this.decoder.heldBytes + this.bytesBeforeConnack;
+    if (held === this.unauthenticatedHeld) return;
+    if (chargeUnauthenticated(this.ctx, this.unauthenticatedHeld, held, this.info.remoteAddress)) this.unauthenticatedHeld = held;
+    else this.close('too many bytes held by connections without CONNACK (max_unauthenticated_bytes)', false);
+  }
+
+  private releaseUnauthenticated(): void {
+    if (this.unauthenticatedHeld === 0) return;
+    this.ctx.stats.unauthenticatedBytes -= this.unauthenticatedHeld;
+    this.unauthenticatedHeld = 0;
   }
 
   /** @internal One decoded packet. */
@@ -192,6 +257,7 @@ export class Connection {
     this.ctx.stats.packetsReceived++;
     const events = this.ctx.events;
     if (events.wants('packet:received')) events.emit('packet:received', { client: this.client, packet });
+    if (packet.type === 'publish' && packet.qos !== 0 && this.state === 'connected' && !this.admitInbound(packet)) return;
     if (this.blocked) {
       if (this.state === 'authenticating') {
         // Reading is paused, but what already arrived is bounded too.
@@ -209,6 +275,30 @@ export class Connection {
     this.dispatch(packet);
   }
 
+  /**
+   * Receive Maximum: a v5 client may have at most receive_maximum QoS 1/2 PUBLISH packets unacknowledged
+   * towards the broker (QoS 2 until PUBREL); one more is DISCONNECT 0x93 [MQTT-3.3.4-7]. A 3.1.1 client
+   * is never told the number, so only its QoS 2 messages awaiting PUBREL are bounded (a QoS 1 client that
+   * pipelines while a plugin decides is not punished). A resent QoS 2 id already held does not count again.
+   */
+  private admitInbound(packet: PublishPacket): boolean {
+    const session = this.session;
+    if (session === undefined) return true;
+    const resent = packet.qos === 2 && session.inboundQos2Count > 0 && session.inboundQos2.has(packet.packetId!);
+    this.inboundUnacked++;
+    if (resent) return true;
+    const max = this.ctx.config.receive_maximum;
+    const v5 = this.protocolVersion === 5;
+    const held = v5 ? this.inboundUnacked - 1 + session.inboundQos2Count : packet.qos === 2 ? session.inboundQos2Count : 0;
+    if (held < max) return true;
+    this.ctx.limits.hit('receive_maximum', 'client exceeded the Receive Maximum (receive_maximum): disconnected', {
+      clientId: this.client?.clientId,
+      unacknowledged: held + 1,
+    });
+    this.close('Receive Maximum exceeded [MQTT-3.3.4-7]', false, { reasonCode: 0x93 });
+    return false;
+  }
+
   private dispatch(packet: Packet): void {
     const pending = handlePacket(this, packet);
     if (pending !== undefined) this.block(pending);
@@ -217,10 +307,23 @@ export class Connection {
   private block(pending: Promise<void>): void {
     this.blocked = true;
     this.stream.pause();
-    // Only with asynchronous plugin decisions: the closures are not on the plain publish path.
+    // Only with asynchronous plugin decisions: the closures are not on the plain publish path. Nothing
+    // may escape them: it would be an unhandled rejection, which ends the process.
     pending.then(
-      () => this.unblock(),
-      (err: unknown) => this.onFailure(err),
+      () => {
+        try {
+          this.unblock();
+        } catch (err) {
+          this.crashed(err, 'after a plugin decision');
+        }
+      },
+      (err: unknown) => {
+        try {
+          this.onFailure(err);
+        } catch (error) {
+          this.crashed(error, 'after a plugin decision');
+        }
+      },
     );
   }
 
@@ -244,8 +347,16 @@ export class Connection {
     if (this.state === 'closed') return;
     if (err instanceof CodecError) {
       if (err.code === 'CODEC_UNSUPPORTED_PROTOCOL' && this.state === 'awaiting-connect') {
-        // [MQTT-3.1.2-2]: answer 0x01 (unacceptable protocol version), then close.
-        this.send({ type: 'connack', sessionPresent: false, reasonCode: 0x01 });
+        // [MQTT-3.1.2-2]: refuse, then close. A level above 5 comes from a client newer than MQTT 5: it is
+        // answered in MQTT 5's format (0x84 Unsupported Protocol Version); any other level or a wrong
+        // protocol name in 3.1.1's (return code 1), which every MQTT client can read.
+        const newer = err.protocolLevel !== undefined && err.protocolLevel > 5;
+        if (newer) this.protocolVersion = 5;
+        this.send({ type: 'connack', sessionPresent: false, reasonCode: newer ? 0x84 : 0x01 });
+      } else if (err.reasonCode === 0x95 && this.state === 'awaiting-connect' && this.decoder.protocolVersion === 5) {
+        // A v5 CONNECT over max_packet_size_before_connack or the User Property caps: CONNACK 0x95, then close.
+        this.setProtocolVersion(5);
+        this.send({ type: 'connack', sessionPresent: false, reasonCode: 0x95 });
       }
       if (this.ctx.log.isLevelEnabled('debug')) {
         this.ctx.log.debug({ err, clientId: this.client?.clientId, remote: this.info.remoteAddress }, 'closing connection: bad packet');
@@ -253,8 +364,27 @@ export class Connection {
       this.close(`protocol error: ${err.message}`, false, { reasonCode: err.reasonCode });
       return;
     }
-    this.ctx.log.error({ err, clientId: this.client?.clientId }, 'closing connection after an internal error');
+    this.crashed(err, 'packet handler');
+  }
+
+  /**
+   * @internal An exception escaped one of this connection's handlers (data, timers, stream events, plugin
+   * decisions): a broker bug or a misbehaving plugin. Logged with the client id, counted in
+   * stats.connectionErrors, and only this connection is closed (v5: DISCONNECT 0x83). Never throws.
+   */
+  crashed(err: unknown, where: string): void {
+    this.internalError(err, where);
     this.close('internal error', false, { reasonCode: 0x83 });
+  }
+
+  /** Counts and logs an internal error; a logger that throws too is ignored. */
+  private internalError(err: unknown, where: string): void {
+    this.ctx.stats.connectionErrors++;
+    try {
+      this.ctx.log.error({ err, where, clientId: this.client?.clientId, remoteAddress: this.info.remoteAddress }, 'internal error on a connection; closing it');
+    } catch {
+      // Nothing left to tell; the connection is closed below all the same.
+    }
   }
 
   /** @internal The stream failed. */
@@ -436,6 +566,8 @@ export class Connection {
     this.session = session;
     this.state = 'connected';
     session.connection = this;
+    this.releaseUnauthenticated();
+    this.decoder.maxPacketSize = this.ctx.config.max_packet_size;
     this.ctx.stats.clientConnected();
     this.startKeepalive(keepalive);
   }
@@ -449,35 +581,65 @@ export class Connection {
   close(reason: string, graceful: boolean, options: CloseOptions = {}): void {
     if (this.state === 'closed') return;
     if (options.reasonCode !== undefined && this.protocolVersion === 5 && this.state === 'connected') {
-      const packet: DisconnectPacket = { type: 'disconnect', reasonCode: options.reasonCode };
-      if (options.reasonString !== undefined) packet.properties = { reasonString: options.reasonString };
-      this.send(packet);
+      this.sendDisconnect(options.reasonCode, options.reasonString);
     }
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
     this.closeReason = reason;
+    this.releaseUnauthenticated();
     this.clearConnectTimer();
     if (this.keepaliveTimer !== undefined) clearTimeout(this.keepaliveTimer);
     if (this.slowTimer !== undefined) clearTimeout(this.slowTimer);
     this.keepaliveTimer = this.slowTimer = undefined;
     this.backlog = undefined;
-    const ctx = this.ctx;
+    // Closing never throws (it runs inside error paths): a failure here is logged and counted, and the
+    // stream is shut and the connection forgotten all the same.
     const session = this.session;
     if (wasConnected && session !== undefined) {
       this.session = undefined;
-      const owner = session.connection === this;
-      const will = owner && (!graceful || options.keepWill === true) ? session.will : undefined;
-      if (owner) session.will = undefined;
-      if (will !== undefined) ctx.sessions.scheduleWill(session, this.client!, will);
-      ctx.sessions.detach(session, this);
-      ctx.stats.clientDisconnected();
-      if (ctx.debug) ctx.log.debug({ clientId: this.client?.clientId, reason, graceful }, 'client disconnected');
-      if (ctx.events.wants('client:disconnected')) {
-        ctx.events.emit('client:disconnected', { client: this.client!, graceful, reason });
+      try {
+        this.leaveSession(session, reason, graceful, options.keepWill === true);
+      } catch (err) {
+        this.internalError(err, 'close');
       }
     }
-    this.shutdownStream();
+    try {
+      this.shutdownStream();
+    } catch (err) {
+      this.internalError(err, 'close');
+      this.stream.destroy();
+    }
     this.onClosed(this);
+  }
+
+  /** The session outlives the connection: will, detach, stats, events. */
+  private leaveSession(session: Session, reason: string, graceful: boolean, keepWill: boolean): void {
+    const ctx = this.ctx;
+    const owner = session.connection === this;
+    const will = owner && (!graceful || keepWill) ? session.will : undefined;
+    if (owner) session.will = undefined;
+    if (will !== undefined) ctx.sessions.scheduleWill(session, this.client!, will);
+    ctx.stats.clientDisconnected();
+    ctx.sessions.detach(session, this);
+    if (ctx.debug) ctx.log.debug({ clientId: this.client?.clientId, reason, graceful }, 'client disconnected');
+    if (ctx.events.wants('client:disconnected')) {
+      ctx.events.emit('client:disconnected', { client: this.client!, graceful, reason });
+    }
+  }
+
+  /**
+   * v5: tells the client why the server closes [MQTT-4.13.1-1]. A code DISCONNECT may not carry (0x84 from
+   * a CONNECT-time check, an ack code) is mapped to one it may, so the encoder cannot throw here.
+   */
+  private sendDisconnect(reasonCode: number, reasonString: string | undefined): void {
+    const packet: DisconnectPacket = { type: 'disconnect', reasonCode: toDisconnectReasonCode(reasonCode) };
+    if (reasonString !== undefined) packet.properties = { reasonString };
+    try {
+      this.send(packet);
+    } catch (err) {
+      // An unencodable reason string (too long for the client's Maximum Packet Size...): close without it.
+      this.internalError(err, 'close');
+    }
   }
 
   private shutdownStream(): void {

@@ -7,6 +7,7 @@ import type { PluginHostLike } from './host.js';
 import type { Router } from './router.js';
 import type { SessionStore } from './session-store.js';
 import type { StatsCounter } from './stats.js';
+import type { TopicLimits } from './topic.js';
 
 /** Everything a connection and the protocol handlers need from the broker, in one object. */
 export interface BrokerContext {
@@ -22,5 +23,5 @@ export interface BrokerContext {
   readonly sessions: SessionStore;
   host: PluginHostLike | undefined;
   readonly persistence: Persistence;
-  readonly topicLimits: { readonly maxLength: number; readonly maxLevels: number };
+  readonly topicLimits: TopicLimits;
 }

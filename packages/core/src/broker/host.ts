@@ -1,5 +1,6 @@
 import type {
   AuthenticateRequest,
+  AuthorizeClientRequest,
   AuthorizeTopicRequest,
   BrokerEventName,
   BrokerEvents,
@@ -16,6 +17,8 @@ export interface PluginHostLike {
   authenticate(req: AuthenticateRequest): Decision | Promise<Decision>;
   authorizeTopic(req: AuthorizeTopicRequest): Decision | Promise<Decision>;
   readonly hasTopicAuthorization: boolean;
+  /** Vetoes on authenticated clients (client id rules); undefined = no plugin has an opinion. Optional for embedders. */
+  authorizeClient?(req: AuthorizeClientRequest): Decision | Promise<Decision> | undefined;
   hasEnhancedAuth(method: string): boolean;
   enhancedAuth(req: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
   hasHook(event: BrokerEventName): boolean;

@@ -44,6 +44,18 @@ export interface ListenerOptions {
    * handing it over). The broker passes max_packet_size. Default: the ws package's 100 MiB.
    */
   maxWebSocketPayload?: number;
+  /**
+   * tls, ws and wss: milliseconds a connection gets from accept until it is handed over (TLS handshake,
+   * then the HTTP upgrade); past it the socket is destroyed, so a half-sent upgrade cannot hold a socket
+   * forever. The broker passes connect_timeout (the CONNECT timer takes over after the hand-over).
+   * Default: no limit of our own (Node's TLS handshake timeout and HTTP header timeout apply).
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Accept errors (EMFILE, ENFILE...) and connection setup failures are logged at most once per cause per
+   * this many milliseconds, with how many were not logged in between. Default 60 s (limit_log_interval).
+   */
+  errorLogIntervalMs?: number;
 }
 
 export type ConnectionHandler = (stream: Duplex, info: ConnectionInfo) => void;
@@ -55,6 +67,37 @@ const WS_PROTOCOLS = ['mqtt', 'mqttv3.1'] as const;
 // own handlers, but a socket can fail (ECONNRESET) before it does. The socket's 'close' follows,
 // which is what the broker acts on.
 const ignoreError = (): void => {};
+
+/**
+ * Logs listener errors without flooding: out of file descriptors (EMFILE), accept fails for every
+ * pending connection, thousands of times a second. The first error of a cause is logged at once, later
+ * ones at most once per interval with the count of those not logged.
+ */
+class ErrorLogLimiter {
+  readonly #last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly log: ListenerLog | undefined,
+    private readonly intervalMs: number,
+  ) {}
+
+  report(cause: string, fields: Record<string, unknown>, message: string): void {
+    const now = Date.now();
+    const last = this.#last.get(cause);
+    if (last !== undefined && now - last.at < this.intervalMs) {
+      last.suppressed++;
+      return;
+    }
+    this.#last.set(cause, { at: now, suppressed: 0 });
+    const suppressed = last?.suppressed ?? 0;
+    this.log?.warn({ ...fields, cause, ...(suppressed > 0 ? { notLoggedSinceLastLine: suppressed } : {}) }, message);
+  }
+}
+
+/** Destroys a socket whose TLS handshake or HTTP upgrade did not finish in time (a timer callback). */
+function handshakeTimedOut(socket: Duplex): void {
+  socket.destroy();
+}
 
 /**
  * Binds the listener described by `config` and calls `onConnection` for every accepted connection.
@@ -70,7 +113,7 @@ export async function startListener(
   const listener =
     config.type === 'ws'
       ? new WsListener(config, onConnection, log, tlsOptions, options)
-      : new TcpListener(config, onConnection, log, tlsOptions);
+      : new TcpListener(config, onConnection, log, tlsOptions, options);
   await listener.listen();
   return listener;
 }
@@ -79,14 +122,17 @@ abstract class BaseListener implements Listener {
   readonly name: string;
   /** Every raw socket accepted, so close() can destroy them (upgraded ones included). */
   protected readonly sockets = new Set<net.Socket>();
+  protected readonly errors: ErrorLogLimiter;
   #closing: Promise<void> | undefined;
 
   protected constructor(
     readonly config: ListenerConfig,
     protected readonly server: net.Server,
     protected readonly log: ListenerLog | undefined,
+    options: ListenerOptions,
   ) {
     this.name = config.name;
+    this.errors = new ErrorLogLimiter(log, options.errorLogIntervalMs ?? 60_000);
     // Registered before any protocol-specific 'connection' handling, so tracking sees every socket.
     // One 'close' handler for every socket of this listener (`this` is the socket): no closure per socket.
     const sockets = this.sockets;
@@ -118,8 +164,17 @@ abstract class BaseListener implements Listener {
       this.server.once('error', onError);
       this.server.listen({ port, host: host === '' ? undefined : host }, () => {
         this.server.off('error', onError);
-        // After listen, server errors (EMFILE on accept...) are logged instead of crashing.
-        this.server.on('error', (err) => this.log?.warn({ listener: this.name, err }, 'listener error'));
+        // After listen, server errors (EMFILE or ENFILE on accept...) are logged instead of crashing; the
+        // server keeps listening and accepts again once descriptors are free.
+        this.server.on('error', (err: NodeJS.ErrnoException) => {
+          this.errors.report(
+            err.code ?? 'error',
+            { listener: this.name, err },
+            err.code === 'EMFILE' || err.code === 'ENFILE'
+              ? 'cannot accept connections: out of file descriptors (raise the open files limit, ulimit -n)'
+              : 'listener error',
+          );
+        });
         resolve();
       });
     });
@@ -152,6 +207,19 @@ abstract class BaseListener implements Listener {
     );
   }
 
+  /**
+   * Hands a connection to the broker. Nothing thrown there may reach the server's event handlers (an
+   * exception in a 'connection' listener ends the process): it is logged and only that socket is closed.
+   */
+  protected handOver(onConnection: ConnectionHandler, stream: Duplex, info: ConnectionInfo): void {
+    try {
+      onConnection(stream, info);
+    } catch (err) {
+      this.errors.report('setup', { listener: this.name, err, remoteAddress: info.remoteAddress }, 'connection setup failed; socket closed');
+      stream.destroy();
+    }
+  }
+
   protected info(socket: net.Socket): ConnectionInfo {
     return {
       listener: this.name,
@@ -169,10 +237,13 @@ class TcpListener extends BaseListener {
     onConnection: ConnectionHandler,
     log: ListenerLog | undefined,
     tlsOptions: tls.TlsOptions | undefined,
+    options: ListenerOptions,
   ) {
     const server =
-      tlsOptions === undefined ? net.createServer({ noDelay: true }) : tls.createServer({ ...tlsOptions, noDelay: true });
-    super(config, server, log);
+      tlsOptions === undefined
+        ? net.createServer({ noDelay: true })
+        : tls.createServer({ ...tlsOptions, ...handshakeOption(options), noDelay: true });
+    super(config, server, log, options);
 
     if (config.max_connections > 0) {
       // Node closes excess sockets at accept, before any TLS work, and counts a socket until it closes.
@@ -182,7 +253,7 @@ class TcpListener extends BaseListener {
 
     if (tlsOptions === undefined) {
       server.on('connection', (socket: net.Socket) => {
-        onConnection(socket, this.info(socket));
+        this.handOver(onConnection, socket, this.info(socket));
         // The handler added its own 'error' listener: drop the guard, so the socket keeps one listener
         // instead of an array of two.
         if (socket.listenerCount('error') > 1) socket.removeListener('error', ignoreError);
@@ -190,7 +261,7 @@ class TcpListener extends BaseListener {
     } else {
       server.on('secureConnection', (socket: tls.TLSSocket) => {
         socket.on('error', ignoreError);
-        onConnection(socket, this.info(socket));
+        this.handOver(onConnection, socket, this.info(socket));
       });
       // Failed handshakes (no or untrusted client certificate, plain TCP to a TLS port): the socket
       // is destroyed by Node; say why, since that is what an operator debugging certificates needs.
@@ -211,6 +282,8 @@ class TcpListener extends BaseListener {
 /** ws, and wss when `ssl: true`. */
 class WsListener extends BaseListener {
   #active = 0;
+  /** Sockets whose upgrade has not completed yet, and the timer that drops them. */
+  readonly #upgradeTimers = new WeakMap<Duplex, NodeJS.Timeout>();
 
   constructor(
     config: ListenerConfig,
@@ -219,8 +292,20 @@ class WsListener extends BaseListener {
     tlsOptions: tls.TlsOptions | undefined,
     options: ListenerOptions,
   ) {
-    const server = tlsOptions === undefined ? http.createServer() : https.createServer(tlsOptions);
-    super(config, server, log);
+    const server = tlsOptions === undefined ? http.createServer() : https.createServer({ ...tlsOptions, ...handshakeOption(options) });
+    super(config, server, log, options);
+
+    // The HTTP upgrade gets handshakeTimeoutMs from the moment the socket is usable (after TLS for wss):
+    // a client that sends half an upgrade request and stops is dropped instead of held forever.
+    const upgradeTimeout = options.handshakeTimeoutMs;
+    if (upgradeTimeout !== undefined && upgradeTimeout > 0) {
+      server.on(tlsOptions === undefined ? 'connection' : 'secureConnection', (socket: net.Socket) => {
+        const timer = setTimeout(handshakeTimedOut, upgradeTimeout, socket);
+        timer.unref();
+        this.#upgradeTimers.set(socket, timer);
+        socket.once('close', () => clearTimeout(timer));
+      });
+    }
 
     const wss = new WebSocketServer({
       noServer: true,
@@ -254,6 +339,9 @@ class WsListener extends BaseListener {
       socket.once('close', () => this.#active--);
       const info = this.info(req.socket);
       wss.handleUpgrade(req, socket, head, (ws) => {
+        // Upgraded: from here the broker's CONNECT timer watches the connection.
+        const timer = this.#upgradeTimers.get(socket);
+        if (timer !== undefined) clearTimeout(timer);
         const stream = createWebSocketStream(ws);
         stream.on('error', ignoreError);
         // The ws stream only ends its readable side when the WebSocket closes and never emits
@@ -264,7 +352,7 @@ class WsListener extends BaseListener {
         ws.once('close', () => {
           if (stream.readableLength === 0) stream.destroy();
         });
-        onConnection(stream, info);
+        this.handOver(onConnection, stream, info);
       });
     });
   }
@@ -280,6 +368,12 @@ class WsListener extends BaseListener {
     const q = url.indexOf('?');
     return (q < 0 ? url : url.slice(0, q)) === wanted;
   }
+}
+
+/** tls.createServer's handshakeTimeout (default 120 s) set to handshakeTimeoutMs when one is given. */
+function handshakeOption(options: ListenerOptions): { handshakeTimeout?: number } {
+  const ms = options.handshakeTimeoutMs;
+  return ms !== undefined && ms > 0 ? { handshakeTimeout: ms } : {};
 }
 
 /**

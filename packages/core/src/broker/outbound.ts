@@ -4,6 +4,7 @@ import type { Message } from '../plugin-api/types.js';
 import type { Connection } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { copyMessage, outboundProperties, type Delivery, type StoredMessage } from './message.js';
+import { reauthorizeSession } from './resume-authorization.js';
 import type { Session } from './session.js';
 
 type Encoded = ReturnType<typeof encodePublishOnce>;
@@ -62,9 +63,19 @@ export class Fanout {
 }
 
 function queueDelivery(ctx: BrokerContext, session: Session, d: Delivery): void {
-  const dropped = session.enqueue(d, ctx.config.max_queued_messages);
-  if (dropped === undefined) ctx.stats.messagesStored++;
-  else ctx.stats.drop('queue-full');
+  const config = ctx.config;
+  const dropped = session.enqueue(d, config.max_queued_messages, config.max_queued_bytes);
+  const stats = ctx.stats;
+  stats.messagesStored += 1 - dropped.length;
+  if (dropped.length === 0) return;
+  stats.drop('queue-full', dropped.length);
+  // Which bound was hit: the count when the queue is at it, else the bytes.
+  const byCount = session.queueLength >= config.max_queued_messages;
+  ctx.limits.hit(
+    byCount ? 'max_queued_messages' : 'max_queued_bytes',
+    byCount ? 'session queue full (max_queued_messages): oldest message of the lowest QoS dropped' : 'session queue full (max_queued_bytes): oldest message of the lowest QoS dropped',
+    { clientId: session.clientId, queued: session.queueLength, queuedBytes: session.queuedBytes },
+  );
 }
 
 /** v5 Maximum Packet Size of the client: a PUBLISH it cannot take is discarded [MQTT-3.1.2-25]. */
@@ -89,11 +100,13 @@ export function deliver(
 ): void {
   const conn = session.connection;
   const ids = subscriptionIds !== undefined && subscriptionIds.length > 0 ? subscriptionIds : undefined;
-  if (conn === undefined) {
+  // Offline, or a resume still being re-authorized: queued, to be sent in order afterwards.
+  if (conn === undefined || session.resuming !== undefined) {
     queueDelivery(ctx, session, delivery(fan.storedMessage(), qos, retain, ids));
     return;
   }
-  const own = ids !== undefined && conn.protocolVersion === 5;
+  // Per-receiver bytes: v5 subscription identifiers, or topic aliases (one field test while they are off).
+  const own = conn.outgoingAliases !== undefined || (ids !== undefined && conn.protocolVersion === 5);
   if (qos === 0) {
     if (conn.overOutgoingLimit()) {
       ctx.stats.drop('slow-reader');
@@ -144,6 +157,19 @@ function publishPacket(conn: Connection, d: Delivery, packetId: number | undefin
   return p;
 }
 
+/**
+ * Encodes a PUBLISH for this receiver only, with a topic alias when the connection uses them; undefined
+ * when it is over the client's Maximum Packet Size (the alias is then not taken).
+ */
+function encodeOwn(ctx: BrokerContext, conn: Connection, packet: PublishPacket): Buffer | undefined {
+  const aliases = conn.outgoingAliases;
+  const topic = aliases?.apply(packet);
+  const bytes = encodePacket(packet, conn.protocolVersion);
+  if (!tooLarge(ctx, conn, bytes)) return bytes;
+  if (topic !== undefined) aliases!.forget(topic);
+  return undefined;
+}
+
 /** Encodes and sends one delivery on its own (queued, resent, or with per-receiver properties). */
 function sendDelivery(ctx: BrokerContext, session: Session, conn: Connection, d: Delivery): void {
   if (d.qos === 0) {
@@ -152,8 +178,8 @@ function sendDelivery(ctx: BrokerContext, session: Session, conn: Connection, d:
       ctx.stats.drop('expired');
       return;
     }
-    const bytes = encodePacket(packet, conn.protocolVersion);
-    if (!tooLarge(ctx, conn, bytes)) conn.writePublish(bytes, d.message, 0, d.retain, undefined, false);
+    const bytes = encodeOwn(ctx, conn, packet);
+    if (bytes !== undefined) conn.writePublish(bytes, d.message, 0, d.retain, undefined, false);
     return;
   }
   const packetId = session.allocatePacketId();
@@ -162,8 +188,8 @@ function sendDelivery(ctx: BrokerContext, session: Session, conn: Connection, d:
     ctx.stats.drop('expired');
     return;
   }
-  const bytes = encodePacket(packet, conn.protocolVersion);
-  if (tooLarge(ctx, conn, bytes)) return;
+  const bytes = encodeOwn(ctx, conn, packet);
+  if (bytes === undefined) return;
   session.inflightOut.set(packetId, { packetId, delivery: d, state: 'publish' });
   ctx.stats.inflightOut++;
   conn.writePublish(bytes, d.message, d.qos, d.retain, packetId, false);
@@ -172,13 +198,13 @@ function sendDelivery(ctx: BrokerContext, session: Session, conn: Connection, d:
 /** Sends queued deliveries while the inflight window has room. */
 export function drainQueue(ctx: BrokerContext, session: Session): void {
   const conn = session.connection;
-  if (conn === undefined) return;
+  if (conn === undefined || session.resuming !== undefined) return;
   if (session.queueLength === 0) return;
   const queue = session.queue;
   while (queue.length > 0) {
     const d = queue[0]!;
     if (d.qos > 0 && session.inflightCount >= session.window) break;
-    queue.shift();
+    session.dequeue();
     ctx.stats.messagesStored--;
     if (d.qos === 0 && conn.overOutgoingLimit()) ctx.stats.drop('slow-reader');
     else sendDelivery(ctx, session, conn, d);
@@ -186,10 +212,44 @@ export function drainQueue(ctx: BrokerContext, session: Session): void {
 }
 
 /**
- * A persistent session's client came back: resend every unacknowledged PUBLISH with DUP=1 and every
- * PUBREL, in their original order [MQTT-4.4.0-1], then send what queued up while it was away.
+ * A persistent session's client came back. With topic authorization, what the session inherited is
+ * authorized again for this client first (resume-authorization.ts); while plugins answer asynchronously
+ * nothing is sent and new deliveries queue behind the old ones. Then the rest is resent.
  */
 export function resumeSession(ctx: BrokerContext, session: Session): void {
+  // A newer resume supersedes one still waiting for its decisions.
+  session.resuming = undefined;
+  const host = ctx.host;
+  if (host === undefined || !host.hasTopicAuthorization) {
+    resendSession(ctx, session);
+    return;
+  }
+  const pending = reauthorizeSession(ctx, host, session);
+  if (pending === undefined) {
+    resendSession(ctx, session);
+    return;
+  }
+  const token = {};
+  const conn = session.connection;
+  session.resuming = token;
+  pending
+    .then(() => {
+      if (session.resuming !== token) return;
+      session.resuming = undefined;
+      if (session.connection === conn) resendSession(ctx, session);
+    })
+    .catch((err: unknown) => {
+      ctx.log.error({ err, clientId: session.clientId }, 'resuming a session failed');
+      if (session.resuming === token) session.resuming = undefined;
+      conn?.close('internal error while resuming the session', false, { reasonCode: 0x83 });
+    });
+}
+
+/**
+ * Resends every unacknowledged PUBLISH with DUP=1 and every PUBREL, in their original order
+ * [MQTT-4.4.0-1], then sends what queued up while the client was away.
+ */
+function resendSession(ctx: BrokerContext, session: Session): void {
   const conn = session.connection;
   if (conn === undefined) return;
   for (const entry of session.inflightOut.values()) {
@@ -208,6 +268,7 @@ export function resumeSession(ctx: BrokerContext, session: Session): void {
       dup: true,
       packetId: entry.packetId,
     };
+    conn.outgoingAliases?.apply(packet);
     conn.writePublish(encodePacket(packet, conn.protocolVersion), d.message, d.qos, d.retain, entry.packetId, true);
   }
   drainQueue(ctx, session);

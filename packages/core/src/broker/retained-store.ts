@@ -7,6 +7,8 @@
  * before storing them.
  */
 
+import { RetainedCursor } from './retained-cursor.js';
+
 const DOLLAR = 0x24;
 const PLUS = 0x2b;
 const HASH = 0x23;
@@ -29,10 +31,22 @@ export class RetainedStore<M> {
   readonly #root = new Node<M>(undefined, '');
   #size = 0;
   #nodes = 0;
+  #bytes = 0;
+  readonly #sizeOf: (message: M) => number;
+
+  /** `sizeOf`: what a message counts towards `bytes` (max_retained_bytes); nothing by default. */
+  constructor(sizeOf: (message: M) => number = () => 0) {
+    this.#sizeOf = sizeOf;
+  }
 
   /** Number of retained messages. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Sum of `sizeOf` over the retained messages. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Number of level nodes below the root: shows that deletes leave no empty nodes behind. */
@@ -60,6 +74,8 @@ export class RetainedStore<M> {
       start = end + 1;
     }
     if (node.topic === undefined) this.#size++;
+    else this.#bytes -= this.#sizeOf(node.message!);
+    this.#bytes += this.#sizeOf(message);
     node.topic = topic;
     node.message = message;
   }
@@ -72,6 +88,7 @@ export class RetainedStore<M> {
   delete(topic: string): boolean {
     const node = this.#find(topic);
     if (node?.topic === undefined) return false;
+    this.#bytes -= this.#sizeOf(node.message!);
     node.topic = undefined;
     node.message = undefined;
     this.#size--;
@@ -92,7 +109,15 @@ export class RetainedStore<M> {
    * the store.
    */
   match<C>(filter: string, visit: RetainedVisitor<M, C>, ctx: C): void {
-    matchFrom(this.#root, filter, 0, true, visit, ctx);
+    matchFrom(this.#root, filter, visit, ctx);
+  }
+
+  /**
+   * The messages `match` would visit, one `next()` at a time: a delivery can stop after a chunk and
+   * resume later, while the store keeps changing (see RetainedCursor).
+   */
+  cursor(filter: string): RetainedCursor<M> {
+    return new RetainedCursor(this.#root, filter);
   }
 
   #find(topic: string): Node<M> | undefined {
@@ -112,50 +137,71 @@ function visitNode<M, C>(node: Node<M>, visit: RetainedVisitor<M, C>, ctx: C): v
   if (node.topic !== undefined) visit(node.message as M, node.topic, ctx);
 }
 
+// Both walks loop over an explicit stack instead of recursing: topics and filters may have up to
+// 32,768 levels when max_topic_levels allows it, deeper than the call stack goes. The order is the
+// depth-first, insertion order of the recursive walks they replace.
+
 /** Visits every message in the subtree of `node`, `node` included. */
 function visitSubtree<M, C>(node: Node<M>, visit: RetainedVisitor<M, C>, ctx: C): void {
   visitNode(node, visit, ctx);
   if (node.children === undefined) return;
-  for (const child of node.children.values()) visitSubtree(child, visit, ctx);
+  const stack = [node.children.values()];
+  while (stack.length > 0) {
+    const next = stack[stack.length - 1]!.next();
+    if (next.done === true) {
+      stack.pop();
+      continue;
+    }
+    const child = next.value;
+    visitNode(child, visit, ctx);
+    if (child.children !== undefined) stack.push(child.children.values());
+  }
 }
 
-/**
- * Matches the filter levels from index `start` against the children of `node` (the levels
- * consumed so far). `atRoot` applies the $-topic rule to wildcards at the first level.
- */
-function matchFrom<M, C>(
-  node: Node<M>,
-  filter: string,
-  start: number,
-  atRoot: boolean,
-  visit: RetainedVisitor<M, C>,
-  ctx: C,
-): void {
-  let end = filter.indexOf('/', start);
-  if (end < 0) end = filter.length;
-  const last = end === filter.length;
-  const single = end - start === 1;
-  if (single && filter.charCodeAt(start) === HASH) {
-    // `a/#` matches `a` itself [MQTT-4.7.1-2]; the root holds no message (topics are never empty).
-    visitNode(node, visit, ctx);
-    if (node.children === undefined) return;
-    for (const [level, child] of node.children) {
-      if (atRoot && level.charCodeAt(0) === DOLLAR) continue;
-      visitSubtree(child, visit, ctx);
+/** Matches `filter` level by level from the root; root wildcards skip `$` topics [MQTT-4.7.2-1]. */
+function matchFrom<M, C>(root: Node<M>, filter: string, visit: RetainedVisitor<M, C>, ctx: C): void {
+  // Pending (node, index of the filter level to match against its children).
+  const nodes: Node<M>[] = [root];
+  const starts: number[] = [0];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const start = starts.pop()!;
+    const atRoot = node === root;
+    let end = filter.indexOf('/', start);
+    if (end < 0) end = filter.length;
+    const last = end === filter.length;
+    const single = end - start === 1;
+    if (single && filter.charCodeAt(start) === HASH) {
+      // `a/#` matches `a` itself [MQTT-4.7.1-2]; the root holds no message (topics are never empty).
+      visitNode(node, visit, ctx);
+      if (node.children === undefined) continue;
+      for (const [level, child] of node.children) {
+        if (atRoot && level.charCodeAt(0) === DOLLAR) continue;
+        visitSubtree(child, visit, ctx);
+      }
+      continue;
     }
-    return;
-  }
-  if (node.children === undefined) return;
-  if (single && filter.charCodeAt(start) === PLUS) {
-    for (const [level, child] of node.children) {
-      if (atRoot && level.charCodeAt(0) === DOLLAR) continue;
-      if (last) visitNode(child, visit, ctx);
-      else matchFrom(child, filter, end + 1, false, visit, ctx);
+    if (node.children === undefined) continue;
+    if (single && filter.charCodeAt(start) === PLUS) {
+      const matching: Node<M>[] = [];
+      for (const [level, child] of node.children) {
+        if (atRoot && level.charCodeAt(0) === DOLLAR) continue;
+        if (last) visitNode(child, visit, ctx);
+        else matching.push(child);
+      }
+      // Reversed onto the stack, so the first child's subtree is walked first.
+      for (let i = matching.length - 1; i >= 0; i--) {
+        nodes.push(matching[i]!);
+        starts.push(end + 1);
+      }
+      continue;
     }
-    return;
+    const child = node.children.get(filter.substring(start, end));
+    if (child === undefined) continue;
+    if (last) visitNode(child, visit, ctx);
+    else {
+      nodes.push(child);
+      starts.push(end + 1);
+    }
   }
-  const child = node.children.get(filter.substring(start, end));
-  if (child === undefined) return;
-  if (last) visitNode(child, visit, ctx);
-  else matchFrom(child, filter, end + 1, false, visit, ctx);
 }

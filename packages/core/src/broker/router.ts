@@ -6,6 +6,7 @@ import { persistWrite } from './durable.js';
 import { isPromise, type PluginHostLike } from './host.js';
 import { copyMessage, minQos, type StoredMessage } from './message.js';
 import { deliver, Fanout } from './outbound.js';
+import { RetainedDelivery } from './retained-delivery.js';
 import { RetainedStore } from './retained-store.js';
 import type { Session, Subscriber } from './session.js';
 import { SharedGroup } from './shared-group.js';
@@ -29,6 +30,11 @@ interface MatchScratch {
  * collected the first time it is seen in this generation and its QoS raised on later matches. v5
  * Retain As Published and subscription identifiers combine over the matching subscriptions.
  */
+/** What a retained message counts towards max_retained_bytes: its topic and payload. */
+function retainedBytes(m: Message): number {
+  return m.topic.length + m.payload.length;
+}
+
 function collect(sub: Subscriber, _key: string, scratch: MatchScratch): void {
   const s = sub.session;
   if (sub.noLocal && s.clientId === scratch.origin) return;
@@ -58,10 +64,6 @@ export interface SubscriptionOptions {
   readonly subscriptionId?: number;
 }
 
-function collectRetained(m: StoredMessage, _topic: string, out: StoredMessage[]): void {
-  out.push(m);
-}
-
 /**
  * The one publish pipeline: (publish authorization is done by the caller, which knows the client)
  * retain → match → authorize receive per subscriber → deliver or queue.
@@ -75,16 +77,27 @@ export class Router {
    * non-shared path pays nothing for them.
    */
   readonly shared = new TopicTrie<SharedGroup>();
-  readonly retained = new RetainedStore<StoredMessage>();
+  /** Topic and payload bytes are counted for max_retained_bytes. */
+  readonly retained = new RetainedStore<StoredMessage>(retainedBytes);
   private readonly scratch: MatchScratch = { gen: 0, origin: undefined, sessions: [], count: 0, groups: [], groupCount: 0 };
   private readonly fan = new Fanout();
   /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
   private routing = false;
   private readonly pending: [StoredMessage, ClientInfo | undefined][] = [];
   private readonly ctx: BrokerContext;
+  /** Retained messages on their way to new subscriptions, in chunks (retained-delivery.ts). */
+  readonly retainedDelivery: RetainedDelivery;
 
   constructor(ctx: BrokerContext) {
     this.ctx = ctx;
+    this.retainedDelivery = new RetainedDelivery(ctx, {
+      expire: (m) => this.expireRetained(m),
+      offer: (session, fan, qos, ids) => {
+        const host = ctx.host;
+        if (host !== undefined && host.hasTopicAuthorization) this.offer(host, session, fan, qos, true, ids);
+        else deliver(ctx, session, fan, qos, true, ids);
+      },
+    });
   }
 
   /**
@@ -138,26 +151,31 @@ export class Router {
     for (const filter of session.subscriptionFilters()) this.unsubscribe(session, filter);
   }
 
-  /** Routes one message. `message.payload` may be a view on a socket chunk: it is copied only if kept. */
-  publish(message: Message, origin?: ClientInfo): void {
+  /**
+   * Routes one message. `message.payload` may be a view on a socket chunk: it is copied only if kept.
+   * Returns how many subscriptions (sessions, shared groups) matched, before receive authorization; -1
+   * when the message waits behind the one being routed (the count is not known yet).
+   */
+  publish(message: Message, origin?: ClientInfo): number {
     if (this.routing) {
       this.pending.push([copyMessage(message), origin]);
-      return;
+      return -1;
     }
     this.routing = true;
     try {
-      this.route(message, origin);
+      const matched = this.route(message, origin);
       for (let i = 0; i < this.pending.length; i++) {
         const [m, o] = this.pending[i]!;
         this.route(m, o);
       }
+      return matched;
     } finally {
       if (this.pending.length !== 0) this.pending.length = 0;
       this.routing = false;
     }
   }
 
-  private route(message: Message, origin: ClientInfo | undefined): void {
+  private route(message: Message, origin: ClientInfo | undefined): number {
     const ctx = this.ctx;
     const stored = message.retain ? this.storeRetained(message) : undefined;
     const scratch = this.scratch;
@@ -174,9 +192,12 @@ export class Router {
     const count = scratch.count;
     const groups = scratch.groups;
     const groupCount = scratch.groupCount;
+    // Only while retained deliveries run: they skip topics that got a live message meanwhile.
+    const noteLive = this.retainedDelivery.active;
     try {
       for (let i = 0; i < count; i++) {
         const s = sessions[i]!;
+        if (noteLive) this.retainedDelivery.noteLive(s, message.topic);
         const qos = minQos(message.qos, s.matchQos);
         // Live deliveries carry RETAIN=0 [MQTT-3.3.1-9] unless v5 Retain As Published asks otherwise.
         const retain = s.matchRetainAsPublished && message.retain;
@@ -189,6 +210,7 @@ export class Router {
       for (let i = 0; i < groupCount; i++) {
         const member = groups[i]!.pick();
         if (member === undefined) continue;
+        if (noteLive) this.retainedDelivery.noteLive(member.session, message.topic);
         const qos = minQos(message.qos, member.qos);
         const retain = member.retainAsPublished && message.retain;
         const ids = member.subscriptionId === undefined ? undefined : [member.subscriptionId];
@@ -203,29 +225,25 @@ export class Router {
       scratch.groupCount = 0;
     }
     if (ctx.events.wants('message:broadcast')) ctx.events.emit('message:broadcast', { client: origin, message });
+    return count + groupCount;
   }
 
-  /** Retained messages matching `filter`, sent with RETAIN=1 on SUBSCRIBE [MQTT-3.3.1-8]. */
+  /**
+   * Retained messages matching `filter`, sent with RETAIN=1 on SUBSCRIBE [MQTT-3.3.1-8] to the session's
+   * subscription of `filter`: in chunks from the next turn of the event loop on, so after the SUBACK
+   * written now, and only as long as the client takes them (RetainedDelivery).
+   */
   deliverRetained(session: Session, filter: string, granted: QoS, subscriptionId?: number): void {
-    const found: StoredMessage[] = [];
-    this.retained.match(filter, collectRetained, found);
-    const host = this.ctx.host;
-    const ids = subscriptionId === undefined ? undefined : [subscriptionId];
-    const now = Date.now();
-    for (const m of found) {
-      if (m.expiresAt !== undefined && m.expiresAt <= now) {
-        // An expired retained message is gone for everyone.
-        this.retained.delete(m.topic);
-        this.ctx.stats.retainedCount = this.retained.size;
-        this.persist(this.ctx.persistence.deleteRetained(m.topic));
-        this.ctx.stats.drop('expired');
-        continue;
-      }
-      const fan = new Fanout().reset(m, m);
-      const qos = minQos(m.qos, granted);
-      if (host !== undefined && host.hasTopicAuthorization) this.offer(host, session, fan, qos, true, ids);
-      else deliver(this.ctx, session, fan, qos, true, ids);
-    }
+    this.retainedDelivery.start(session, filter, this.retained.cursor(filter), granted, subscriptionId);
+  }
+
+  /** An expired retained message is gone for everyone. */
+  private expireRetained(m: StoredMessage): void {
+    if (this.retained.get(m.topic) !== m) return;
+    this.retained.delete(m.topic);
+    this.ctx.stats.retainedCount = this.retained.size;
+    this.persist(this.ctx.persistence.deleteRetained(m.topic));
+    this.ctx.stats.drop('expired');
   }
 
   getRetained(topic: string): StoredMessage | undefined {
@@ -233,6 +251,29 @@ export class Router {
   }
 
   /** Stores (payload copied) or clears [MQTT-3.3.1-10/11] the retained message of a topic. */
+  /**
+   * max_retained_messages / max_retained_bytes: a message that would add a retained topic past the count,
+   * or bytes past the byte cap, is routed but not retained (the publisher's acknowledgement is unchanged:
+   * the message was accepted and delivered). Replacing a retained message with one no bigger is always
+   * allowed, so a full store can still be updated; clearing always is.
+   */
+  private overRetainedCap(message: Message): boolean {
+    const config = this.ctx.config;
+    const maxCount = config.max_retained_messages;
+    const maxBytes = config.max_retained_bytes;
+    if (maxCount <= 0 && maxBytes <= 0) return false;
+    const store = this.retained;
+    const old = store.get(message.topic);
+    const size = retainedBytes(message);
+    let cause: string | undefined;
+    if (old === undefined && maxCount > 0 && store.size >= maxCount) cause = 'max_retained_messages';
+    else if (maxBytes > 0 && (old === undefined || size > retainedBytes(old)) && store.bytes - (old === undefined ? 0 : retainedBytes(old)) + size > maxBytes) cause = 'max_retained_bytes';
+    if (cause === undefined) return false;
+    this.ctx.stats.drop('retained-full');
+    this.ctx.limits.hit(cause, `retained message not stored (${cause}); it was still delivered`, { topic: message.topic, retained: store.size, retainedBytes: store.bytes });
+    return true;
+  }
+
   private storeRetained(message: Message): StoredMessage | undefined {
     const ctx = this.ctx;
     if (message.payload.length === 0) {
@@ -243,6 +284,7 @@ export class Router {
       }
       return undefined;
     }
+    if (this.overRetainedCap(message)) return undefined;
     const stored = copyMessage(message);
     this.retained.set(message.topic, stored);
     ctx.stats.retainedCount = this.retained.size;

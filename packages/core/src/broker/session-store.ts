@@ -4,7 +4,7 @@ import type { BrokerContext } from './context.js';
 import { persistWrite } from './durable.js';
 import type { StoredMessage } from './message.js';
 import { publishWill } from './protocol/publish.js';
-import { Session } from './session.js';
+import { Session, type PendingWill } from './session.js';
 
 /** setTimeout's ceiling; longer expiries re-arm until their deadline. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -12,6 +12,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** Owns every session by client id: takeover on CONNECT, removal of clean sessions, expiry of abandoned ones. */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  private persistentSessions = 0;
   private readonly ctx: BrokerContext;
 
   constructor(ctx: BrokerContext) {
@@ -20,6 +21,18 @@ export class SessionStore {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Sessions with a record in persistence (max_persistent_sessions counts these). */
+  get persistentCount(): number {
+    return this.persistentSessions;
+  }
+
+  /** A session became persistent: it gets a record in persistence and counts against the cap. */
+  markPersisted(session: Session): void {
+    if (session.persisted) return;
+    session.persisted = true;
+    this.persistentSessions++;
   }
 
   get(clientId: string): Session | undefined {
@@ -69,12 +82,24 @@ export class SessionStore {
       publishWill(this.ctx, client, will);
       return;
     }
-    const timer = setTimeout(() => {
-      session.pendingWill = undefined;
-      publishWill(this.ctx, client, will);
-    }, Math.min(delay * 1000, MAX_TIMER_MS));
-    timer.unref();
-    session.pendingWill = { message: will, client, timer };
+    // The Will Delay Interval is up to 2^32-1 s: past setTimeout's ceiling the timer re-arms until the
+    // deadline, so a long delay is never cut short [MQTT-3.1.3-9].
+    const deadline = Date.now() + delay * 1000;
+    const arm = (): NodeJS.Timeout => {
+      const timer = setTimeout(() => {
+        const left = deadline - Date.now();
+        if (left > 0) {
+          pending.timer = arm();
+          return;
+        }
+        if (session.pendingWill === pending) session.pendingWill = undefined;
+        publishWill(this.ctx, client, will);
+      }, Math.min(deadline - Date.now(), MAX_TIMER_MS));
+      timer.unref();
+      return timer;
+    };
+    const pending: PendingWill = { message: will, client, timer: arm() };
+    session.pendingWill = pending;
   }
 
   private flushWill(session: Session): void {
@@ -88,6 +113,7 @@ export class SessionStore {
   /** Adds a session restored from persistence (broker start). */
   restore(session: Session): void {
     this.sessions.set(session.clientId, session);
+    if (session.persisted) this.persistentSessions++;
     this.armExpiry(session);
   }
 
@@ -127,6 +153,7 @@ export class SessionStore {
     if (session.persisted) {
       // Cleared first, so unsubscribing below does not write each subscription's removal too.
       session.persisted = false;
+      this.persistentSessions--;
       persistWrite(this.ctx, this.ctx.persistence.deleteSession(session.clientId));
     }
     if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
@@ -136,7 +163,7 @@ export class SessionStore {
     stats.messagesStored -= session.queueLength;
     stats.inflightOut -= session.inflightCount;
     stats.inflightIn -= session.inboundQos2Count;
-    if (session.queueLength > 0) session.queue.length = 0;
+    session.clearQueue();
     if (session.inflightCount > 0) session.inflightOut.clear();
     if (session.inboundQos2Count > 0) session.inboundQos2.clear();
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);

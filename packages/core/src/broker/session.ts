@@ -27,8 +27,24 @@ export interface Subscriber {
 export interface PendingWill {
   readonly message: StoredMessage;
   readonly client: ClientInfo;
-  readonly timer: NodeJS.Timeout;
+  /** Re-armed until the deadline: a delay may be longer than one Node timer can wait. */
+  timer: NodeJS.Timeout;
 }
+
+/** Owner of a persisted session stored without one (older store): the first identity to resume it claims it. */
+/** What `enqueue` returns when nothing was dropped (no array per queued message). */
+const NO_DROPS: readonly Delivery[] = Object.freeze([]);
+
+/**
+ * Bytes a queued delivery counts for max_queued_bytes: topic and payload (UTF-16 units of the topic, so
+ * the same number on the way in and out without encoding it). Properties are not counted: user
+ * properties are capped per packet (max_user_properties_bytes).
+ */
+export function deliveryBytes(d: Delivery): number {
+  return d.message.topic.length + d.message.payload.length;
+}
+
+export const UNCLAIMED: unique symbol = Symbol('unclaimed session');
 
 /**
  * Per client id state: subscriptions, the inflight window, the offline queue and the will.
@@ -46,12 +62,24 @@ export class Session {
   connection: Connection | undefined;
   /** The last client info seen, for `receive` authorization of offline deliveries. */
   client: ClientInfo;
+  /**
+   * The identity the session belongs to (`session_owner`): the authenticated username, undefined for an
+   * anonymous client, UNCLAIMED for a session restored from a record written before owners were stored.
+   */
+  owner: string | undefined | typeof UNCLAIMED;
+  /**
+   * Set while a resumed session's inherited subscriptions and messages are re-authorized asynchronously:
+   * deliveries queue up meanwhile and are sent, in order, once the checks are done.
+   */
+  resuming: object | undefined;
   // The maps are created on first use: an idle connection's session (no subscription, nothing inflight)
   // then costs no hash tables, which is most of a session's memory.
   #subscriptions: Map<string, Subscriber> | undefined;
   #inflightOut: Map<number, OutboundInflight> | undefined;
   #inboundQos2: Set<number> | undefined;
   #queue: Delivery[] | undefined;
+  /** Topic and payload bytes of the queued deliveries (max_queued_bytes). */
+  #queuedBytes = 0;
   will: StoredMessage | undefined;
   /** The session has a record in persistence (subscription changes are written through). */
   persisted = false;
@@ -89,6 +117,11 @@ export class Session {
     return (this.#queue ??= []);
   }
 
+  /** Topic and payload bytes of the queued deliveries. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
   /** Deliveries waiting, without creating the array. */
   get queueLength(): number {
     return this.#queue === undefined ? 0 : this.#queue.length;
@@ -113,6 +146,8 @@ export class Session {
     this.clientId = clientId;
     this.clean = clean;
     this.client = client;
+    this.owner = client.username;
+    this.resuming = undefined;
     this.expiryInterval = undefined;
     this.window = window;
   }
@@ -127,25 +162,82 @@ export class Session {
   }
 
   /**
-   * Queues a delivery, bounded by `max`. When full, drops the oldest QoS 0, else the oldest QoS 1,
-   * else the oldest QoS 2 message, counting the incoming one (it is the newest of its QoS). Returns
-   * the dropped delivery, if any.
+   * Queues a delivery, bounded by `maxCount` messages and `maxBytes` bytes (0 = no byte bound). While
+   * either bound would be passed, drops the oldest QoS 0, else the oldest QoS 1, else the oldest QoS 2
+   * message, and the incoming one instead when it is the newest of the lowest QoS held (or alone too big).
+   * Returns the dropped deliveries (the incoming one among them if it was not queued); NO_DROPS if none.
    */
-  enqueue(d: Delivery, max: number): Delivery | undefined {
+  enqueue(d: Delivery, maxCount: number, maxBytes: number): readonly Delivery[] {
     const queue = this.queue;
-    if (queue.length < max) {
+    const size = deliveryBytes(d);
+    const fits = (): boolean => queue.length < maxCount && (maxBytes <= 0 || this.#queuedBytes + size <= maxBytes);
+    if (fits()) {
       queue.push(d);
-      return undefined;
+      this.#queuedBytes += size;
+      return NO_DROPS;
     }
-    for (let qos = 0; qos <= 2; qos++) {
-      const idx = queue.findIndex((q) => q.qos === qos);
-      if (idx >= 0) {
-        const [dropped] = queue.splice(idx, 1);
-        queue.push(d);
+    // Bigger than the whole bound: nothing queued is given up for it.
+    if (maxBytes > 0 && size > maxBytes) return [d];
+    const dropped: Delivery[] = [];
+    while (!fits()) {
+      const victim = this.oldestToDrop(d.qos);
+      if (victim < 0) {
+        dropped.push(d);
         return dropped;
       }
-      if (d.qos === qos) return d;
+      const [gone] = queue.splice(victim, 1);
+      dropped.push(gone!);
+      this.#queuedBytes -= deliveryBytes(gone!);
     }
+    queue.push(d);
+    this.#queuedBytes += size;
+    return dropped;
+  }
+
+  /** Index of the queued delivery the drop policy gives up for an incoming one of `incomingQos`; -1: the incoming one. */
+  private oldestToDrop(incomingQos: QoS): number {
+    const queue = this.queue;
+    for (let qos = 0; qos <= 2 && queue.length > 0; qos++) {
+      const idx = queue.findIndex((q) => q.qos === qos);
+      if (idx >= 0) return idx;
+      if (incomingQos === qos) return -1;
+    }
+    return -1;
+  }
+
+  /** Takes the oldest queued delivery out of the queue. */
+  dequeue(): Delivery | undefined {
+    const d = this.#queue?.shift();
+    if (d !== undefined) this.#queuedBytes -= deliveryBytes(d);
     return d;
+  }
+
+  /** Removes the queued deliveries `remove` picks, keeping the order of the rest; returns how many. */
+  removeQueued(remove: (d: Delivery) => boolean): number {
+    const queue = this.#queue;
+    if (queue === undefined) return 0;
+    let kept = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const d = queue[i]!;
+      if (remove(d)) this.#queuedBytes -= deliveryBytes(d);
+      else queue[kept++] = d;
+    }
+    const removed = queue.length - kept;
+    queue.length = kept;
+    return removed;
+  }
+
+  /** Empties the queue; returns how many deliveries it held. */
+  clearQueue(): number {
+    const n = this.queueLength;
+    if (n > 0) this.#queue!.length = 0;
+    this.#queuedBytes = 0;
+    return n;
+  }
+
+  /** Adds a delivery restored from persistence, outside the limits (it was accepted under them). */
+  restoreQueued(d: Delivery): void {
+    this.queue.push(d);
+    this.#queuedBytes += deliveryBytes(d);
   }
 }

@@ -2,7 +2,7 @@ import type { PersistedDelivery, PersistedSession } from '../persistence/types.j
 import type { ClientInfo } from '../plugin-api/types.js';
 import type { BrokerContext } from './context.js';
 import { copyMessage, type Delivery } from './message.js';
-import { Session } from './session.js';
+import { Session, UNCLAIMED } from './session.js';
 
 function restoreDelivery(d: PersistedDelivery): Delivery {
   const message = copyMessage(d.message);
@@ -25,14 +25,18 @@ export function toPersisted(session: Session): PersistedSession {
     inboundQos2: [...session.inboundQos2],
     disconnectedAt: Date.now(),
     ...(session.expiryInterval !== undefined ? { expiryInterval: session.expiryInterval } : {}),
+    // An unclaimed session (older record) stays unclaimed: absent, not null, which would mean anonymous.
+    ...(session.owner !== UNCLAIMED ? { username: session.owner ?? null } : {}),
   };
 }
 
 /** Rebuilds a stored session (offline) into the router and the counters. */
 export function restoreSession(ctx: BrokerContext, p: PersistedSession): Session {
+  // The owner's username, so offline deliveries are authorized ('receive') for the identity the session is for.
+  const username = p.username ?? undefined;
   const client: ClientInfo = Object.freeze({
     clientId: p.clientId,
-    username: undefined,
+    username,
     protocolVersion: 4,
     listener: '',
     remoteAddress: '',
@@ -41,6 +45,7 @@ export function restoreSession(ctx: BrokerContext, p: PersistedSession): Session
   });
   const session = new Session(p.clientId, false, client, ctx.config.max_inflight_messages);
   session.expiryInterval = p.expiryInterval;
+  session.owner = p.username === undefined ? UNCLAIMED : username;
   session.persisted = true;
   for (const sub of p.subscriptions) {
     ctx.router.subscribe(session, sub.topic, sub.qos, {
@@ -49,7 +54,7 @@ export function restoreSession(ctx: BrokerContext, p: PersistedSession): Session
       ...(sub.subscriptionId !== undefined ? { subscriptionId: sub.subscriptionId } : {}),
     });
   }
-  for (const d of p.queue) session.queue.push(restoreDelivery(d));
+  for (const d of p.queue) session.restoreQueued(restoreDelivery(d));
   for (const e of p.inflight) session.inflightOut.set(e.packetId, { packetId: e.packetId, delivery: restoreDelivery(e.delivery), state: e.state });
   for (const id of p.inboundQos2) session.inboundQos2.add(id);
   ctx.stats.messagesStored += session.queue.length;

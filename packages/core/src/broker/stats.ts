@@ -27,6 +27,8 @@ export class StatsCounter {
   readonly limitsHit: Record<string, number> = {};
   /** Exceptions caught on one connection (the connection was closed, the broker went on). */
   connectionErrors = 0;
+  /** Bytes held now by connections without CONNACK, together (a gauge for max_unauthenticated_bytes). */
+  unauthenticatedBytes = 0;
   startedAt = Date.now();
 
   drop(reason: string, count = 1): void {

@@ -324,22 +324,56 @@ function collect<V>(root: Node<V>, topic: string, out: Entries<V>[]): void {
 }
 
 /**
- * Matches the levels of `topic` from index `start` against the subtree of `node`.
+ * The walk's pending (node, start) pairs. A loop over this stack instead of recursion: a topic may
+ * have 32,768 levels ('/' only, 65,535 bytes) when max_topic_levels allows it, which would overflow
+ * the call stack. Shared, because a walk never calls out (no re-entry); emptied after each walk.
+ */
+const pendingNodes: (Node<unknown> | undefined)[] = [];
+const pendingStarts: number[] = [];
+
+/**
+ * Matches the levels of `topic` from index `start` against the subtree of `node`, depth first with
+ * the literal child before `+` (the order of the recursive walk this replaces).
  * `start > topic.length` means every level has been consumed.
  */
-function collectFrom<V>(node: Node<V>, topic: string, start: number, out: Entries<V>[]): void {
-  // `#` matches the remaining levels, including none (`a/#` matches `a`).
-  if (node.hash !== undefined) out.push(node.hash);
-  if (start > topic.length) {
-    if (node.exact !== undefined) out.push(node.exact);
-    return;
+function collectFrom<V>(root: Node<V>, topic: string, rootStart: number, out: Entries<V>[]): void {
+  const nodes = pendingNodes as (Node<V> | undefined)[];
+  const starts = pendingStarts;
+  nodes[0] = root;
+  starts[0] = rootStart;
+  let depth = 1;
+  let used = 1;
+  while (depth > 0) {
+    const node = nodes[--depth]!;
+    const start = starts[depth]!;
+    // `#` matches the remaining levels, including none (`a/#` matches `a`).
+    if (node.hash !== undefined) out.push(node.hash);
+    if (start > topic.length) {
+      if (node.exact !== undefined) out.push(node.exact);
+      continue;
+    }
+    let end = topic.indexOf('/', start);
+    if (end < 0) end = topic.length;
+    // Pushed first, popped last: '+' after the literal child.
+    if (node.plus !== undefined) {
+      nodes[depth] = node.plus;
+      starts[depth++] = end + 1;
+    }
+    if (node.children !== undefined) {
+      // The one allocation per level on a cache miss: a Map lookup needs the level as a string.
+      const child = node.children.get(topic.substring(start, end));
+      if (child !== undefined) {
+        nodes[depth] = child;
+        starts[depth++] = end + 1;
+      }
+    }
+    if (depth > used) used = depth;
   }
-  let end = topic.indexOf('/', start);
-  if (end < 0) end = topic.length;
-  if (node.children !== undefined) {
-    // The one allocation per level on a cache miss: a Map lookup needs the level as a string.
-    const child = node.children.get(topic.substring(start, end));
-    if (child !== undefined) collectFrom(child, topic, end + 1, out);
+  // No node stays reachable from the stack after the walk; a very deep walk gives its memory back.
+  if (used > 1024) {
+    nodes.length = 0;
+    starts.length = 0;
+  } else {
+    for (let i = 0; i < used; i++) nodes[i] = undefined;
   }
-  if (node.plus !== undefined) collectFrom(node.plus, topic, end + 1, out);
 }

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   filterCovers,
+  findControlCharacter,
+  isBrokerOnlyTopic,
   isSharedFilter,
   isSysTopic,
   parseSharedFilter,
@@ -277,5 +279,36 @@ describe('filterCovers', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('control characters (control_characters: reject) [MQTT-1.5.4]', () => {
+  const reject = { maxLength: 0, maxLevels: 0, rejectControl: true };
+  const controls = [0x01, 0x09, 0x0a, 0x1b, 0x1f, 0x7f, 0x85, 0x9f].map((c) => String.fromCharCode(c));
+  const neighbours = [' ', '~', '\u00a0', '\u00ff', '\u2028', 'é'];
+
+  it('are refused in topic names and filters only when asked, and found in client ids and usernames', () => {
+    for (const c of controls) {
+      expect(validateTopicName(`a/${c}`, reject), JSON.stringify(c)).toMatch(/control character/);
+      expect(validateTopicFilter(`a/${c}/#`, reject), JSON.stringify(c)).toMatch(/control character/);
+      expect(validateTopicName(`a/${c}`, noLimits)).toBeUndefined();
+      expect(validateTopicFilter(`+/${c}`, noLimits)).toBeUndefined();
+      expect(findControlCharacter(`id${c}`)).toBe(2);
+    }
+    for (const c of neighbours) {
+      expect(validateTopicName(`a/${c}`, reject)).toBeUndefined();
+      expect(validateTopicFilter(`a/${c}`, reject)).toBeUndefined();
+      expect(findControlCharacter(c)).toBe(-1);
+    }
+    // U+0000 keeps its own rule whatever the policy [MQTT-4.7.3-2].
+    expect(validateTopicName('a\u0000', noLimits)).toMatch(/MQTT-4.7.3-2/);
+    expect(findControlCharacter('a\u0000')).toBe(-1);
+  });
+});
+
+describe('isBrokerOnlyTopic', () => {
+  it('is $SYS and $share and below; other $ topics are open to clients', () => {
+    for (const t of ['$SYS', '$SYS/', '$SYS/broker/uptime', '$share', '$share/g/t']) expect(isBrokerOnlyTopic(t), t).toBe(true);
+    for (const t of ['$SYSTEM/x', '$sys/x', '$shared/x', '$app/x', 'a/$SYS', 'SYS']) expect(isBrokerOnlyTopic(t), t).toBe(false);
   });
 });

@@ -10,13 +10,36 @@ const PLUS = 0x2b;
 const HASH = 0x23;
 const DOLLAR = 0x24;
 const NUL = 0x00;
+/** Control characters: C0 (U+0001-U+001F) and DEL plus C1 (U+007F-U+009F); U+0000 is never allowed. */
+const C0_END = 0x1f;
+const DEL = 0x7f;
+const C1_END = 0x9f;
 
 export interface TopicLimits {
   /** Maximum length in UTF-8 bytes; 0 = no limit beyond the protocol's 65535. */
   readonly maxLength: number;
   /** Maximum number of levels (`a/b` has 2); 0 = no limit. */
   readonly maxLevels: number;
+  /**
+   * Refuse U+0001-U+001F and U+007F-U+009F (`control_characters: reject`). MQTT allows them
+   * [MQTT-1.5.4], but they let a client forge lines in logs and terminals that show topics.
+   */
+  readonly rejectControl?: boolean;
 }
+
+/**
+ * Index of the first control character (U+0001-U+001F, U+007F-U+009F) in `s`, or -1. For client ids and
+ * usernames; topic names and filters are checked inside their validation loop.
+ */
+export function findControlCharacter(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c <= C0_END && c !== NUL) || (c >= DEL && c <= C1_END)) return i;
+  }
+  return -1;
+}
+
+const CONTROL_IN_TOPIC = 'contains a control character (U+0001-U+001F, U+007F-U+009F) and control_characters is reject';
 
 /**
  * Checks a PUBLISH (or will) topic name. Returns undefined when the name is valid, otherwise a
@@ -29,7 +52,11 @@ export function validateTopicName(topic: string, limits: TopicLimits): string | 
     const c = topic.charCodeAt(i);
     if (c === SLASH) levels++;
     else if (c === PLUS || c === HASH) return 'a topic name must not contain the wildcards + or # [MQTT-3.3.2-2]';
-    else if (c === NUL) return 'a topic name must not contain the null character U+0000 [MQTT-4.7.3-2]';
+    else if (c <= C0_END || (c >= DEL && c <= C1_END)) {
+      // One comparison for the printable ASCII that makes up nearly every topic.
+      if (c === NUL) return 'a topic name must not contain the null character U+0000 [MQTT-4.7.3-2]';
+      if (limits.rejectControl === true) return `the topic name ${CONTROL_IN_TOPIC}`;
+    }
   }
   return checkLimits(topic, levels, limits, 'topic name');
 }
@@ -58,8 +85,9 @@ export function validateTopicFilter(filter: string, limits: TopicLimits): string
       if (i !== levelStart || (i + 1 < n && filter.charCodeAt(i + 1) !== SLASH)) {
         return 'the wildcard + must occupy a whole level of a topic filter [MQTT-4.7.1-3]';
       }
-    } else if (c === NUL) {
-      return 'a topic filter must not contain the null character U+0000 [MQTT-4.7.3-2]';
+    } else if (c <= C0_END || (c >= DEL && c <= C1_END)) {
+      if (c === NUL) return 'a topic filter must not contain the null character U+0000 [MQTT-4.7.3-2]';
+      if (limits.rejectControl === true) return `the topic filter ${CONTROL_IN_TOPIC}`;
     }
   }
   return checkLimits(filter, levels, limits, 'topic filter');
@@ -109,6 +137,20 @@ export function parseSharedFilter(filter: string): { group: string; filter: stri
 /** Topics starting with `$` are reserved for the server ($SYS) and hidden from root wildcards. */
 export function isSysTopic(topic: string): boolean {
   return topic.charCodeAt(0) === DOLLAR;
+}
+
+/**
+ * Topic names no client may publish to: `$SYS` and below (the broker's own) and `$share` and below
+ * (a filter prefix: no subscription can match such a name). Other `$` topics are open to clients, as
+ * in Mosquitto; root wildcards still do not match them [MQTT-4.7.2-1].
+ */
+export function isBrokerOnlyTopic(topic: string): boolean {
+  if (topic.charCodeAt(0) !== DOLLAR) return false;
+  return hasFirstLevel(topic, '$SYS') || hasFirstLevel(topic, '$share');
+}
+
+function hasFirstLevel(topic: string, level: string): boolean {
+  return topic.startsWith(level) && (topic.length === level.length || topic.charCodeAt(level.length) === SLASH);
 }
 
 /**

@@ -27,6 +27,7 @@ function clientApi(publish: (m: PublishOptions) => Promise<void>): BrokerApi {
     stats: () => ZERO_STATS,
     sessionCount: () => 0,
     subscriptionCount: () => 0,
+    disconnectClients: () => 0,
   });
 }
 

@@ -130,11 +130,11 @@ describe('PUBLISH', () => {
     expect(decodePacket(hex('30 06 00 00 03 23 00 01'), 5)).toMatchObject({ topic: '', properties: { topicAlias: 1 } });
   });
 
-  it.each(ALL)('[MQTT-2.3.1-1] rejects packet identifier 0 at QoS 1 and 2 (level %i)', (version) => {
+  it.each(ALL)('[MQTT-2.3.1-1] [MQTT-2.2.1-3] packet identifier 0 at QoS 1 and 2 is malformed (level %i)', (version) => {
     const tail = version === 5 ? ' 00' : '';
     const length = version === 5 ? '06' : '05';
-    rejects(`32 ${length} 00 01 74 00 00${tail}`, version, { ...PROTOCOL, specRule: 'MQTT-2.3.1-1' });
-    rejects(`34 ${length} 00 01 74 00 00${tail}`, version, { ...PROTOCOL, specRule: 'MQTT-2.3.1-1' });
+    rejects(`32 ${length} 00 01 74 00 00${tail}`, version, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
+    rejects(`34 ${length} 00 01 74 00 00${tail}`, version, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
   });
 
   it('rejects a topic length or packet identifier past the end', () => {
@@ -159,7 +159,7 @@ describe('PUBACK, PUBREC, PUBREL, PUBCOMP', () => {
     for (const version of V3_V4) {
       expect(decodePacket(hex(`${first} 02 00 0a`), version)).toStrictEqual({ type, packetId: 10 });
       rejects(`${first} 03 00 0a 00`, version, MALFORMED);
-      rejects(`${first} 02 00 00`, version, { ...PROTOCOL, specRule: 'MQTT-2.3.1-1' });
+      rejects(`${first} 02 00 00`, version, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
     }
   });
 
@@ -250,6 +250,17 @@ describe('CONNECT', () => {
     const body = hex(`${nameAndLevel} 02 00 00 00 00`);
     const wire = Buffer.concat([Buffer.from([0x10, body.length]), body]).toString('hex');
     rejects(wire, 4, { code: 'CODEC_UNSUPPORTED_PROTOCOL', reasonCode: 0x84, specRule });
+  });
+
+  it.each([
+    ['00 04 4d 51 54 54 06', 6],
+    ['00 04 4d 51 54 54 03', 3],
+    ['00 06 4d 51 49 73 64 70 04', 4],
+    ['00 04 4d 51 54 58 05', undefined],
+  ])('an unsupported protocol (%s) carries the level it named: %s', (nameAndLevel, level) => {
+    const body = hex(`${nameAndLevel} 02 00 00 00 00`);
+    const wire = Buffer.concat([Buffer.from([0x10, body.length]), body]).toString('hex');
+    rejects(wire, 4, { code: 'CODEC_UNSUPPORTED_PROTOCOL', reasonCode: 0x84, protocolLevel: level } as Expected);
   });
 
   it('[MQTT-3.1.2-3] rejects the reserved connect flag', () => {
@@ -351,8 +362,18 @@ describe('SUBSCRIBE', () => {
     rejects('82 07 00 01 00 00 01 61 30', 5, PROTOCOL);
   });
 
-  it('[MQTT-2.3.1-1] rejects packet identifier 0', () => {
-    rejects('82 06 00 00 00 01 61 00', 4, { ...PROTOCOL, specRule: 'MQTT-2.3.1-1' });
+  it('[MQTT-2.3.1-1] [MQTT-2.2.1-3] packet identifier 0 is malformed', () => {
+    rejects('82 06 00 00 00 01 61 00', 4, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
+    rejects('82 07 00 00 00 00 01 61 00', 5, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
+  });
+
+  it.each(ALL)('[MQTT-4.7.3-1] a zero-length topic filter is a protocol error (level %i)', (version) => {
+    const props = version === 5 ? ' 00' : '';
+    const len = version === 5 ? '06' : '05';
+    rejects(`82 ${len} 00 01${props} 00 00 00`, version, { ...PROTOCOL, specRule: 'MQTT-4.7.3-1' });
+    // after a valid filter too
+    const len2 = version === 5 ? '0a' : '09';
+    rejects(`82 ${len2} 00 01${props} 00 01 61 00 00 00 00`, version, { ...PROTOCOL, specRule: 'MQTT-4.7.3-1' });
   });
 
   it('rejects a filter without its options byte and an invalid UTF-8 filter', () => {
@@ -395,6 +416,12 @@ describe('UNSUBSCRIBE and UNSUBACK', () => {
   it('[MQTT-3.10.3-2] rejects an UNSUBSCRIBE without topic filters', () => {
     rejects('a2 02 00 01', 4, { ...PROTOCOL, specRule: 'MQTT-3.10.3-2' });
     rejects('a2 03 00 01 00', 5, { ...PROTOCOL, specRule: 'MQTT-3.10.3-2' });
+  });
+
+  it('[MQTT-4.7.3-1] rejects a zero-length topic filter in UNSUBSCRIBE as a protocol error', () => {
+    rejects('a2 04 00 01 00 00', 4, { ...PROTOCOL, specRule: 'MQTT-4.7.3-1' });
+    rejects('a2 07 00 01 00 01 61 00 00', 3, { ...PROTOCOL, specRule: 'MQTT-4.7.3-1' });
+    rejects('a2 05 00 01 00 00 00', 5, { ...PROTOCOL, specRule: 'MQTT-4.7.3-1' });
   });
 
   it('decodes UNSUBACK: v3/v4 without, v5 with reason codes', () => {

@@ -169,7 +169,7 @@ function decodeConnect(r: Reader, flags: number): ConnectPacket {
   const protocolName = readProtocolName(r);
   const level = r.u8();
   if (protocolName === 'MQTT' ? level !== 4 && level !== 5 : level !== 3) {
-    unsupportedProtocol(`protocol ${protocolName} level ${level} is not supported`, 'MQTT-3.1.2-2');
+    unsupportedProtocol(`protocol ${protocolName} level ${level} is not supported`, 'MQTT-3.1.2-2', level);
   }
   const version = level as ProtocolVersion;
   const connectFlags = r.u8();
@@ -254,6 +254,7 @@ function decodeSubscribe(r: Reader, flags: number, version: ProtocolVersion): Su
   const subscriptions: Subscription[] = [];
   while (r.pos < r.end) {
     const topic = r.utf8();
+    if (topic.length === 0) protocolError('SUBSCRIBE with a zero-length topic filter', 'MQTT-4.7.3-1');
     const options = r.u8();
     const qos = options & 3;
     if (qos === 3) malformed('subscription QoS 3', 'MQTT-3.8.3-4');
@@ -304,7 +305,11 @@ function decodeUnsubscribe(r: Reader, flags: number, version: ProtocolVersion): 
   const packetId = readPacketId(r);
   const properties = version === 5 ? readProperties(r, UNSUBSCRIBE) : undefined;
   const topics: string[] = [];
-  while (r.pos < r.end) topics.push(r.utf8());
+  while (r.pos < r.end) {
+    const topic = r.utf8();
+    if (topic.length === 0) protocolError('UNSUBSCRIBE with a zero-length topic filter', 'MQTT-4.7.3-1');
+    topics.push(topic);
+  }
   if (topics.length === 0) protocolError('UNSUBSCRIBE needs at least one topic filter', 'MQTT-3.10.3-2');
   return properties === undefined
     ? { type: 'unsubscribe', packetId, topics }
@@ -360,7 +365,8 @@ function decodeAuth(r: Reader, flags: number, version: ProtocolVersion): AuthPac
 
 function readPacketId(r: Reader): number {
   const id = r.u16();
-  if (id === 0) protocolError('packet identifier 0 is not allowed', 'MQTT-2.3.1-1');
+  // A Malformed Packet (0x81) for MQTT 5 [MQTT-2.2.1-3]; 3.1.1 numbers the rule MQTT-2.3.1-1.
+  if (id === 0) malformed('packet identifier 0 is not allowed', 'MQTT-2.3.1-1');
   return id;
 }
 

@@ -307,3 +307,60 @@ function flip(frame: Buffer, at: number, mask: number): Buffer {
   copy[at] = copy[at]! ^ mask;
   return copy;
 }
+
+describe('PacketDecoder role', () => {
+  const connect5 = encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'c' }, 5);
+
+  function failure(decoder: PacketDecoder, chunk: Buffer): unknown {
+    try {
+      decoder.feed(chunk, () => {});
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  }
+
+  it.each([
+    ['CONNACK', '20 03 00 00 00'],
+    ['SUBACK', '90 04 00 01 00 00'],
+    ['UNSUBACK', 'b0 04 00 01 00 00'],
+    ['PINGRESP', 'd0 00'],
+  ])('server: a %s from a client is a protocol error (0x82), even with an unparsable body', (_name, wire) => {
+    const decoder = new PacketDecoder({ role: 'server' });
+    decoder.feed(connect5, () => {});
+    expect(failure(decoder, hex(wire))).toMatchObject({ code: 'CODEC_PROTOCOL', reasonCode: 0x82 });
+    // Refused at the fixed header: a body that is not there yet (or would be malformed) changes nothing.
+    const early = new PacketDecoder({ role: 'server' });
+    early.feed(connect5, () => {});
+    expect(failure(early, hex(wire).subarray(0, 1))).toMatchObject({ reasonCode: 0x82 });
+    expect(early.bufferedBytes).toBe(0);
+  });
+
+  it('[MQTT-3.1.0-2] server: any CONNECT after the first is a protocol error, whatever its level or name', () => {
+    for (const second of ['10 0d 00 04 4d 51 54 54 06 02 00 00 00 00 00', '10 0c 00 04 4d 51 54 58 04 02 00 00 00 00', '10 00']) {
+      const decoder = new PacketDecoder({ role: 'server' });
+      const seen: Packet[] = [];
+      let thrown: unknown;
+      try {
+        decoder.feed(Buffer.concat([connect5, hex(second)]), (p) => seen.push(p));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(seen.map((p) => p.type)).toEqual(['connect']);
+      expect(thrown).toMatchObject({ code: 'CODEC_PROTOCOL', reasonCode: 0x82, specRule: 'MQTT-3.1.0-2' });
+      // The first CONNECT set the version; the second did not change it.
+      expect(decoder.protocolVersion).toBe(5);
+    }
+  });
+
+  it('client: CONNECT, SUBSCRIBE, UNSUBSCRIBE and PINGREQ from a server are protocol errors', () => {
+    for (const wire of ['10 00', '82 00', 'a2 00', 'c0 00']) {
+      expect(failure(new PacketDecoder({ role: 'client' }), hex(wire))).toMatchObject({ reasonCode: 0x82 });
+    }
+    expect(feedAll(new PacketDecoder({ role: 'client' }), [hex('d0 00')])).toEqual([[{ type: 'pingresp' }, 2]]);
+  });
+
+  it('without a role every packet type decodes (test clients, tools)', () => {
+    expect(feedAll(new PacketDecoder(), [hex('d0 00 c0 00')]).map(([p]) => p.type)).toEqual(['pingresp', 'pingreq']);
+  });
+});

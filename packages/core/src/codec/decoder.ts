@@ -2,7 +2,9 @@ import type { Packet, ProtocolVersion } from './packets.js';
 import { CodecError, CodecErrorCode } from './errors.js';
 import { decodeBody } from './decode-body.js';
 import { malformed, tooLarge } from './fail.js';
+import { PacketType } from './packets.js';
 import { readVarint, varintSize, varintValue } from './varint.js';
+import { beginPacket, NO_USER_PROPERTY_LIMITS, type UserPropertyLimits } from './user-property-limits.js';
 
 export const DEFAULT_MAX_PACKET_SIZE = 1024 * 1024;
 
@@ -18,7 +20,26 @@ export interface PacketDecoderOptions {
   maxPacketSize?: number;
   /** The version non-CONNECT packets are decoded with until a CONNECT sets it. Default 4. */
   protocolVersion?: ProtocolVersion;
+  /**
+   * Whose packets this decoder reads. 'server' (a broker reading a client): packet types only a server
+   * sends (CONNACK, SUBACK, UNSUBACK, PINGRESP) and any CONNECT after the first one are Protocol Errors,
+   * rejected at the fixed header before their body is read or buffered. 'client': CONNECT, SUBSCRIBE,
+   * UNSUBSCRIBE and PINGREQ are. Default: every packet type is decoded.
+   */
+  role?: 'server' | 'client';
+  /** MQTT 5: most User Properties in one packet (a will counts with its CONNECT); over it, 0x95. 0 or absent = unlimited. */
+  maxUserProperties?: number;
+  /** MQTT 5: most bytes of User Property names and values in one packet; over it, 0x95. 0 or absent = unlimited. */
+  maxUserPropertiesBytes?: number;
 }
+
+/** Packet types, one bit each (1 << type), that only a server sends, and that only a client sends. */
+const SERVER_ONLY =
+  (1 << PacketType.connack) | (1 << PacketType.suback) | (1 << PacketType.unsuback) | (1 << PacketType.pingresp);
+const CLIENT_ONLY =
+  (1 << PacketType.connect) | (1 << PacketType.subscribe) | (1 << PacketType.unsubscribe) | (1 << PacketType.pingreq);
+const TYPE_NAMES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE',
+  'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'] as const;
 
 /**
  * The streaming decoder of one connection. Feed it socket chunks; it emits every complete packet and
@@ -37,15 +58,30 @@ export class PacketDecoder {
   /** The unfinished packet's fixed header size, once known. */
   #headerLength = 0;
   #error: CodecError | undefined = undefined;
+  /** Packet types (1 << type) refused at the fixed header; a server adds CONNECT once it has seen one. */
+  #refused: number;
+  readonly #role: 'server' | 'client' | undefined;
+
+  readonly #userPropertyLimits: UserPropertyLimits;
 
   constructor(options: PacketDecoderOptions = {}) {
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    const maxCount = options.maxUserProperties ?? 0;
+    const maxBytes = options.maxUserPropertiesBytes ?? 0;
+    this.#userPropertyLimits = maxCount === 0 && maxBytes === 0 ? NO_USER_PROPERTY_LIMITS : Object.freeze({ maxCount, maxBytes });
     this.protocolVersion = options.protocolVersion ?? 4;
+    this.#role = options.role;
+    this.#refused = options.role === 'server' ? SERVER_ONLY : options.role === 'client' ? CLIENT_ONLY : 0;
   }
 
   /** Bytes held from an unfinished packet. */
   get bufferedBytes(): number {
     return this.#tailLength;
+  }
+
+  /** Memory held for an unfinished packet: its buffer's size, which may run ahead of `bufferedBytes`. */
+  get heldBytes(): number {
+    return this.#tail.length;
   }
 
   /**
@@ -70,6 +106,7 @@ export class PacketDecoder {
     }
     while (offset < length) {
       const firstByte = chunk[offset]!;
+      if ((this.#refused & (1 << (firstByte >>> 4))) !== 0) throw this.#fail(this.#refusal(firstByte >>> 4));
       const packed = this.#readRemainingLength(chunk, offset + 1, length);
       if (packed < 0) {
         this.#startTail(chunk, offset, 0);
@@ -97,6 +134,7 @@ export class PacketDecoder {
       if (packed >= 0) {
         const frameLength = 1 + varintSize(packed) + varintValue(packed);
         if (frameLength > this.maxPacketSize) {
+          if (buffer[offset - 1]! >>> 4 === PacketType.connect) this.#noteConnectVersion(buffer, offset + varintSize(packed), end);
           tooLarge(`a ${frameLength}-byte packet exceeds the maximum packet size of ${this.maxPacketSize} bytes`);
         }
       }
@@ -109,12 +147,37 @@ export class PacketDecoder {
   #decode(buffer: Buffer, bodyStart: number, end: number, firstByte: number): Packet {
     let packet: Packet;
     try {
+      beginPacket(this.#userPropertyLimits);
       packet = decodeBody(buffer, bodyStart, end, firstByte, this.protocolVersion);
     } catch (error) {
+      if (firstByte >>> 4 === PacketType.connect) this.#noteConnectVersion(buffer, bodyStart, end);
       throw this.#fail(error);
     }
-    if (packet.type === 'connect') this.protocolVersion = packet.protocolVersion;
+    if (packet.type === 'connect') {
+      this.protocolVersion = packet.protocolVersion;
+      // [MQTT-3.1.0-2]: whatever a second CONNECT holds (another level, another name), it is a Protocol Error.
+      if (this.#role === 'server') this.#refused |= 1 << PacketType.connect;
+    }
     return packet;
+  }
+
+  /**
+   * A CONNECT failed (too large, over a User Property limit, ...): if the bytes at hand show it is an
+   * MQTT 5 one, `protocolVersion` becomes 5, so the server can refuse it with a v5 CONNACK reason code.
+   */
+  #noteConnectVersion(buffer: Buffer, bodyStart: number, end: number): void {
+    // Protocol name "MQTT" (00 04 4d 51 54 54), then the level.
+    if (end - bodyStart < 7 || buffer.readUInt32BE(bodyStart + 2) !== 0x4d515454 || buffer[bodyStart + 1] !== 4) return;
+    if (buffer[bodyStart] === 0 && buffer[bodyStart + 6] === 5) this.protocolVersion = 5;
+  }
+
+  /** The Protocol Error (0x82) for a packet type this decoder's role refuses. */
+  #refusal(type: number): CodecError {
+    if (type === PacketType.connect && this.#role === 'server') {
+      return new CodecError(CodecErrorCode.protocol, 'a second CONNECT', 0x82, 'MQTT-3.1.0-2');
+    }
+    const sender = this.#role === 'server' ? 'client' : 'server';
+    return new CodecError(CodecErrorCode.protocol, `a ${sender} must not send ${TYPE_NAMES[type]!}`, 0x82);
   }
 
   /** Keeps chunk[offset..] as the start of an unfinished packet of `frameLength` bytes (0: not yet known). */
@@ -190,6 +253,7 @@ export function decodePacket(frame: Buffer, protocolVersion: ProtocolVersion = 4
     );
   }
   try {
+    beginPacket(NO_USER_PROPERTY_LIMITS);
     return decodeBody(frame, bodyStart, end, frame[0]!, protocolVersion);
   } catch (error) {
     if (error instanceof CodecError) throw error;

@@ -25,12 +25,18 @@ export class CodecError extends MidgeError {
   readonly reasonCode: number;
   /** The normative statement violated, such as `MQTT-3.3.2-2`, or '' when the failure is not a numbered rule. */
   readonly specRule: string;
+  /**
+   * CONNECT with an unsupported level (CODEC_UNSUPPORTED_PROTOCOL): the level it named, so a server can
+   * answer a level above 5 in the MQTT 5 CONNACK format (0x84) and an older one with return code 1.
+   */
+  readonly protocolLevel: number | undefined;
 
-  constructor(code: string, message: string, reasonCode: number, specRule = '') {
+  constructor(code: string, message: string, reasonCode: number, specRule = '', protocolLevel?: number) {
     super(code, specRule ? `${message} [${specRule}]` : message);
     this.name = 'CodecError';
     this.reasonCode = reasonCode;
     this.specRule = specRule;
+    this.protocolLevel = protocolLevel;
   }
 }
 

@@ -1,8 +1,9 @@
 import type { AllProperties } from './packets.js';
 import { PacketType } from './packets.js';
 import type { Reader } from './reader.js';
-import { malformed, protocolError } from './fail.js';
+import { malformed, protocolError, topicAliasInvalid } from './fail.js';
 import { allowedIn, propertyById, repeatableIn, WILL_BIT } from './properties.js';
+import { countUserProperty } from './user-property-limits.js';
 
 /**
  * Reads a v5 property length and the properties after it, for the carrier `carrier` (a bit from
@@ -110,7 +111,9 @@ export function readProperties(r: Reader, carrier: number): AllProperties | unde
         break;
       case 0x23:
         if (p.topicAlias !== undefined) duplicate(id);
-        p.topicAlias = readNonZeroTwoByte(r, id);
+        p.topicAlias = r.u16();
+        // A Protocol Error the spec answers with its own reason code, 0x94 Topic Alias invalid.
+        if (p.topicAlias === 0) topicAliasInvalid('a Topic Alias must not be 0', 'MQTT-3.3.2-8');
         break;
       case 0x24:
         if (p.maximumQoS !== undefined) duplicate(id);
@@ -121,8 +124,11 @@ export function readProperties(r: Reader, carrier: number): AllProperties | unde
         p.retainAvailable = readBoolean(r, id);
         break;
       case 0x26: {
+        const start = r.pos;
         const name = r.utf8();
         const value = r.utf8();
+        // Two length prefixes are not content; counted before the pair is kept.
+        countUserProperty(r.pos - start - 4);
         if (p.userProperties === undefined) p.userProperties = [[name, value]];
         else p.userProperties.push([name, value]);
         break;

@@ -203,11 +203,14 @@ describe('property values', () => {
     ['Subscription Identifiers Available 2', '29 02', 'connack'],
     ['Shared Subscription Available 2', '2a 02', 'connack'],
     ['Receive Maximum 0', '21 00 00', 'connect'],
-    ['Topic Alias 0', '23 00 00', 'publish'],
     ['Maximum Packet Size 0', '27 00 00 00 00', 'connack'],
     ['Subscription Identifier 0', '0b 00', 'subscribe'],
   ] as const)('rejects %s as a protocol error', (_title, wire, carrier) => {
     expect(() => read(hex(wire), carrier)).toThrow(protocolError());
+  });
+
+  it('[MQTT-3.3.2-8] rejects Topic Alias 0 with its own reason code, 0x94 Topic Alias invalid', () => {
+    expect(() => read(hex('23 00 00'), 'publish')).toThrow(expect.objectContaining({ reasonCode: 0x94 }) as CodecError);
   });
 
   it('[MQTT-3.3.2-14] rejects a Response Topic with wildcards, also after a non-ASCII character', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PacketType } from './packets.js';
-import { ConnackReturnCode, ReasonCode, isKnownReasonCode, isReasonCodeAllowed } from './reason-codes.js';
+import { ConnackReturnCode, ReasonCode, isKnownReasonCode, isReasonCodeAllowed, toDisconnectReasonCode } from './reason-codes.js';
 
 // The reason code lists of each MQTT 5.0 packet section, written out independently of the table.
 const SPEC: Record<string, number[]> = {
@@ -51,5 +51,38 @@ describe('reason codes', () => {
 
   it('names the v3/v4 CONNACK return codes 0..5', () => {
     expect(Object.values(ConnackReturnCode)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('toDisconnectReasonCode', () => {
+  it.each([
+    // [code, DISCONNECT code]
+    [0x84, 0x82], // Unsupported Protocol Version (a second CONNECT): Protocol Error
+    [0x85, 0x82], // Client Identifier not valid
+    [0x91, 0x82], // Packet Identifier in use
+    [0x92, 0x82], // Packet Identifier not found
+    [0x86, 0x87], // Bad User Name or Password: Not authorized
+    [0x8a, 0x87], // Banned: Not authorized
+    [0x88, 0x89], // Server unavailable: Server busy
+    [0x01, 0x80], // Granted QoS 1: never a reason to close
+    [0x02, 0x80],
+    [0x10, 0x80],
+    [0x11, 0x80],
+    [0x18, 0x80],
+    [0x19, 0x80],
+    [0x05, 0x80], // not defined by MQTT 5
+    [0xff, 0x80],
+    [-1, 0x80],
+    [0x100, 0x80],
+  ])('%i becomes %i', (code, expected) => {
+    expect(toDisconnectReasonCode(code)).toBe(expected);
+  });
+
+  it('keeps every code DISCONNECT allows, and maps every other byte to one DISCONNECT allows', () => {
+    for (let code = 0; code < 256; code++) {
+      const mapped = toDisconnectReasonCode(code);
+      expect(isReasonCodeAllowed(PacketType.disconnect, mapped)).toBe(true);
+      if (isReasonCodeAllowed(PacketType.disconnect, code)) expect(mapped).toBe(code);
+    }
   });
 });

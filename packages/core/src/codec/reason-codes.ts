@@ -130,3 +130,30 @@ export function isKnownReasonCode(code: number): boolean {
 export function isReasonCodeAllowed(packetType: number, code: number): boolean {
   return code >>> 0 === code && code <= 0xff && (packetsByCode[code]! & (1 << packetType)) !== 0;
 }
+
+/**
+ * What a server closing a v5 connection may say in DISCONNECT for a failure `code`: the code itself when
+ * DISCONNECT may carry it, otherwise the nearest code DISCONNECT allows. A decoder error or a plugin can
+ * name a CONNACK-only code (0x84 Unsupported Protocol Version for a second CONNECT, 0x86 Bad User Name or
+ * Password...) or an ack code (0x92); encoding that DISCONNECT would throw, so every close maps through here.
+ */
+export function toDisconnectReasonCode(code: number): number {
+  if (isReasonCodeAllowed(PacketType.disconnect, code)) return code;
+  switch (code) {
+    // A CONNECT that should not have come, or a packet identifier the flow does not know: rule breaches.
+    case ReasonCode.unsupportedProtocolVersion:
+    case ReasonCode.clientIdentifierNotValid:
+    case ReasonCode.packetIdentifierInUse:
+    case ReasonCode.packetIdentifierNotFound:
+      return ReasonCode.protocolError;
+    // Authentication and authorization failures keep their meaning.
+    case ReasonCode.badUserNameOrPassword:
+    case ReasonCode.banned:
+      return ReasonCode.notAuthorized;
+    case ReasonCode.serverUnavailable:
+      return ReasonCode.serverBusy;
+    // Success codes, or codes MQTT 5 does not define: closing with them is a broker bug.
+    default:
+      return ReasonCode.unspecifiedError;
+  }
+}

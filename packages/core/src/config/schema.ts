@@ -159,6 +159,7 @@ export const CONFIG_DEFAULTS = {
   control_characters: 'reject',
   outgoing_topic_alias_maximum: 0,
   limit_log_interval: 60,
+  max_keepalive: 65_535,
 } as const satisfies Record<string, number | LogLevel | SessionOwnerPolicy | ControlCharacterPolicy>;
 
 const D = CONFIG_DEFAULTS;
@@ -266,15 +267,15 @@ export const configEntries = {
     D.max_unauthenticated_bytes,
   ),
   max_filters_per_subscribe: v.optional(
-    integer(1, 65_535, 'Most topic filters in one SUBSCRIBE or UNSUBSCRIBE packet; more is a protocol error.'),
+    integer(1, 65_535, 'Most topic filters in one SUBSCRIBE or UNSUBSCRIBE packet; more closes the connection (MQTT 5: DISCONNECT 0x97 Quota exceeded).'),
     D.max_filters_per_subscribe,
   ),
   max_user_properties: v.optional(
-    integer(0, undefined, 'MQTT 5: most User Properties in one packet (a will counts with its CONNECT); more is a protocol error.'),
+    integer(0, undefined, 'MQTT 5: most User Properties in one packet (a will counts with its CONNECT); more closes the connection (CONNECT: CONNACK 0x95, later: DISCONNECT 0x95). 0 = unlimited.'),
     D.max_user_properties,
   ),
   max_user_properties_bytes: v.optional(
-    integer(0, undefined, 'MQTT 5: most bytes of User Property names and values in one packet.'),
+    integer(0, undefined, 'MQTT 5: most bytes of User Property names and values in one packet; more closes the connection as max_user_properties does. 0 = unlimited.'),
     D.max_user_properties_bytes,
   ),
   max_queued_bytes: v.optional(
@@ -321,6 +322,14 @@ export const configEntries = {
   limit_log_interval: v.optional(
     seconds(true, MAX_TIMER_SECONDS, 'Seconds between two log lines about the same limit being hit (the count in between is logged).'),
     D.limit_log_interval,
+  ),
+  max_keepalive: v.optional(
+    integer(
+      1,
+      65_535,
+      'Longest keepalive a client may use, in seconds; 65535 = no cap. v5 clients above it (or asking 0 = none) get it as Server Keep Alive; v3 clients above it are refused (identifier rejected), as in Mosquitto.',
+    ),
+    D.max_keepalive,
   ),
 };
 

@@ -99,6 +99,8 @@ export interface BrokerConfig {
   readonly outgoing_topic_alias_maximum: number;
   /** Seconds between two log lines about the same limit. */
   readonly limit_log_interval: number;
+  /** Longest keepalive accepted, seconds (v5: Server Keep Alive; v3: refused above it); 65535 = no cap. */
+  readonly max_keepalive: number;
   /** Folder of the config file (process.cwd() for an in-memory config): relative paths resolve from it. */
   readonly config_dir: string;
   /** Path of the config file, when loaded from one. */

@@ -62,6 +62,7 @@ export function persistenceConformanceSuite(
         inboundQos2: [3, 9],
         disconnectedAt: 1234,
         expiryInterval: 3600,
+        username: 'bob',
       });
       await p.saveSession(s);
       await p.saveSession(session('c2'));
@@ -72,6 +73,18 @@ export function persistenceConformanceSuite(
       await p.deleteSession('c1');
       expect(await p.getSession('c1')).toBeUndefined();
       expect(await p.listSessions()).toHaveLength(1);
+    }));
+
+    it('keeps the owner of a session: a username, null (anonymous) or none (older records)', withStore(async (p) => {
+      await p.saveSession(session('named', { username: 'bob' }));
+      await p.saveSession(session('anonymous', { username: null }));
+      await p.saveSession(session('legacy'));
+      expect((await p.getSession('named'))?.username).toBe('bob');
+      expect((await p.getSession('anonymous'))?.username).toBe(null);
+      expect((await p.getSession('legacy'))?.username).toBeUndefined();
+      const listed = new Map((await p.listSessions()).map((x) => [x.clientId, x.username]));
+      expect(listed.get('named')).toBe('bob');
+      expect(listed.get('anonymous')).toBe(null);
     }));
 
     it('replaces a session saved twice', withStore(async (p) => {

@@ -15,6 +15,7 @@ interface SessionRecord {
   inboundQos2: number[];
   disconnectedAt: number | undefined;
   expiryInterval: number | undefined;
+  username: string | null | undefined;
 }
 
 function copyMessage(m: PersistedMessage): PersistedMessage {
@@ -42,6 +43,7 @@ function toRecord(s: PersistedSession): SessionRecord {
     inboundQos2: [...s.inboundQos2],
     disconnectedAt: s.disconnectedAt,
     expiryInterval: s.expiryInterval,
+    username: s.username,
   };
 }
 
@@ -55,6 +57,7 @@ function fromRecord(r: SessionRecord): PersistedSession {
   };
   if (r.disconnectedAt !== undefined) s = { ...s, disconnectedAt: r.disconnectedAt };
   if (r.expiryInterval !== undefined) s = { ...s, expiryInterval: r.expiryInterval };
+  if (r.username !== undefined) s = { ...s, username: r.username };
   return s;
 }
 

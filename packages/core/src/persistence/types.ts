@@ -58,6 +58,13 @@ export interface PersistedSession {
   readonly disconnectedAt?: number;
   /** v5 session expiry interval in seconds; absent = the broker's session_expiry_interval. */
   readonly expiryInterval?: number;
+  /**
+   * The identity the session belongs to (`session_owner`): its authenticated username, `null` for an
+   * anonymous client. Absent only in records written before owners were stored: the first client to
+   * resume such a session claims it (its subscriptions and messages are still re-authorized for it).
+   * A store must give back exactly what it was given, `null` included.
+   */
+  readonly username?: string | null;
 }
 
 export interface Persistence {

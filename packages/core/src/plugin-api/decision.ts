@@ -39,7 +39,12 @@ export function challenge(data?: Buffer, state?: unknown): ChallengeStep {
   return c;
 }
 
-/** Enhanced authentication succeeded; `data` (e.g. a server signature) goes to the client with the success. */
-export function authenticated(data?: Buffer): AuthenticatedStep {
-  return data === undefined ? allow : { verdict: 'allow', data };
+/**
+ * Enhanced authentication succeeded; `data` (e.g. a server signature) goes to the client with the success.
+ * `options.username` is the identity the proof established: the broker uses it instead of the CONNECT's.
+ */
+export function authenticated(data?: Buffer, options?: { readonly username?: string }): AuthenticatedStep {
+  const username = options?.username;
+  if (username === undefined) return data === undefined ? allow : { verdict: 'allow', data };
+  return data === undefined ? { verdict: 'allow', username } : { verdict: 'allow', data, username };
 }

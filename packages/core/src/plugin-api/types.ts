@@ -55,6 +55,15 @@ export interface AuthenticateRequest {
   readonly connect: ConnectPacket;
 }
 
+/**
+ * An authenticated client about to be admitted: `client` carries the identity the broker will use (the
+ * username an enhanced authentication set, not necessarily the CONNECT's).
+ */
+export interface AuthorizeClientRequest {
+  readonly client: ClientInfo;
+  readonly connect: ConnectPacket;
+}
+
 export type TopicAction = 'publish' | 'subscribe' | 'receive';
 
 export interface AuthorizeTopicRequest {
@@ -165,6 +174,12 @@ export interface BrokerApi {
   stats(): BrokerStats;
   sessionCount(): number;
   subscriptionCount(): number;
+  /**
+   * Closes the connection of every client (connected or still authenticating) for which `match` returns
+   * true: v5 clients get DISCONNECT 0x98 (Administrative action) with `reason` as reason string. Wills are
+   * published (the client did not say goodbye); persistent sessions stay. Returns how many were closed.
+   */
+  disconnectClients(match: (client: ClientInfo) => boolean, reason?: string): number;
 }
 
 export interface PluginContext {
@@ -210,6 +225,12 @@ export interface ChallengeStep {
 export interface AuthenticatedStep {
   readonly verdict: 'allow';
   readonly data?: Buffer;
+  /**
+   * The username the proof established. The broker uses it, not the CONNECT's User Name, for the client
+   * from then on (sessions, topic authorization, events). A re-authentication that names another username
+   * than the connection's is refused (DISCONNECT 0x87).
+   */
+  readonly username?: string;
 }
 
 /** What an enhanced authentication step answers: challenge again, allow (`allow` or `authenticated(data)`), or `deny(...)`. */
@@ -231,6 +252,12 @@ export interface PluginHooks {
   /** MQTT 5 enhanced authentication (AUTH packets) for some Authentication Methods. */
   enhancedAuth?: EnhancedAuthHook;
   authorizeTopic?(request: AuthorizeTopicRequest): Decision | Promise<Decision>;
+  /**
+   * After authentication (password or enhanced) succeeded, with the identity the broker will use: a deny
+   * refuses the CONNECT (its reasonCode, else v5 0x87 / v3 0x05); allow and abstain let it through, so a
+   * plugin can veto clients (client id rules) without deciding who is authenticated.
+   */
+  authorizeClient?(request: AuthorizeClientRequest): Decision | Promise<Decision>;
   events?: EventHandlers;
   /** Re-read external state (SIGHUP, `broker.reload()`), without dropping clients. */
   reload?(): void | Promise<void>;

@@ -10,6 +10,7 @@ import { messageOf } from '../error-message.js';
 import { allow, deny } from '../plugin-api/decision.js';
 import type {
   AuthenticateRequest,
+  AuthorizeClientRequest,
   AuthorizeTopicRequest,
   BrokerApi,
   BrokerEventName,
@@ -80,7 +81,7 @@ interface EventHook {
   readonly p: Loaded;
   readonly fn: (payload: unknown) => unknown;
 }
-type HookName = 'authenticate' | 'authorizeTopic' | 'enhancedAuth';
+type HookName = 'authenticate' | 'authorizeTopic' | 'authorizeClient' | 'enhancedAuth';
 interface EnhancedAuthEntry {
   readonly p: Loaded;
   readonly step: (request: EnhancedAuthRequest) => unknown;
@@ -104,6 +105,7 @@ export class PluginHost {
   // Precomputed at setup so a decision or event is a loop over a ready array: no lookup, no allocation.
   readonly #authenticate: DecisionHook<AuthenticateRequest>[] = [];
   readonly #authorizeTopic: DecisionHook<AuthorizeTopicRequest>[] = [];
+  readonly #authorizeClient: DecisionHook<AuthorizeClientRequest>[] = [];
   readonly #events = new Map<string, EventHook[]>();
   /** Authentication Method → the plugin that handles it (enhanced authentication). */
   readonly #enhancedAuth = new Map<string, EnhancedAuthEntry>();
@@ -183,6 +185,17 @@ export class PluginHost {
     if (this.#closed) return SHUT_DOWN;
     if (this.#authorizeTopic.length === 0) return allow;
     return this.#decide(this.#authorizeTopic, request, 'authorizeTopic');
+  }
+
+  /**
+   * Asks every `authorizeClient` hook about an authenticated client: any deny refuses it; allow and abstain
+   * (all-abstain included) admit it, since these hooks only veto. Undefined when no plugin has the hook.
+   */
+  authorizeClient(request: AuthorizeClientRequest): Decision | Promise<Decision> | undefined {
+    if (this.#closed) return SHUT_DOWN;
+    if (this.#authorizeClient.length === 0) return undefined;
+    const d = this.#decide(this.#authorizeClient, request, 'authorizeClient');
+    return isThenable(d) ? d.then(vetoOnly) : vetoOnly(d);
   }
 
   /** True when a plugin handles MQTT 5 enhanced authentication with this Authentication Method. */
@@ -310,6 +323,7 @@ export class PluginHost {
     this.#info.push(Object.freeze({ name, key }));
     if (hooks.authenticate) this.#authenticate.push({ p, fn: hooks.authenticate.bind(hooks) });
     if (hooks.authorizeTopic) this.#authorizeTopic.push({ p, fn: hooks.authorizeTopic.bind(hooks) });
+    if (hooks.authorizeClient) this.#authorizeClient.push({ p, fn: hooks.authorizeClient.bind(hooks) });
     const enhanced = hooks.enhancedAuth;
     if (enhanced !== undefined) {
       for (const method of enhanced.methods) {
@@ -436,7 +450,7 @@ function checkHooks(value: unknown, name: string): PluginHooks {
     throw new PluginError('PLUGIN_SETUP_FAILED', name, `setup must return an object of hooks, got ${typeof value}`);
   }
   const hooks = value as Record<string, unknown>;
-  for (const h of ['authenticate', 'authorizeTopic', 'reload', 'close'] as const) {
+  for (const h of ['authenticate', 'authorizeTopic', 'authorizeClient', 'reload', 'close'] as const) {
     if (hooks[h] !== undefined && typeof hooks[h] !== 'function') {
       throw new PluginError('PLUGIN_SETUP_FAILED', name, `hook ${h} must be a function`);
     }
@@ -492,11 +506,16 @@ function eventFailed(p: Loaded, event: string, err: unknown): void {
 function checkStep(p: Loaded, client: ClientInfo, d: unknown): EnhancedAuthStep {
   const v = verdictOf(d);
   if (v === 'challenge' || v === 'allow' || v === 'deny') {
-    const data = (d as { data?: unknown }).data;
-    if (data === undefined || Buffer.isBuffer(data)) return d as EnhancedAuthStep;
+    const { data, username } = d as { data?: unknown; username?: unknown };
+    if ((data === undefined || Buffer.isBuffer(data)) && (username === undefined || typeof username === 'string')) return d as EnhancedAuthStep;
   }
   p.logger.error({ hook: 'enhancedAuth', clientId: client.clientId }, `enhancedAuth step returned ${describe(d)} instead of challenge(), allow/authenticated() or deny(); denying`);
   return HOOK_FAILED;
+}
+
+/** `authorizeClient` vetoes: "nobody allowed" (every hook abstained) admits; a real deny stays one. */
+function vetoOnly(d: Decision): Decision {
+  return d === NOBODY_ALLOWED ? allow : d;
 }
 
 function verdictOf(d: unknown): unknown {

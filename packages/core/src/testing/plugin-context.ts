@@ -69,6 +69,8 @@ export function fakePluginContext(
       stats: () => ZERO_STATS,
       sessionCount: () => 0,
       subscriptionCount: () => 0,
+      // No clients here: a test that needs to see the call overrides `broker`.
+      disconnectClients: () => 0,
     },
     ...overrides,
     logger: recordingLogger(),

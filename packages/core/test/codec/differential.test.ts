@@ -439,7 +439,7 @@ describe('mqtt-packet deviations (pinned; ours follows the spec)', () => {
 
   it('5. accepts packet identifier 0 [MQTT-2.3.1-1]', () => {
     expect(theirParse(hex('40 02 00 00'), 4).packets[0]).toMatchObject({ cmd: 'puback', messageId: 0 });
-    expectCodecError(() => decodePacket(hex('40 02 00 00'), 4), { reasonCode: PROTOCOL_ERROR, specRule: 'MQTT-2.3.1-1' });
+    expectCodecError(() => decodePacket(hex('40 02 00 00'), 4), { reasonCode: MALFORMED, specRule: 'MQTT-2.3.1-1' });
   });
 
   it('6. accepts SUBSCRIBE and UNSUBSCRIBE without topic filters [MQTT-3.8.3-3] [MQTT-3.10.3-2]', () => {

@@ -263,8 +263,9 @@ describe('packet identifiers', () => {
     ['UNSUBSCRIBE', 5, 'A2 06 00 00 00 00 01 61'],
     ['UNSUBACK', 4, 'B0 02 00 00'],
   ];
+  // A Malformed Packet (0x81) as MQTT 5 says [MQTT-2.2.1-3], for every version.
   it.each(zeroIds)('[MQTT-2.3.1-1] rejects packet identifier 0 in %s (level %i)', (_title, version, wire) => {
-    expectRejected(hex(wire), version, { reasonCode: PROTOCOL_ERROR, specRule: 'MQTT-2.3.1-1' });
+    expectRejected(hex(wire), version, { reasonCode: MALFORMED, specRule: 'MQTT-2.3.1-1' });
   });
 });
 
@@ -351,7 +352,6 @@ describe('5.0 properties', () => {
 
   it.each([
     ['Receive Maximum 0', '20 06 00 00 03 21 00 00'],
-    ['Topic Alias 0', '30 07 00 01 74 03 23 00 00'],
     ['Maximum Packet Size 0', '20 08 00 00 05 27 00 00 00 00'],
     ['Subscription Identifier 0', '82 09 00 01 02 0B 00 00 01 61 00'],
     ['Request Problem Information 2', '10 0F 00 04 4D 51 54 54 05 02 00 00 02 17 02 00 00'],
@@ -359,6 +359,10 @@ describe('5.0 properties', () => {
     ['Maximum QoS 2', '20 05 00 00 02 24 02'],
   ])('rejects %s as a protocol error', (_title, wire) => {
     expectRejected(hex(wire), 5, { reasonCode: PROTOCOL_ERROR });
+  });
+
+  it('[MQTT-3.3.2-8] rejects Topic Alias 0 with reason code 0x94 (Topic Alias invalid)', () => {
+    expectRejected(hex('30 07 00 01 74 03 23 00 00'), 5, { reasonCode: 0x94 });
   });
 
   it('rejects a reason code that is defined but not allowed in the packet as a protocol error', () => {

@@ -64,6 +64,7 @@ describe('default config', () => {
       control_characters: 'reject',
       outgoing_topic_alias_maximum: 0,
       limit_log_interval: 60,
+      max_keepalive: 65_535,
     });
     expect(config.config_dir).toBe(process.cwd());
     expect(config.config_file).toBeUndefined();

@@ -42,6 +42,7 @@ export const fakeBroker: BrokerApi = {
   stats: () => stats,
   sessionCount: () => 0,
   subscriptionCount: () => 0,
+  disconnectClients: () => 0,
 };
 
 export const client: ClientInfo = {

@@ -23,8 +23,11 @@ export interface AuthExchange {
   /** The plugin's `state` from its last challenge. */
   state: unknown;
   /** At connect time: the CONNECT and what completes it once the plugin allows. */
-  readonly connect: { readonly packet: ConnectPacket; readonly accept: (data: Buffer | undefined) => void } | undefined;
+  readonly connect: { readonly packet: ConnectPacket; readonly accept: ConnectAccept } | undefined;
 }
+
+/** Completes the CONNECT once the plugin allowed: `data` for the CONNACK, `username` the identity the proof established. */
+export type ConnectAccept = (data: Buffer | undefined, username: string | undefined) => void | Promise<void>;
 
 /**
  * A v5 CONNECT naming an Authentication Method a plugin handles: the plugin's steps replace the
@@ -35,7 +38,7 @@ export function startEnhancedAuth(
   packet: ConnectPacket,
   client: ClientInfo,
   method: string,
-  accept: (data: Buffer | undefined) => void,
+  accept: ConnectAccept,
 ): void | Promise<void> {
   conn.state = 'authenticating';
   conn.authExchange = { method, reauthenticating: false, step: 0, state: undefined, connect: { packet, accept } };
@@ -78,14 +81,11 @@ function runStep(conn: Connection, client: ClientInfo, data: Buffer | undefined)
     connect: exchange.connect?.packet,
   };
   const step = conn.ctx.host!.enhancedAuth(request);
-  if (!isPromise(step)) {
-    afterStep(conn, exchange, step);
-    return;
-  }
+  if (!isPromise(step)) return afterStep(conn, exchange, step);
   return step.then((s) => afterStep(conn, exchange, s));
 }
 
-function afterStep(conn: Connection, exchange: AuthExchange, step: EnhancedAuthStep): void {
+function afterStep(conn: Connection, exchange: AuthExchange, step: EnhancedAuthStep): void | Promise<void> {
   if (conn.state === 'closed' || conn.authExchange !== exchange) return;
   exchange.step++;
   const withData = step.verdict === 'deny' || step.data === undefined ? {} : { authenticationData: step.data };
@@ -100,14 +100,19 @@ function afterStep(conn: Connection, exchange: AuthExchange, step: EnhancedAuthS
   const ctx = conn.ctx;
   if (step.verdict === 'allow') {
     if (exchange.connect === undefined) {
+      // The session, its subscriptions and the plugins' per-client state are bound to the identity: a
+      // re-authentication may refresh it, not change it.
+      if (step.username !== undefined && step.username !== conn.client!.username) {
+        conn.close('re-authentication established another username', false, { reasonCode: NOT_AUTHORIZED });
+        return;
+      }
       conn.send({ type: 'auth', reasonCode: SUCCESS, properties: { authenticationMethod: exchange.method, ...withData } });
       if (ctx.debug) ctx.log.debug({ clientId: conn.client!.clientId, method: exchange.method }, 're-authenticated');
       return;
     }
     conn.clearConnectTimer();
     conn.authMethod = exchange.method;
-    exchange.connect.accept(step.data);
-    return;
+    return exchange.connect.accept(step.data, step.username);
   }
   const reason = step.reason !== undefined ? `not authorized: ${step.reason}` : 'not authorized';
   if (ctx.debug) ctx.log.debug({ clientId: conn.client!.clientId, method: exchange.method, reauthenticating: exchange.reauthenticating }, 'enhanced authentication denied');

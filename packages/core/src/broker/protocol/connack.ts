@@ -19,6 +19,7 @@ export const V5 = {
   serverUnavailable: 0x88,
   badAuthenticationMethod: 0x8c,
   topicNameInvalid: 0x90,
+  quotaExceeded: 0x97,
 } as const;
 
 export function refuse(conn: Connection, code: number, reason: string, reasonString?: string): void {

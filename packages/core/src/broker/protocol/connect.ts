@@ -7,12 +7,12 @@ import { copyMessage } from '../message.js';
 import { persistWrite } from '../durable.js';
 import { resumeSession } from '../outbound.js';
 import { toPersisted } from '../snapshot.js';
-import { validateTopicName } from '../topic.js';
+import { OutgoingTopicAliases } from '../outgoing-topic-aliases.js';
+import { findControlCharacter, validateTopicName } from '../topic.js';
 import { ConnackCode, refusalCode, refuse, V5 } from './connack.js';
 import { startEnhancedAuth } from './auth.js';
+import { checkSessionOwner } from './session-owner.js';
 
-/** 3.1 (MQIsdp) limits client ids to 23 characters. */
-const V31_MAX_CLIENT_ID = 23;
 /** Largest value of the v5 Maximum Packet Size property (one more than the largest MQTT packet). */
 const MAX_PACKET_PROPERTY = 268_435_460;
 
@@ -39,16 +39,15 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
   let clientId = packet.clientId;
   let assigned = false;
   if (clientId.length === 0) {
-    // 3.1 requires 1..23 characters; 3.1.1 lets the server assign one to a clean session only; 5.0 always.
-    if (version === 3 || (version === 4 && !packet.clean)) {
+    // 3.1.1 lets the server assign an id to a clean session only [MQTT-3.1.3-8]; 5.0 always. 3.1 asks for
+    // 1..23 characters, but clients in the field send longer ids and empty ones with clean session:
+    // like Mosquitto, 3.1 is treated as 3.1.1 here (and refused with a CONNACK, never a silent close).
+    if (version !== 5 && !packet.clean) {
       refuse(conn, ConnackCode.identifierRejected, 'empty client id without clean session [MQTT-3.1.3-8]');
       return;
     }
     clientId = assignClientId();
     assigned = true;
-  } else if (version === 3 && clientId.length > V31_MAX_CLIENT_ID) {
-    refuse(conn, ConnackCode.identifierRejected, 'MQTT 3.1 client id longer than 23 characters');
-    return;
   }
   if (packet.will !== undefined) {
     const invalid = validateTopicName(packet.will.topic, ctx.topicLimits);
@@ -58,6 +57,7 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
       return;
     }
   }
+  if (!admissible(conn, packet, clientId, assigned)) return;
   if (version === 5) {
     if (props?.maximumPacketSize !== undefined) conn.maxOutgoingPacket = props.maximumPacketSize;
   }
@@ -80,33 +80,100 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
   if (packet.password !== undefined) packet.password = Buffer.from(packet.password);
   if (packet.will !== undefined) packet.will = { ...packet.will, payload: Buffer.from(packet.will.payload) };
   if (method !== undefined) {
-    return startEnhancedAuth(conn, packet, client, method, (data) => accept(conn, packet, client, assigned, { method, data }));
+    return startEnhancedAuth(conn, packet, client, method, (data, username) => admit(conn, packet, identified(conn, client, username), assigned, { method, data }));
   }
   const decision = host.authenticate({ client, password: packet.password, connect: packet });
-  if (!isPromise(decision)) {
-    decide(conn, packet, client, assigned, decision);
-    return;
-  }
+  if (!isPromise(decision)) return decide(conn, packet, client, assigned, decision);
   conn.state = 'authenticating';
   return decision.then(
     (d) => decide(conn, packet, client, assigned, d),
     (err: unknown) => {
       ctx.log.warn({ err, clientId }, 'authentication failed with an error; refusing');
-      decide(conn, packet, client, assigned, { verdict: 'deny' });
+      return decide(conn, packet, client, assigned, { verdict: 'deny' });
     },
   );
 }
 
-function decide(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean, d: Decision): void {
-  if (conn.state === 'closed') return;
-  if (d.verdict === 'allow') {
-    accept(conn, packet, client, assigned);
-    return;
+/**
+ * Rules checked before authentication: control characters in the client id (v5 0x85, v3 0x02) or the
+ * username (v5 0x86, v3 0x04) under `control_characters: reject`, and a 3.1/3.1.1 keepalive above
+ * `max_keepalive` (0x02, as Mosquitto: those versions cannot be told a Server Keep Alive). The refusal
+ * names no username: a refused username is often a mistyped password.
+ */
+function admissible(conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean): boolean {
+  const config = conn.ctx.config;
+  const v5 = packet.protocolVersion === 5;
+  if (config.control_characters === 'reject') {
+    if (!assigned && findControlCharacter(clientId) >= 0) {
+      refuse(conn, v5 ? V5.clientIdentifierNotValid : ConnackCode.identifierRejected, 'control character in the client id (control_characters: reject)');
+      return false;
+    }
+    if (packet.username !== undefined && findControlCharacter(packet.username) >= 0) {
+      refuse(conn, v5 ? V5.badUserNameOrPassword : ConnackCode.badUsernameOrPassword, 'control character in the username (control_characters: reject)');
+      return false;
+    }
   }
+  if (!v5 && exceedsMaxKeepalive(packet.keepalive, config.max_keepalive)) {
+    refuse(conn, ConnackCode.identifierRejected, `keepalive ${String(packet.keepalive)} s above max_keepalive (${String(config.max_keepalive)})`);
+    return false;
+  }
+  return true;
+}
+
+/** A keepalive of 0 (none) also exceeds a max_keepalive below 65535 (65535 = no cap). */
+function exceedsMaxKeepalive(keepalive: number, max: number): boolean {
+  return max < 0xffff && (keepalive > max || keepalive === 0);
+}
+
+function decide(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean, d: Decision): void | Promise<void> {
+  if (conn.state === 'closed') return;
+  if (d.verdict === 'allow') return admit(conn, packet, client, assigned);
   const code = refusalCode(conn.protocolVersion, d.verdict === 'deny' ? d.reasonCode : undefined);
   if (conn.ctx.debug) conn.ctx.log.debug({ clientId: client.clientId, code }, 'CONNECT refused');
   const reason = d.verdict === 'deny' ? d.reason : undefined;
   refuse(conn, code, reason !== undefined ? `not authorized: ${reason}` : 'not authorized', reason);
+}
+
+/** The client as an enhanced authentication identified it: its `username`, when it named one, replaces the CONNECT's. */
+function identified(conn: Connection, client: ClientInfo, username: string | undefined): ClientInfo {
+  if (username === undefined || username === client.username) return client;
+  const named: ClientInfo = Object.freeze({ ...client, username });
+  conn.setClient(named);
+  return named;
+}
+
+/** Authenticated: the plugins' `authorizeClient` vetoes (client id rules) come last, then the session. */
+function admit(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean, auth?: { method: string; data: Buffer | undefined }): void | Promise<void> {
+  const decision = conn.ctx.host?.authorizeClient?.({ client, connect: packet });
+  if (decision === undefined) return accept(conn, packet, client, assigned, auth);
+  const admitted = (d: Decision): void => {
+    if (conn.state === 'closed') return;
+    if (d.verdict !== 'deny') return accept(conn, packet, client, assigned, auth);
+    const code = refusalCode(conn.protocolVersion, d.reasonCode);
+    if (conn.ctx.debug) conn.ctx.log.debug({ clientId: client.clientId, code }, 'CONNECT refused by authorizeClient');
+    refuse(conn, code, d.reason !== undefined ? `not authorized: ${d.reason}` : 'not authorized', d.reason);
+  };
+  if (!isPromise(decision)) return admitted(decision);
+  conn.state = 'authenticating';
+  return decision.then(admitted, (err: unknown) => {
+    conn.ctx.log.warn({ err, clientId: client.clientId }, 'client authorization failed with an error; refusing');
+    admitted({ verdict: 'deny' });
+  });
+}
+
+/**
+ * max_persistent_sessions: a CONNECT that would add a persistent session past the cap is refused (v5
+ * 0x97 Quota exceeded, v3 0x03 Server unavailable). Resuming or replacing an existing persistent session
+ * adds none, so it is always allowed.
+ */
+function overPersistentSessionCap(conn: Connection, clientId: string, persistent: boolean): boolean {
+  const ctx = conn.ctx;
+  const cap = ctx.config.max_persistent_sessions;
+  if (!persistent || cap <= 0 || ctx.sessions.persistentCount < cap) return false;
+  if (ctx.sessions.get(clientId)?.persisted === true) return false;
+  ctx.limits.hit('max_persistent_sessions', 'new persistent session refused (max_persistent_sessions)', { clientId, persistentSessions: ctx.sessions.persistentCount });
+  refuse(conn, conn.protocolVersion === 5 ? V5.quotaExceeded : ConnackCode.serverUnavailable, 'too many persistent sessions (max_persistent_sessions)');
+  return true;
 }
 
 /** v5 session expiry: the client's request, capped by session_expiry_interval when that is set. */
@@ -121,18 +188,24 @@ function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, ass
   const v5 = packet.protocolVersion === 5;
   const requestedExpiry = packet.properties?.sessionExpiryInterval ?? 0;
   const expiry = v5 ? sessionExpiry(conn, requestedExpiry) : undefined;
-  const { session, sessionPresent } = ctx.sessions.open(client.clientId, packet.clean, client);
+  const owner = checkSessionOwner(conn, client);
+  if (owner === 'refused') return;
+  if (overPersistentSessionCap(conn, client.clientId, v5 ? expiry !== 0 : !packet.clean)) return;
+  // 'fresh' with another identity's session: opened as clean, which discards that session.
+  const { session, sessionPresent } = ctx.sessions.open(client.clientId, packet.clean || owner === 'discard', client);
+  session.owner = client.username;
   // v3/v4: the Clean Session flag decides; v5: a session expiry interval of 0 ends with the connection.
   session.clean = v5 ? expiry === 0 : packet.clean;
   session.expiryInterval = expiry;
   if (!session.clean && !session.persisted) {
     // A new persistent session gets its record now; its subscriptions follow as they are made.
-    session.persisted = true;
+    ctx.sessions.markPersisted(session);
     persistWrite(ctx, ctx.persistence.saveSession(toPersisted(session)));
   }
   const receiveMaximum = v5 ? (packet.properties?.receiveMaximum ?? 0xffff) : 0xffff;
   session.window = Math.min(ctx.config.max_inflight_messages, receiveMaximum);
   const connack: ConnackPacket = { type: 'connack', sessionPresent, reasonCode: ConnackCode.accepted };
+  let keepalive = packet.keepalive;
   if (v5) {
     // Shared Subscription Available is left out: absent means available (MQTT 5.0 section 3.2.2.3.15).
     const props: ConnackProperties = {};
@@ -141,6 +214,13 @@ function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, ass
     if (ctx.config.max_packet_size < MAX_PACKET_PROPERTY) props.maximumPacketSize = ctx.config.max_packet_size;
     // Absent means 0: no alias may be used [MQTT-3.2.2-17] (the default config allows 10, as Mosquitto does).
     if (ctx.config.topic_alias_maximum > 0) props.topicAliasMaximum = ctx.config.topic_alias_maximum;
+    // Absent means 65,535 (MQTT 5.0 section 3.2.2.3.3); the client must not exceed it [MQTT-3.3.4-7] (connection.ts enforces it).
+    if (ctx.config.receive_maximum < 0xffff) props.receiveMaximum = ctx.config.receive_maximum;
+    // [MQTT-3.2.2-21]: the client must use the Server Keep Alive; the broker holds it to that value.
+    if (exceedsMaxKeepalive(keepalive, ctx.config.max_keepalive)) keepalive = props.serverKeepAlive = ctx.config.max_keepalive;
+    // Broker → client aliases only as far as the client allows them (absent = 0 = none) [MQTT-3.3.2-11].
+    const outgoingAliases = Math.min(ctx.config.outgoing_topic_alias_maximum, packet.properties?.topicAliasMaximum ?? 0);
+    if (outgoingAliases > 0) conn.outgoingAliases = new OutgoingTopicAliases(outgoingAliases);
     if (auth !== undefined) {
       props.authenticationMethod = auth.method;
       if (auth.data !== undefined) props.authenticationData = auth.data;
@@ -149,7 +229,7 @@ function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, ass
   }
   // [MQTT-3.2.2-1..3]: clean → 0; persistent → whether a session existed.
   conn.send(connack);
-  conn.attach(session, packet.keepalive);
+  conn.attach(session, keepalive);
   const will = packet.will;
   if (will === undefined) {
     session.will = undefined;

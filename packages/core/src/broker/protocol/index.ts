@@ -31,6 +31,8 @@ export function handlePacket(conn: Connection, packet: Packet): void | Promise<v
   }
   switch (packet.type) {
     case 'connect':
+      // The connection's decoder already refuses a second CONNECT at its fixed header, before decoding
+      // a body whose level or name could fail differently [MQTT-3.1.0-2]; this covers other decoders.
       conn.close('second CONNECT [MQTT-3.1.0-2]', false, { reasonCode: 0x82 });
       return;
     case 'publish':
@@ -57,7 +59,8 @@ export function handlePacket(conn: Connection, packet: Packet): void | Promise<v
     case 'suback':
     case 'unsuback':
     case 'pingresp':
-      // Server-to-client packets from a client are protocol errors.
+      // Server-to-client packets from a client are protocol errors (the connection's decoder refuses
+      // them at the fixed header already, so their bodies are never parsed).
       conn.close(`unexpected ${packet.type.toUpperCase()} from a client`, false, { reasonCode: 0x82 });
       return;
   }

@@ -4,11 +4,13 @@ import type { Connection } from '../connection.js';
 import type { BrokerContext } from '../context.js';
 import { isPromise } from '../host.js';
 import { copyMessage } from '../message.js';
-import { isSysTopic, validateTopicName } from '../topic.js';
+import { isBrokerOnlyTopic, validateTopicName } from '../topic.js';
 import { resolveTopicAlias } from './topic-alias.js';
 
 const DENY_ON_ERROR: Decision = Object.freeze({ verdict: 'deny', reason: 'authorization failed' });
 const NOT_AUTHORIZED = 0x87;
+/** v5 PUBACK/PUBREC: accepted, but nobody subscribes to the topic (a success code, as Mosquitto sends). */
+const NO_MATCHING_SUBSCRIBERS = 0x10;
 
 /**
  * Inbound PUBLISH: validate → (QoS 2 duplicate check) → authorize publish → route → acknowledge.
@@ -33,12 +35,13 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void | P
     return;
   }
   if (packet.qos === 2 && conn.session!.inboundQos2.has(packet.packetId!)) {
+    conn.inboundUnacked--;
     conn.send({ type: 'pubrec', packetId: packet.packetId! });
     return;
   }
   stats.messagesReceived++;
-  if (isSysTopic(packet.topic)) {
-    // Clients may not inject $ topics (reserved for the broker); acknowledge so the client moves on.
+  if (isBrokerOnlyTopic(packet.topic)) {
+    // $SYS is the broker's and $share names no topic: acknowledge (v5: 0x87) so the client moves on.
     stats.drop('sys-topic');
     if (ctx.debug) ctx.log.debug({ clientId: conn.client!.clientId, topic: packet.topic }, 'dropped PUBLISH to a $ topic');
     acknowledge(conn, packet, NOT_AUTHORIZED);
@@ -86,29 +89,35 @@ function accept(conn: Connection, packet: PublishPacket): void {
   const ctx = conn.ctx;
   const events = ctx.events;
   if (events.wants('message:received')) events.emit('message:received', { client: conn.client!, message: packet });
-  ctx.router.publish(packet, conn.client);
-  acknowledge(conn, packet, 0);
+  const matched = ctx.router.publish(packet, conn.client);
+  acknowledge(conn, packet, matched === 0 ? NO_MATCHING_SUBSCRIBERS : 0);
 }
 
-/** PUBACK / PUBREC; `failure` (v5 only, >= 0x80) ends a QoS 2 exchange at PUBREC. */
-function acknowledge(conn: Connection, packet: PublishPacket, failure: number): void {
-  const v5Failure = conn.protocolVersion === 5 && failure >= 0x80;
+/**
+ * PUBACK / PUBREC with a v5 reason `code` (v3/v4 have none): 0 or 0x10 accept, a failure (>= 0x80)
+ * ends a QoS 2 exchange at PUBREC.
+ */
+function acknowledge(conn: Connection, packet: PublishPacket, code: number): void {
+  if (packet.qos === 0) return;
+  // Answered: no longer counts against Receive Maximum (a QoS 2 id now counts in inboundQos2 until PUBREL).
+  conn.inboundUnacked--;
+  const v5Code = conn.protocolVersion === 5 && code !== 0;
   if (packet.qos === 1) {
-    conn.send(v5Failure ? { type: 'puback', packetId: packet.packetId!, reasonCode: failure } : { type: 'puback', packetId: packet.packetId! });
+    conn.send(v5Code ? { type: 'puback', packetId: packet.packetId!, reasonCode: code } : { type: 'puback', packetId: packet.packetId! });
   } else if (packet.qos === 2) {
-    if (v5Failure) {
-      conn.send({ type: 'pubrec', packetId: packet.packetId!, reasonCode: failure });
+    if (v5Code && code >= 0x80) {
+      conn.send({ type: 'pubrec', packetId: packet.packetId!, reasonCode: code });
       return;
     }
     conn.session!.inboundQos2.add(packet.packetId!);
     conn.ctx.stats.inflightIn++;
-    conn.send({ type: 'pubrec', packetId: packet.packetId! });
+    conn.send(v5Code ? { type: 'pubrec', packetId: packet.packetId!, reasonCode: code } : { type: 'pubrec', packetId: packet.packetId! });
   }
 }
 
 /** Publishes a will (validated at CONNECT) under the same $-topic and authorization rules as PUBLISH. */
 export function publishWill(ctx: BrokerContext, client: ClientInfo, will: Message): void {
-  if (isSysTopic(will.topic)) {
+  if (isBrokerOnlyTopic(will.topic)) {
     ctx.stats.drop('sys-topic');
     return;
   }

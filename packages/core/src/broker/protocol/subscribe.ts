@@ -3,6 +3,8 @@ import type { Decision } from '../../plugin-api/types.js';
 import type { Connection } from '../connection.js';
 import { isPromise } from '../host.js';
 import { isSharedFilter, parseSharedFilter, validateTopicFilter } from '../topic.js';
+import { overFilterCap } from './filter-cap.js';
+import { planFilters } from './subscribe-plan.js';
 
 const ALLOW: Decision = Object.freeze({ verdict: 'allow' });
 /** v3/v4 SUBACK return code for a refused filter [MQTT-3.9.3-2]. */
@@ -18,6 +20,8 @@ interface Refused {
 }
 type Outcome = Decision | Refused;
 
+const QUOTA_EXCEEDED: Refused = Object.freeze({ verdict: 'refused', code: 0x97 });
+
 /**
  * SUBSCRIBE: each filter is validated and authorized ('subscribe'); the SUBACK carries the granted QoS
  * or a failure code per filter, in order [MQTT-3.8.4-1]. Retained messages follow the SUBACK
@@ -30,6 +34,7 @@ type Outcome = Decision | Refused;
  */
 export function handleSubscribe(conn: Connection, packet: SubscribePacket): void | Promise<void> {
   const ctx = conn.ctx;
+  if (overFilterCap(conn, packet.subscriptions.length, 'SUBSCRIBE')) return;
   const host = ctx.host;
   const authorize = host !== undefined && host.hasTopicAuthorization;
   const outcomes: (Outcome | Promise<Decision>)[] = [];
@@ -77,44 +82,70 @@ function failureCode(conn: Connection, o: Outcome): number {
   return V5_NOT_AUTHORIZED;
 }
 
+/**
+ * max_subscriptions_per_client: an allowed filter that would add a subscription past the cap is refused
+ * (v5 SUBACK 0x97 Quota exceeded, v3 0x80). Replacing an existing subscription adds none, and a filter
+ * repeated in the packet counts once.
+ */
+function limitSubscriptions(conn: Connection, packet: SubscribePacket, outcomes: Outcome[]): void {
+  const max = conn.ctx.config.max_subscriptions_per_client;
+  const existing = conn.session!.subscriptions;
+  let count = existing.size;
+  if (max <= 0 || count + outcomes.length <= max) return;
+  const added = new Set<string>();
+  for (let i = 0; i < outcomes.length; i++) {
+    if (outcomes[i]!.verdict !== 'allow') continue;
+    const filter = packet.subscriptions[i]!.topic;
+    if (existing.has(filter) || added.has(filter)) continue;
+    if (count < max) {
+      added.add(filter);
+      count++;
+      continue;
+    }
+    outcomes[i] = QUOTA_EXCEEDED;
+    conn.ctx.limits.hit('max_subscriptions_per_client', 'subscription refused (max_subscriptions_per_client)', { clientId: conn.client!.clientId, subscriptions: count });
+  }
+}
+
 function finish(conn: Connection, packet: SubscribePacket, outcomes: Outcome[]): void {
   if (conn.state === 'closed') return;
   const ctx = conn.ctx;
   const session = conn.session!;
   const subscriptionId = packet.properties?.subscriptionIdentifier?.[0];
+  limitSubscriptions(conn, packet, outcomes);
+  // Each distinct filter is subscribed once (its last allowed copy); every copy still gets its SUBACK code.
+  const plan = planFilters(packet.subscriptions, (i) => outcomes[i]!.verdict === 'allow');
   const codes: number[] = [];
-  const isNew: boolean[] = [];
   let disconnect = false;
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
     const sub = packet.subscriptions[i]!;
     if (o.verdict !== 'allow') {
       codes.push(failureCode(conn, o));
-      isNew.push(false);
       if (o.verdict === 'deny' && o.disconnect === true) disconnect = true;
       continue;
     }
-    isNew.push(
-      ctx.router.subscribe(session, sub.topic, sub.qos, {
+    const p = plan.get(sub.topic)!;
+    if (p.last === i) {
+      p.isNew = ctx.router.subscribe(session, sub.topic, sub.qos, {
         noLocal: sub.noLocal ?? false,
         retainAsPublished: sub.retainAsPublished ?? false,
         subscriptionId,
-      }),
-    );
+      });
+    }
     codes.push(sub.qos);
   }
   conn.send({ type: 'suback', packetId: packet.packetId, reasonCodes: codes });
   const wants = ctx.events.wants('client:subscribed');
-  for (let i = 0; i < codes.length; i++) {
-    const code = codes[i]!;
+  for (const [filter, p] of plan) {
+    const code = codes[p.last]!;
     if (code >= 0x80) continue;
-    const sub = packet.subscriptions[i]!;
     // v5 Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11]. Retained
     // messages go to new non-shared subscriptions only (MQTT 5.0 section 3.3.1.3; Mosquitto does the same).
-    const handling = sub.retainHandling ?? 0;
-    const wantsRetained = handling === 0 || (handling === 1 && isNew[i] === true);
-    if (wantsRetained && !isSharedFilter(sub.topic)) ctx.router.deliverRetained(session, sub.topic, code as QoS, subscriptionId);
-    if (wants) ctx.events.emit('client:subscribed', { client: conn.client!, topic: sub.topic, qos: code as QoS });
+    // They follow the SUBACK, delivered in chunks (router.deliverRetained).
+    const wantsRetained = p.anyHandling0 || (p.firstHandling1 && p.isNew);
+    if (wantsRetained && !isSharedFilter(filter)) ctx.router.deliverRetained(session, filter, code as QoS, subscriptionId);
+    if (wants) ctx.events.emit('client:subscribed', { client: conn.client!, topic: filter, qos: code as QoS });
   }
   if (disconnect) conn.close('SUBSCRIBE denied by a plugin', false, { reasonCode: V5_NOT_AUTHORIZED });
 }

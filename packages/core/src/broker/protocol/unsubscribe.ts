@@ -1,5 +1,6 @@
 import type { UnsubscribePacket } from '../../codec/packets.js';
 import type { Connection } from '../connection.js';
+import { overFilterCap } from './filter-cap.js';
 
 const V5_NO_SUBSCRIPTION_EXISTED = 0x11;
 
@@ -9,6 +10,7 @@ const V5_NO_SUBSCRIPTION_EXISTED = 0x11;
  */
 export function handleUnsubscribe(conn: Connection, packet: UnsubscribePacket): void {
   const ctx = conn.ctx;
+  if (overFilterCap(conn, packet.topics.length, 'UNSUBSCRIBE')) return;
   const session = conn.session!;
   const wants = ctx.events.wants('client:unsubscribed');
   const codes: number[] = [];

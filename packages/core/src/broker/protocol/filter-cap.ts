@@ -1,0 +1,20 @@
+import type { Connection } from '../connection.js';
+
+/** v5 DISCONNECT reason code 0x97, Quota exceeded: legal in DISCONNECT, and says which side's limit it is. */
+const V5_QUOTA_EXCEEDED = 0x97;
+
+/**
+ * `max_filters_per_subscribe`: a SUBSCRIBE or UNSUBSCRIBE with more topic filters closes the connection
+ * (v5: DISCONNECT 0x97 Quota exceeded first). Refusing only the excess filters in the SUBACK would
+ * still make the broker walk and answer every one of them. Returns true when the connection was closed.
+ */
+export function overFilterCap(conn: Connection, filters: number, packetName: 'SUBSCRIBE' | 'UNSUBSCRIBE'): boolean {
+  const max = conn.ctx.config.max_filters_per_subscribe;
+  if (filters <= max) return false;
+  conn.ctx.limits.hit('max_filters_per_subscribe', `${packetName} with too many topic filters; connection closed`, {
+    clientId: conn.client?.clientId,
+    filters,
+  });
+  conn.close(`${packetName} with ${filters} topic filters (max_filters_per_subscribe ${max})`, false, { reasonCode: V5_QUOTA_EXCEEDED });
+  return true;
+}

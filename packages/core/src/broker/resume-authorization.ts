@@ -1,0 +1,103 @@
+import type { QoS } from '../codec/packets.js';
+import type { Decision, TopicAction } from '../plugin-api/types.js';
+import type { BrokerContext } from './context.js';
+import { isPromise, type PluginHostLike } from './host.js';
+import type { Delivery } from './message.js';
+import type { OutboundInflight, Session, Subscriber } from './session.js';
+
+const DENIED: Decision = Object.freeze({ verdict: 'deny' });
+
+/**
+ * A resumed session was built by earlier connections, maybe of another identity (`session_owner: off`, a
+ * claimed older record) or under rules that changed since: its subscriptions are authorized again
+ * ('subscribe') and its queued and inflight messages ('receive'), for the client now attached
+ * (`session.client`). Denied subscriptions are removed; denied messages are dropped and counted
+ * (stats.dropped.denied). PUBREL-state inflight entries are kept: their message was delivered already.
+ *
+ * Returns undefined when every decision was synchronous (the session is cleaned already), else a promise
+ * that settles once it is. Nothing is removed before every decision is in, so the session stays
+ * consistent meanwhile; the caller holds deliveries back until then.
+ */
+export function reauthorizeSession(ctx: BrokerContext, host: PluginHostLike, session: Session): Promise<void> | undefined {
+  const client = session.client;
+  const deniedSubscriptions: [string, Subscriber][] = [];
+  const deniedInflight: OutboundInflight[] = [];
+  const deniedQueued = new Set<Delivery>();
+  let pending: Promise<void>[] | undefined;
+
+  const check = (action: TopicAction, topic: string, qos: QoS, onDeny: () => void): void => {
+    let d: Decision | Promise<Decision>;
+    try {
+      d = host.authorizeTopic({ client, action, topic, qos });
+    } catch (err) {
+      ctx.log.warn({ err, clientId: client.clientId }, 'authorization on resume failed; denying');
+      d = DENIED;
+    }
+    if (!isPromise(d)) {
+      if (d.verdict !== 'allow') onDeny();
+      return;
+    }
+    const settled = d.then(
+      (x) => {
+        if (x.verdict !== 'allow') onDeny();
+      },
+      (err: unknown) => {
+        ctx.log.warn({ err, clientId: client.clientId }, 'authorization on resume failed; denying');
+        onDeny();
+      },
+    );
+    (pending ??= []).push(settled);
+  };
+
+  for (const filter of session.subscriptionFilters()) {
+    const sub = session.subscriptions.get(filter)!;
+    check('subscribe', filter, sub.qos, () => deniedSubscriptions.push([filter, sub]));
+  }
+  if (session.inflightCount > 0) {
+    for (const entry of session.inflightOut.values()) {
+      if (entry.state === 'publish') check('receive', entry.delivery.message.topic, entry.delivery.qos, () => deniedInflight.push(entry));
+    }
+  }
+  if (session.queueLength > 0) {
+    for (const d of session.queue) check('receive', d.message.topic, d.qos, () => deniedQueued.add(d));
+  }
+
+  const apply = (): void => {
+    // The session may have ended (expired, discarded) while plugins were deciding.
+    if (ctx.sessions.get(session.clientId) !== session) return;
+    dropDenied(ctx, session, deniedSubscriptions, deniedInflight, deniedQueued);
+  };
+  if (pending === undefined) {
+    apply();
+    return undefined;
+  }
+  return Promise.all(pending).then(apply);
+}
+
+function dropDenied(
+  ctx: BrokerContext,
+  session: Session,
+  subscriptions: readonly [string, Subscriber][],
+  inflight: readonly OutboundInflight[],
+  queued: ReadonlySet<Delivery>,
+): void {
+  const stats = ctx.stats;
+  for (const [filter, sub] of subscriptions) {
+    // Unless the client subscribed again meanwhile (a new Subscriber), which was authorized on its own.
+    if (session.subscriptions.get(filter) === sub) ctx.router.unsubscribe(session, filter);
+  }
+  for (const entry of inflight) {
+    if (session.inflightOut.get(entry.packetId) !== entry) continue;
+    session.inflightOut.delete(entry.packetId);
+    stats.inflightOut--;
+    stats.drop('denied');
+  }
+  if (queued.size > 0) {
+    const removed = session.removeQueued((d) => queued.has(d));
+    stats.messagesStored -= removed;
+    if (removed > 0) stats.drop('denied', removed);
+  }
+  if (ctx.debug && (subscriptions.length > 0 || inflight.length > 0 || queued.size > 0)) {
+    ctx.log.debug({ clientId: session.clientId, subscriptions: subscriptions.length, inflight: inflight.length, queued: queued.size }, 'resumed session: denied subscriptions and messages removed');
+  }
+}

@@ -43,7 +43,8 @@ record per listener gives its name, type, host and port.
 
 Signals:
   SIGINT, SIGTERM   graceful shutdown (at most 10 s, then exit 1); a second signal exits at once
-  SIGHUP            reload what plugins can (password file, ACLs) without dropping clients
+  SIGHUP            reload what plugins can (password file, ACLs); other clients stay connected,
+                    users removed from the password file are disconnected
 
 Exit codes: 0 stopped cleanly or config OK, 1 config/plugin/runtime failure, 2 command-line mistake.
 

@@ -234,7 +234,7 @@ export class Broker {
     return Promise.resolve();
   }
 
-  /** Asks every plugin to re-read its external state (SIGHUP), without dropping clients. */
+  /** Asks every plugin to re-read its external state (SIGHUP); clients stay connected unless a plugin disconnects them (auth-file: removed users). */
   async reload(): Promise<void> {
     this.ctx.debug = this.log.isLevelEnabled('debug');
     await this.host?.reload();

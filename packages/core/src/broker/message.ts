@@ -53,3 +53,28 @@ export interface Delivery {
 export function minQos(a: QoS, b: QoS): QoS {
   return a < b ? a : b;
 }
+
+/**
+ * What a kept message counts towards max_queued_bytes and max_retained_bytes: topic, payload and the
+ * variable-length v5 properties (user properties at their wire size), so a tiny payload carrying 64 KiB
+ * of user properties is not counted as tiny. Topics count UTF-16 units: the same number every time it is
+ * asked, without encoding. A message without properties costs one branch more than topic + payload.
+ */
+export function messageBytes(m: Message): number {
+  const n = m.topic.length + m.payload.length;
+  const p = m.properties;
+  return p === undefined ? n : n + propertyBytes(p);
+}
+
+function propertyBytes(p: PublishProperties): number {
+  let n = 0;
+  if (p.responseTopic !== undefined) n += p.responseTopic.length;
+  if (p.correlationData !== undefined) n += p.correlationData.length;
+  if (p.contentType !== undefined) n += p.contentType.length;
+  const user = p.userProperties;
+  if (user !== undefined) {
+    // Name and value plus the property id and two length prefixes.
+    for (let i = 0; i < user.length; i++) n += user[i]![0].length + user[i]![1].length + 5;
+  }
+  return n;
+}

@@ -1,7 +1,7 @@
 import type { QoS } from '../codec/packets.js';
 import type { Connection } from './connection.js';
 import type { BrokerContext } from './context.js';
-import { minQos, type StoredMessage } from './message.js';
+import { messageBytes, minQos, type StoredMessage } from './message.js';
 import { Fanout } from './outbound.js';
 import type { RetainedCursor } from './retained-cursor.js';
 import type { Session, Subscriber } from './session.js';
@@ -192,7 +192,7 @@ export class RetainedDelivery {
 function wouldOverflowQueue(session: Session, m: StoredMessage, maxCount: number, maxBytes: number): StopCause | undefined {
   if (session.queueLength === 0 && session.inflightCount < session.window) return undefined;
   if (session.queueLength >= maxCount) return 'max_queued_messages';
-  if (maxBytes > 0 && session.queuedBytes + m.topic.length + m.payload.length > maxBytes) return 'max_queued_bytes';
+  if (maxBytes > 0 && session.queuedBytes + messageBytes(m) > maxBytes) return 'max_queued_bytes';
   return undefined;
 }
 

@@ -4,7 +4,7 @@ import type { PersistedSubscription } from '../persistence/types.js';
 import type { BrokerContext } from './context.js';
 import { persistWrite } from './durable.js';
 import { isPromise, type PluginHostLike } from './host.js';
-import { copyMessage, minQos, type StoredMessage } from './message.js';
+import { copyMessage, messageBytes, minQos, type StoredMessage } from './message.js';
 import { deliver, Fanout } from './outbound.js';
 import { RetainedDelivery } from './retained-delivery.js';
 import { RetainedStore } from './retained-store.js';
@@ -30,11 +30,6 @@ interface MatchScratch {
  * collected the first time it is seen in this generation and its QoS raised on later matches. v5
  * Retain As Published and subscription identifiers combine over the matching subscriptions.
  */
-/** What a retained message counts towards max_retained_bytes: its topic and payload. */
-function retainedBytes(m: Message): number {
-  return m.topic.length + m.payload.length;
-}
-
 function collect(sub: Subscriber, _key: string, scratch: MatchScratch): void {
   const s = sub.session;
   if (sub.noLocal && s.clientId === scratch.origin) return;
@@ -77,8 +72,8 @@ export class Router {
    * non-shared path pays nothing for them.
    */
   readonly shared = new TopicTrie<SharedGroup>();
-  /** Topic and payload bytes are counted for max_retained_bytes. */
-  readonly retained = new RetainedStore<StoredMessage>(retainedBytes);
+  /** Topic, payload and property bytes are counted for max_retained_bytes (messageBytes). */
+  readonly retained = new RetainedStore<StoredMessage>(messageBytes);
   private readonly scratch: MatchScratch = { gen: 0, origin: undefined, sessions: [], count: 0, groups: [], groupCount: 0 };
   private readonly fan = new Fanout();
   /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
@@ -255,7 +250,8 @@ export class Router {
    * max_retained_messages / max_retained_bytes: a message that would add a retained topic past the count,
    * or bytes past the byte cap, is routed but not retained (the publisher's acknowledgement is unchanged:
    * the message was accepted and delivered). Replacing a retained message with one no bigger is always
-   * allowed, so a full store can still be updated; clearing always is.
+   * allowed, so a full store can still be updated; clearing always is. A bigger replacement that does
+   * not fit clears the topic's older message (storeRetained).
    */
   private overRetainedCap(message: Message): boolean {
     const config = this.ctx.config;
@@ -264,33 +260,44 @@ export class Router {
     if (maxCount <= 0 && maxBytes <= 0) return false;
     const store = this.retained;
     const old = store.get(message.topic);
-    const size = retainedBytes(message);
+    const size = messageBytes(message);
     let cause: string | undefined;
     if (old === undefined && maxCount > 0 && store.size >= maxCount) cause = 'max_retained_messages';
-    else if (maxBytes > 0 && (old === undefined || size > retainedBytes(old)) && store.bytes - (old === undefined ? 0 : retainedBytes(old)) + size > maxBytes) cause = 'max_retained_bytes';
+    else if (maxBytes > 0 && (old === undefined || size > messageBytes(old)) && store.bytes - (old === undefined ? 0 : messageBytes(old)) + size > maxBytes) cause = 'max_retained_bytes';
     if (cause === undefined) return false;
     this.ctx.stats.drop('retained-full');
-    this.ctx.limits.hit(cause, `retained message not stored (${cause}); it was still delivered`, { topic: message.topic, retained: store.size, retainedBytes: store.bytes });
+    const what = old === undefined ? 'it was still delivered' : "it was still delivered; the topic's older retained message is cleared";
+    this.ctx.limits.hit(cause, `retained message not stored (${cause}); ${what}`, { topic: message.topic, retained: store.size, retainedBytes: store.bytes });
     return true;
   }
 
   private storeRetained(message: Message): StoredMessage | undefined {
     const ctx = this.ctx;
     if (message.payload.length === 0) {
-      if (this.retained.delete(message.topic)) {
-        ctx.stats.retainedCount = this.retained.size;
-        this.persist(ctx.persistence.deleteRetained(message.topic));
-        if (ctx.events.wants('retained:cleared')) ctx.events.emit('retained:cleared', { topic: message.topic });
-      }
+      this.clearRetained(message.topic);
       return undefined;
     }
-    if (this.overRetainedCap(message)) return undefined;
+    if (this.overRetainedCap(message)) {
+      // A replacement too big to keep: the older message is no longer the topic's last value, and new
+      // subscribers must not get it as if it were. Clearing frees its place and bytes.
+      this.clearRetained(message.topic);
+      return undefined;
+    }
     const stored = copyMessage(message);
     this.retained.set(message.topic, stored);
     ctx.stats.retainedCount = this.retained.size;
     this.persist(ctx.persistence.setRetained(stored));
     if (ctx.events.wants('retained:set')) ctx.events.emit('retained:set', { message: stored });
     return stored;
+  }
+
+  /** Clears the retained message of `topic`, if any [MQTT-3.3.1-10/11]. */
+  private clearRetained(topic: string): void {
+    if (!this.retained.delete(topic)) return;
+    const ctx = this.ctx;
+    ctx.stats.retainedCount = this.retained.size;
+    this.persist(ctx.persistence.deleteRetained(topic));
+    if (ctx.events.wants('retained:cleared')) ctx.events.emit('retained:cleared', { topic });
   }
 
   /** Retained messages and subscriptions are written through; a failed write is logged, never fatal. */

@@ -1,7 +1,7 @@
 import type { QoS } from '../codec/packets.js';
 import type { ClientInfo } from '../plugin-api/types.js';
 import type { Connection } from './connection.js';
-import type { Delivery, StoredMessage } from './message.js';
+import { messageBytes, type Delivery, type StoredMessage } from './message.js';
 
 /** A QoS 1/2 PUBLISH sent to the client and not yet completed. */
 export interface OutboundInflight {
@@ -36,12 +36,11 @@ export interface PendingWill {
 const NO_DROPS: readonly Delivery[] = Object.freeze([]);
 
 /**
- * Bytes a queued delivery counts for max_queued_bytes: topic and payload (UTF-16 units of the topic, so
- * the same number on the way in and out without encoding it). Properties are not counted: user
- * properties are capped per packet (max_user_properties_bytes).
+ * Bytes a queued delivery counts for max_queued_bytes: its message's topic, payload and properties
+ * (messageBytes), the same number on the way in and out of the queue.
  */
 export function deliveryBytes(d: Delivery): number {
-  return d.message.topic.length + d.message.payload.length;
+  return messageBytes(d.message);
 }
 
 export const UNCLAIMED: unique symbol = Symbol('unclaimed session');
@@ -170,16 +169,17 @@ export class Session {
   enqueue(d: Delivery, maxCount: number, maxBytes: number): readonly Delivery[] {
     const queue = this.queue;
     const size = deliveryBytes(d);
-    const fits = (): boolean => queue.length < maxCount && (maxBytes <= 0 || this.#queuedBytes + size <= maxBytes);
-    if (fits()) {
+    // maxBytes <= 0: no byte bound (Infinity compares without a branch per test).
+    const byteRoom = maxBytes > 0 ? maxBytes - size : Infinity;
+    if (queue.length < maxCount && this.#queuedBytes <= byteRoom) {
       queue.push(d);
       this.#queuedBytes += size;
       return NO_DROPS;
     }
     // Bigger than the whole bound: nothing queued is given up for it.
-    if (maxBytes > 0 && size > maxBytes) return [d];
+    if (byteRoom < 0) return [d];
     const dropped: Delivery[] = [];
-    while (!fits()) {
+    while (queue.length >= maxCount || this.#queuedBytes > byteRoom) {
       const victim = this.oldestToDrop(d.qos);
       if (victim < 0) {
         dropped.push(d);

@@ -279,7 +279,7 @@ export const configEntries = {
     D.max_user_properties_bytes,
   ),
   max_queued_bytes: v.optional(
-    integer(0, undefined, 'Most payload and topic bytes queued per session (offline or throttled); 0 = unlimited.'),
+    integer(0, undefined, 'Most topic, payload and property bytes queued per session (offline or throttled); 0 = unlimited.'),
     D.max_queued_bytes,
   ),
   max_subscriptions_per_client: v.optional(
@@ -291,7 +291,7 @@ export const configEntries = {
     D.max_retained_messages,
   ),
   max_retained_bytes: v.optional(
-    integer(0, undefined, 'Most payload and topic bytes of retained messages kept. 0 = unlimited.'),
+    integer(0, undefined, 'Most topic, payload and property bytes of retained messages kept. 0 = unlimited.'),
     D.max_retained_bytes,
   ),
   max_persistent_sessions: v.optional(

@@ -259,7 +259,7 @@ export interface PluginHooks {
    */
   authorizeClient?(request: AuthorizeClientRequest): Decision | Promise<Decision>;
   events?: EventHandlers;
-  /** Re-read external state (SIGHUP, `broker.reload()`), without dropping clients. */
+  /** Re-read external state (SIGHUP, `broker.reload()`); the broker keeps its clients (a plugin may disconnect those it no longer admits). */
   reload?(): void | Promise<void>;
   /** Called once on shutdown, in reverse setup order. */
   close?(): void | Promise<void>;

@@ -217,3 +217,74 @@ describe('receive_maximum [MQTT-3.3.4-7]', () => {
     await c.closed();
   });
 });
+
+describe('max_queued_bytes: what counts and when it is given back', () => {
+  it('v5 properties count: tiny payloads carrying 30 KB of user properties fill a 100,000-byte queue after three', async () => {
+    await h.start({ max_queued_bytes: 100_000 });
+    const sub = await h.v5('offline-props', { clean: false, properties: { sessionExpiryInterval: 60 } });
+    expect(await subscribeV5(sub, { topic: 'p/#', qos: 1 })).toEqual([1]);
+    await sub.disconnect(5);
+    const pub = await h.v5('pub-props');
+    const userProperties = [0, 1, 2].map((i) => [`k${i}`, 'v'.repeat(10_000)] as const);
+    for (let i = 0; i < 10; i++) publishV5(pub, 'p/t', 'x', 1, { properties: { userProperties } });
+    for (let i = 0; i < 10; i++) await pub.expectPacket('puback');
+    const stats = h.tb.broker.stats();
+    expect(stats.messagesStored).toBe(3);
+    expect(stats.limitsHit.max_queued_bytes).toBe(7);
+  });
+
+  it('bytes of delivered messages are given back: a refilled queue holds as much as the first time', async () => {
+    await h.start({ max_queued_bytes: 1_048_576 });
+    const sub = await h.connected('refill-q', { clean: false });
+    await subscribe(sub, 'q/#', 1);
+    await sub.disconnect();
+    const pub = await h.connected('pub-refill');
+    for (let round = 0; round < 2; round++) {
+      // Nine 100 KiB messages fit the bound; were the bytes of the first round kept, the second would drop.
+      for (let i = 0; i < 9; i++) publish(pub, 'q/big', Buffer.alloc(100 * 1024, i), 1);
+      for (let i = 0; i < 9; i++) await pub.expectPacket('puback');
+      expect(h.tb.broker.stats().messagesStored).toBe(9);
+      const back = await h.connected('refill-q', { clean: false });
+      for (let i = 0; i < 9; i++) {
+        const p = await back.expectPacket('publish');
+        back.send({ type: 'puback', packetId: p.packetId! });
+      }
+      await until(() => h.tb.broker.stats().messagesStored === 0 && h.tb.broker.stats().inflightOut === 0);
+      await back.disconnect();
+    }
+    expect(h.tb.broker.stats().dropped['queue-full']).toBeUndefined();
+    expect(h.tb.broker.stats().limitsHit.max_queued_bytes).toBeUndefined();
+  });
+});
+
+describe('max_retained_bytes: what counts and a replacement that does not fit', () => {
+  it('a bigger replacement past the bound is not retained and clears the stale message (no old value served as current)', async () => {
+    await h.start({ max_retained_bytes: 1000 });
+    const pub = await h.connected('pub-stale');
+    publish(pub, 'st/a', Buffer.alloc(600, 1), 1, true);
+    await pub.expectPacket('puback');
+    expect(h.tb.broker.stats().retainedCount).toBe(1);
+    const live = await h.subscriber('st/#', 0, 'live-stale');
+    expect((await live.expectPacket('publish')).payload.length).toBe(600);
+    publish(pub, 'st/a', Buffer.alloc(1200, 2), 1, true);
+    await pub.expectPacket('puback');
+    // Still delivered live...
+    expect((await live.expectPacket('publish')).payload.length).toBe(1200);
+    // ...but neither it nor the older value is what a new subscriber gets.
+    expect(h.tb.broker.stats().retainedCount).toBe(0);
+    expect(h.tb.broker.api.getRetained('st/a')).toBeUndefined();
+    expect(h.tb.broker.stats().limitsHit.max_retained_bytes).toBe(1);
+    const late = await h.subscriber('st/#', 0, 'late-stale');
+    await late.expectNothing(100);
+  });
+
+  it('v5 properties count towards max_retained_bytes', async () => {
+    await h.start({ max_retained_bytes: 10_000 });
+    const pub = await h.v5('pub-rprops');
+    publishV5(pub, 'rp/t', 'x', 1, { retain: true, properties: { userProperties: [['k', 'v'.repeat(20_000)]] } });
+    // Accepted and routed (nobody subscribes: 0x10), not retained.
+    expect((await pub.expectPacket('puback')).reasonCode).toBe(0x10);
+    expect(h.tb.broker.stats().retainedCount).toBe(0);
+    expect(h.tb.broker.stats().limitsHit.max_retained_bytes).toBe(1);
+  });
+});

@@ -107,6 +107,11 @@ export class RetainedDelivery {
     }
   }
 
+  /** A live message on `topic` was routed to the first `count` of `sessions` (called only while `active`). */
+  noteLiveAll(sessions: readonly (Session | undefined)[], count: number, topic: string): void {
+    for (let i = 0; i < count; i++) this.noteLive(sessions[i]!, topic);
+  }
+
   /** A live message on `topic` was routed to `session` (called only while `active`). */
   noteLive(session: Session, topic: string): void {
     const state = this.sessions.get(session);

@@ -189,10 +189,11 @@ export class Router {
     const groupCount = scratch.groupCount;
     // Only while retained deliveries run: they skip topics that got a live message meanwhile.
     const noteLive = this.retainedDelivery.active;
+    // Out of the delivery loop, which stays as small as before retained deliveries were chunked.
+    if (noteLive) this.retainedDelivery.noteLiveAll(sessions, count, message.topic);
     try {
       for (let i = 0; i < count; i++) {
         const s = sessions[i]!;
-        if (noteLive) this.retainedDelivery.noteLive(s, message.topic);
         const qos = minQos(message.qos, s.matchQos);
         // Live deliveries carry RETAIN=0 [MQTT-3.3.1-9] unless v5 Retain As Published asks otherwise.
         const retain = s.matchRetainAsPublished && message.retain;

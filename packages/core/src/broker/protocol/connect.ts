@@ -128,8 +128,13 @@ function exceedsMaxKeepalive(keepalive: number, max: number): boolean {
 function decide(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean, d: Decision): void | Promise<void> {
   if (conn.state === 'closed') return;
   if (d.verdict === 'allow') return admit(conn, packet, client, assigned);
+  refuseByPlugin(conn, client, d, 'CONNECT refused');
+}
+
+/** A plugin's deny (or every plugin abstaining) refuses the CONNECT with the plugin's code and reason, mapped to this version. */
+function refuseByPlugin(conn: Connection, client: ClientInfo, d: Decision, logMessage: string): void {
   const code = refusalCode(conn.protocolVersion, d.verdict === 'deny' ? d.reasonCode : undefined);
-  if (conn.ctx.debug) conn.ctx.log.debug({ clientId: client.clientId, code }, 'CONNECT refused');
+  if (conn.ctx.debug) conn.ctx.log.debug({ clientId: client.clientId, code }, logMessage);
   const reason = d.verdict === 'deny' ? d.reason : undefined;
   refuse(conn, code, reason !== undefined ? `not authorized: ${reason}` : 'not authorized', reason);
 }
@@ -149,9 +154,7 @@ function admit(conn: Connection, packet: ConnectPacket, client: ClientInfo, assi
   const admitted = (d: Decision): void => {
     if (conn.state === 'closed') return;
     if (d.verdict !== 'deny') return accept(conn, packet, client, assigned, auth);
-    const code = refusalCode(conn.protocolVersion, d.reasonCode);
-    if (conn.ctx.debug) conn.ctx.log.debug({ clientId: client.clientId, code }, 'CONNECT refused by authorizeClient');
-    refuse(conn, code, d.reason !== undefined ? `not authorized: ${d.reason}` : 'not authorized', d.reason);
+    refuseByPlugin(conn, client, d, 'CONNECT refused by authorizeClient');
   };
   if (!isPromise(decision)) return admitted(decision);
   conn.state = 'authenticating';

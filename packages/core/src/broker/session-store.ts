@@ -9,6 +9,23 @@ import { Session, type PendingWill } from './session.js';
 /** setTimeout's ceiling; longer expiries re-arm until their deadline. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * An unref'd timer that calls `fire` at `deadline` (ms since the epoch), however far away: past
+ * setTimeout's ceiling (24.8 days) it re-arms until the deadline, handing each new timer to `rearmed` so
+ * its owner can still clear the current one. Returns the first timer.
+ */
+function timerUntil(deadline: number, fire: () => void, rearmed: (timer: NodeJS.Timeout) => void): NodeJS.Timeout {
+  const arm = (): NodeJS.Timeout => {
+    const timer = setTimeout(() => {
+      if (deadline > Date.now()) rearmed(arm());
+      else fire();
+    }, Math.min(Math.max(deadline - Date.now(), 0), MAX_TIMER_MS));
+    timer.unref();
+    return timer;
+  };
+  return arm();
+}
+
 /** Owns every session by client id: takeover on CONNECT, removal of clean sessions, expiry of abandoned ones. */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
@@ -82,23 +99,13 @@ export class SessionStore {
       publishWill(this.ctx, client, will);
       return;
     }
-    // The Will Delay Interval is up to 2^32-1 s: past setTimeout's ceiling the timer re-arms until the
-    // deadline, so a long delay is never cut short [MQTT-3.1.3-9].
-    const deadline = Date.now() + delay * 1000;
-    const arm = (): NodeJS.Timeout => {
-      const timer = setTimeout(() => {
-        const left = deadline - Date.now();
-        if (left > 0) {
-          pending.timer = arm();
-          return;
-        }
-        if (session.pendingWill === pending) session.pendingWill = undefined;
-        publishWill(this.ctx, client, will);
-      }, Math.min(deadline - Date.now(), MAX_TIMER_MS));
-      timer.unref();
-      return timer;
+    // The Will Delay Interval is up to 2^32-1 s: timerUntil re-arms past setTimeout's ceiling, so a long
+    // delay is never cut short [MQTT-3.1.3-9].
+    const fire = (): void => {
+      if (session.pendingWill === pending) session.pendingWill = undefined;
+      publishWill(this.ctx, client, will);
     };
-    const pending: PendingWill = { message: will, client, timer: arm() };
+    const pending: PendingWill = { message: will, client, timer: timerUntil(Date.now() + delay * 1000, fire, (t) => (pending.timer = t)) };
     session.pendingWill = pending;
   }
 
@@ -128,14 +135,7 @@ export class SessionStore {
   private armExpiry(session: Session): void {
     const seconds = session.expiryInterval ?? this.ctx.config.session_expiry_interval;
     if (seconds <= 0 || seconds >= 0xffffffff) return; // 0 (v3 config) or 0xFFFFFFFF (v5) = never expires
-    const deadline = Date.now() + seconds * 1000;
-    const arm = (): void => {
-      const left = deadline - Date.now();
-      if (left > 0) {
-        session.expiryTimer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-        session.expiryTimer.unref();
-        return;
-      }
+    const expire = (): void => {
       session.expiryTimer = undefined;
       if (session.connection === undefined && this.sessions.get(session.clientId) === session) {
         if (this.ctx.debug) this.ctx.log.debug({ clientId: session.clientId }, 'session expired');
@@ -143,8 +143,7 @@ export class SessionStore {
       }
     };
     if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
-    session.expiryTimer = undefined;
-    arm();
+    session.expiryTimer = timerUntil(Date.now() + seconds * 1000, expire, (t) => (session.expiryTimer = t));
   }
 
   /** Removes a session and everything it holds from the broker's counters and the subscription trie. */

@@ -13,6 +13,7 @@ import tls from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MidgeError } from '../errors.js';
 import type { ListenerConfig } from '../config/types.js';
+import { ThrottledLog, type WarnLog } from './throttled-log.js';
 
 export interface ConnectionInfo {
   /** The listener's name (its key under `listeners:`). */
@@ -34,9 +35,7 @@ export interface Listener {
   readonly connections: number;
 }
 
-export interface ListenerLog {
-  warn(obj: object, msg?: string): void;
-}
+export type ListenerLog = WarnLog;
 
 export interface ListenerOptions {
   /**
@@ -68,32 +67,6 @@ const WS_PROTOCOLS = ['mqtt', 'mqttv3.1'] as const;
 // which is what the broker acts on.
 const ignoreError = (): void => {};
 
-/**
- * Logs listener errors without flooding: out of file descriptors (EMFILE), accept fails for every
- * pending connection, thousands of times a second. The first error of a cause is logged at once, later
- * ones at most once per interval with the count of those not logged.
- */
-class ErrorLogLimiter {
-  readonly #last = new Map<string, { at: number; suppressed: number }>();
-
-  constructor(
-    private readonly log: ListenerLog | undefined,
-    private readonly intervalMs: number,
-  ) {}
-
-  report(cause: string, fields: Record<string, unknown>, message: string): void {
-    const now = Date.now();
-    const last = this.#last.get(cause);
-    if (last !== undefined && now - last.at < this.intervalMs) {
-      last.suppressed++;
-      return;
-    }
-    this.#last.set(cause, { at: now, suppressed: 0 });
-    const suppressed = last?.suppressed ?? 0;
-    this.log?.warn({ ...fields, cause, ...(suppressed > 0 ? { notLoggedSinceLastLine: suppressed } : {}) }, message);
-  }
-}
-
 /** Destroys a socket whose TLS handshake or HTTP upgrade did not finish in time (a timer callback). */
 function handshakeTimedOut(socket: Duplex): void {
   socket.destroy();
@@ -122,7 +95,8 @@ abstract class BaseListener implements Listener {
   readonly name: string;
   /** Every raw socket accepted, so close() can destroy them (upgraded ones included). */
   protected readonly sockets = new Set<net.Socket>();
-  protected readonly errors: ErrorLogLimiter;
+  /** Accept errors and setup failures, one line per cause per interval (EMFILE comes thousands of times a second). */
+  protected readonly errors: ThrottledLog;
   #closing: Promise<void> | undefined;
 
   protected constructor(
@@ -132,7 +106,7 @@ abstract class BaseListener implements Listener {
     options: ListenerOptions,
   ) {
     this.name = config.name;
-    this.errors = new ErrorLogLimiter(log, options.errorLogIntervalMs ?? 60_000);
+    this.errors = new ThrottledLog(log, options.errorLogIntervalMs ?? 60_000);
     // Registered before any protocol-specific 'connection' handling, so tracking sees every socket.
     // One 'close' handler for every socket of this listener (`this` is the socket): no closure per socket.
     const sockets = this.sockets;
@@ -167,12 +141,13 @@ abstract class BaseListener implements Listener {
         // After listen, server errors (EMFILE or ENFILE on accept...) are logged instead of crashing; the
         // server keeps listening and accepts again once descriptors are free.
         this.server.on('error', (err: NodeJS.ErrnoException) => {
-          this.errors.report(
-            err.code ?? 'error',
-            { listener: this.name, err },
-            err.code === 'EMFILE' || err.code === 'ENFILE'
+          const cause = err.code ?? 'error';
+          this.errors.warn(
+            cause,
+            cause === 'EMFILE' || cause === 'ENFILE'
               ? 'cannot accept connections: out of file descriptors (raise the open files limit, ulimit -n)'
               : 'listener error',
+            { listener: this.name, err, cause },
           );
         });
         resolve();
@@ -215,7 +190,7 @@ abstract class BaseListener implements Listener {
     try {
       onConnection(stream, info);
     } catch (err) {
-      this.errors.report('setup', { listener: this.name, err, remoteAddress: info.remoteAddress }, 'connection setup failed; socket closed');
+      this.errors.warn('setup', 'connection setup failed; socket closed', { listener: this.name, err, remoteAddress: info.remoteAddress, cause: 'setup' });
       stream.destroy();
     }
   }

@@ -1,6 +1,6 @@
 /**
  * A resumable walk over the retained messages matching one topic filter: `next()` returns them one at
- * a time, in the depth-first, insertion order of `RetainedStore.match`, so a delivery can stop after a
+ * a time, in depth-first, insertion order (`RetainedStore.match` runs one to its end), so a delivery can stop after a
  * chunk and go on in a later turn of the event loop. It keeps an explicit stack (topics may be deeper
  * than the call stack) and reads the live trie: a message set or deleted meanwhile may or may not be
  * seen, a deleted one is never returned after its deletion, and the walk never fails because of it.
@@ -31,11 +31,17 @@ export class RetainedCursor<M> {
   readonly #filter: string;
   readonly #root: RetainedTrieNode<M>;
   readonly #stack: Frame<M>[];
+  #topic = '';
 
   constructor(root: RetainedTrieNode<M>, filter: string) {
     this.#root = root;
     this.#filter = filter;
     this.#stack = [{ kind: 'match', node: root, start: 0 }];
+  }
+
+  /** The topic of the message `next()` returned last. */
+  get topic(): string {
+    return this.#topic;
   }
 
   /** The next matching retained message, or undefined when the walk is over. */
@@ -46,7 +52,10 @@ export class RetainedCursor<M> {
       switch (top.kind) {
         case 'visit':
           stack.pop();
-          if (top.node.topic !== undefined) return top.node.message;
+          if (top.node.topic !== undefined) {
+            this.#topic = top.node.topic;
+            return top.node.message;
+          }
           break;
         case 'match':
           stack.pop();

@@ -9,9 +9,6 @@
 
 import { RetainedCursor } from './retained-cursor.js';
 
-const DOLLAR = 0x24;
-const PLUS = 0x2b;
-const HASH = 0x23;
 
 class Node<M> {
   children: Map<string, Node<M>> | undefined = undefined;
@@ -109,7 +106,9 @@ export class RetainedStore<M> {
    * the store.
    */
   match<C>(filter: string, visit: RetainedVisitor<M, C>, ctx: C): void {
-    matchFrom(this.#root, filter, visit, ctx);
+    // One walk serves both: the cursor, run to its end.
+    const cursor = this.cursor(filter);
+    for (let m = cursor.next(); m !== undefined; m = cursor.next()) visit(m, cursor.topic, ctx);
   }
 
   /**
@@ -129,79 +128,6 @@ export class RetainedStore<M> {
       node = node.children?.get(topic.substring(start, end));
       if (node === undefined || end === topic.length) return node;
       start = end + 1;
-    }
-  }
-}
-
-function visitNode<M, C>(node: Node<M>, visit: RetainedVisitor<M, C>, ctx: C): void {
-  if (node.topic !== undefined) visit(node.message as M, node.topic, ctx);
-}
-
-// Both walks loop over an explicit stack instead of recursing: topics and filters may have up to
-// 32,768 levels when max_topic_levels allows it, deeper than the call stack goes. The order is the
-// depth-first, insertion order of the recursive walks they replace.
-
-/** Visits every message in the subtree of `node`, `node` included. */
-function visitSubtree<M, C>(node: Node<M>, visit: RetainedVisitor<M, C>, ctx: C): void {
-  visitNode(node, visit, ctx);
-  if (node.children === undefined) return;
-  const stack = [node.children.values()];
-  while (stack.length > 0) {
-    const next = stack[stack.length - 1]!.next();
-    if (next.done === true) {
-      stack.pop();
-      continue;
-    }
-    const child = next.value;
-    visitNode(child, visit, ctx);
-    if (child.children !== undefined) stack.push(child.children.values());
-  }
-}
-
-/** Matches `filter` level by level from the root; root wildcards skip `$` topics [MQTT-4.7.2-1]. */
-function matchFrom<M, C>(root: Node<M>, filter: string, visit: RetainedVisitor<M, C>, ctx: C): void {
-  // Pending (node, index of the filter level to match against its children).
-  const nodes: Node<M>[] = [root];
-  const starts: number[] = [0];
-  while (nodes.length > 0) {
-    const node = nodes.pop()!;
-    const start = starts.pop()!;
-    const atRoot = node === root;
-    let end = filter.indexOf('/', start);
-    if (end < 0) end = filter.length;
-    const last = end === filter.length;
-    const single = end - start === 1;
-    if (single && filter.charCodeAt(start) === HASH) {
-      // `a/#` matches `a` itself [MQTT-4.7.1-2]; the root holds no message (topics are never empty).
-      visitNode(node, visit, ctx);
-      if (node.children === undefined) continue;
-      for (const [level, child] of node.children) {
-        if (atRoot && level.charCodeAt(0) === DOLLAR) continue;
-        visitSubtree(child, visit, ctx);
-      }
-      continue;
-    }
-    if (node.children === undefined) continue;
-    if (single && filter.charCodeAt(start) === PLUS) {
-      const matching: Node<M>[] = [];
-      for (const [level, child] of node.children) {
-        if (atRoot && level.charCodeAt(0) === DOLLAR) continue;
-        if (last) visitNode(child, visit, ctx);
-        else matching.push(child);
-      }
-      // Reversed onto the stack, so the first child's subtree is walked first.
-      for (let i = matching.length - 1; i >= 0; i--) {
-        nodes.push(matching[i]!);
-        starts.push(end + 1);
-      }
-      continue;
-    }
-    const child = node.children.get(filter.substring(start, end));
-    if (child === undefined) continue;
-    if (last) visitNode(child, visit, ctx);
-    else {
-      nodes.push(child);
-      starts.push(end + 1);
     }
   }
 }

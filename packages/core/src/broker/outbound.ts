@@ -5,7 +5,7 @@ import type { Connection } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { copyMessage, outboundProperties, type Delivery, type StoredMessage } from './message.js';
 import { reauthorizeSession } from './resume-authorization.js';
-import type { Session } from './session.js';
+import { deliveryBytes, type Session } from './session.js';
 
 type Encoded = ReturnType<typeof encodePublishOnce>;
 
@@ -64,18 +64,19 @@ export class Fanout {
 
 function queueDelivery(ctx: BrokerContext, session: Session, d: Delivery): void {
   const config = ctx.config;
+  // Which bound, if any, this delivery passes: the one named when the queue gives a message up.
+  const bound = session.queueBoundPassed(deliveryBytes(d), config.max_queued_messages, config.max_queued_bytes);
   const dropped = session.enqueue(d, config.max_queued_messages, config.max_queued_bytes);
   const stats = ctx.stats;
   stats.messagesStored += 1 - dropped.length;
   if (dropped.length === 0) return;
   stats.drop('queue-full', dropped.length);
-  // Which bound was hit: the count when the queue is at it, else the bytes.
-  const byCount = session.queueLength >= config.max_queued_messages;
-  ctx.limits.hit(
-    byCount ? 'max_queued_messages' : 'max_queued_bytes',
-    byCount ? 'session queue full (max_queued_messages): oldest message of the lowest QoS dropped' : 'session queue full (max_queued_bytes): oldest message of the lowest QoS dropped',
-    { clientId: session.clientId, queued: session.queueLength, queuedBytes: session.queuedBytes },
-  );
+  if (bound === undefined) return;
+  ctx.limits.hit(bound, `session queue full (${bound}): oldest message of the lowest QoS dropped`, {
+    clientId: session.clientId,
+    queued: session.queueLength,
+    queuedBytes: session.queuedBytes,
+  });
 }
 
 /** v5 Maximum Packet Size of the client: a PUBLISH it cannot take is discarded [MQTT-3.1.2-25]. */

@@ -196,9 +196,7 @@ export class RetainedDelivery {
  */
 function wouldOverflowQueue(session: Session, m: StoredMessage, maxCount: number, maxBytes: number): StopCause | undefined {
   if (session.queueLength === 0 && session.inflightCount < session.window) return undefined;
-  if (session.queueLength >= maxCount) return 'max_queued_messages';
-  if (maxBytes > 0 && session.queuedBytes + messageBytes(m) > maxBytes) return 'max_queued_bytes';
-  return undefined;
+  return session.queueBoundPassed(messageBytes(m), maxCount, maxBytes);
 }
 
 /** A function, so the compiler does not narrow `state` across the calls that may close the connection. */

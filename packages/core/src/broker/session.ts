@@ -169,17 +169,15 @@ export class Session {
   enqueue(d: Delivery, maxCount: number, maxBytes: number): readonly Delivery[] {
     const queue = this.queue;
     const size = deliveryBytes(d);
-    // maxBytes <= 0: no byte bound (Infinity compares without a branch per test).
-    const byteRoom = maxBytes > 0 ? maxBytes - size : Infinity;
-    if (queue.length < maxCount && this.#queuedBytes <= byteRoom) {
+    if (this.queueBoundPassed(size, maxCount, maxBytes) === undefined) {
       queue.push(d);
       this.#queuedBytes += size;
       return NO_DROPS;
     }
     // Bigger than the whole bound: nothing queued is given up for it.
-    if (byteRoom < 0) return [d];
+    if (maxBytes > 0 && size > maxBytes) return [d];
     const dropped: Delivery[] = [];
-    while (queue.length >= maxCount || this.#queuedBytes > byteRoom) {
+    while (this.queueBoundPassed(size, maxCount, maxBytes) !== undefined) {
       const victim = this.oldestToDrop(d.qos);
       if (victim < 0) {
         dropped.push(d);
@@ -192,6 +190,16 @@ export class Session {
     queue.push(d);
     this.#queuedBytes += size;
     return dropped;
+  }
+
+  /**
+   * The bound one more queued delivery of `bytes` would pass (`max_queued_messages` = `maxCount`,
+   * `max_queued_bytes` = `maxBytes`, 0 = none), or undefined when it fits.
+   */
+  queueBoundPassed(bytes: number, maxCount: number, maxBytes: number): 'max_queued_messages' | 'max_queued_bytes' | undefined {
+    if (this.queueLength >= maxCount) return 'max_queued_messages';
+    if (maxBytes > 0 && this.#queuedBytes + bytes > maxBytes) return 'max_queued_bytes';
+    return undefined;
   }
 
   /** Index of the queued delivery the drop policy gives up for an incoming one of `incomingQos`; -1: the incoming one. */

@@ -18,6 +18,8 @@ export const ADMIN_USERNAME = 'admin';
 
 const USER = 0;
 const CLIENT = 1;
+/** The `%u` slot in a parsed pattern's parts (client-ids.ts reads it too). */
+export const PLACEHOLDER_USER = USER;
 type Slot = typeof USER | typeof CLIENT;
 
 /** An entry with `%u` / `%c`: literal pieces and slots, in order. */

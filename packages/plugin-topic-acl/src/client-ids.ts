@@ -9,7 +9,7 @@
  */
 import { abstain, deny } from '@midge/mqtt-core';
 import type { AuthorizeClientRequest, Decision } from '@midge/mqtt-core';
-import { ANONYMOUS_USERNAME } from './acl.js';
+import { ANONYMOUS_USERNAME, parsePattern, PLACEHOLDER_USER } from './acl.js';
 
 /** The `client_ids` entry that applies to users not listed. */
 export const ANY_USER = '*';
@@ -24,25 +24,35 @@ type ClientIdPattern = readonly (string | typeof USER | typeof ANY)[];
  */
 const REFUSED = deny('client id not allowed for this user', { reasonCode: 0x85 });
 
-/** Splits a pattern at `%u` and `*`; every other character is literal. */
+/**
+ * Splits a pattern at `%u` and `*`; every other character is literal. `%u` is found by the ACL's own
+ * placeholder parser (parsePattern), so both spell placeholders alike; its `%c` names nothing in a client
+ * id rule and stays literal text.
+ */
 export function parseClientIdPattern(source: string): ClientIdPattern {
   const parts: (string | typeof USER | typeof ANY)[] = [];
   let literal = '';
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i] as string;
-    const slot = c === '*' ? ANY : c === '%' && source[i + 1] === 'u' ? USER : undefined;
-    if (slot === undefined) {
-      literal += c;
-      continue;
-    }
+  const flush = (): void => {
     if (literal !== '') parts.push(literal);
     literal = '';
-    if (slot === USER) i++;
-    // `**` is one `*`.
-    if (slot === ANY && parts[parts.length - 1] === ANY) continue;
-    parts.push(slot);
+  };
+  for (const part of parsePattern(source)?.parts ?? [source]) {
+    if (part === PLACEHOLDER_USER) {
+      flush();
+      parts.push(USER);
+      continue;
+    }
+    const pieces = (typeof part === 'string' ? part : '%c').split('*');
+    for (let i = 0; i < pieces.length; i++) {
+      if (i > 0) {
+        flush();
+        // `**` is one `*`.
+        if (parts[parts.length - 1] !== ANY) parts.push(ANY);
+      }
+      literal += pieces[i];
+    }
   }
-  if (literal !== '') parts.push(literal);
+  flush();
   return parts;
 }
 

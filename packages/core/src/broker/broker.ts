@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { MidgeError } from '../codec/errors.js';
 import type { QoS } from '../codec/packets.js';
+import { ReasonCode } from '../codec/reason-codes.js';
 import { loadConfig } from '../config/index.js';
 import type { BrokerConfig, PluginEntry } from '../config/types.js';
 import { createLogger } from '../log.js';
@@ -55,7 +56,6 @@ export interface ListenerAddress {
 }
 
 /** DISCONNECT reason code of `disconnectClients` (MQTT 5.0 section 3.14.2.1). */
-const ADMINISTRATIVE_ACTION = 0x98;
 
 /** Logged once at start when no plugin implements `authenticate`. */
 export const NO_AUTH_WARNING = 'no authentication plugin configured: every client is allowed';
@@ -255,7 +255,7 @@ export class Broker {
     for (const conn of [...this.connections]) {
       const client = conn.client;
       if (client === undefined || conn.state === 'closed' || !match(client)) continue;
-      conn.close(`administrative action: ${reason}`, false, { reasonCode: ADMINISTRATIVE_ACTION, reasonString: reason });
+      conn.close(`administrative action: ${reason}`, false, { reasonCode: ReasonCode.administrativeAction, reasonString: reason });
       closed++;
     }
     return closed;

@@ -2,7 +2,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CodecError } from '../codec/errors.js';
 import { encodePacket, PacketDecoder } from '../codec/index.js';
-import { toDisconnectReasonCode } from '../codec/reason-codes.js';
+import { ReasonCode, toDisconnectReasonCode } from '../codec/reason-codes.js';
 import type { DisconnectPacket, Packet, ProtocolVersion, PublishPacket, QoS } from '../codec/packets.js';
 import type { ClientInfo, Message } from '../plugin-api/types.js';
 import type { TopicAliasTable } from '../codec/topic-alias-table.js';
@@ -295,7 +295,7 @@ export class Connection {
       clientId: this.client?.clientId,
       unacknowledged: held + 1,
     });
-    this.close('Receive Maximum exceeded [MQTT-3.3.4-7]', false, { reasonCode: 0x93 });
+    this.close('Receive Maximum exceeded [MQTT-3.3.4-7]', false, { reasonCode: ReasonCode.receiveMaximumExceeded });
     return false;
   }
 

@@ -1,11 +1,10 @@
+import { ReasonCode } from '../../codec/reason-codes.js';
 import type { Connection } from '../connection.js';
 
-/** v5 DISCONNECT reason code 0x97, Quota exceeded: legal in DISCONNECT, and says which side's limit it is. */
-const V5_QUOTA_EXCEEDED = 0x97;
 
 /**
  * `max_filters_per_subscribe`: a SUBSCRIBE or UNSUBSCRIBE with more topic filters closes the connection
- * (v5: DISCONNECT 0x97 Quota exceeded first). Refusing only the excess filters in the SUBACK would
+ * (v5: DISCONNECT 0x97 Quota exceeded first: legal in DISCONNECT, and says which side's limit it is). Refusing only the excess filters in the SUBACK would
  * still make the broker walk and answer every one of them. Returns true when the connection was closed.
  */
 export function overFilterCap(conn: Connection, filters: number, packetName: 'SUBSCRIBE' | 'UNSUBSCRIBE'): boolean {
@@ -15,6 +14,6 @@ export function overFilterCap(conn: Connection, filters: number, packetName: 'SU
     clientId: conn.client?.clientId,
     filters,
   });
-  conn.close(`${packetName} with ${filters} topic filters (max_filters_per_subscribe ${max})`, false, { reasonCode: V5_QUOTA_EXCEEDED });
+  conn.close(`${packetName} with ${filters} topic filters (max_filters_per_subscribe ${max})`, false, { reasonCode: ReasonCode.quotaExceeded });
   return true;
 }

@@ -1,4 +1,5 @@
 import type { PublishPacket } from '../../codec/packets.js';
+import { ReasonCode } from '../../codec/reason-codes.js';
 import type { ClientInfo, Decision, Message } from '../../plugin-api/types.js';
 import type { Connection } from '../connection.js';
 import type { BrokerContext } from '../context.js';
@@ -9,8 +10,6 @@ import { resolveTopicAlias } from './topic-alias.js';
 
 const DENY_ON_ERROR: Decision = Object.freeze({ verdict: 'deny', reason: 'authorization failed' });
 const NOT_AUTHORIZED = 0x87;
-/** v5 PUBACK/PUBREC: accepted, but nobody subscribes to the topic (a success code, as Mosquitto sends). */
-const NO_MATCHING_SUBSCRIBERS = 0x10;
 
 /**
  * Inbound PUBLISH: validate → (QoS 2 duplicate check) → authorize publish → route → acknowledge.
@@ -90,7 +89,7 @@ function accept(conn: Connection, packet: PublishPacket): void {
   const events = ctx.events;
   if (events.wants('message:received')) events.emit('message:received', { client: conn.client!, message: packet });
   const matched = ctx.router.publish(packet, conn.client);
-  acknowledge(conn, packet, matched === 0 ? NO_MATCHING_SUBSCRIBERS : 0);
+  acknowledge(conn, packet, matched === 0 ? ReasonCode.noMatchingSubscribers : 0);
 }
 
 /**

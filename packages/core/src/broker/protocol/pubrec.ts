@@ -1,8 +1,8 @@
 import type { PubrecPacket } from '../../codec/packets.js';
+import { ReasonCode } from '../../codec/reason-codes.js';
 import type { Connection } from '../connection.js';
 import { completeOutbound } from '../outbound.js';
 
-const V5_PACKET_IDENTIFIER_NOT_FOUND = 0x92;
 
 /**
  * PUBREC for an outbound QoS 2 PUBLISH: from now on the message is not resent, only PUBREL is
@@ -21,7 +21,7 @@ export function handlePubrec(conn: Connection, packet: PubrecPacket): void {
     if (failed) return;
     conn.send(
       conn.protocolVersion === 5
-        ? { type: 'pubrel', packetId: packet.packetId, reasonCode: V5_PACKET_IDENTIFIER_NOT_FOUND }
+        ? { type: 'pubrel', packetId: packet.packetId, reasonCode: ReasonCode.packetIdentifierNotFound }
         : { type: 'pubrel', packetId: packet.packetId },
     );
     return;

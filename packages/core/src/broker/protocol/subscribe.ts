@@ -1,4 +1,5 @@
 import type { QoS, SubscribePacket } from '../../codec/packets.js';
+import { ReasonCode } from '../../codec/reason-codes.js';
 import type { Decision } from '../../plugin-api/types.js';
 import type { Connection } from '../connection.js';
 import { isPromise } from '../host.js';
@@ -20,7 +21,7 @@ interface Refused {
 }
 type Outcome = Decision | Refused;
 
-const QUOTA_EXCEEDED: Refused = Object.freeze({ verdict: 'refused', code: 0x97 });
+const QUOTA_EXCEEDED: Refused = Object.freeze({ verdict: 'refused', code: ReasonCode.quotaExceeded });
 
 /**
  * SUBSCRIBE: each filter is validated and authorized ('subscribe'); the SUBACK carries the granted QoS

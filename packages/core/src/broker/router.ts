@@ -236,9 +236,7 @@ export class Router {
   /** An expired retained message is gone for everyone. */
   private expireRetained(m: StoredMessage): void {
     if (this.retained.get(m.topic) !== m) return;
-    this.retained.delete(m.topic);
-    this.ctx.stats.retainedCount = this.retained.size;
-    this.persist(this.ctx.persistence.deleteRetained(m.topic));
+    this.removeRetained(m.topic);
     this.ctx.stats.drop('expired');
   }
 
@@ -262,9 +260,10 @@ export class Router {
     const store = this.retained;
     const old = store.get(message.topic);
     const size = messageBytes(message);
+    const oldSize = old === undefined ? 0 : messageBytes(old);
     let cause: string | undefined;
     if (old === undefined && maxCount > 0 && store.size >= maxCount) cause = 'max_retained_messages';
-    else if (maxBytes > 0 && (old === undefined || size > messageBytes(old)) && store.bytes - (old === undefined ? 0 : messageBytes(old)) + size > maxBytes) cause = 'max_retained_bytes';
+    else if (maxBytes > 0 && (old === undefined || size > oldSize) && store.bytes - oldSize + size > maxBytes) cause = 'max_retained_bytes';
     if (cause === undefined) return false;
     this.ctx.stats.drop('retained-full');
     const what = old === undefined ? 'it was still delivered' : "it was still delivered; the topic's older retained message is cleared";
@@ -294,11 +293,17 @@ export class Router {
 
   /** Clears the retained message of `topic`, if any [MQTT-3.3.1-10/11]. */
   private clearRetained(topic: string): void {
-    if (!this.retained.delete(topic)) return;
-    const ctx = this.ctx;
-    ctx.stats.retainedCount = this.retained.size;
-    this.persist(ctx.persistence.deleteRetained(topic));
-    if (ctx.events.wants('retained:cleared')) ctx.events.emit('retained:cleared', { topic });
+    if (!this.removeRetained(topic)) return;
+    const events = this.ctx.events;
+    if (events.wants('retained:cleared')) events.emit('retained:cleared', { topic });
+  }
+
+  /** Takes the retained message of `topic` out of the store, the count and persistence; false if there was none. */
+  private removeRetained(topic: string): boolean {
+    if (!this.retained.delete(topic)) return false;
+    this.ctx.stats.retainedCount = this.retained.size;
+    this.persist(this.ctx.persistence.deleteRetained(topic));
+    return true;
   }
 
   /** Retained messages and subscriptions are written through; a failed write is logged, never fatal. */

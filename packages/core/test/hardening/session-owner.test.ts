@@ -145,26 +145,14 @@ describe('the owner is persisted with the session', () => {
 });
 
 describe('sessions stored before owners were', () => {
-  let tb: TestBroker | undefined;
-  const clients: RawClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy();
-    await tb?.close();
-    tb = undefined;
-  });
-
   it('are claimed by the first identity that resumes them, then bound to it', async () => {
     const persistence = new MemoryPersistence();
     await persistence.saveSession({ clientId: 'old', subscriptions: [{ topic: 'alice/#', qos: 1 }], queue: [], inflight: [], inboundQos2: [] });
-    tb = await createTestBroker({}, { plugins: [usersOwnTopics], persistence });
-    const connect = async (username: string) => {
-      const c = await RawClient.connect(tb!.port);
-      clients.push(c);
-      return c.connect({ clientId: 'old', username, clean: false });
-    };
+    await h.start({}, { plugins: [usersOwnTopics], persistence });
+    const connect = async (username: string) => (await h.client()).connect({ clientId: 'old', username, clean: false });
     expect(await connect('alice')).toMatchObject({ reasonCode: 0, sessionPresent: true });
     expect(await connect('bob')).toMatchObject({ reasonCode: 0x05 });
-    await tb.close();
+    await h.tb.close();
     expect((await persistence.getSession('old'))?.username).toBe('alice');
   });
 });

@@ -2,11 +2,14 @@
  * @midge/plugin-auth-anonymous: admits clients without credentials (aMQTT's AnonymousAuthPlugin).
  *
  * Unlike aMQTT, `allow_anonymous: false` does not admit a client merely because it sent a username:
- * such a client gets `abstain` here, so another auth plugin has to vouch for it (all abstain → deny).
+ * such a client gets `abstain` here, so another auth plugin has to vouch for it.
  */
 import * as v from 'valibot';
 import { abstain, allow, definePlugin, deny } from '@midge/mqtt-core';
-import type { AuthenticateRequest, ClientInfo, Decision, DenyDecision, PluginHooks } from '@midge/mqtt-core';
+import type { ClientInfo, DenyDecision, PluginHooks } from '@midge/mqtt-core';
+
+/** Kept for plugins that imported it from here: the one definition is `@midge/mqtt-core`'s. */
+export { ANONYMOUS_USERNAME } from '@midge/mqtt-core';
 
 export const configSchema = v.strictObject({
   /** true: admit every client. false: refuse clients without a username, abstain for the others. */
@@ -14,9 +17,6 @@ export const configSchema = v.strictObject({
 });
 
 export type AnonymousAuthConfig = v.InferOutput<typeof configSchema>;
-
-/** The username topic plugins (taboo, ACL) use for clients that sent none. */
-export const ANONYMOUS_USERNAME = 'anonymous';
 
 const REASON = 'anonymous clients are not allowed';
 // CONNACK return code 0x05 exists only in MQTT 3.1/3.1.1; 5.0 spells "not authorized" 0x87. Both are
@@ -27,12 +27,6 @@ const DENY_V5 = deny(REASON, { reasonCode: 0x87 });
 /** The refusal for an anonymous client, with the CONNACK code of its protocol version. */
 export function anonymousDenied(client: ClientInfo): DenyDecision {
   return client.protocolVersion === 5 ? DENY_V5 : DENY_V3;
-}
-
-/** The decision for one CONNECT, as a pure function of the config. */
-export function decideAnonymous(config: AnonymousAuthConfig, request: AuthenticateRequest): Decision {
-  if (config.allow_anonymous) return allow;
-  return request.client.username === undefined ? anonymousDenied(request.client) : abstain;
 }
 
 export default definePlugin({

@@ -11,6 +11,7 @@ import { REDACTED, redactedUsername, redactProperties } from './redact.js';
 export const packetLogger = definePlugin({
   name: '@midge/plugin-logging/packet-logger',
   apiVersion: 1,
+  runsIn: 'both',
   configSchema: v.strictObject({}),
   setup(ctx) {
     const log = ctx.logger;

@@ -4,15 +4,12 @@
  * `receive` runs once per delivery, so the hot path allocates nothing unless an entry uses `%u`/`%c`,
  * and those are substituted once per client and cached (a WeakMap keyed by the client's ClientInfo).
  */
-import { allow, deny, filterCovers, topicMatchesFilter } from '@midge/mqtt-core';
+import { allow, ANONYMOUS_USERNAME, deny, effectiveFilter, filterCovers, topicMatchesFilter } from '@midge/mqtt-core';
 import type { AuthorizeTopicRequest, ClientInfo, Decision, TopicAction } from '@midge/mqtt-core';
 import { normalizeAcl } from './config.js';
 import type { TopicAclConfig } from './config.js';
-import { effectiveFilter } from './filters.js';
 import { compileClientIdRules, type ClientIdRules } from './client-ids.js';
 
-/** The name clients without a username go by (as with aMQTT's anonymous plugin). */
-export const ANONYMOUS_USERNAME = 'anonymous';
 /** Allowed every topic (except publishing to `$` topics), whatever the ACLs say. */
 export const ADMIN_USERNAME = 'admin';
 

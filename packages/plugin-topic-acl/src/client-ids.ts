@@ -7,9 +7,9 @@
  * Checked once per CONNECT (the broker's `authorizeClient` hook), after authentication, with the username
  * authentication established.
  */
-import { abstain, deny } from '@midge/mqtt-core';
+import { abstain, ANONYMOUS_USERNAME, deny } from '@midge/mqtt-core';
 import type { AuthorizeClientRequest, Decision } from '@midge/mqtt-core';
-import { ANONYMOUS_USERNAME, parsePattern, PLACEHOLDER_USER } from './acl.js';
+import { parsePattern, PLACEHOLDER_USER } from './acl.js';
 
 /** The `client_ids` entry that applies to users not listed. */
 export const ANY_USER = '*';

@@ -3,7 +3,7 @@
  * (`- alice: [a/#]`); `null` (a key with no value in YAML) means "absent" as in aMQTT.
  */
 import * as v from 'valibot';
-import { topicFilterProblem } from './filters.js';
+import { topicFilterProblem } from '@midge/mqtt-core';
 
 const aclEntry = v.pipe(
   v.string(),

@@ -1,27 +1,4 @@
 /**
- * Topic filter helpers the taboo plugin needs beyond core's `topicMatchesFilter`.
- */
-
-import { parseSharedFilter, validateTopicFilter } from '@midge/mqtt-core';
-
-/** Option values are checked for syntax only: length/level limits are the broker's business. */
-const NO_LIMITS = { maxLength: 0, maxLevels: 0 };
-
-/** Why `filter` is not a valid MQTT topic filter, or undefined when it is (core's rules, no limits). */
-export function topicFilterProblem(filter: string): string | undefined {
-  return validateTopicFilter(filter, NO_LIMITS);
-}
-
-/**
- * The filter a subscription actually receives from: `$share/{group}/{filter}` → `{filter}` (MQTT 5
- * shared subscriptions), anything else unchanged. A malformed shared filter is returned as is: as a
- * `$` filter, only an explicit `$share/...` entry can grant or overlap it.
- */
-export function effectiveFilter(filter: string): string {
-  return parseSharedFilter(filter)?.filter ?? filter;
-}
-
-/**
  * True iff some topic name is matched by both (valid) filters `a` and `b`.
  *
  * Compared level by level: `#` matches whatever remains, including nothing (`a/#` matches `a`), `+`

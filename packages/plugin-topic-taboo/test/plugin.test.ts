@@ -15,7 +15,7 @@ const validate = (input: unknown) => validatePluginConfig(plugin, input);
 async function setup(input: unknown = {}) {
   const { hooks, ctx } = await setupPlugin(plugin, input);
   const check = async (c: ClientInfo, action: TopicAction, topic: string): Promise<Decision['verdict']> =>
-    (await hooks.authorizeTopic!({ client: c, action, topic, qos: 0 })).verdict;
+    (await hooks.vetoTopic!({ client: c, action, topic, qos: 0 })).verdict;
   return { hooks, ctx, check };
 }
 
@@ -60,9 +60,9 @@ describe('@midge/plugin-topic-taboo', () => {
       expect(await check(alice, 'publish', 'prohibited')).toBe('deny');
       expect(await check(alice, 'publish', 'top-secret')).toBe('deny');
       expect(await check(alice, 'publish', 'data/classified')).toBe('deny');
-      expect(await check(alice, 'publish', 'data/public')).toBe('allow');
-      expect(await check(alice, 'publish', 'data/classified/more')).toBe('allow');
-      expect(await check(alice, 'publish', 'prohibited/child')).toBe('allow');
+      expect(await check(alice, 'publish', 'data/public')).toBe('abstain');
+      expect(await check(alice, 'publish', 'data/classified/more')).toBe('abstain');
+      expect(await check(alice, 'publish', 'prohibited/child')).toBe('abstain');
     });
 
     it('denies a subscription that could receive a taboo topic', async () => {
@@ -71,27 +71,27 @@ describe('@midge/plugin-topic-taboo', () => {
         expect(await check(alice, 'subscribe', f), f).toBe('deny');
       }
       for (const f of ['data/public', 'data/+/x', 'sensors/#', '+/+/+', '$SYS/#', '$share/g/sensors/#']) {
-        expect(await check(alice, 'subscribe', f), f).toBe('allow');
+        expect(await check(alice, 'subscribe', f), f).toBe('abstain');
       }
     });
 
     it('denies receiving a taboo topic (subscriptions that predate the list) and allows the rest', async () => {
       const { check } = await setup();
       expect(await check(alice, 'receive', 'data/classified')).toBe('deny');
-      expect(await check(alice, 'receive', 'data/public')).toBe('allow');
+      expect(await check(alice, 'receive', 'data/public')).toBe('abstain');
     });
 
     it('exempts admin from everything', async () => {
       const { check } = await setup();
       for (const action of ['publish', 'subscribe', 'receive'] as const) {
-        expect(await check(admin, action, 'data/classified')).toBe('allow');
+        expect(await check(admin, action, 'data/classified')).toBe('abstain');
       }
-      expect(await check(admin, 'subscribe', '#')).toBe('allow');
+      expect(await check(admin, 'subscribe', '#')).toBe('abstain');
     });
 
     it('knows clients without a username as anonymous', async () => {
       const { check } = await setup({ exempt_users: ['anonymous'] });
-      expect(await check(anon, 'publish', 'prohibited')).toBe('allow');
+      expect(await check(anon, 'publish', 'prohibited')).toBe('abstain');
       expect(await check(alice, 'publish', 'prohibited')).toBe('deny');
       const { check: check2 } = await setup();
       expect(await check2(anon, 'publish', 'prohibited')).toBe('deny');
@@ -103,15 +103,15 @@ describe('@midge/plugin-topic-taboo', () => {
     expect(await check(alice, 'publish', 'secret')).toBe('deny');
     expect(await check(alice, 'publish', 'secret/a/b')).toBe('deny');
     expect(await check(alice, 'publish', 'vault/1/keys')).toBe('deny');
-    expect(await check(alice, 'publish', 'vault/1/doors')).toBe('allow');
+    expect(await check(alice, 'publish', 'vault/1/doors')).toBe('abstain');
     expect(await check(alice, 'subscribe', 'vault/1/+')).toBe('deny');
-    expect(await check(alice, 'subscribe', 'vault/1/doors')).toBe('allow');
+    expect(await check(alice, 'subscribe', 'vault/1/doors')).toBe('abstain');
     expect(await check(admin, 'publish', 'secret')).toBe('deny'); // exempt_users: [] exempts nobody
   });
 
   it('with an empty list allows everything and warns', async () => {
     const { check, ctx } = await setup({ prohibited: [] });
-    expect(await check(alice, 'subscribe', '#')).toBe('allow');
+    expect(await check(alice, 'subscribe', '#')).toBe('abstain');
     expect(logText(ctx.logger.records, 'warn')).toMatch(/prohibited is empty/);
   });
 

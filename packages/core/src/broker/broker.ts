@@ -172,6 +172,7 @@ export class Broker {
       broker: this.api,
       decisionTimeoutMs: this.config.plugin_decision_timeout,
       setupTimeoutMs: this.config.plugin_setup_timeout,
+      defaultDecision: this.config.default_decision,
       resolved,
       ...(this.options.conditions !== undefined ? { conditions: this.options.conditions } : {}),
       ...(this.config.config_file !== undefined ? { configFile: this.config.config_file } : {}),

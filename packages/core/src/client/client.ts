@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { encodePacket } from '../codec/encoder.js';
 import { PacketDecoder } from '../codec/decoder.js';
 import type { Packet, PublishPacket, QoS, Subscription } from '../codec/packets.js';
-import type { ClientInfo, PublishOptions } from '../plugin-api/types.js';
+import type { ClientInfo, ClientPublishMessage } from '../plugin-api/types.js';
 import type { PluginHost } from '../plugin-host/host.js';
 import { ClientError, ClientErrorCode, connackMessage, isTransientRefusal } from './errors.js';
 import { TopicAliasTable } from '../codec/topic-alias-table.js';
@@ -176,7 +176,7 @@ export class MqttClient {
 
   async #firstConnect(): Promise<ConnectResult> {
     try {
-      this.#plugins = await startClientPlugins(this.options, (m) => this.#pluginPublish(m));
+      this.#plugins = await startClientPlugins(this.options, { publish: (m) => this.#pluginPublish(m), info: () => this.#info });
       return await this.#open();
     } catch (err) {
       await this.#finish(undefined);
@@ -184,7 +184,7 @@ export class MqttClient {
     }
   }
 
-  #pluginPublish(m: PublishOptions): Promise<void> {
+  #pluginPublish(m: ClientPublishMessage): Promise<void> {
     return this.publish(m.topic, m.payload, {
       ...(m.qos !== undefined ? { qos: m.qos } : {}),
       ...(m.retain !== undefined ? { retain: m.retain } : {}),

@@ -1,47 +1,30 @@
 /**
  * Client plugins (DESIGN section 2, last point): loaded with the broker's PluginHost from the client config's
- * `plugins:`; they see `packet:sent` / `packet:received`. The default packet logger lives in a plugin package
- * core cannot depend on, so when it does not resolve the client logs that at debug level and goes on.
+ * `plugins:`; only plugins defined with `runsIn: 'client'` or `'both'` run here, and they get `ctx.client`
+ * (a ClientApi: publish through this client, its ClientInfo) and the `packet:sent` / `packet:received`
+ * events. The default packet logger lives in a plugin package core cannot depend on, so when it does not
+ * resolve the client logs that at debug level and goes on.
  */
 import { PLUGIN_PACKAGES } from '../config/amqtt-compat.js';
 import type { PluginEntry } from '../config/types.js';
 import { PluginHost } from '../plugin-host/host.js';
+import { checkSide } from '../plugin-host/load.js';
 import { resolvePlugin } from '../plugin-host/resolve.js';
-import { ZERO_STATS } from '../plugin-api/stats.js';
-import type { BrokerApi, MidgePlugin, PublishOptions } from '../plugin-api/types.js';
+import type { ClientApi, MidgePlugin } from '../plugin-api/types.js';
 import type { ResolvedClientOptions } from './options.js';
 
 /** Plugins that are nice to have: a failure to resolve them is not a reason to refuse to connect. */
 const OPTIONAL = new Set<string>([PLUGIN_PACKAGES.packetLogger]);
 
-
-/**
- * Plugins get the same context as in the broker; `ctx.broker.publish` publishes through this client, the
- * broker-only parts answer empty.
- */
-function clientApi(publish: (m: PublishOptions) => Promise<void>): BrokerApi {
-  return Object.freeze({
-    version: '0.0.0',
-    publish,
-    getRetained: () => undefined,
-    stats: () => ZERO_STATS,
-    sessionCount: () => 0,
-    subscriptionCount: () => 0,
-    disconnectClients: () => 0,
-  });
-}
-
 /** Returns undefined when there is no plugin to run (nothing configured, or only an unresolvable logger). */
-export async function startClientPlugins(
-  o: ResolvedClientOptions,
-  publish: (m: PublishOptions) => Promise<void>,
-): Promise<PluginHost | undefined> {
+export async function startClientPlugins(o: ResolvedClientOptions, client: ClientApi): Promise<PluginHost | undefined> {
   const entries: PluginEntry[] = [];
   const resolved = new Map<string, MidgePlugin>();
   for (const entry of o.plugins) {
     try {
       const { plugin } = await resolvePlugin(entry, o.searchDirs);
-      resolved.set(entry.key, plugin);
+      // Checked here too (the host checks again) so an optional plugin made for the broker is skipped, not fatal.
+      resolved.set(entry.key, checkSide(plugin, entry.key, 'client'));
       entries.push(entry);
     } catch (err) {
       if (!OPTIONAL.has(entry.key)) throw err;
@@ -58,7 +41,7 @@ export async function startClientPlugins(
     searchDirs: o.searchDirs,
     configDir: o.searchDirs[0] ?? process.cwd(),
     logger: o.logger,
-    broker: clientApi(publish),
+    client,
     decisionTimeoutMs: 0,
     setupTimeoutMs: 5000,
     resolved,

@@ -23,6 +23,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const SESSION_OWNER_POLICIES = ['strict', 'fresh', 'off'] as const;
 export type SessionOwnerPolicy = (typeof SESSION_OWNER_POLICIES)[number];
 
+/** What a topic request gets when every authorizeTopic hook abstained: see `default_decision` in docs/configuration.md. */
+export const DEFAULT_DECISIONS = ['deny', 'allow'] as const;
+export type DefaultDecisionPolicy = (typeof DEFAULT_DECISIONS)[number];
+
 /** What to do with U+0001-U+001F and U+007F-U+009F in topics, client ids and usernames. */
 export const CONTROL_CHARACTER_POLICIES = ['reject', 'allow'] as const;
 export type ControlCharacterPolicy = (typeof CONTROL_CHARACTER_POLICIES)[number];
@@ -142,6 +146,7 @@ export const CONFIG_DEFAULTS = {
   topic_alias_maximum: 10,
   plugin_decision_timeout: 5000,
   plugin_setup_timeout: 10_000,
+  default_decision: 'deny',
   log_level: 'info',
   // Hardening limits (docs/security.md lists each, what happens at it, and Mosquitto's/EMQX's equivalent).
   session_owner: 'strict',
@@ -160,7 +165,7 @@ export const CONFIG_DEFAULTS = {
   outgoing_topic_alias_maximum: 0,
   limit_log_interval: 60,
   max_keepalive: 65_535,
-} as const satisfies Record<string, number | LogLevel | SessionOwnerPolicy | ControlCharacterPolicy>;
+} as const satisfies Record<string, number | LogLevel | SessionOwnerPolicy | ControlCharacterPolicy | DefaultDecisionPolicy>;
 
 const D = CONFIG_DEFAULTS;
 
@@ -241,6 +246,15 @@ export const configEntries = {
   plugin_setup_timeout: v.optional(
     integer(1, MAX_TIMER_MS, "Milliseconds a plugin's setup may take."),
     D.plugin_setup_timeout,
+  ),
+  default_decision: v.optional(
+    v.pipe(
+      v.picklist(DEFAULT_DECISIONS, expected("'deny' or 'allow'")),
+      v.description(
+        "What a publish, subscribe or receive gets when every plugin with an authorizeTopic hook abstained (no deny, no allow). Plugins that only veto (vetoTopic) never make this apply. Authentication is not affected: a CONNECT every authenticate hook abstained on is refused.",
+      ),
+    ),
+    D.default_decision,
   ),
   log_level: v.optional(
     v.pipe(

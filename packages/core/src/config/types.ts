@@ -68,6 +68,8 @@ export interface BrokerConfig {
   readonly plugin_decision_timeout: number;
   /** Milliseconds a plugin's setup may take. */
   readonly plugin_setup_timeout: number;
+  /** Topic requests every authorizeTopic hook abstained on: 'deny' (default) or 'allow'. Not used for authentication. */
+  readonly default_decision: 'deny' | 'allow';
   readonly log_level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Who may resume a session: 'strict' (its creator only), 'fresh' (others get a new session), 'off'. */
   readonly session_owner: 'strict' | 'fresh' | 'off';

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { PluginError } from '../errors.js';
 import { definePlugin, isMidgePlugin } from './define.js';
 import { PLUGIN_BRAND } from './types.js';
-import type { PluginDefinition } from './types.js';
+import type { BrokerApi, ClientApi, ClientPluginContext, MidgePlugin, PluginContext, PluginDefinition } from './types.js';
 
 describe('definePlugin', () => {
   it('brands a valid definition with the registered symbol and freezes it', () => {
@@ -63,5 +63,86 @@ describe('definePlugin', () => {
     expect(isMidgePlugin(null)).toBe(false);
     expect(isMidgePlugin('x')).toBe(false);
     expect(isMidgePlugin({ [Symbol.for('midge.plugin')]: true })).toBe(true);
+  });
+});
+
+// Checked by tsc (`tsc --noEmit -p packages/core` includes this file), and run by vitest like any test.
+describe('definePlugin types', () => {
+  it("types setup's config from configSchema's output", () => {
+    const p = definePlugin({
+      name: 'typed',
+      apiVersion: 1,
+      configSchema: v.strictObject({ n: v.number(), names: v.optional(v.array(v.string()), () => []) }),
+      setup: (_ctx, config) => {
+        expectTypeOf(config).toEqualTypeOf<{ n: number; names: string[] }>();
+        return {};
+      },
+    });
+    expectTypeOf(p).toEqualTypeOf<MidgePlugin<{ n: number; names: string[] }, 'broker'>>();
+    expectTypeOf<Parameters<typeof p.setup>[1]>().toEqualTypeOf<{ n: number; names: string[] }>();
+  });
+
+  it('types config as unknown without a schema', () => {
+    const p = definePlugin({
+      name: 'untyped',
+      apiVersion: 1,
+      setup: (_ctx, config) => {
+        expectTypeOf(config).toBeUnknown();
+        return {};
+      },
+    });
+    expectTypeOf(p).toEqualTypeOf<MidgePlugin<unknown, 'broker'>>();
+    expectTypeOf<Parameters<typeof p.setup>[1]>().toBeUnknown();
+  });
+
+  it('refuses a setup whose config does not match the schema', () => {
+    definePlugin({
+      name: 'mismatch',
+      apiVersion: 1,
+      configSchema: v.strictObject({ n: v.number() }),
+      // @ts-expect-error the schema outputs { n: number }, not a string
+      setup: (_ctx, _config: string) => ({}),
+    });
+  });
+
+  it("types setup's context from runsIn", () => {
+    definePlugin({
+      name: 'broker-side',
+      apiVersion: 1,
+      setup: (ctx) => {
+        expectTypeOf(ctx).toEqualTypeOf<PluginContext>();
+        expectTypeOf(ctx.broker).toEqualTypeOf<BrokerApi>();
+        return {};
+      },
+    });
+    definePlugin({
+      name: 'client-side',
+      apiVersion: 1,
+      runsIn: 'client',
+      setup: (ctx) => {
+        expectTypeOf(ctx).toEqualTypeOf<ClientPluginContext>();
+        expectTypeOf(ctx.client).toEqualTypeOf<ClientApi>();
+        // @ts-expect-error a client plugin has no broker
+        const broker: BrokerApi = ctx.broker;
+        void broker;
+        return {};
+      },
+    });
+    definePlugin({
+      name: 'both-sides',
+      apiVersion: 1,
+      runsIn: 'both',
+      setup: (ctx) => {
+        expectTypeOf(ctx).toEqualTypeOf<PluginContext | ClientPluginContext>();
+        if (ctx.client !== undefined) expectTypeOf(ctx).toEqualTypeOf<ClientPluginContext>();
+        else expectTypeOf(ctx).toEqualTypeOf<PluginContext>();
+        return {};
+      },
+    });
+  });
+
+  it('keeps a plugin of any config and side assignable to MidgePlugin', () => {
+    const client = definePlugin({ name: 'c', apiVersion: 1, runsIn: 'client', configSchema: v.strictObject({}), setup: () => ({}) });
+    expectTypeOf(client).toExtend<MidgePlugin>();
   });
 });

@@ -1,6 +1,6 @@
 import { PluginError } from '../errors.js';
 import { PLUGIN_API_VERSION, PLUGIN_BRAND } from './types.js';
-import type { MidgePlugin, PluginDefinition } from './types.js';
+import type { MidgePlugin, PluginDefinition, PluginRunsIn } from './types.js';
 
 /**
  * Declares a plugin: the default export of every plugin package.
@@ -10,9 +10,12 @@ import type { MidgePlugin, PluginDefinition } from './types.js';
  * PLUGIN_BRAND, a registered symbol (`Symbol.for`), so a plugin built against another copy of
  * `@midge/mqtt-core` is still recognised by this broker.
  *
+ * Types flow from the definition: `setup`'s config is what `configSchema` outputs (`unknown` without a
+ * schema), and its context is the one `runsIn` names (the broker's when absent).
+ *
  * @throws PluginError `PLUGIN_INVALID` when the definition is malformed.
  */
-export function definePlugin<C>(def: PluginDefinition<C>): MidgePlugin<C> {
+export function definePlugin<C, R extends PluginRunsIn = 'broker'>(def: PluginDefinition<C, R>): MidgePlugin<C, R> {
   const problem = definitionProblem(def);
   if (problem !== undefined) {
     const name = isRecord(def) && typeof def.name === 'string' && def.name !== '' ? def.name : '<unnamed>';
@@ -35,6 +38,9 @@ export function definitionProblem(def: unknown): string | undefined {
     return `\`apiVersion\` must be ${PLUGIN_API_VERSION} (got ${describe(def.apiVersion)})`;
   }
   if (typeof def.setup !== 'function') return '`setup` must be a function';
+  if (def.runsIn !== undefined && !RUNS_IN.includes(def.runsIn as PluginRunsIn)) {
+    return `\`runsIn\` must be 'broker', 'client' or 'both' (got ${describe(def.runsIn)})`;
+  }
   if (def.configSchema !== undefined) {
     const std = isRecord(def.configSchema) ? def.configSchema['~standard'] : undefined;
     if (!isRecord(std) || typeof std.validate !== 'function') {
@@ -48,6 +54,8 @@ export function definitionProblem(def: unknown): string | undefined {
   }
   return undefined;
 }
+
+const RUNS_IN: readonly PluginRunsIn[] = ['broker', 'client', 'both'];
 
 function isRecord(x: unknown): x is Record<PropertyKey, unknown> {
   return (typeof x === 'object' && x !== null) || typeof x === 'function';

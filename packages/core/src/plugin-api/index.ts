@@ -5,3 +5,5 @@ export { definePlugin, isMidgePlugin } from './define.js';
 export { allow, abstain, authenticated, challenge, deny } from './decision.js';
 export type { DenyOptions } from './decision.js';
 export { ZERO_STATS } from './stats.js';
+export { ANONYMOUS_USERNAME } from './identity.js';
+export { effectiveFilter, topicFilterProblem } from './filters.js';

@@ -1,8 +1,8 @@
 import type { BrokerStats } from './types.js';
 
 /**
- * Every counter at zero: what a broker API answers where there is no broker behind it (the client's
- * plugin context, test contexts), so plugins reading stats never meet a missing field.
+ * Every counter at zero: what a stand-in broker API answers (test contexts such as `fakePluginContext`),
+ * so plugins reading stats never meet a missing field.
  */
 export const ZERO_STATS: BrokerStats = Object.freeze({
   bytesReceived: 0,

@@ -182,7 +182,30 @@ export interface BrokerApi {
   disconnectClients(match: (client: ClientInfo) => boolean, reason?: string): number;
 }
 
-export interface PluginContext {
+/** A message a client plugin publishes through its client. */
+export interface ClientPublishMessage {
+  readonly topic: string;
+  readonly payload: Buffer | string;
+  readonly qos?: QoS;
+  readonly retain?: boolean;
+  readonly properties?: PublishProperties;
+}
+
+/** What an MQTT client (`@midge/mqtt-core/client`) offers the plugins of its config. */
+export interface ClientApi {
+  /**
+   * Publishes through the client, as the client: the broker judges it by the client's identity. Settles
+   * as `MqttClient.publish` does (QoS 0 once written, QoS 1 on PUBACK, QoS 2 on PUBCOMP).
+   */
+  publish(message: ClientPublishMessage): Promise<void>;
+  /** The client as events show it: its client id (the one the broker assigned, once known), username, the broker's address. */
+  info(): ClientInfo;
+}
+
+/** Where a plugin can run: in the broker (the default), in MQTT clients, or both. */
+export type PluginRunsIn = 'broker' | 'client' | 'both';
+
+interface PluginContextBase {
   /** The plugin's name (its definition's `name`). */
   readonly name: string;
   /** The config key it was loaded under (package name, subpath, path or aMQTT class name). */
@@ -190,10 +213,28 @@ export interface PluginContext {
   readonly logger: Logger;
   /** Folder of the config file (or process.cwd() without one): resolve relative paths against it. */
   readonly configDir: string;
-  /** Aborted when the broker shuts down. */
+  /** Aborted when the broker (or the client) shuts down. */
   readonly signal: AbortSignal;
-  readonly broker: BrokerApi;
 }
+
+/** What a plugin's setup gets in the broker. */
+export interface PluginContext extends PluginContextBase {
+  readonly broker: BrokerApi;
+  readonly client?: never;
+}
+
+/** What a plugin's setup gets in an MQTT client (`runsIn: 'client'` or `'both'`). */
+export interface ClientPluginContext extends PluginContextBase {
+  readonly client: ClientApi;
+  readonly broker?: never;
+}
+
+/** The context `setup` gets for a `runsIn`: a `'both'` plugin tells them apart with `ctx.client` / `ctx.broker`. */
+export type PluginContextFor<R extends PluginRunsIn> = R extends 'broker'
+  ? PluginContext
+  : R extends 'client'
+    ? ClientPluginContext
+    : PluginContext | ClientPluginContext;
 
 /**
  * One step of an MQTT 5 enhanced authentication exchange (section 4.12): the CONNECT (step 0), a client's
@@ -253,6 +294,11 @@ export interface PluginHooks {
   enhancedAuth?: EnhancedAuthHook;
   authorizeTopic?(request: AuthorizeTopicRequest): Decision | Promise<Decision>;
   /**
+   * Topic rules that only forbid (a taboo list): deny, or abstain on everything else. A veto never grants,
+   * so it does not count as a topic authorizer: with veto hooks alone, what none of them denies is allowed.
+   */
+  vetoTopic?(request: AuthorizeTopicRequest): DenyDecision | AbstainDecision | Promise<DenyDecision | AbstainDecision>;
+  /**
    * After authentication (password or enhanced) succeeded, with the identity the broker will use: a deny
    * refuses the CONNECT (its reasonCode, else v5 0x87 / v3 0x05); allow and abstain let it through, so a
    * plugin can veto clients (client id rules) without deciding who is authenticated.
@@ -265,21 +311,26 @@ export interface PluginHooks {
   close?(): void | Promise<void>;
 }
 
-export interface PluginDefinition<Config = unknown> {
+export interface PluginDefinition<Config = unknown, RunsIn extends PluginRunsIn = PluginRunsIn> {
   /** Unique among the loaded plugins; logs are tagged with it. */
   readonly name: string;
   /** The plugin API version this plugin was written for. */
   readonly apiVersion: 1;
+  /**
+   * Where the plugin runs: `'broker'` (absent), `'client'` (a client config's `plugins:`) or `'both'`. It
+   * types `setup`'s context; a host refuses a plugin made for the other side.
+   */
+  readonly runsIn?: RunsIn;
   /** Any Standard Schema V1 validator (valibot, zod, arktype...). Config is strict: unknown keys must fail. */
   readonly configSchema?: StandardSchemaV1<unknown, Config>;
   /** Names of plugins that must be set up before this one. */
   readonly dependencies?: readonly string[];
-  setup(ctx: PluginContext, config: Config): PluginHooks | Promise<PluginHooks>;
+  setup(ctx: PluginContextFor<RunsIn>, config: Config): PluginHooks | Promise<PluginHooks>;
 }
 
 export const PLUGIN_BRAND: unique symbol = Symbol.for('midge.plugin');
 export const PLUGIN_API_VERSION = 1;
 
-export interface MidgePlugin<Config = unknown> extends PluginDefinition<Config> {
+export interface MidgePlugin<Config = unknown, RunsIn extends PluginRunsIn = PluginRunsIn> extends PluginDefinition<Config, RunsIn> {
   readonly [PLUGIN_BRAND]: true;
 }

@@ -22,6 +22,7 @@ describe('keepalive', () => {
     const spy = definePlugin({
       name: 'spy',
       apiVersion: 1,
+      runsIn: 'client',
       setup: () => ({
         events: {
           'packet:sent': ({ packet, client: info }) => {

@@ -48,6 +48,7 @@ describe('default config', () => {
       topic_alias_maximum: 10,
       plugin_decision_timeout: 5000,
       plugin_setup_timeout: 10_000,
+      default_decision: 'deny',
       log_level: 'info',
       session_owner: 'strict',
       max_packet_size_before_connack: 65_536,

@@ -68,15 +68,17 @@ export async function startHost(
     resolved.set(key, plugin);
     entries.push({ key, specifier: key, config: config ?? {} });
   }
+  const { broker, client, ...rest } = options;
+  const side = client !== undefined ? { client } : { broker: broker ?? fakeBroker };
   const host = await PluginHost.start(entries, {
     searchDirs: ['/nonexistent'],
     configDir: '/cfg',
     logger,
-    broker: fakeBroker,
     decisionTimeoutMs: 200,
     setupTimeoutMs: 200,
     resolved,
-    ...options,
+    ...rest,
+    ...side,
   });
   return { host, logger };
 }

@@ -1,13 +1,13 @@
 /**
- * Topic filter helpers for option values, on top of core's topic rules.
+ * Topic filter helpers for plugins that take topic filters as options and judge `subscribe` requests
+ * (the packaged ACL and taboo plugins), on top of the broker's own topic rules.
  */
-
-import { parseSharedFilter, validateTopicFilter } from '@midge/mqtt-core';
+import { parseSharedFilter, validateTopicFilter } from '../broker/topic.js';
 
 /** Option values are checked for syntax only: length/level limits are the broker's business. */
 const NO_LIMITS = { maxLength: 0, maxLevels: 0 };
 
-/** Why `filter` is not a valid MQTT topic filter, or undefined when it is (core's rules, no limits). */
+/** Why `filter` is not a valid MQTT topic filter, or undefined when it is (the broker's rules, no limits). */
 export function topicFilterProblem(filter: string): string | undefined {
   return validateTopicFilter(filter, NO_LIMITS);
 }
@@ -20,4 +20,3 @@ export function topicFilterProblem(filter: string): string | undefined {
 export function effectiveFilter(filter: string): string {
   return parseSharedFilter(filter)?.filter ?? filter;
 }
-

@@ -1,0 +1,154 @@
+/**
+ * Loading plugins, up to the hooks they return: resolve each entry (or take the plugin given in memory),
+ * check it may run on this side, validate every plugin's config at once, then run one setup within its
+ * timeout. The host (host.ts) calls these in order and keeps what they produce.
+ */
+import type { PluginEntry } from '../config/types.js';
+import { ConfigError, PluginError } from '../errors.js';
+import { messageOf } from '../error-message.js';
+import type { Logger, MidgePlugin, PluginContext, ClientPluginContext, PluginHooks } from '../plugin-api/types.js';
+import { checkPlugin, resolvePlugin } from './resolve.js';
+import { call, TIMED_OUT, withTimeout } from './timeout.js';
+import { checkNamesAndDependencies, validatePluginConfigs } from './validate.js';
+
+/** Which host loads the plugins: the broker's, or an MQTT client's. */
+export type HostSide = 'broker' | 'client';
+
+export interface LoadOptions {
+  readonly side: HostSide;
+  /** Folders packages are resolved from, in order. */
+  readonly searchDirs: readonly string[];
+  readonly logger: Logger;
+  /** Plugins already in memory, by entry key: used instead of resolving. */
+  readonly resolved?: ReadonlyMap<string, MidgePlugin>;
+  /** Export conditions for package resolution (see ResolvePluginOptions). */
+  readonly conditions?: readonly string[];
+  /** The config file, named in ConfigError messages. */
+  readonly configFile?: string;
+}
+
+/**
+ * The plugins of `entries`, in order, each checked for this side, with their validated configs.
+ *
+ * @throws PluginError from resolution or the side check (first failing entry).
+ * @throws ConfigError with every problem of every plugin: config schema issues, options given to a plugin
+ *   without a schema, duplicate names, dependencies missing or listed later.
+ */
+export async function loadPlugins(
+  entries: readonly PluginEntry[],
+  options: LoadOptions,
+): Promise<{ plugins: MidgePlugin[]; configs: unknown[] }> {
+  const plugins: MidgePlugin[] = [];
+  for (const entry of entries) {
+    const given = options.resolved?.get(entry.key);
+    let plugin: MidgePlugin;
+    if (given !== undefined) {
+      plugin = checkPlugin(given, entry.key);
+    } else {
+      const opts = options.conditions ? { conditions: options.conditions } : {};
+      const resolved = await resolvePlugin(entry, options.searchDirs, opts);
+      options.logger.debug({ key: entry.key, url: resolved.url }, 'plugin resolved');
+      plugin = resolved.plugin;
+    }
+    plugins.push(checkSide(plugin, entry.key, options.side));
+  }
+  const issues = checkNamesAndDependencies(entries, plugins);
+  const configs = await validatePluginConfigs(entries, plugins, issues);
+  if (issues.length > 0) throw new ConfigError(issues, options.configFile);
+  return { plugins, configs };
+}
+
+/** `plugin` when it is made to run on `side` (its `runsIn`); a PluginError naming the fix otherwise. */
+export function checkSide(plugin: MidgePlugin, key: string, side: HostSide): MidgePlugin {
+  const runsIn = plugin.runsIn ?? 'broker';
+  if (runsIn === 'both' || runsIn === side) return plugin;
+  const message =
+    side === 'broker'
+      ? "runs in MQTT clients only (runsIn: 'client'): list it under a client config's plugins:"
+      : "is a broker plugin: an MQTT client runs only plugins defined with runsIn: 'client' or 'both'";
+  throw new PluginError('PLUGIN_INVALID', key, message);
+}
+
+export interface SetupOptions {
+  readonly key: string;
+  /** Milliseconds the setup may take; 0 or Infinity = no limit. */
+  readonly timeoutMs: number;
+  /** Aborted here when the setup times out (the plugin's `ctx.signal`). */
+  readonly controller: AbortController;
+}
+
+/**
+ * Runs `plugin.setup(ctx, config)` within the timeout and checks what it returns.
+ *
+ * @throws PluginError `PLUGIN_SETUP_TIMEOUT`, or `PLUGIN_SETUP_FAILED` (setup threw, rejected, or returned
+ *   something that is not hooks).
+ */
+export async function setUp(
+  plugin: MidgePlugin,
+  ctx: PluginContext | ClientPluginContext,
+  config: unknown,
+  options: SetupOptions,
+): Promise<PluginHooks> {
+  const { name } = plugin;
+  const { key, timeoutMs, controller } = options;
+  // checkSide made sure `ctx` is the context this plugin's `runsIn` expects.
+  const pending = call(() => plugin.setup(ctx, config));
+  try {
+    const r = await withTimeout(pending, timeoutMs);
+    if (r !== TIMED_OUT) return checkHooks(r, name);
+  } catch (err) {
+    if (err instanceof PluginError) throw err;
+    throw new PluginError('PLUGIN_SETUP_FAILED', name, `setup failed (plugins.${key}): ${messageOf(err)}`, { cause: err });
+  }
+  controller.abort();
+  // The setup may still finish; close what it built so a late plugin does not leak its resources.
+  pending.then(
+    (late) => lateClose(ctx.logger, late),
+    () => undefined,
+  );
+  throw new PluginError('PLUGIN_SETUP_TIMEOUT', name, `setup did not finish within ${timeoutMs} ms (plugins.${key})`);
+}
+
+const FUNCTION_HOOKS = ['authenticate', 'authorizeTopic', 'vetoTopic', 'authorizeClient', 'reload', 'close'] as const;
+
+/** What a setup returned, as hooks the host can register; a PluginError `PLUGIN_SETUP_FAILED` otherwise. */
+export function checkHooks(value: unknown, name: string): PluginHooks {
+  // A setup with nothing to register may return nothing.
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') {
+    throw new PluginError('PLUGIN_SETUP_FAILED', name, `setup must return an object of hooks, got ${typeof value}`);
+  }
+  const hooks = value as Record<string, unknown>;
+  for (const h of FUNCTION_HOOKS) {
+    if (hooks[h] !== undefined && typeof hooks[h] !== 'function') {
+      throw new PluginError('PLUGIN_SETUP_FAILED', name, `hook ${h} must be a function`);
+    }
+  }
+  const enhanced = hooks.enhancedAuth;
+  if (enhanced !== undefined) {
+    const e: { methods?: unknown; step?: unknown } = typeof enhanced === 'object' && enhanced !== null ? enhanced : {};
+    const methodsOk = Array.isArray(e.methods) && e.methods.length > 0 && e.methods.every((m) => typeof m === 'string' && m.length > 0);
+    if (!methodsOk || typeof e.step !== 'function') {
+      throw new PluginError('PLUGIN_SETUP_FAILED', name, '`enhancedAuth` must be { methods: one or more non-empty strings, step(request) }');
+    }
+  }
+  const events = hooks.events;
+  if (events !== undefined) {
+    if (typeof events !== 'object' || events === null) {
+      throw new PluginError('PLUGIN_SETUP_FAILED', name, '`events` must be an object of event handlers');
+    }
+    for (const [event, fn] of Object.entries(events)) {
+      if (fn !== undefined && typeof fn !== 'function') {
+        throw new PluginError('PLUGIN_SETUP_FAILED', name, `events['${event}'] must be a function`);
+      }
+    }
+  }
+  return value;
+}
+
+function lateClose(logger: Logger, late: unknown): void {
+  if (typeof late !== 'object' || late === null) return;
+  const hooks = late as PluginHooks;
+  if (typeof hooks.close !== 'function') return;
+  call(() => hooks.close?.()).then(undefined, (err: unknown) => logger.error({ err }, 'close after a timed-out setup failed'));
+}

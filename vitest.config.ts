@@ -7,6 +7,6 @@ export default defineConfig({
   resolve: { conditions: ['midge-source'] },
   ssr: { resolve: { conditions: ['midge-source'] } },
   test: {
-    projects: ['packages/*', 'apps/*', 'examples/*'],
+    projects: ['packages/*', 'apps/*', 'examples/*', 'scripts'],
   },
 });

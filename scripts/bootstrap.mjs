@@ -59,7 +59,7 @@ switch (task) {
     must(process.execPath, [pnpmBin, 'run', 'build']);
     const cli = join(root, 'apps', 'broker-cli', 'dist', 'main.js');
     if (existsSync(cli)) process.exit(run(process.execPath, [cli, ...process.argv.slice(3)]));
-    // Until the broker lands, `npm start` runs the codec benchmark.
+    // Not reached after the build above, which builds the CLI; left for a checkout without apps/broker-cli.
     process.exit(pnpm(['--filter', '@midge/bench', 'run', 'codec']));
     break;
   }

@@ -58,6 +58,9 @@ export async function startBroker(kind, { cpuProfileDir } = {}) {
   let argv;
   if (kind === 'midge' || kind === 'aedes') {
     const flags = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+    // Midge's young generation as the `midge` binary sizes it (apps/broker-cli/src/young-generation.ts);
+    // BENCH_UNCAPPED=1 leaves Node's default, for A/B runs of the size itself.
+    if (kind === 'midge' && process.env.BENCH_UNCAPPED !== '1') flags.push('--max-semi-space-size=4');
     // Diagnostics only (e.g. BENCH_NODE_FLAGS=--trace-gc): extra flags for the Node brokers.
     if (process.env.BENCH_NODE_FLAGS) flags.push(...process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean));
     argv = [process.execPath, ...flags, path.join(HERE, 'servers', `${kind}.mjs`), String(port)];

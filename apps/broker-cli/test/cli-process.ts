@@ -50,8 +50,13 @@ export class BrokerProcess {
   private waiters: (() => void)[] = [];
   readonly exited: Promise<Finished>;
 
-  constructor(args: readonly string[], cwd: string, env?: Readonly<Record<string, string>>) {
-    this.child = spawn(process.execPath, [MIDGE, ...args], { cwd, env: env === undefined ? undefined : { ...process.env, ...env } });
+  /** `detached`: in a process group of its own, which `signalGroup` signals as a terminal's Ctrl-C does. */
+  constructor(args: readonly string[], cwd: string, env?: Readonly<Record<string, string>>, options: { detached?: boolean } = {}) {
+    this.child = spawn(process.execPath, [MIDGE, ...args], {
+      cwd,
+      env: env === undefined ? undefined : { ...process.env, ...env },
+      detached: options.detached === true,
+    });
     running.add(this);
     let stdout = '';
     this.child.stdout.on('data', (d: Buffer) => {
@@ -111,6 +116,12 @@ export class BrokerProcess {
   async port(name = 'default'): Promise<number> {
     const r = await this.waitFor((x) => x.msg === 'listening' && x.name === name);
     return r.port as number;
+  }
+
+  /** Sends `signal` to every process of its group (needs `detached`). */
+  signalGroup(signal: NodeJS.Signals): void {
+    if (this.child.pid === undefined) throw new Error('midge did not start');
+    process.kill(-this.child.pid, signal);
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Finished> {

@@ -39,11 +39,7 @@ const port = () => String(tb.port);
 
 /** Waits until the broker holds `n` subscriptions, i.e. a `sub` is ready. */
 async function subscribed(n = 1): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (tb.broker.stats().subscriptionCount < n) {
-    if (Date.now() > deadline) throw new Error(`the broker never had ${n} subscription(s)`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await expect.poll(() => tb.broker.stats().subscriptionCount, { timeout: 5000, message: `${n} subscription(s)` }).toBeGreaterThanOrEqual(n);
 }
 
 describe('midge pub / midge sub', () => {

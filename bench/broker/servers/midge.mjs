@@ -1,14 +1,9 @@
 // Midge for the broker benchmark: the BUILT package (dist), run like the `midge` binary runs it, no plugins (no auth plugin: everyone is
 // admitted; no logging, no $SYS), unlimited connections, log level warn.
 //   node servers/midge.mjs <port>
+// brokers.mjs starts it with --max-semi-space-size=4, as the `midge` binary runs the broker.
 import process from 'node:process';
-import { capYoungGeneration } from '@midge/mqtt-core/runtime';
-
-// As the `midge` binary does first thing: cap V8's young generation at 4 MiB per semi-space (see
-// capYoungGeneration in @midge/mqtt-core/runtime and bench/README.md). Before the broker is loaded.
-// BENCH_UNCAPPED=1 leaves Node's default (for A/B runs of the cap itself).
-if (process.env.BENCH_UNCAPPED !== '1') capYoungGeneration();
-const { createBroker } = await import('@midge/mqtt-core');
+import { createBroker } from '@midge/mqtt-core';
 
 const port = Number(process.argv[2]);
 const broker = await createBroker({

@@ -1,7 +1,10 @@
 import { MidgeError } from './codec/errors.js';
+import type { ErrorCodeOf } from './codec/error-codes.js';
 import type { ConfigDeprecation, ConfigIssue } from './config/types.js';
 
 export { MidgeError, CodecError } from './codec/errors.js';
+export { ErrorCodes, isErrorCode } from './codec/error-codes.js';
+export type { ErrorClassName, ErrorCode, ErrorCodeInfo, ErrorCodeOf } from './codec/error-codes.js';
 
 /**
  * A config that cannot run. Carries every problem found, not just the first, so a user fixes
@@ -28,7 +31,7 @@ export function formatConfigIssues(issues: readonly (ConfigIssue | ConfigDepreca
 export class PluginError extends MidgeError {
   readonly plugin: string;
 
-  constructor(code: string, plugin: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCodeOf<'PluginError'>, plugin: string, message: string, options?: { cause?: unknown }) {
     super(code, `plugin ${plugin}: ${message}`, options);
     this.name = 'PluginError';
     this.plugin = plugin;

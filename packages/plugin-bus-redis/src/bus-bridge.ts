@@ -1,6 +1,6 @@
 /**
  * What crosses between this broker and the bus, independent of Redis: which routed messages go out, and
- * how messages from other brokers are routed here without coming back out.
+ * how messages from other brokers are routed here without coming back out (their origin says so).
  */
 import type { BrokerApi, BrokerEvents, Logger } from '@midge/mqtt-core';
 import { decodeBusMessage, encodeBusMessage } from './wire.js';
@@ -25,20 +25,15 @@ export interface BusBridge {
 }
 
 const DOLLAR = 0x24;
+const CLUSTER_ORIGIN = 'cluster:';
 
 export function createBusBridge({ nodeId, broker, logger, send }: BusBridgeOptions): BusBridge {
-  /**
-   * True while this bridge routes a message from the bus. The broker routes synchronously inside
-   * `broker.publish` and emits `message:broadcast` before returning, so the broadcast of an injected
-   * message sees the flag and is not sent back out: without it A → B → A → ... would never end.
-   * (Bus messages arrive from a socket callback, never while the broker is routing, so the broker never
-   * defers one to a later tick where the flag would be clear.)
-   */
-  let injecting = false;
   let routing = false;
 
-  const onBroadcast = ({ message }: BrokerEvents['message:broadcast']): void => {
-    if (injecting) return;
+  const onBroadcast = ({ message, origin }: BrokerEvents['message:broadcast']): void => {
+    // A message another broker of the cluster shared is that broker's to share: sending it back out
+    // would loop A → B → A → ... The origin it was routed with says so, whenever the event fires.
+    if (origin.startsWith(CLUSTER_ORIGIN)) return;
     // `$` topics ($SYS...) describe this broker only.
     if (message.topic.charCodeAt(0) === DOLLAR) return;
     let frame: Buffer;
@@ -65,15 +60,15 @@ export function createBusBridge({ nodeId, broker, logger, send }: BusBridgeOptio
     // Redis delivers to every subscriber, this broker's own subscription included.
     if (decoded.nodeId === nodeId) return;
     const { topic, payload, qos, retain, properties } = decoded.message;
-    injecting = true;
+    // Trusted: the publishing broker authorized the publish already (each broker authorizes `receive`
+    // for its own subscribers). The broker still refuses `$SYS` and `$share` topics from a cluster origin.
+    const authority = { trusted: true, origin: `${CLUSTER_ORIGIN}${decoded.nodeId}` } as const;
     try {
       broker
-        .publish(properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties })
+        .publish(properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties }, authority)
         .catch((err: unknown) => refused(err, topic, decoded.nodeId));
     } catch (err) {
       refused(err, topic, decoded.nodeId);
-    } finally {
-      injecting = false;
     }
   };
 

@@ -61,10 +61,12 @@ export class RedisLink {
     this.#channel = options.channel;
     this.#logger = options.logger;
     this.#where = redactRedisUrl(options.url);
-    const common: RedisOptions = {
-      connectTimeout: options.connectTimeoutMs,
+    // `satisfies`, not an annotation: ioredis' RedisOptions has `replyMapping?: X | undefined`, which its
+    // constructor's own option type refuses under exactOptionalPropertyTypes.
+    const common = {
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeout: options.connectTimeoutMs } : {}),
       retryStrategy: retryDelay,
-    };
+    } satisfies RedisOptions;
     this.#publisher = new Redis(options.url, {
       ...common,
       // A message is shared now or never: queued messages would arrive late and out of order with the

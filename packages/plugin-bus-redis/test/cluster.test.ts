@@ -2,13 +2,60 @@
  * Two real brokers sharing messages through a real redis-server: what a client publishes on A reaches
  * subscribers on B once, never comes back to A, and Redis going away never takes a broker down.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
+import type * as IoRedis from 'ioredis';
 import { createTestBroker, logText, recordingLogger } from '@midge/mqtt-core/testing';
 import type { TestBroker } from '@midge/mqtt-core/testing';
 import { PLUGIN_KEY, brokerA, brokerB, packageDir, publishV5, receive, startWithBus, subscriberV5, until } from './broker-helpers.js';
 import { RedisServer, freePort, hasRedisServer } from './redis-server.js';
 import { DEFAULT_CHANNEL, decodeBusMessage } from '../src/index.js';
+
+interface TrackedRedis extends Redis {
+  /** disconnect() was called without asking to reconnect: ioredis will not connect again. */
+  gaveUp: boolean;
+  /** How many times it began a reconnection. */
+  reconnects: number;
+}
+
+/**
+ * Every ioredis client made in this file, the plugins' included, so that a test sees what the plugin
+ * did with its own connections (gave them up, retried) instead of waiting to see whether a retry comes.
+ * `hold` keeps the listed clients from connecting until its gate opens.
+ */
+const redisClients = vi.hoisted(() => ({
+  made: [] as TrackedRedis[],
+  hold: undefined as { clients: Set<unknown>; until: Promise<void> } | undefined,
+}));
+vi.mock('ioredis', async (importOriginal) => {
+  const real = await importOriginal<typeof IoRedis>();
+  class Tracked extends real.Redis {
+    gaveUp = false;
+    reconnects = 0;
+    constructor(...args: ConstructorParameters<typeof real.Redis>) {
+      super(...args);
+      this.on('reconnecting', () => this.reconnects++);
+      redisClients.made.push(this);
+    }
+    override disconnect(reconnect = false): void {
+      if (!reconnect) this.gaveUp = true;
+      super.disconnect(reconnect);
+    }
+    // Retries go through connect(): a held client waits here.
+    override async connect(callback?: Parameters<InstanceType<typeof real.Redis>['connect']>[0]): Promise<void> {
+      const hold = redisClients.hold;
+      if (hold?.clients.has(this) === true) await hold.until;
+      return super.connect(callback);
+    }
+  }
+  return { ...real, Redis: Tracked, default: Tracked };
+});
+
+/** The ioredis clients made since `mark` (a length of `redisClients.made`). */
+const madeSince = (mark: number): TrackedRedis[] => redisClients.made.slice(mark);
+const reconnectsSince = (mark: number): number => madeSince(mark).reduce((n, c) => n + c.reconnects, 0);
+/** Gave up for good: disconnected without reconnecting, or ended (QUIT went through). */
+const gaveUp = (c: TrackedRedis): boolean => c.gaveUp || c.status === 'end';
 
 if (!hasRedisServer) {
   console.warn('bus-redis cluster tests SKIPPED: /usr/bin/redis-server not found (apt-get install redis-server)');
@@ -103,17 +150,18 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     const { a, b } = await startBoth();
     const onB = await subscriberV5(brokerB, '$SYS/#', 't/#');
     // The subscription works: B's own $SYS messages reach it.
-    await b.broker.publish({ topic: '$SYS/broker/name', payload: 'b' });
+    await b.broker.publish({ topic: '$SYS/broker/name', payload: 'b' }, { trusted: true });
     expect(await receive(onB, 1, 0)).toEqual([{ topic: '$SYS/broker/name', payload: 'b', qos: 0, retain: false }]);
-    await a.broker.publish({ topic: '$SYS/broker/name', payload: 'a' });
+    await a.broker.publish({ topic: '$SYS/broker/name', payload: 'a' }, { trusted: true });
     // Redis keeps the order of one connection's messages: had the $SYS message been sent, it would come first.
-    await a.broker.publish({ topic: 't/marker', payload: 'after' });
+    await a.broker.publish({ topic: 't/marker', payload: 'after' }, { trusted: true });
     expect(await receive(onB, 1)).toEqual([{ topic: 't/marker', payload: 'after', qos: 0, retain: false }]);
   });
 
   it('fails the broker start naming the Redis URL when Redis is unreachable, and leaves no connection retrying', async () => {
     const port = await freePort();
     const url = `redis://user:hunter2@127.0.0.1:${port}`;
+    const mark = redisClients.made.length;
     const error = await startWithBus(brokerA, url, 'node-a', { connect_timeout: 0.3 }).then(
       () => undefined,
       (err: unknown) => err as Error,
@@ -122,17 +170,18 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     expect(error?.message).toContain(`redis://user:***@127.0.0.1:${port}`);
     expect(error?.message).not.toContain('hunter2');
     expect(error?.message).toMatch(/cannot reach Redis/);
-    // Had the failed setup left a connection reconnecting (every 100 ms doubling), it would show up here.
-    const late = await RedisServer.start(port);
-    ownServers.push(late);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await late.otherClientCount()).toBe(0);
+    // The plugin's publisher and subscriber were both given up: neither will try again.
+    const plugin = madeSince(mark);
+    expect(plugin).toHaveLength(2);
+    expect(plugin.every(gaveUp)).toBe(true);
   });
 
   it('keeps delivering locally while Redis is down, drops instead of queueing, and shares again once Redis is back', async () => {
     const own = await RedisServer.start();
     ownServers.push(own);
+    const mark = redisClients.made.length;
     const { a } = await startBoth(own.url);
+    const brokerClients = new Set<unknown>(madeSince(mark));
     const onA = await subscriberV5(brokerA, 't/#');
     const onB = await subscriberV5(brokerB, 't/#');
     const publisher = await brokerA.connected({ protocolVersion: 5 });
@@ -142,8 +191,9 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     expect(await receive(onA, 1)).toEqual([{ topic: 't/during', payload: 'outage', qos: 1, retain: false }]);
     expect(a.broker.running).toBe(true);
 
-    // Let A's reconnection attempts back off (100, 200, 400 ms...) so the observer below subscribes before A is back.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The brokers' clients reconnect only once the observer below has subscribed.
+    let reconnect!: () => void;
+    redisClients.hold = { clients: brokerClients, until: new Promise<void>((resolve) => (reconnect = resolve)) };
     await own.restart();
     // Sees everything put on the channel from now on: a message A had queued during the outage would show here.
     const observer = new Redis(own.url);
@@ -151,6 +201,7 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     observer.on('messageBuffer', (_channel: Buffer, frame: Buffer) => onChannel.push(decodeBusMessage(frame).message.topic));
     try {
       await observer.subscribe(DEFAULT_CHANNEL);
+      reconnect();
       // Publish until B gets one: both of A's and B's connections must have reconnected (and B resubscribed).
       const seenOnB: string[] = [];
       for (let i = 0; seenOnB.length === 0; i++) {
@@ -169,6 +220,7 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
       expect(onChannel.filter((topic) => !topic.startsWith('t/after/'))).toEqual([]);
       expect(a.broker.running).toBe(true);
     } finally {
+      redisClients.hold = undefined;
       observer.disconnect();
     }
   });
@@ -176,15 +228,16 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
   it('closes the broker promptly while Redis is down, and leaves no connection retrying', async () => {
     const own = await RedisServer.start();
     ownServers.push(own);
+    const mark = redisClients.made.length;
     await startWithBus(brokerA, own.url, 'node-a');
     await own.kill();
     const started = Date.now();
     await brokerA.close();
     expect(Date.now() - started).toBeLessThan(1500);
-    // Had a connection kept reconnecting after close (every 100 ms doubling), it would show up here.
-    await own.restart();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(await own.otherClientCount()).toBe(0);
+    // Both of the plugin's clients were given up at close: neither will try again.
+    const plugin = madeSince(mark);
+    expect(plugin).toHaveLength(2);
+    expect(plugin.every(gaveUp)).toBe(true);
   });
 
   it('logs one warning per Redis outage, not one per retry, and the count of messages not shared once it is back', async () => {
@@ -193,12 +246,13 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     const logger = recordingLogger();
     let broker: TestBroker | undefined;
     try {
+      const mark = redisClients.made.length;
       broker = await createTestBroker({ plugins: { [PLUGIN_KEY]: { url: own.url, node_id: 'logged' } } }, { searchDirs: [packageDir], logger });
       await own.kill();
       await until(() => /lost the connection to Redis/.test(logText(logger.records, 'warn')), 3000, 'the outage warning');
-      for (let i = 0; i < 3; i++) await broker.broker.publish({ topic: 't/lost', payload: String(i) });
-      // Long enough for several reconnection attempts (100, 200, 400 ms...).
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      for (let i = 0; i < 3; i++) await broker.broker.publish({ topic: 't/lost', payload: String(i) }, { trusted: true });
+      // Several reconnection attempts (two each for the publisher and the subscriber) fail before Redis is back.
+      await until(() => reconnectsSince(mark) >= 4, 5000, 'several reconnection attempts');
       await own.restart();
       await until(() => /reconnected to Redis/.test(logText(logger.records, 'warn')), 5000, 'the reconnection report');
       const warnings = logger.records.filter((r) => r.level === 'warn' && /Redis/.test(r.msg));

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { Message, PublishOptions } from '@midge/mqtt-core';
+import type { BrokerEvents, Message, PublishAuthority, PublishOptions } from '@midge/mqtt-core';
 import { fakePluginContext, issuePaths, logText, setupPlugin, validatePluginConfig } from '@midge/mqtt-core/testing';
 import plugin, {
   DEFAULT_CHANNEL,
@@ -114,43 +114,54 @@ describe('@midge/plugin-bus-redis', () => {
 
 /**
  * The bridge with a broker stub that routes as the real one does: `publish` emits `message:broadcast`
- * synchronously, before it returns.
+ * with the origin the publish named. With `deferBroadcasts`, the events wait until `broadcastLater()` (a
+ * broker that routes a message after `publish` returned).
  */
-function bridgeWithBroker(nodeId = 'node-a') {
+function bridgeWithBroker(nodeId = 'node-a', { deferBroadcasts = false } = {}) {
   const ctx = fakePluginContext();
   const sent: Buffer[] = [];
   const routed: PublishOptions[] = [];
+  const authorities: PublishAuthority[] = [];
+  const deferred: BrokerEvents['message:broadcast'][] = [];
   const bridge = createBusBridge({
     nodeId,
     logger: ctx.logger,
     send: (frame) => sent.push(frame),
     broker: {
-      publish: (options) => {
+      publish: (options, authority) => {
         routed.push(options);
+        authorities.push(authority);
         const message: Message = { qos: 0, retain: false, ...options, payload: Buffer.from(options.payload) };
-        bridge.onBroadcast({ message });
+        const event = { client: undefined, message, origin: authority.origin ?? 'api' };
+        if (deferBroadcasts) deferred.push(event);
+        else bridge.onBroadcast(event);
         return Promise.resolve();
       },
     },
   });
+  const broadcastLater = (): void => {
+    for (const event of deferred.splice(0)) bridge.onBroadcast(event);
+  };
   bridge.startRouting();
-  return { bridge, sent, routed, logger: ctx.logger };
+  return { bridge, sent, routed, authorities, broadcastLater, logger: ctx.logger };
 }
 
 const message = (topic: string, payload = 'x'): Message => ({ topic, payload: Buffer.from(payload), qos: 1, retain: false });
+/** `message:broadcast` of a message a client of this broker published. */
+const fromClient = (m: Message): BrokerEvents['message:broadcast'] => ({ client: undefined, message: m, origin: 'client' });
 
 describe('bus bridge', () => {
   it('sends what the broker routes, encoded with its node id', () => {
     const { bridge, sent } = bridgeWithBroker('node-a');
-    bridge.onBroadcast({ message: message('t/1', 'hello') });
+    bridge.onBroadcast(fromClient(message('t/1', 'hello')));
     expect(sent).toHaveLength(1);
     expect(decodeBusMessage(sent[0]!)).toEqual({ nodeId: 'node-a', message: message('t/1', 'hello') });
   });
 
   it('does not send $ topics', () => {
     const { bridge, sent } = bridgeWithBroker();
-    bridge.onBroadcast({ message: message('$SYS/broker/uptime') });
-    bridge.onBroadcast({ message: message('$internal/x') });
+    bridge.onBroadcast(fromClient(message('$SYS/broker/uptime')));
+    bridge.onBroadcast(fromClient(message('$internal/x')));
     expect(sent).toHaveLength(0);
   });
 
@@ -161,9 +172,24 @@ describe('bus bridge', () => {
     expect(routed).toEqual([
       { topic: 't/2', payload: Buffer.from('from b'), qos: 2, retain: true, properties: { userProperties: [['k', 'v']] } },
     ]);
-    expect(sent).toHaveLength(0); // its broadcast happened while injecting
-    bridge.onBroadcast({ message: message('t/3') }); // and the flag was cleared afterwards
+    expect(sent).toHaveLength(0); // its broadcast carried the cluster origin
+    bridge.onBroadcast(fromClient(message('t/3'))); // a local message still goes out
     expect(sent).toHaveLength(1);
+  });
+
+  it("publishes another broker's message trusted, with the origin cluster:<that broker's node id>", () => {
+    const { bridge, authorities } = bridgeWithBroker('node-a');
+    bridge.onBusMessage(encodeBusMessage(message('t/origin'), 'node-b'));
+    expect(authorities).toEqual([{ trusted: true, origin: 'cluster:node-b' }]);
+  });
+
+  it("does not send another broker's message back even when the broker broadcasts it after publish returned", () => {
+    const { bridge, sent, routed, broadcastLater } = bridgeWithBroker('node-a', { deferBroadcasts: true });
+    bridge.onBusMessage(encodeBusMessage(message('t/late'), 'node-b'));
+    expect(routed.map((o) => o.topic)).toEqual(['t/late']);
+    bridge.onBroadcast(fromClient(message('t/local')));
+    broadcastLater();
+    expect(sent.map((f) => decodeBusMessage(f).message.topic)).toEqual(['t/local']);
   });
 
   it('ignores its own messages echoed by Redis', () => {
@@ -199,7 +225,7 @@ describe('bus bridge', () => {
     expect(routed.map((o) => o.topic)).toEqual(['t/ok']);
   });
 
-  it('logs a message this broker refuses to route instead of throwing, and clears the injecting flag', async () => {
+  it('logs a message this broker refuses to route instead of throwing, and keeps sharing local messages', async () => {
     const ctx = fakePluginContext();
     const sent: Buffer[] = [];
     const bridge = createBusBridge({
@@ -212,7 +238,7 @@ describe('bus bridge', () => {
     expect(() => bridge.onBusMessage(encodeBusMessage(message('x'), 'node-b'))).not.toThrow();
     await new Promise((resolve) => setImmediate(resolve));
     expect(logText(ctx.logger.records, 'warn')).toMatch(/not routed here/);
-    bridge.onBroadcast({ message: message('t/after') });
+    bridge.onBroadcast(fromClient(message('t/after')));
     expect(sent).toHaveLength(1);
   });
 });

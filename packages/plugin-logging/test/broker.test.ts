@@ -46,8 +46,8 @@ async function session(port: number) {
   c.send({ type: 'publish', topic: 'a/b', payload: Buffer.from('secret payload'), qos: 0, retain: false, dup: false });
   await c.expectPacket('publish');
   await c.disconnect();
-  // The disconnected event is emitted as the socket closes; give it a tick.
-  await new Promise((r) => setTimeout(r, 50));
+  // The broker handles the disconnection (counted, then the event the plugins log) as the socket closes.
+  await expect.poll(() => tb?.broker.stats().clientsDisconnected, { timeout: 2000 }).toBe(1);
 }
 
 describe('@midge/plugin-logging/event-logger', () => {

@@ -83,14 +83,15 @@ export const sysPlugin = definePlugin({
       const values = sampler.sample();
       for (const [topic, payload] of Object.entries(values)) {
         if (topic === '$SYS/broker/version') continue;
-        await ctx.broker.publish({ topic, payload, qos: 0, retain: false });
+        // Trusted: the broker's own figures; only a trusted publish from the broker may use $SYS.
+        await ctx.broker.publish({ topic, payload, qos: 0, retain: false }, { trusted: true });
       }
     };
 
     return {
       events: {
         'broker:post-start': async () => {
-          await ctx.broker.publish({ topic: '$SYS/broker/version', payload: `Midge ${ctx.broker.version}`, qos: 0, retain: true });
+          await ctx.broker.publish({ topic: '$SYS/broker/version', payload: `Midge ${ctx.broker.version}`, qos: 0, retain: true }, { trusted: true });
           if (config.sys_interval > 0) {
             timer = setInterval(() => {
               publishAll().catch((err: unknown) => ctx.logger.error({ err }, 'publishing $SYS topics failed'));

@@ -35,6 +35,7 @@ class CountingClient {
   async connect(clientId: string): Promise<void> {
     this.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId });
     const ack = await this.raw.expectPacket('connack');
+    // eslint-disable-next-line vitest/no-standalone-expect -- a helper method, only ever called inside tests
     expect(ack.reasonCode).toBe(0);
   }
 }

@@ -9,7 +9,7 @@
  */
 import { abstain, ANONYMOUS_USERNAME, deny } from '@midge/mqtt-core';
 import type { AuthorizeClientRequest, Decision } from '@midge/mqtt-core';
-import { parsePattern, PLACEHOLDER_USER } from './acl.js';
+import { parsePattern, PLACEHOLDER_USER } from './pattern.js';
 
 /** The `client_ids` entry that applies to users not listed. */
 export const ANY_USER = '*';

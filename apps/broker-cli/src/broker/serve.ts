@@ -1,7 +1,8 @@
 /** Running the broker in the foreground: start, announce the listeners, reload on SIGHUP, stop on SIGINT/SIGTERM. */
 import { Broker, createLogger, loadConfig, type ConfigOverrides, type Logger } from '@midge/mqtt-core';
 import type { ConfigSource } from './config-source.js';
-import { youngGeneration } from '../young-generation.js';
+import { obeyedSignals, type SignalSource } from '../obeyed-signals.js';
+import { youngGenerationFlags } from '../young-generation.js';
 import { EXIT_FAILURE, EXIT_OK } from '../report.js';
 
 /** How long a graceful shutdown may take before the process gives up on it. */
@@ -23,8 +24,8 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
   const log = createLogger({ level: config.log_level, pretty });
   for (const d of deprecations) log.warn({ config: src.label, path: d.path }, `${src.label}: ${d.path}: ${d.message}`);
 
-  // Capped when the binary started (young-generation.ts): less RSS per connection and under load.
-  log.debug({ state: youngGeneration.state }, 'V8 young generation cap');
+  // Sized when Node started (relaunch.ts): less RSS per connection and under load. Empty: Node's default.
+  log.debug({ flags: youngGenerationFlags() }, 'V8 young generation');
 
   const broker = new Broker(config, { logger: log, searchDirs: src.searchDirs });
   // Handlers go in before anything is printed: a signal sent as soon as 'listening' appears must not
@@ -51,21 +52,22 @@ class SignalHandlers {
   private running = false;
   private stopRequested: NodeJS.Signals | undefined;
   private stopping = false;
+  private readonly signals: SignalSource = obeyedSignals();
 
   constructor(
     private readonly broker: Broker,
     private readonly log: Logger,
   ) {
     this.exitCode = new Promise<number>((resolve) => (this.done = resolve));
-    process.on('SIGINT', this.onStop);
-    process.on('SIGTERM', this.onStop);
-    process.on('SIGHUP', this.onReload);
+    this.signals.on('SIGINT', this.onStop);
+    this.signals.on('SIGTERM', this.onStop);
+    this.signals.on('SIGHUP', this.onReload);
   }
 
   remove(): void {
-    process.off('SIGINT', this.onStop);
-    process.off('SIGTERM', this.onStop);
-    process.off('SIGHUP', this.onReload);
+    this.signals.off('SIGINT', this.onStop);
+    this.signals.off('SIGTERM', this.onStop);
+    this.signals.off('SIGHUP', this.onReload);
   }
 
   /** The broker is up: a stop asked for during startup happens now. */

@@ -91,6 +91,7 @@ export function clientOptionsFrom(given: Values, io: CommandIO): MqttClientOptio
     throw new UsageError('--will-payload, --will-qos and --will-retain need --will-topic');
   }
   const debug = values.debug === true;
+  const keepalive = intFlag('-k', values.keepalive, 0, 65535);
   return {
     url: values.url ?? `${tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     protocolVersion,
@@ -98,7 +99,7 @@ export function clientOptionsFrom(given: Values, io: CommandIO): MqttClientOptio
     ...(values.id !== undefined ? { clientId: values.id } : {}),
     ...(values.username !== undefined ? { username: values.username } : {}),
     ...(values.pw !== undefined ? { password: values.pw } : {}),
-    ...(values.keepalive !== undefined ? { keepalive: intFlag('-k', values.keepalive, 0, 65535) } : {}),
+    ...(keepalive !== undefined ? { keepalive } : {}),
     ...(willTopic !== undefined
       ? {
           will: {

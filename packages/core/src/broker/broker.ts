@@ -17,14 +17,18 @@ import type {
   Logger,
   Message,
   MidgePlugin,
+  PublishAuthority,
   PublishOptions,
 } from '../plugin-api/types.js';
 import { PluginHost } from '../plugin-host/index.js';
-import { Connection, type ConnectionInfo } from './connection.js';
+import { Connection } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { EventBus, type BrokerEventListener } from './events.js';
-import { startListener, type Listener } from './listeners.js';
+import { Pipeline, TRUSTED, type PublishOutcome } from './pipeline.js';
+import { isPromise } from './plugin-port.js';
+import { startListener, type ConnectionInfo, type Listener } from './listeners.js';
 import { Router } from './router.js';
+import type { BrokerServices } from './services.js';
 import { SessionStore } from './session-store.js';
 import { restoreSession, toPersisted } from './snapshot.js';
 import { LimitReporter } from './limit-reporter.js';
@@ -89,7 +93,7 @@ export class Broker {
     this.log = options.logger ?? createLogger({ level: config.log_level });
     const stats = new StatsCounter();
     const events = new EventBus(this.log);
-    const ctx = {
+    const services: BrokerServices = {
       config,
       log: this.log,
       debug: this.log.isLevelEnabled('debug'),
@@ -99,13 +103,17 @@ export class Broker {
       host: undefined,
       persistence: options.persistence ?? new MemoryPersistence(),
       topicLimits: { maxLength: config.max_topic_length, maxLevels: config.max_topic_levels, rejectControl: config.control_characters === 'reject' },
-    } as Omit<BrokerContext, 'router' | 'sessions'> as BrokerContext;
-    (ctx as { router: Router }).router = new Router(ctx);
-    (ctx as { sessions: SessionStore }).sessions = new SessionStore(ctx);
+    };
+    const router = new Router(services);
+    const pipeline = new Pipeline(services, router);
+    const sessions = new SessionStore(services, router, pipeline);
+    // The same object, not a copy: `host` (set by start()) and `debug` (re-read by reload()) change
+    // later, and every part must see the change.
+    const ctx: BrokerContext = Object.assign(services, { router, pipeline, sessions });
     this.ctx = ctx;
     this.api = Object.freeze({
       version: VERSION,
-      publish: (m: PublishOptions) => this.publish(m),
+      publish: (m: PublishOptions, authority: PublishAuthority) => this.publish(m, authority),
       getRetained: (topic: string): Message | undefined => ctx.router.getRetained(topic),
       stats: () => this.stats(),
       sessionCount: () => ctx.sessions.size,
@@ -217,8 +225,16 @@ export class Broker {
     this.connections.delete(conn);
   };
 
-  /** Publishes as the broker (no client): plugins, $SYS, embedders. `$` topics are allowed here. */
-  publish(options: PublishOptions): Promise<void> {
+  /**
+   * Publishes a message from the embedding application (or a plugin, through `api`), with the rights
+   * `authority` names: `{ as: client }` authorizes it as that client's PUBLISH, `{ trusted: true }` skips
+   * authorization (and may publish `$SYS` topics). Resolves once routed; rejects with a MidgeError:
+   * `BROKER_INVALID_TOPIC`, `BROKER_PUBLISH_DENIED` (the `$`-topic rule or authorization refused it), or
+   * `BROKER_PUBLISH_OPTIONS` (no or contradictory `authority`, an origin the API may not claim).
+   */
+  publish(options: PublishOptions, authority: PublishAuthority): Promise<void> {
+    const problem = authorityProblem(authority);
+    if (problem !== undefined) return Promise.reject(new MidgeError('BROKER_PUBLISH_OPTIONS', `cannot publish to '${options.topic}': ${problem}`));
     const invalid = validateTopicName(options.topic, this.ctx.topicLimits);
     if (invalid !== undefined) return Promise.reject(new MidgeError('BROKER_INVALID_TOPIC', `cannot publish to '${options.topic}': ${invalid}`));
     const payload = typeof options.payload === 'string' ? Buffer.from(options.payload) : options.payload;
@@ -227,8 +243,18 @@ export class Broker {
       options.properties === undefined
         ? { topic: options.topic, payload, qos, retain: options.retain ?? false }
         : { topic: options.topic, payload, qos, retain: options.retain ?? false, properties: options.properties };
+    const origin = authority.origin ?? 'api';
+    const publisher = authority.trusted === true ? TRUSTED : authority.as;
+    const settle = (outcome: PublishOutcome): void => {
+      if (typeof outcome === 'number') return;
+      const who = publisher === TRUSTED ? `from ${origin}` : `as client '${publisher.clientId}'`;
+      const why = outcome.verdict === 'deny' && outcome.reason !== undefined ? outcome.reason : 'not authorized';
+      throw new MidgeError('BROKER_PUBLISH_DENIED', `publish to '${options.topic}' ${who} refused: ${why}`);
+    };
     try {
-      this.ctx.router.publish(message);
+      const outcome = this.ctx.pipeline.publishFrom(origin, publisher, message);
+      if (isPromise(outcome)) return outcome.then(settle);
+      settle(outcome);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -341,6 +367,23 @@ export class Broker {
       if (!live.has(stored.clientId)) await p.deleteSession(stored.clientId);
     }
   }
+}
+
+/**
+ * What is wrong with a publish's `authority`, checked at run time too: JavaScript callers get no type
+ * error, and a publish must never go out unauthorized because its options were missing or misspelt.
+ */
+function authorityProblem(authority: PublishAuthority | undefined): string | undefined {
+  if (typeof authority !== 'object' || authority === null) return 'say whose rights it is published with: { as: client } or { trusted: true }';
+  const trusted = authority.trusted === true;
+  const as = authority.as !== undefined;
+  if (trusted === as) return trusted ? 'give either { as: client } or { trusted: true }, not both' : 'say whose rights it is published with: { as: client } or { trusted: true }';
+  if (as && typeof authority.as?.clientId !== 'string') return '`as` must be a ClientInfo';
+  const origin: unknown = authority.origin;
+  if (origin !== undefined && origin !== 'api' && !(typeof origin === 'string' && /^(cluster|bridge):./.test(origin))) {
+    return `origin must be 'api', 'cluster:<node>' or 'bridge:<name>', not ${JSON.stringify(origin)}`;
+  }
+  return undefined;
 }
 
 function isComplete(info: Partial<ConnectionInfo>): info is ConnectionInfo {

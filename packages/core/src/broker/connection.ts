@@ -7,29 +7,13 @@ import type { DisconnectPacket, Packet, ProtocolVersion, PublishPacket, QoS } fr
 import type { ClientInfo, Message } from '../plugin-api/types.js';
 import type { TopicAliasTable } from '../codec/topic-alias-table.js';
 import type { OutgoingTopicAliases } from './outgoing-topic-aliases.js';
-import type { AuthExchange } from './protocol/auth.js';
 import type { BrokerContext } from './context.js';
+import type { ConnectionInfo } from './listeners.js';
+import type { AuthExchange, Peer } from './peer.js';
+import type { CloseOptions, PeerState } from './peer-link.js';
 import { chargeUnauthenticated, connectionDecoderOptions } from './pre-connack.js';
 import { handlePacket } from './protocol/index.js';
 import type { Session } from './session.js';
-
-/** Where a connection came from (the listener's `onConnection` info, or `broker.handle()`'s). */
-export interface ConnectionInfo {
-  readonly listener: string;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly secure: boolean;
-}
-
-export type ConnectionState = 'awaiting-connect' | 'authenticating' | 'connected' | 'closed';
-
-export interface CloseOptions {
-  /** v5: sent in a DISCONNECT before closing (server-initiated closes). */
-  readonly reasonCode?: number;
-  readonly reasonString?: string;
-  /** Publish the will even though the close is graceful (v5 DISCONNECT 0x04). */
-  readonly keepWill?: boolean;
-}
 
 function flushSoon(conn: Connection): void {
   try {
@@ -116,7 +100,9 @@ function onStreamEnd(this: Duplex): void {
 let feeding: Connection | undefined;
 
 function onDecodedPacket(packet: Packet, frameBytes: number): void {
-  feeding!.onPacket(packet, frameBytes);
+  const conn = feeding;
+  if (conn === undefined) throw new Error('internal error: the decoder produced a packet outside of a feed');
+  conn.onPacket(packet, frameBytes);
 }
 
 /**
@@ -124,16 +110,17 @@ function onDecodedPacket(packet: Packet, frameBytes: number): void {
  * tracking. Packets are handled in arrival order: when a handler awaits a plugin decision the
  * connection pauses reading and holds later packets in a backlog until the decision is in.
  */
-export class Connection {
+export class Connection implements Peer {
   readonly ctx: BrokerContext;
   readonly stream: Duplex;
-  /** Until CONNECT; then `client` carries the same fields and this one is let go. */
-  #info: ConnectionInfo | undefined;
+  /** The listener's info until CONNECT; then the client, which carries the same fields (the info is let go). */
+  #info: ConnectionInfo;
   protocolVersion: ProtocolVersion = 4;
-  state: ConnectionState = 'awaiting-connect';
+  /** 'connected' from `attach` until the close, and only then: `client` and `session` are set (see ConnectedPeer). */
+  state: PeerState = 'awaiting-connect';
   /** Set once CONNECT was accepted for authentication. */
   client: ClientInfo | undefined;
-  /** Set once CONNACK 0 was sent. */
+  /** Set once CONNACK 0 was sent; still the session it served after the close. */
   session: Session | undefined;
   /** Why the connection closed (for logs, events and tests). */
   closeReason = '';
@@ -147,7 +134,7 @@ export class Connection {
   topicAliases: TopicAliasTable | undefined = undefined;
   /**
    * v5 Topic Aliases the broker sets towards the client (`outgoing_topic_alias_maximum`); undefined when
-   * off, the default, and then deliveries share one encoding per fan-out as before.
+   * off (the default): deliveries then share one encoding per fan-out.
    */
   outgoingAliases: OutgoingTopicAliases | undefined = undefined;
   /**
@@ -199,13 +186,13 @@ export class Connection {
 
   /** Where the connection came from. */
   get info(): ConnectionInfo {
-    return this.#info ?? this.client!;
+    return this.#info;
   }
 
   /** Sets the client info at CONNECT; it holds the connection info too, so that object is released. */
   setClient(client: ClientInfo): void {
     this.client = client;
-    this.#info = undefined;
+    this.#info = client;
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -284,7 +271,8 @@ export class Connection {
   private admitInbound(packet: PublishPacket): boolean {
     const session = this.session;
     if (session === undefined) return true;
-    const resent = packet.qos === 2 && session.inboundQos2Count > 0 && session.inboundQos2.has(packet.packetId!);
+    const id = packet.packetId;
+    const resent = packet.qos === 2 && id !== undefined && session.inboundQos2Count > 0 && session.inboundQos2.has(id);
     this.inboundUnacked++;
     if (resent) return true;
     const max = this.ctx.config.receive_maximum;
@@ -300,7 +288,7 @@ export class Connection {
   }
 
   private dispatch(packet: Packet): void {
-    const pending = handlePacket(this, packet);
+    const pending = handlePacket(this.ctx, this, packet);
     if (pending !== undefined) this.block(pending);
   }
 
@@ -331,8 +319,10 @@ export class Connection {
     this.blocked = false;
     try {
       const backlog = this.backlog;
-      while (backlog !== undefined && backlog.length > 0 && !this.blocked && this.state !== 'closed') {
-        this.dispatch(backlog.shift()!);
+      while (backlog !== undefined && !this.blocked && this.state !== 'closed') {
+        const next = backlog.shift();
+        if (next === undefined) break;
+        this.dispatch(next);
       }
     } catch (err) {
       // Not inside the decoder's try here: a handler bug must still close only this connection.
@@ -428,8 +418,10 @@ export class Connection {
     this.keepaliveTimer.unref();
   }
 
-  /** Checks the last activity instead of re-arming on every packet: one timer per keepalive period. */
-  /** @internal The keepalive timer fired. */
+  /**
+   * @internal The keepalive timer fired. It checks the last activity instead of being re-armed on every
+   * packet: one timer per keepalive period.
+   */
   checkKeepalive(): void {
     this.keepaliveTimer = undefined;
     if (this.state === 'closed') return;
@@ -467,7 +459,8 @@ export class Connection {
   flush(): void {
     const count = this.pendingCount;
     if (count === 0) return;
-    const first = this.pendingFirst!;
+    const first = this.pendingFirst;
+    if (first === undefined) throw new Error('internal error: frames counted but not held');
     const total = this.pendingBytes;
     this.pendingFirst = undefined;
     this.pendingCount = 0;
@@ -478,7 +471,8 @@ export class Connection {
       return;
     }
     const rest = count - 1;
-    const frames = this.pendingMore!;
+    const frames = this.pendingMore;
+    if (frames === undefined) throw new Error('internal error: frames counted but not held');
     // Each slot is cleared as it is consumed: a frame may view a 64 KiB encoder slab or a socket chunk,
     // which must not stay reachable from a connection that goes quiet.
     if (total <= COALESCE_MAX_BYTES) {
@@ -486,7 +480,8 @@ export class Connection {
       first.copy(out, 0);
       let offset = first.length;
       for (let i = 0; i < rest; i++) {
-        const b = frames[i]!;
+        const b = frames[i];
+        if (b === undefined) throw new Error('internal error: a counted frame is missing');
         frames[i] = undefined;
         b.copy(out, offset);
         offset += b.length;
@@ -496,7 +491,8 @@ export class Connection {
       stream.cork();
       stream.write(first);
       for (let i = 0; i < rest; i++) {
-        const b = frames[i]!;
+        const b = frames[i];
+        if (b === undefined) throw new Error('internal error: a counted frame is missing');
         frames[i] = undefined;
         stream.write(b);
       }
@@ -594,11 +590,9 @@ export class Connection {
     this.backlog = undefined;
     // Closing never throws (it runs inside error paths): a failure here is logged and counted, and the
     // stream is shut and the connection forgotten all the same.
-    const session = this.session;
-    if (wasConnected && session !== undefined) {
-      this.session = undefined;
+    if (wasConnected) {
       try {
-        this.leaveSession(session, reason, graceful, options.keepWill === true);
+        this.leaveSession(reason, graceful, options.keepWill === true);
       } catch (err) {
         this.internalError(err, 'close');
       }
@@ -613,17 +607,19 @@ export class Connection {
   }
 
   /** The session outlives the connection: will, detach, stats, events. */
-  private leaveSession(session: Session, reason: string, graceful: boolean, keepWill: boolean): void {
+  private leaveSession(reason: string, graceful: boolean, keepWill: boolean): void {
+    const { session, client } = this;
+    if (session === undefined || client === undefined) throw new Error('internal error: a connected connection without its session or client');
     const ctx = this.ctx;
     const owner = session.connection === this;
     const will = owner && (!graceful || keepWill) ? session.will : undefined;
     if (owner) session.will = undefined;
-    if (will !== undefined) ctx.sessions.scheduleWill(session, this.client!, will);
+    if (will !== undefined) ctx.sessions.scheduleWill(session, client, will);
     ctx.stats.clientDisconnected();
     ctx.sessions.detach(session, this);
-    if (ctx.debug) ctx.log.debug({ clientId: this.client?.clientId, reason, graceful }, 'client disconnected');
+    if (ctx.debug) ctx.log.debug({ clientId: client.clientId, reason, graceful }, 'client disconnected');
     if (ctx.events.wants('client:disconnected')) {
-      ctx.events.emit('client:disconnected', { client: this.client!, graceful, reason });
+      ctx.events.emit('client:disconnected', { client, graceful, reason });
     }
   }
 

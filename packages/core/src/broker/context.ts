@@ -1,27 +1,16 @@
-import type { BrokerConfig } from '../config/types.js';
-import type { Persistence } from '../persistence/types.js';
-import type { Logger } from '../plugin-api/types.js';
-import type { EventBus } from './events.js';
-import type { LimitReporter } from './limit-reporter.js';
-import type { PluginHostLike } from './host.js';
+import type { Pipeline } from './pipeline.js';
 import type { Router } from './router.js';
+import type { BrokerServices } from './services.js';
 import type { SessionStore } from './session-store.js';
-import type { StatsCounter } from './stats.js';
-import type { TopicLimits } from './topic.js';
 
-/** Everything a connection and the protocol handlers need from the broker, in one object. */
-export interface BrokerContext {
-  readonly config: BrokerConfig;
-  readonly log: Logger;
-  /** Cached `log.isLevelEnabled('debug')`, so the hot path tests a boolean. */
-  debug: boolean;
-  readonly stats: StatsCounter;
-  /** Counts and logs (rate-limited) every time a configured limit is hit. */
-  readonly limits: LimitReporter;
-  readonly events: EventBus;
+/**
+ * Everything a connection and the protocol handlers need from the broker, in one object: the shared
+ * services and the parts they drive. Only the top of the broker imports it (broker.ts, connection.ts,
+ * protocol/*); the parts themselves get their collaborators from broker.ts as constructor arguments.
+ */
+export interface BrokerContext extends BrokerServices {
   readonly router: Router;
   readonly sessions: SessionStore;
-  host: PluginHostLike | undefined;
-  readonly persistence: Persistence;
-  readonly topicLimits: TopicLimits;
+  /** The one way a message enters routing (`publishFrom`): client PUBLISH, wills, the API, plugins. */
+  readonly pipeline: Pipeline;
 }

@@ -1,5 +1,5 @@
 import type { BrokerEventName, BrokerEvents, Logger } from '../plugin-api/types.js';
-import type { PluginHostLike } from './host.js';
+import type { PluginHostLike } from './plugin-port.js';
 
 export type BrokerEventListener<K extends BrokerEventName> = (event: BrokerEvents[K]) => void;
 

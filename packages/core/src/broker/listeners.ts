@@ -15,13 +15,14 @@ import { MidgeError } from '../errors.js';
 import type { ListenerConfig } from '../config/types.js';
 import { ThrottledLog, type WarnLog } from './throttled-log.js';
 
+/** Where a connection came from: a listener's hand-over, or `broker.handle()`'s info. */
 export interface ConnectionInfo {
   /** The listener's name (its key under `listeners:`). */
-  listener: string;
-  remoteAddress: string;
-  remotePort: number;
+  readonly listener: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   /** TLS or WSS. */
-  secure: boolean;
+  readonly secure: boolean;
 }
 
 export interface Listener {

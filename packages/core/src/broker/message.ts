@@ -74,7 +74,7 @@ function propertyBytes(p: PublishProperties): number {
   const user = p.userProperties;
   if (user !== undefined) {
     // Name and value plus the property id and two length prefixes.
-    for (let i = 0; i < user.length; i++) n += user[i]![0].length + user[i]![1].length + 5;
+    for (const pair of user) n += pair[0].length + pair[1].length + 5;
   }
   return n;
 }

@@ -1,13 +1,15 @@
 import { encodePacket, encodePublishOnce, withPacketId } from '../codec/index.js';
 import type { ProtocolVersion, PublishPacket, QoS } from '../codec/packets.js';
 import type { Message } from '../plugin-api/types.js';
-import type { Connection } from './connection.js';
-import type { BrokerContext } from './context.js';
 import { copyMessage, outboundProperties, type Delivery, type StoredMessage } from './message.js';
-import { reauthorizeSession } from './resume-authorization.js';
+import type { PeerLink } from './peer-link.js';
+import type { BrokerServices } from './services.js';
 import { deliveryBytes, type Session } from './session.js';
 
 type Encoded = ReturnType<typeof encodePublishOnce>;
+
+/** What a Fanout holds between messages (it is reused, `reset` per message), so `message` is never unset. */
+const NO_MESSAGE: Message = Object.freeze({ topic: '', payload: Buffer.alloc(0), qos: 0, retain: false });
 
 /**
  * One message on its way to many sessions. It encodes the PUBLISH once per (QoS, RETAIN, protocol
@@ -15,7 +17,7 @@ type Encoded = ReturnType<typeof encodePublishOnce>;
  * Receivers that need their own bytes (v5 subscription identifiers) are encoded separately.
  */
 export class Fanout {
-  message!: Message;
+  message: Message = NO_MESSAGE;
   private stored: StoredMessage | undefined;
   /** Index: qos + 3 * retain + 6 * (MQTT 5, a different PUBLISH layout). */
   private readonly encoded: (Encoded | undefined)[] = new Array<Encoded | undefined>(12).fill(undefined);
@@ -62,7 +64,7 @@ export class Fanout {
   }
 }
 
-function queueDelivery(ctx: BrokerContext, session: Session, d: Delivery): void {
+function queueDelivery(ctx: BrokerServices, session: Session, d: Delivery): void {
   const config = ctx.config;
   // Which bound, if any, this delivery passes: the one named when the queue gives a message up.
   const bound = session.queueBoundPassed(deliveryBytes(d), config.max_queued_messages, config.max_queued_bytes);
@@ -80,7 +82,7 @@ function queueDelivery(ctx: BrokerContext, session: Session, d: Delivery): void 
 }
 
 /** v5 Maximum Packet Size of the client: a PUBLISH it cannot take is discarded [MQTT-3.1.2-25]. */
-function tooLarge(ctx: BrokerContext, conn: Connection, bytes: Buffer): boolean {
+function tooLarge(ctx: BrokerServices, conn: PeerLink, bytes: Buffer): boolean {
   const max = conn.maxOutgoingPacket;
   if (max === 0 || bytes.length <= max) return false;
   ctx.stats.drop('too-large');
@@ -92,7 +94,7 @@ function tooLarge(ctx: BrokerContext, conn: Connection, bytes: Buffer): boolean 
  * v5, the identifiers of the matching subscriptions.
  */
 export function deliver(
-  ctx: BrokerContext,
+  ctx: BrokerServices,
   session: Session,
   fan: Fanout,
   qos: QoS,
@@ -145,7 +147,7 @@ function delivery(message: StoredMessage, qos: QoS, retain: boolean, ids: readon
 }
 
 /** The PUBLISH packet of a delivery, or undefined when its v5 message expiry has passed. */
-function publishPacket(conn: Connection, d: Delivery, packetId: number | undefined, dup: boolean): PublishPacket | undefined {
+function publishPacket(conn: PeerLink, d: Delivery, packetId: number | undefined, dup: boolean): PublishPacket | undefined {
   const m = d.message;
   const p: PublishPacket = { type: 'publish', topic: m.topic, payload: m.payload, qos: d.qos, retain: d.retain, dup, packetId };
   if (conn.protocolVersion === 5) {
@@ -162,17 +164,17 @@ function publishPacket(conn: Connection, d: Delivery, packetId: number | undefin
  * Encodes a PUBLISH for this receiver only, with a topic alias when the connection uses them; undefined
  * when it is over the client's Maximum Packet Size (the alias is then not taken).
  */
-function encodeOwn(ctx: BrokerContext, conn: Connection, packet: PublishPacket): Buffer | undefined {
+function encodeOwn(ctx: BrokerServices, conn: PeerLink, packet: PublishPacket): Buffer | undefined {
   const aliases = conn.outgoingAliases;
   const topic = aliases?.apply(packet);
   const bytes = encodePacket(packet, conn.protocolVersion);
   if (!tooLarge(ctx, conn, bytes)) return bytes;
-  if (topic !== undefined) aliases!.forget(topic);
+  if (aliases !== undefined && topic !== undefined) aliases.forget(topic);
   return undefined;
 }
 
 /** Encodes and sends one delivery on its own (queued, resent, or with per-receiver properties). */
-function sendDelivery(ctx: BrokerContext, session: Session, conn: Connection, d: Delivery): void {
+function sendDelivery(ctx: BrokerServices, session: Session, conn: PeerLink, d: Delivery): void {
   if (d.qos === 0) {
     const packet = publishPacket(conn, d, undefined, false);
     if (packet === undefined) {
@@ -197,14 +199,14 @@ function sendDelivery(ctx: BrokerContext, session: Session, conn: Connection, d:
 }
 
 /** Sends queued deliveries while the inflight window has room. */
-export function drainQueue(ctx: BrokerContext, session: Session): void {
+export function drainQueue(ctx: BrokerServices, session: Session): void {
   const conn = session.connection;
   if (conn === undefined || session.resuming !== undefined) return;
   if (session.queueLength === 0) return;
   const queue = session.queue;
   while (queue.length > 0) {
-    const d = queue[0]!;
-    if (d.qos > 0 && session.inflightCount >= session.window) break;
+    const d = queue[0];
+    if (d === undefined || (d.qos > 0 && session.inflightCount >= session.window)) break;
     session.dequeue();
     ctx.stats.messagesStored--;
     if (d.qos === 0 && conn.overOutgoingLimit()) ctx.stats.drop('slow-reader');
@@ -213,44 +215,10 @@ export function drainQueue(ctx: BrokerContext, session: Session): void {
 }
 
 /**
- * A persistent session's client came back. With topic authorization, what the session inherited is
- * authorized again for this client first (resume-authorization.ts); while plugins answer asynchronously
- * nothing is sent and new deliveries queue behind the old ones. Then the rest is resent.
- */
-export function resumeSession(ctx: BrokerContext, session: Session): void {
-  // A newer resume supersedes one still waiting for its decisions.
-  session.resuming = undefined;
-  const host = ctx.host;
-  if (host === undefined || !host.hasTopicAuthorization) {
-    resendSession(ctx, session);
-    return;
-  }
-  const pending = reauthorizeSession(ctx, host, session);
-  if (pending === undefined) {
-    resendSession(ctx, session);
-    return;
-  }
-  const token = {};
-  const conn = session.connection;
-  session.resuming = token;
-  pending
-    .then(() => {
-      if (session.resuming !== token) return;
-      session.resuming = undefined;
-      if (session.connection === conn) resendSession(ctx, session);
-    })
-    .catch((err: unknown) => {
-      ctx.log.error({ err, clientId: session.clientId }, 'resuming a session failed');
-      if (session.resuming === token) session.resuming = undefined;
-      conn?.close('internal error while resuming the session', false, { reasonCode: 0x83 });
-    });
-}
-
-/**
  * Resends every unacknowledged PUBLISH with DUP=1 and every PUBREL, in their original order
  * [MQTT-4.4.0-1], then sends what queued up while the client was away.
  */
-function resendSession(ctx: BrokerContext, session: Session): void {
+export function resendSession(ctx: BrokerServices, session: Session): void {
   const conn = session.connection;
   if (conn === undefined) return;
   for (const entry of session.inflightOut.values()) {
@@ -276,7 +244,7 @@ function resendSession(ctx: BrokerContext, session: Session): void {
 }
 
 /** PUBACK (QoS 1) or PUBCOMP (QoS 2) completed an outbound message: free its id and refill the window. */
-export function completeOutbound(ctx: BrokerContext, session: Session, packetId: number, expected: 'publish' | 'pubrel', qos: QoS): boolean {
+export function completeOutbound(ctx: BrokerServices, session: Session, packetId: number, expected: 'publish' | 'pubrel', qos: QoS): boolean {
   const entry = session.inflightOut.get(packetId);
   if (entry === undefined || entry.state !== expected || entry.delivery.qos !== qos) return false;
   session.inflightOut.delete(packetId);

@@ -1,11 +1,52 @@
 import type { QoS } from '../codec/packets.js';
 import type { Decision, TopicAction } from '../plugin-api/types.js';
-import type { BrokerContext } from './context.js';
-import { isPromise, type PluginHostLike } from './host.js';
 import type { Delivery } from './message.js';
+import { resendSession } from './outbound.js';
+import { isPromise, type PluginHostLike } from './plugin-port.js';
+import type { Router } from './router.js';
+import type { BrokerServices } from './services.js';
 import type { OutboundInflight, Session, Subscriber } from './session.js';
 
 const DENIED: Decision = Object.freeze({ verdict: 'deny' });
+
+/** What resuming needs: the shared services, and the router that denied subscriptions are removed from. */
+export interface ResumeContext extends BrokerServices {
+  readonly router: Pick<Router, 'unsubscribe'>;
+}
+
+/**
+ * A persistent session's client came back. With topic authorization, what the session inherited is
+ * authorized again for this client first (reauthorizeSession); while plugins answer asynchronously
+ * nothing is sent and new deliveries queue behind the old ones. Then the rest is resent.
+ */
+export function resumeSession(ctx: ResumeContext, session: Session): void {
+  // A newer resume supersedes one still waiting for its decisions.
+  session.resuming = undefined;
+  const host = ctx.host;
+  if (host === undefined || !host.hasTopicAuthorization) {
+    resendSession(ctx, session);
+    return;
+  }
+  const pending = reauthorizeSession(ctx, host, session);
+  if (pending === undefined) {
+    resendSession(ctx, session);
+    return;
+  }
+  const token = {};
+  const conn = session.connection;
+  session.resuming = token;
+  pending
+    .then(() => {
+      if (session.resuming !== token) return;
+      session.resuming = undefined;
+      if (session.connection === conn) resendSession(ctx, session);
+    })
+    .catch((err: unknown) => {
+      ctx.log.error({ err, clientId: session.clientId }, 'resuming a session failed');
+      if (session.resuming === token) session.resuming = undefined;
+      conn?.close('internal error while resuming the session', false, { reasonCode: 0x83 });
+    });
+}
 
 /**
  * A resumed session was built by earlier connections, maybe of another identity (`session_owner: off`, a
@@ -18,7 +59,7 @@ const DENIED: Decision = Object.freeze({ verdict: 'deny' });
  * that settles once it is. Nothing is removed before every decision is in, so the session stays
  * consistent meanwhile; the caller holds deliveries back until then.
  */
-export function reauthorizeSession(ctx: BrokerContext, host: PluginHostLike, session: Session): Promise<void> | undefined {
+export function reauthorizeSession(ctx: ResumeContext, host: PluginHostLike, session: Session): Promise<void> | undefined {
   const client = session.client;
   const deniedSubscriptions: [string, Subscriber][] = [];
   const deniedInflight: OutboundInflight[] = [];
@@ -50,7 +91,8 @@ export function reauthorizeSession(ctx: BrokerContext, host: PluginHostLike, ses
   };
 
   for (const filter of session.subscriptionFilters()) {
-    const sub = session.subscriptions.get(filter)!;
+    const sub = session.subscriptions.get(filter);
+    if (sub === undefined) continue;
     check('subscribe', filter, sub.qos, () => deniedSubscriptions.push([filter, sub]));
   }
   if (session.inflightCount > 0) {
@@ -64,7 +106,7 @@ export function reauthorizeSession(ctx: BrokerContext, host: PluginHostLike, ses
 
   const apply = (): void => {
     // The session may have ended (expired, discarded) while plugins were deciding.
-    if (ctx.sessions.get(session.clientId) !== session) return;
+    if (session.ended) return;
     dropDenied(ctx, session, deniedSubscriptions, deniedInflight, deniedQueued);
   };
   if (pending === undefined) {
@@ -75,7 +117,7 @@ export function reauthorizeSession(ctx: BrokerContext, host: PluginHostLike, ses
 }
 
 function dropDenied(
-  ctx: BrokerContext,
+  ctx: ResumeContext,
   session: Session,
   subscriptions: readonly [string, Subscriber][],
   inflight: readonly OutboundInflight[],

@@ -47,8 +47,9 @@ export class RetainedCursor<M> {
   /** The next matching retained message, or undefined when the walk is over. */
   next(): M | undefined {
     const stack = this.#stack;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
+    for (;;) {
+      const top = stack.at(-1);
+      if (top === undefined) return undefined;
       switch (top.kind) {
         case 'visit':
           stack.pop();
@@ -87,7 +88,6 @@ export class RetainedCursor<M> {
         }
       }
     }
-    return undefined;
   }
 
   /** Pushes the work of matching the filter level at `start` below `node`. */

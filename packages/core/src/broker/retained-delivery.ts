@@ -1,9 +1,9 @@
 import type { QoS } from '../codec/packets.js';
-import type { Connection } from './connection.js';
-import type { BrokerContext } from './context.js';
 import { messageBytes, minQos, type StoredMessage } from './message.js';
 import { Fanout } from './outbound.js';
+import type { PeerLink } from './peer-link.js';
 import type { RetainedCursor } from './retained-cursor.js';
+import type { BrokerServices } from './services.js';
 import type { Session, Subscriber } from './session.js';
 
 /** Most retained messages one turn of the event loop handles; then other clients' packets are read. */
@@ -27,7 +27,7 @@ export interface RetainedSink {
 /** The retained messages of one new subscription, being sent. */
 interface Job {
   readonly session: Session;
-  readonly conn: Connection;
+  readonly conn: PeerLink;
   readonly filter: string;
   /** The subscription this delivery serves: once it is replaced or removed, the delivery ends. */
   readonly sub: Subscriber;
@@ -67,7 +67,7 @@ export class RetainedDelivery {
   chunkMessages = RETAINED_CHUNK_MESSAGES;
   chunkBytes = RETAINED_CHUNK_BYTES;
 
-  private readonly ctx: BrokerContext;
+  private readonly ctx: BrokerServices;
   private readonly sink: RetainedSink;
   /** Deliveries in turn order: the first one runs next. */
   private readonly jobs: Job[] = [];
@@ -76,7 +76,7 @@ export class RetainedDelivery {
   /** One fan-out reused for every retained message: each is encoded for the variants it needs, then reset. */
   private readonly fan = new Fanout();
 
-  constructor(ctx: BrokerContext, sink: RetainedSink) {
+  constructor(ctx: BrokerServices, sink: RetainedSink) {
     this.ctx = ctx;
     this.sink = sink;
   }
@@ -109,7 +109,10 @@ export class RetainedDelivery {
 
   /** A live message on `topic` was routed to the first `count` of `sessions` (called only while `active`). */
   noteLiveAll(sessions: readonly (Session | undefined)[], count: number, topic: string): void {
-    for (let i = 0; i < count; i++) this.noteLive(sessions[i]!, topic);
+    for (let i = 0; i < count; i++) {
+      const session = sessions[i];
+      if (session !== undefined) this.noteLive(session, topic);
+    }
   }
 
   /** A live message on `topic` was routed to `session` (called only while `active`). */
@@ -200,7 +203,7 @@ function wouldOverflowQueue(session: Session, m: StoredMessage, maxCount: number
 }
 
 /** A function, so the compiler does not narrow `state` across the calls that may close the connection. */
-function isClosed(conn: Connection): boolean {
+function isClosed(conn: PeerLink): boolean {
   return conn.state === 'closed';
 }
 

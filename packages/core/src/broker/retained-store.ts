@@ -70,8 +70,9 @@ export class RetainedStore<M> {
       if (end === topic.length) break;
       start = end + 1;
     }
-    if (node.topic === undefined) this.#size++;
-    else this.#bytes -= this.#sizeOf(node.message!);
+    const replaced = node.message;
+    if (replaced === undefined) this.#size++;
+    else this.#bytes -= this.#sizeOf(replaced);
     this.#bytes += this.#sizeOf(message);
     node.topic = topic;
     node.message = message;
@@ -84,8 +85,9 @@ export class RetainedStore<M> {
   /** Removes the retained message of `topic`, pruning empty nodes. Returns whether there was one. */
   delete(topic: string): boolean {
     const node = this.#find(topic);
-    if (node?.topic === undefined) return false;
-    this.#bytes -= this.#sizeOf(node.message!);
+    const message = node?.message;
+    if (node === undefined || message === undefined) return false;
+    this.#bytes -= this.#sizeOf(message);
     node.topic = undefined;
     node.message = undefined;
     this.#size--;

@@ -1,13 +1,13 @@
 import type { QoS } from '../codec/packets.js';
-import type { ClientInfo, Decision, Message } from '../plugin-api/types.js';
+import type { ClientInfo, Decision, Message, MessageOrigin } from '../plugin-api/types.js';
 import type { PersistedSubscription } from '../persistence/types.js';
-import type { BrokerContext } from './context.js';
 import { persistWrite } from './durable.js';
-import { isPromise, type PluginHostLike } from './host.js';
 import { copyMessage, messageBytes, minQos, type StoredMessage } from './message.js';
 import { deliver, Fanout } from './outbound.js';
+import { isPromise, type PluginHostLike } from './plugin-port.js';
 import { RetainedDelivery } from './retained-delivery.js';
 import { RetainedStore } from './retained-store.js';
+import type { BrokerServices } from './services.js';
 import type { Session, Subscriber } from './session.js';
 import { SharedGroup } from './shared-group.js';
 import { parseSharedFilter } from './topic.js';
@@ -54,14 +54,15 @@ function collectGroup(group: SharedGroup, _name: string, scratch: MatchScratch):
 
 /** v5 subscription options; v3/v4 subscriptions use the defaults. */
 export interface SubscriptionOptions {
-  readonly noLocal?: boolean;
-  readonly retainAsPublished?: boolean;
-  readonly subscriptionId?: number;
+  readonly noLocal?: boolean | undefined;
+  readonly retainAsPublished?: boolean | undefined;
+  readonly subscriptionId?: number | undefined;
 }
 
 /**
- * The one publish pipeline: (publish authorization is done by the caller, which knows the client)
- * retain → match → authorize receive per subscriber → deliver or queue.
+ * The routing end of the publish pipeline (pipeline.ts authorizes the publish first): retain → match →
+ * authorize receive per subscriber → deliver or queue. It also holds the subscriptions and the retained
+ * store.
  */
 export class Router {
   /** Non-shared subscriptions: filter → client id → subscription. */
@@ -78,12 +79,12 @@ export class Router {
   private readonly fan = new Fanout();
   /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
   private routing = false;
-  private readonly pending: [StoredMessage, ClientInfo | undefined][] = [];
-  private readonly ctx: BrokerContext;
+  private readonly pending: [StoredMessage, ClientInfo | undefined, MessageOrigin][] = [];
+  private readonly ctx: BrokerServices;
   /** Retained messages on their way to new subscriptions, in chunks (retained-delivery.ts). */
   readonly retainedDelivery: RetainedDelivery;
 
-  constructor(ctx: BrokerContext) {
+  constructor(ctx: BrokerServices) {
     this.ctx = ctx;
     this.retainedDelivery = new RetainedDelivery(ctx, {
       expire: (m) => this.expireRetained(m),
@@ -147,22 +148,21 @@ export class Router {
   }
 
   /**
-   * Routes one message. `message.payload` may be a view on a socket chunk: it is copied only if kept.
-   * Returns how many subscriptions (sessions, shared groups) matched, before receive authorization; -1
-   * when the message waits behind the one being routed (the count is not known yet).
+   * Routes one message the pipeline accepted (call `Pipeline.publishFrom`, not this). `message.payload`
+   * may be a view on a socket chunk: it is copied only if kept. `client` published it (v5 No Local), if
+   * a client did. Returns how many subscriptions (sessions, shared groups) matched, before receive
+   * authorization; -1 when the message waits behind the one being routed (the count is not known yet).
    */
-  publish(message: Message, origin?: ClientInfo): number {
+  publish(message: Message, client: ClientInfo | undefined, origin: MessageOrigin): number {
     if (this.routing) {
-      this.pending.push([copyMessage(message), origin]);
+      this.pending.push([copyMessage(message), client, origin]);
       return -1;
     }
     this.routing = true;
     try {
-      const matched = this.route(message, origin);
-      for (let i = 0; i < this.pending.length; i++) {
-        const [m, o] = this.pending[i]!;
-        this.route(m, o);
-      }
+      const matched = this.route(message, client, origin);
+      // Messages published while this one was routed (appended meanwhile: the loop sees them too).
+      for (const [m, c, o] of this.pending) this.route(m, c, o);
       return matched;
     } finally {
       if (this.pending.length !== 0) this.pending.length = 0;
@@ -170,12 +170,12 @@ export class Router {
     }
   }
 
-  private route(message: Message, origin: ClientInfo | undefined): number {
+  private route(message: Message, client: ClientInfo | undefined, origin: MessageOrigin): number {
     const ctx = this.ctx;
     const stored = message.retain ? this.storeRetained(message) : undefined;
     const scratch = this.scratch;
     scratch.gen++;
-    scratch.origin = origin?.clientId;
+    scratch.origin = client?.clientId;
     scratch.count = 0;
     scratch.groupCount = 0;
     this.subscriptions.match(message.topic, collect, scratch);
@@ -193,7 +193,8 @@ export class Router {
     if (noteLive) this.retainedDelivery.noteLiveAll(sessions, count, message.topic);
     try {
       for (let i = 0; i < count; i++) {
-        const s = sessions[i]!;
+        const s = sessions[i];
+        if (s === undefined) continue;
         const qos = minQos(message.qos, s.matchQos);
         // Live deliveries carry RETAIN=0 [MQTT-3.3.1-9] unless v5 Retain As Published asks otherwise.
         const retain = s.matchRetainAsPublished && message.retain;
@@ -204,7 +205,7 @@ export class Router {
       // One member per shared subscription, on top of the client's non-shared ones: a client with both
       // can get two copies, as MQTT 5.0 section 4.8.2 describes.
       for (let i = 0; i < groupCount; i++) {
-        const member = groups[i]!.pick();
+        const member = groups[i]?.pick();
         if (member === undefined) continue;
         if (noteLive) this.retainedDelivery.noteLive(member.session, message.topic);
         const qos = minQos(message.qos, member.qos);
@@ -220,7 +221,7 @@ export class Router {
       scratch.count = 0;
       scratch.groupCount = 0;
     }
-    if (ctx.events.wants('message:broadcast')) ctx.events.emit('message:broadcast', { client: origin, message });
+    if (ctx.events.wants('message:broadcast')) ctx.events.emit('message:broadcast', { client, message, origin });
     return count + groupCount;
   }
 
@@ -311,23 +312,28 @@ export class Router {
     persistWrite(this.ctx, write);
   }
 
-  /** Receive authorization, then delivery. Sync decisions stay on the fast path; async ones copy first. */
+  /**
+   * Receive authorization, then delivery. A sync decision stays on the fast path unless an earlier async
+   * one for the session still waits: then it waits behind it, in the session's chain, so that a plugin
+   * answering async on a cache miss and sync on a hit cannot reorder one topic [MQTT-4.6.0-5].
+   */
   private offer(host: PluginHostLike, session: Session, fan: Fanout, qos: QoS, retain: boolean, ids: number[] | undefined): void {
     const decision = host.authorizeTopic({ client: session.client, action: 'receive', topic: fan.message.topic, qos });
-    if (!isPromise(decision)) {
+    if (!isPromise(decision) && session.receiveChain === undefined) {
       if (decision.verdict === 'allow') deliver(this.ctx, session, fan, qos, retain, ids);
       else this.ctx.stats.drop('denied');
       return;
     }
+    // Delivered later: the message (maybe a view on a socket chunk) is copied first.
     const stored = fan.storedMessage();
-    // Chained per session so async decisions cannot reorder one subscriber's messages.
+    // Chained per session so decisions cannot reorder one subscriber's messages.
     const previous = session.receiveChain ?? Promise.resolve();
     const chain = previous
       .then(() => decision)
       .then(
         (d: Decision) => {
           // The session may have ended while the plugin was deciding.
-          if (this.ctx.sessions.get(session.clientId) !== session) return;
+          if (session.ended) return;
           if (d.verdict === 'allow') deliver(this.ctx, session, new Fanout().reset(stored, stored), qos, retain, ids);
           else this.ctx.stats.drop('denied');
         },

@@ -1,9 +1,11 @@
 import type { ClientInfo } from '../plugin-api/types.js';
-import type { Connection } from './connection.js';
-import type { BrokerContext } from './context.js';
 import { persistWrite } from './durable.js';
 import type { StoredMessage } from './message.js';
-import { publishWill } from './protocol/publish.js';
+import type { PeerLink } from './peer-link.js';
+import type { Pipeline } from './pipeline.js';
+import { isPromise } from './plugin-port.js';
+import type { Router } from './router.js';
+import type { BrokerServices } from './services.js';
 import { Session, type PendingWill } from './session.js';
 
 /** setTimeout's ceiling; longer expiries re-arm until their deadline. */
@@ -30,10 +32,16 @@ function timerUntil(deadline: number, fire: () => void, rearmed: (timer: NodeJS.
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   private persistentSessions = 0;
-  private readonly ctx: BrokerContext;
+  private readonly ctx: BrokerServices;
+  /** Removes the subscriptions of a session that ends. */
+  private readonly router: Pick<Router, 'unsubscribeAll'>;
+  /** Publishes wills, with their owner's rights, as any other message. */
+  private readonly pipeline: Pick<Pipeline, 'publishFrom'>;
 
-  constructor(ctx: BrokerContext) {
+  constructor(ctx: BrokerServices, router: Pick<Router, 'unsubscribeAll'>, pipeline: Pick<Pipeline, 'publishFrom'>) {
     this.ctx = ctx;
+    this.router = router;
+    this.pipeline = pipeline;
   }
 
   get size(): number {
@@ -96,14 +104,14 @@ export class SessionStore {
   scheduleWill(session: Session, client: ClientInfo, will: StoredMessage): void {
     const delay = session.willDelay;
     if (delay <= 0 || session.clean) {
-      publishWill(this.ctx, client, will);
+      this.publishWill(client, will);
       return;
     }
     // The Will Delay Interval is up to 2^32-1 s: timerUntil re-arms past setTimeout's ceiling, so a long
     // delay is never cut short [MQTT-3.1.3-9].
     const fire = (): void => {
       if (session.pendingWill === pending) session.pendingWill = undefined;
-      publishWill(this.ctx, client, will);
+      this.publishWill(client, will);
     };
     const pending: PendingWill = { message: will, client, timer: timerUntil(Date.now() + delay * 1000, fire, (t) => (pending.timer = t)) };
     session.pendingWill = pending;
@@ -114,7 +122,16 @@ export class SessionStore {
     if (pending === undefined) return;
     clearTimeout(pending.timer);
     session.pendingWill = undefined;
-    publishWill(this.ctx, pending.client, pending.message);
+    this.publishWill(pending.client, pending.message);
+  }
+
+  /**
+   * A will goes through the pipeline with its owner's rights, as a PUBLISH of that client would: the
+   * `$`-topic rule and publish authorization apply (Mosquitto checks a will against the ACL as well).
+   */
+  private publishWill(client: ClientInfo, will: StoredMessage): void {
+    const outcome = this.pipeline.publishFrom('will', client, will);
+    if (isPromise(outcome)) outcome.catch((err: unknown) => this.ctx.log.error({ err, clientId: client.clientId }, 'publishing a will failed'));
   }
 
   /** Adds a session restored from persistence (broker start). */
@@ -125,7 +142,7 @@ export class SessionStore {
   }
 
   /** The session's connection closed: drop a clean session, start the expiry clock of a persistent one. */
-  detach(session: Session, conn: Connection): void {
+  detach(session: Session, conn: PeerLink): void {
     if (session.connection !== conn) return;
     session.connection = undefined;
     if (session.clean) this.discard(session);
@@ -148,6 +165,7 @@ export class SessionStore {
 
   /** Removes a session and everything it holds from the broker's counters and the subscription trie. */
   discard(session: Session): void {
+    session.ended = true;
     this.flushWill(session);
     if (session.persisted) {
       // Cleared first, so unsubscribing below does not write each subscription's removal too.
@@ -157,7 +175,7 @@ export class SessionStore {
     }
     if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
     session.expiryTimer = undefined;
-    this.ctx.router.unsubscribeAll(session);
+    this.router.unsubscribeAll(session);
     const stats = this.ctx.stats;
     stats.messagesStored -= session.queueLength;
     stats.inflightOut -= session.inflightCount;

@@ -1,7 +1,7 @@
 import type { QoS } from '../codec/packets.js';
 import type { ClientInfo } from '../plugin-api/types.js';
-import type { Connection } from './connection.js';
 import { messageBytes, type Delivery, type StoredMessage } from './message.js';
+import type { PeerLink } from './peer-link.js';
 
 /** A QoS 1/2 PUBLISH sent to the client and not yet completed. */
 export interface OutboundInflight {
@@ -58,7 +58,7 @@ export class Session {
   /** Outbound inflight window: max_inflight_messages, lowered to the v5 client's Receive Maximum. */
   window: number;
   /** The attached, CONNACKed connection; undefined while offline. */
-  connection: Connection | undefined;
+  connection: PeerLink | undefined;
   /** The last client info seen, for `receive` authorization of offline deliveries. */
   client: ClientInfo;
   /**
@@ -89,6 +89,11 @@ export class Session {
   expiryTimer: NodeJS.Timeout | undefined;
   /** Pending async 'receive' decisions, chained so deliveries keep their order. */
   receiveChain: Promise<void> | undefined;
+  /**
+   * Set when the session store removed the session (clean end, expiry, takeover by a clean start): a
+   * plugin decision that comes in afterwards has nothing to deliver to.
+   */
+  ended = false;
   /** Router scratch: the publish generation this session was last matched in, and the highest granted QoS. */
   matchGen = 0;
   matchQos: QoS = 0;
@@ -184,8 +189,9 @@ export class Session {
         return dropped;
       }
       const [gone] = queue.splice(victim, 1);
-      dropped.push(gone!);
-      this.#queuedBytes -= deliveryBytes(gone!);
+      if (gone === undefined) throw new Error('internal error: the queued delivery to drop is gone');
+      dropped.push(gone);
+      this.#queuedBytes -= deliveryBytes(gone);
     }
     queue.push(d);
     this.#queuedBytes += size;
@@ -225,8 +231,8 @@ export class Session {
     const queue = this.#queue;
     if (queue === undefined) return 0;
     let kept = 0;
-    for (let i = 0; i < queue.length; i++) {
-      const d = queue[i]!;
+    // Compacts in place: kept deliveries move to slots the loop has already read.
+    for (const d of queue) {
       if (remove(d)) this.#queuedBytes -= deliveryBytes(d);
       else queue[kept++] = d;
     }
@@ -238,7 +244,7 @@ export class Session {
   /** Empties the queue; returns how many deliveries it held. */
   clearQueue(): number {
     const n = this.queueLength;
-    if (n > 0) this.#queue!.length = 0;
+    if (this.#queue !== undefined) this.#queue.length = 0;
     this.#queuedBytes = 0;
     return n;
   }

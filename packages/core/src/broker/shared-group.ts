@@ -40,13 +40,12 @@ export class SharedGroup {
   delete(clientId: string): boolean {
     const i = this.#index.get(clientId);
     if (i === undefined) return false;
-    const last = this.members.length - 1;
-    if (i !== last) {
-      const moved = this.members[last]!;
+    // The last member takes the removed one's slot (or is the removed one).
+    const moved = this.members.pop();
+    if (moved !== undefined && i < this.members.length) {
       this.members[i] = moved;
       this.#index.set(moved.session.clientId, i);
     }
-    this.members.pop();
     this.#index.delete(clientId);
     if (this.#next >= this.members.length) this.#next = 0;
     return true;
@@ -63,8 +62,8 @@ export class SharedGroup {
     const start = this.#next < n ? this.#next : 0;
     for (let k = 0; k < n; k++) {
       const i = start + k < n ? start + k : start + k - n;
-      const m = members[i]!;
-      if (m.session.connection !== undefined) {
+      const m = members[i];
+      if (m !== undefined && m.session.connection !== undefined) {
         this.#next = i + 1 < n ? i + 1 : 0;
         return m;
       }

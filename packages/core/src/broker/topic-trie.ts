@@ -344,8 +344,9 @@ function collectFrom<V>(root: Node<V>, topic: string, rootStart: number, out: En
   let depth = 1;
   let used = 1;
   while (depth > 0) {
-    const node = nodes[--depth]!;
-    const start = starts[depth]!;
+    const node = nodes[--depth];
+    const start = starts[depth];
+    if (node === undefined || start === undefined) throw new Error('internal error: the topic trie walk lost its place');
     // `#` matches the remaining levels, including none (`a/#` matches `a`).
     if (node.hash !== undefined) out.push(node.hash);
     if (start > topic.length) {

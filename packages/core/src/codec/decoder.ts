@@ -44,6 +44,12 @@ const TYPE_NAMES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBR
 /**
  * The streaming decoder of one connection. Feed it socket chunks; it emits every complete packet and
  * keeps only the bytes of an unfinished one.
+ *
+ * Decoded packets hold views (`subarray`), not copies: a PUBLISH payload, AUTH data and the like point
+ * into the chunk given to `feed`, or, for a packet that spanned chunks, into a buffer the decoder gave
+ * that packet alone. Nothing writes to either after the packet is emitted (the next unfinished packet
+ * gets a new buffer), so a view stays valid; whoever keeps one long copies it anyway, because the view
+ * keeps its whole chunk (up to 64 KiB) in memory.
  */
 export class PacketDecoder {
   /** Set from each decoded CONNECT (server side); a client sets it itself. */
@@ -102,10 +108,10 @@ export class PacketDecoder {
       this.#tail = EMPTY;
       this.#tailLength = 0;
       this.#frameLength = 0;
-      onPacket(this.#decode(frame, this.#headerLength, frameLength, frame[0]!), frameLength);
+      onPacket(this.#decode(frame, this.#headerLength, frameLength, frame.readUInt8(0)), frameLength);
     }
     while (offset < length) {
-      const firstByte = chunk[offset]!;
+      const firstByte = chunk.readUInt8(offset);
       if ((this.#refused & (1 << (firstByte >>> 4))) !== 0) throw this.#fail(this.#refusal(firstByte >>> 4));
       const packed = this.#readRemainingLength(chunk, offset + 1, length);
       if (packed < 0) {
@@ -134,7 +140,7 @@ export class PacketDecoder {
       if (packed >= 0) {
         const frameLength = 1 + varintSize(packed) + varintValue(packed);
         if (frameLength > this.maxPacketSize) {
-          if (buffer[offset - 1]! >>> 4 === PacketType.connect) this.#noteConnectVersion(buffer, offset + varintSize(packed), end);
+          if (buffer.readUInt8(offset - 1) >>> 4 === PacketType.connect) this.#noteConnectVersion(buffer, offset + varintSize(packed), end);
           tooLarge(`a ${frameLength}-byte packet exceeds the maximum packet size of ${this.maxPacketSize} bytes`);
         }
       }
@@ -177,7 +183,7 @@ export class PacketDecoder {
       return new CodecError(CodecErrorCode.protocol, 'a second CONNECT', 0x82, 'MQTT-3.1.0-2');
     }
     const sender = this.#role === 'server' ? 'client' : 'server';
-    return new CodecError(CodecErrorCode.protocol, `a ${sender} must not send ${TYPE_NAMES[type]!}`, 0x82);
+    return new CodecError(CodecErrorCode.protocol, `a ${sender} must not send ${TYPE_NAMES[type] ?? `packet type ${type}`}`, 0x82);
   }
 
   /** Keeps chunk[offset..] as the start of an unfinished packet of `frameLength` bytes (0: not yet known). */
@@ -196,7 +202,7 @@ export class PacketDecoder {
       // The fixed header was split: take one byte at a time until its remaining length ends.
       for (;;) {
         if (offset >= chunk.length) return offset;
-        this.#tail[this.#tailLength++] = chunk[offset++]!;
+        this.#tail[this.#tailLength++] = chunk.readUInt8(offset++);
         const packed = this.#readRemainingLength(this.#tail, 1, this.#tailLength);
         if (packed >= 0) {
           this.#headerLength = 1 + varintSize(packed);
@@ -254,7 +260,7 @@ export function decodePacket(frame: Buffer, protocolVersion: ProtocolVersion = 4
   }
   try {
     beginPacket(NO_USER_PROPERTY_LIMITS);
-    return decodeBody(frame, bodyStart, end, frame[0]!, protocolVersion);
+    return decodeBody(frame, bodyStart, end, frame.readUInt8(0), protocolVersion);
   } catch (error) {
     if (error instanceof CodecError) throw error;
     throw new CodecError(CodecErrorCode.malformed, `undecodable packet: ${String(error)}`, 0x81);

@@ -185,7 +185,7 @@ export function writePublish(
   } else {
     lastPacketIdOffset = -1;
   }
-  if (version === 5) o = writeProperties(b, o, p.properties!, propertiesLength);
+  if (version === 5) o = writeProperties(b, o, p.properties, propertiesLength);
   const payload = p.payload;
   b.set(payload, o);
   return o + payload.length;
@@ -272,7 +272,7 @@ function writeReasonAndProperties(
   b[o] = reasonCode ?? 0;
   if (size === 1) return o + 1;
   // propertiesLength 0 here is AUTH's reason code with an empty property list.
-  return writeProperties(b, o + 1, properties!, propertiesLength);
+  return writeProperties(b, o + 1, properties, propertiesLength);
 }
 
 // CONNECT
@@ -327,10 +327,10 @@ function writeConnect(p: ConnectPacket, b: Buffer, o: number, remaining: number)
   b[o + 2] = p.keepalive >>> 8;
   b[o + 3] = p.keepalive & 0xff;
   o += 4;
-  if (version === 5) o = writeProperties(b, o, p.properties!, propertiesLength);
+  if (version === 5) o = writeProperties(b, o, p.properties, propertiesLength);
   o = writeUtf8(b, o, p.clientId);
   if (will !== undefined) {
-    if (version === 5) o = writeProperties(b, o, will.properties!, willPropertiesLength);
+    if (version === 5) o = writeProperties(b, o, will.properties, willPropertiesLength);
     o = writeBinary(b, writeUtf8(b, o, will.topic), will.payload);
   }
   if (p.username !== undefined) o = writeUtf8(b, o, p.username);
@@ -359,7 +359,7 @@ function writeConnack(p: ConnackPacket, b: Buffer, o: number, remaining: number,
   b[o] = p.sessionPresent ? 1 : 0;
   b[o + 1] = p.reasonCode;
   o += 2;
-  if (version === 5) o = writeProperties(b, o, p.properties!, propertiesLength);
+  if (version === 5) o = writeProperties(b, o, p.properties, propertiesLength);
   return o;
 }
 
@@ -370,8 +370,7 @@ function measureSubscribe(p: SubscribePacket, version: ProtocolVersion): number 
   const subscriptions = p.subscriptions;
   if (subscriptions.length === 0) unencodable('SUBSCRIBE needs at least one topic filter', 0x82, 'MQTT-3.8.3-3');
   let n = 2 + measureOptionalProperties(p.properties, SUBSCRIBE, version);
-  for (let i = 0; i < subscriptions.length; i++) {
-    const s = subscriptions[i]!;
+  for (const s of subscriptions) {
     if (s.qos !== 0 && s.qos !== 1 && s.qos !== 2) {
       unencodable(`subscription QoS ${String(s.qos)} is not 0, 1 or 2`, 0x81, 'MQTT-3.8.3-4');
     }
@@ -387,8 +386,7 @@ function measureSubscribe(p: SubscribePacket, version: ProtocolVersion): number 
 function writeSubscribe(p: SubscribePacket, b: Buffer, o: number, remaining: number, version: ProtocolVersion): number {
   o = writeIdAndProperties(0x82, p.packetId, p.properties, b, o, remaining, version);
   const subscriptions = p.subscriptions;
-  for (let i = 0; i < subscriptions.length; i++) {
-    const s = subscriptions[i]!;
+  for (const s of subscriptions) {
     o = writeUtf8(b, o, s.topic);
     b[o++] =
       version === 5
@@ -402,8 +400,7 @@ function measureSuback(p: SubackPacket, version: ProtocolVersion): number {
   checkId(p.packetId, 'SUBACK');
   const codes = p.reasonCodes;
   if (codes.length === 0) unencodable('SUBACK needs at least one return code', 0x82);
-  for (let i = 0; i < codes.length; i++) {
-    const code = codes[i]!;
+  for (const code of codes) {
     if (version === 5) checkReasonCode(code, 9);
     else if (code !== 0 && code !== 1 && code !== 2 && code !== 0x80) {
       unencodable(`SUBACK return code ${code} is not 0, 1, 2 or 0x80`, 0x81, 'MQTT-3.9.3-2');
@@ -415,7 +412,7 @@ function measureSuback(p: SubackPacket, version: ProtocolVersion): number {
 function writeSuback(p: SubackPacket, b: Buffer, o: number, remaining: number, version: ProtocolVersion): number {
   o = writeIdAndProperties(0x90, p.packetId, p.properties, b, o, remaining, version);
   const codes = p.reasonCodes;
-  for (let i = 0; i < codes.length; i++) b[o++] = codes[i]!;
+  for (const code of codes) b[o++] = code;
   return o;
 }
 
@@ -424,7 +421,7 @@ function measureUnsubscribe(p: UnsubscribePacket, version: ProtocolVersion): num
   const topics = p.topics;
   if (topics.length === 0) unencodable('UNSUBSCRIBE needs at least one topic filter', 0x82, 'MQTT-3.10.3-2');
   let n = 2 + measureOptionalProperties(p.properties, UNSUBSCRIBE, version);
-  for (let i = 0; i < topics.length; i++) n += stringSize(topics[i]!);
+  for (const topic of topics) n += stringSize(topic);
   return n;
 }
 
@@ -437,7 +434,7 @@ function writeUnsubscribe(
 ): number {
   o = writeIdAndProperties(0xa2, p.packetId, p.properties, b, o, remaining, version);
   const topics = p.topics;
-  for (let i = 0; i < topics.length; i++) o = writeUtf8(b, o, topics[i]!);
+  for (const topic of topics) o = writeUtf8(b, o, topic);
   return o;
 }
 
@@ -446,15 +443,17 @@ function measureUnsuback(p: UnsubackPacket, version: ProtocolVersion): number {
   if (version !== 5) return 2;
   const codes = p.reasonCodes;
   if (codes === undefined || codes.length === 0) unencodable('an MQTT 5 UNSUBACK needs at least one reason code', 0x82);
-  for (let i = 0; i < codes.length; i++) checkReasonCode(codes[i]!, 11);
+  for (const code of codes) checkReasonCode(code, 11);
   return 2 + measureOptionalProperties(p.properties, UNSUBACK, version) + codes.length;
 }
 
 function writeUnsuback(p: UnsubackPacket, b: Buffer, o: number, remaining: number, version: ProtocolVersion): number {
   o = writeIdAndProperties(0xb0, p.packetId, p.properties, b, o, remaining, version);
   if (version === 5) {
-    const codes = p.reasonCodes!;
-    for (let i = 0; i < codes.length; i++) b[o++] = codes[i]!;
+    // measureUnsuback refused a v5 UNSUBACK without reason codes before the buffer was allocated.
+    const codes = p.reasonCodes;
+    if (codes === undefined) throw new Error('internal error: an MQTT 5 UNSUBACK without reason codes');
+    for (const code of codes) b[o++] = code;
   }
   return o;
 }
@@ -483,7 +482,7 @@ function writeIdAndProperties(
   b[o] = packetId >>> 8;
   b[o + 1] = packetId & 0xff;
   o += 2;
-  return version === 5 ? writeProperties(b, o, properties!, propertiesLength) : o;
+  return version === 5 ? writeProperties(b, o, properties, propertiesLength) : o;
 }
 
 /** A property list of `length` bytes with its variable byte integer length prefix. */

@@ -2,13 +2,20 @@
  * The error base of every Midge package, and the codec's error.
  *
  * MidgeError lives here because the codec is the bottom of the dependency graph and imports
- * nothing else; `src/errors.ts` re-exports it next to the broker's own errors.
+ * nothing else; `src/errors.ts` re-exports it next to the broker's own errors. Its codes come from
+ * the catalog beside it (error-codes.ts), so a code that is not listed there does not compile.
  */
-export class MidgeError extends Error {
-  /** A permanent, greppable identifier such as `CODEC_MALFORMED` or `CONFIG_INVALID`. */
-  readonly code: string;
+import type { ErrorCode, ErrorCodeOf } from './error-codes.js';
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+export { ErrorCodes, isErrorCode } from './error-codes.js';
+export type { ErrorClassName, ErrorCode, ErrorCodeInfo, ErrorCodeOf } from './error-codes.js';
+
+/** The base of every error Midge throws: a permanent `code`, a message saying what to do, and `cause`. */
+export class MidgeError extends Error {
+  /** A permanent, greppable identifier such as `CODEC_MALFORMED` or `CONFIG_INVALID` (see `ErrorCodes`). */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'MidgeError';
     this.code = code;
@@ -31,7 +38,13 @@ export class CodecError extends MidgeError {
    */
   readonly protocolLevel: number | undefined;
 
-  constructor(code: string, message: string, reasonCode: number, specRule = '', protocolLevel?: number) {
+  constructor(
+    code: ErrorCodeOf<'CodecError'>,
+    message: string,
+    reasonCode: number,
+    specRule = '',
+    protocolLevel?: number,
+  ) {
     super(code, specRule ? `${message} [${specRule}]` : message);
     this.name = 'CodecError';
     this.reasonCode = reasonCode;

@@ -35,7 +35,8 @@ export function withPacketId(encoded: EncodedPublish, packetId: number, dup = fa
     if (dup) unencodable('PUBLISH with QoS 0 must not set DUP', 0x81, 'MQTT-3.3.1-2');
   } else {
     stampPacketId(bytes, encoded.packetIdOffset, packetId);
-    bytes[0] = dup ? bytes[0]! | 0x08 : bytes[0]! & 0xf7;
+    const flags = bytes.readUInt8(0);
+    bytes[0] = dup ? flags | 0x08 : flags & 0xf7;
   }
   return bytes;
 }

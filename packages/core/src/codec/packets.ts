@@ -173,7 +173,7 @@ export interface Will {
   qos: QoS;
   retain: boolean;
   /** v5 only. */
-  properties?: WillProperties;
+  properties?: WillProperties | undefined;
 }
 
 export interface ConnectPacket {
@@ -187,10 +187,10 @@ export interface ConnectPacket {
   keepalive: number;
   /** May be empty (the server assigns one or refuses). */
   clientId: string;
-  will?: Will;
-  username?: string;
-  password?: Buffer;
-  properties?: ConnectProperties;
+  will?: Will | undefined;
+  username?: string | undefined;
+  password?: Buffer | undefined;
+  properties?: ConnectProperties | undefined;
 }
 
 export interface ConnackPacket {
@@ -198,7 +198,7 @@ export interface ConnackPacket {
   sessionPresent: boolean;
   /** v3/v4: the CONNACK return code (0..5); v5: the reason code. */
   reasonCode: number;
-  properties?: ConnackProperties;
+  properties?: ConnackProperties | undefined;
 }
 
 export interface PublishPacket {
@@ -209,15 +209,15 @@ export interface PublishPacket {
   retain: boolean;
   dup: boolean;
   /** Present iff qos > 0 [MQTT-2.3.1-5]. */
-  packetId?: number;
-  properties?: PublishProperties;
+  packetId?: number | undefined;
+  properties?: PublishProperties | undefined;
 }
 
 interface AckBase {
   packetId: number;
   /** v5 only; decoded as 0 when the short form omits it. */
-  reasonCode?: number;
-  properties?: AckProperties;
+  reasonCode?: number | undefined;
+  properties?: AckProperties | undefined;
 }
 export interface PubackPacket extends AckBase {
   type: 'puback';
@@ -238,9 +238,9 @@ export interface Subscription {
   /** Maximum QoS requested. */
   qos: QoS;
   /** v5 subscription options. */
-  noLocal?: boolean;
-  retainAsPublished?: boolean;
-  retainHandling?: 0 | 1 | 2;
+  noLocal?: boolean | undefined;
+  retainAsPublished?: boolean | undefined;
+  retainHandling?: 0 | 1 | 2 | undefined;
 }
 
 export interface SubscribePacket {
@@ -248,7 +248,7 @@ export interface SubscribePacket {
   packetId: number;
   /** At least one [MQTT-3.8.3-3]. */
   subscriptions: Subscription[];
-  properties?: SubscribeProperties;
+  properties?: SubscribeProperties | undefined;
 }
 
 export interface SubackPacket {
@@ -256,7 +256,7 @@ export interface SubackPacket {
   packetId: number;
   /** One per subscription: v3/v4 return codes 0, 1, 2, 0x80; v5 reason codes. */
   reasonCodes: number[];
-  properties?: AckProperties;
+  properties?: AckProperties | undefined;
 }
 
 export interface UnsubscribePacket {
@@ -264,15 +264,15 @@ export interface UnsubscribePacket {
   packetId: number;
   /** At least one [MQTT-3.10.3-2]. */
   topics: string[];
-  properties?: UnsubscribeProperties;
+  properties?: UnsubscribeProperties | undefined;
 }
 
 export interface UnsubackPacket {
   type: 'unsuback';
   packetId: number;
   /** v5 only: one reason code per topic filter. */
-  reasonCodes?: number[];
-  properties?: AckProperties;
+  reasonCodes?: number[] | undefined;
+  properties?: AckProperties | undefined;
 }
 
 export interface PingreqPacket {
@@ -285,15 +285,15 @@ export interface PingrespPacket {
 export interface DisconnectPacket {
   type: 'disconnect';
   /** v5 only; decoded as 0 when omitted. */
-  reasonCode?: number;
-  properties?: DisconnectProperties;
+  reasonCode?: number | undefined;
+  properties?: DisconnectProperties | undefined;
 }
 
 /** v5 only. */
 export interface AuthPacket {
   type: 'auth';
   reasonCode: number;
-  properties?: AuthProperties;
+  properties?: AuthProperties | undefined;
 }
 
 export type Packet =

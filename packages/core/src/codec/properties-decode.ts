@@ -25,7 +25,7 @@ export function readProperties(r: Reader, carrier: number): AllProperties | unde
   while (r.pos < end) {
     // Identifiers are variable byte integers, but every defined one is below 0x80 and so one byte.
     const id = r.u8();
-    const allowed = id < 0x80 ? allowedIn[id]! : 0;
+    const allowed = id < 0x80 ? (allowedIn[id] ?? 0) : 0;
     if (allowed === 0) malformed(`unknown property identifier 0x${id.toString(16)}`);
     if ((allowed & carrier) === 0) notAllowed(id, carrier);
     switch (id) {
@@ -53,7 +53,7 @@ export function readProperties(r: Reader, carrier: number): AllProperties | unde
         const value = r.varint();
         if (value === 0) protocolError('a subscription identifier of 0 is not allowed');
         if (p.subscriptionIdentifier === undefined) p.subscriptionIdentifier = [value];
-        else if ((repeatableIn[id]! & carrier) === 0) duplicate(id);
+        else if (((repeatableIn[id] ?? 0) & carrier) === 0) duplicate(id);
         else p.subscriptionIdentifier.push(value);
         break;
       }

@@ -44,9 +44,10 @@ export function measureProperties(p: AllProperties, carrier: number): number {
 }
 
 /** Writes the property length `length` (from measureProperties) and the properties, in identifier order. */
-export function writeProperties(b: Buffer, o: number, p: AllProperties, length: number): number {
+export function writeProperties(b: Buffer, o: number, p: AllProperties | undefined, length: number): number {
   o = writeVarint(b, o, length);
   if (length === 0) return o;
+  if (p === undefined) throw new Error('internal error: a property length measured without properties');
   let v;
   if ((v = p.payloadFormatIndicator) !== undefined) o = byte(b, byte(b, o, 0x01), v ? 1 : 0);
   if ((v = p.messageExpiryInterval) !== undefined) o = u32(b, byte(b, o, 0x02), v);
@@ -54,7 +55,7 @@ export function writeProperties(b: Buffer, o: number, p: AllProperties, length: 
   if ((v = p.responseTopic) !== undefined) o = writeUtf8(b, byte(b, o, 0x08), v);
   if ((v = p.correlationData) !== undefined) o = binary(b, byte(b, o, 0x09), v);
   if ((v = p.subscriptionIdentifier) !== undefined) {
-    for (let i = 0; i < v.length; i++) o = writeVarint(b, byte(b, o, 0x0b), v[i]!);
+    for (const id of v) o = writeVarint(b, byte(b, o, 0x0b), id);
   }
   if ((v = p.sessionExpiryInterval) !== undefined) o = u32(b, byte(b, o, 0x11), v);
   if ((v = p.assignedClientIdentifier) !== undefined) o = writeUtf8(b, byte(b, o, 0x12), v);
@@ -73,10 +74,7 @@ export function writeProperties(b: Buffer, o: number, p: AllProperties, length: 
   if ((v = p.maximumQoS) !== undefined) o = byte(b, byte(b, o, 0x24), v);
   if ((v = p.retainAvailable) !== undefined) o = byte(b, byte(b, o, 0x25), v ? 1 : 0);
   if ((v = p.userProperties) !== undefined) {
-    for (let i = 0; i < v.length; i++) {
-      const pair = v[i]!;
-      o = writeUtf8(b, writeUtf8(b, byte(b, o, 0x26), pair[0]), pair[1]);
-    }
+    for (const pair of v) o = writeUtf8(b, writeUtf8(b, byte(b, o, 0x26), pair[0]), pair[1]);
   }
   if ((v = p.maximumPacketSize) !== undefined) o = u32(b, byte(b, o, 0x27), v);
   if ((v = p.wildcardSubscriptionAvailable) !== undefined) o = byte(b, byte(b, o, 0x28), v ? 1 : 0);
@@ -114,7 +112,7 @@ function binary(b: Buffer, o: number, value: Buffer): number {
 
 /** 0, so it can be added to a size: the check is the point. */
 function allowed(id: number, carrier: number): number {
-  if ((allowedIn[id]! & carrier) === 0) unencodable(`property ${nameOf(id)} is not allowed here`, 0x81);
+  if (((allowedIn[id] ?? 0) & carrier) === 0) unencodable(`property ${nameOf(id)} is not allowed here`, 0x81);
   return 0;
 }
 
@@ -148,12 +146,11 @@ function maximumQoS(value: number): number {
 }
 
 function subscriptionIds(ids: readonly number[], carrier: number): number {
-  if (ids.length > 1 && (repeatableIn[0x0b]! & carrier) === 0) {
+  if (ids.length > 1 && ((repeatableIn[0x0b] ?? 0) & carrier) === 0) {
     unencodable('only PUBLISH may carry more than one subscription identifier', 0x82);
   }
   let n = 0;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
+  for (const id of ids) {
     if (!(Number.isInteger(id) && id >= 1 && id <= MAX_VARINT)) outOfRange(0x0b, id);
     n += 1 + varintLength(id);
   }
@@ -162,8 +159,7 @@ function subscriptionIds(ids: readonly number[], carrier: number): number {
 
 function userProperties(pairs: readonly (readonly [string, string])[]): number {
   let n = 0;
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = pairs[i]!;
+  for (const pair of pairs) {
     n += 1 + stringSize(pair[0]) + stringSize(pair[1]);
   }
   return n;

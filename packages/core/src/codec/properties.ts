@@ -84,8 +84,8 @@ const byId: Array<PropertyDefinition | undefined> = [];
 const byName = new Map<string, PropertyDefinition>();
 
 for (const p of PROPERTIES) {
-  for (const c of p.carriers) allowedIn[p.id]! |= carrierBit(c);
-  for (const c of p.repeatableIn) repeatableIn[p.id]! |= carrierBit(c);
+  for (const c of p.carriers) allowedIn[p.id] = (allowedIn[p.id] ?? 0) | carrierBit(c);
+  for (const c of p.repeatableIn) repeatableIn[p.id] = (repeatableIn[p.id] ?? 0) | carrierBit(c);
   byId[p.id] = p;
   byName.set(p.name, p);
 }
@@ -95,5 +95,8 @@ export function propertyById(id: number): PropertyDefinition | undefined {
 }
 
 export function propertyByName(name: PropertyName): PropertyDefinition {
-  return byName.get(name)!;
+  const p = byName.get(name);
+  // PropertyName is the union of the names in PROPERTIES, so every one is in the map.
+  if (p === undefined) throw new Error(`internal error: no property named ${name}`);
+  return p;
 }

@@ -30,25 +30,29 @@ export class Reader {
   u8(): number {
     const pos = this.pos;
     if (pos >= this.end) pastEnd();
+    // Within `end`, so defined: the test only narrows the type (the compiler folds it away).
+    const byte = this.buffer[pos];
+    if (byte === undefined) pastEnd();
     this.pos = pos + 1;
-    return this.buffer[pos]!;
+    return byte;
   }
 
   u16(): number {
     const pos = this.pos;
     if (pos + 2 > this.end) pastEnd();
-    this.pos = pos + 2;
     const b = this.buffer;
-    return (b[pos]! << 8) | b[pos + 1]!;
+    const high = b[pos];
+    const low = b[pos + 1];
+    if (high === undefined || low === undefined) pastEnd();
+    this.pos = pos + 2;
+    return (high << 8) | low;
   }
 
   u32(): number {
     const pos = this.pos;
     if (pos + 4 > this.end) pastEnd();
     this.pos = pos + 4;
-    const b = this.buffer;
-    // Multiplication keeps the result unsigned where `<< 24` would turn it negative.
-    return b[pos]! * 0x1000000 + ((b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!);
+    return this.buffer.readUInt32BE(pos);
   }
 
   varint(): number {
@@ -77,7 +81,8 @@ export class Reader {
     const b = this.buffer;
     // One pass for the common ASCII topic: wildcard, U+0000 and non-ASCII checks together.
     for (let i = start; i < end; i++) {
-      const c = b[i]!;
+      const c = b[i];
+      if (c === undefined) pastEnd();
       if (c === 0x2b || c === 0x23) wildcard();
       if (c === 0 || c >= 0x80) return nonAsciiTopic(b, start, end, i);
     }
@@ -89,8 +94,11 @@ export class Reader {
     const pos = this.pos;
     if (pos + 2 > this.end) pastEnd();
     const b = this.buffer;
+    const high = b[pos];
+    const low = b[pos + 1];
+    if (high === undefined || low === undefined) pastEnd();
     const start = pos + 2;
-    const end = start + ((b[pos]! << 8) | b[pos + 1]!);
+    const end = start + ((high << 8) | low);
     if (end > this.end) pastEnd();
     this.pos = end;
     return start;

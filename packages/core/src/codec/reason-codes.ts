@@ -118,7 +118,7 @@ const ALLOWED: ReadonlyArray<readonly [code: number, types: readonly number[]]> 
 
 const packetsByCode = new Uint16Array(256);
 for (const [code, types] of ALLOWED) {
-  for (const type of types) packetsByCode[code]! |= 1 << type;
+  for (const type of types) packetsByCode[code] = (packetsByCode[code] ?? 0) | (1 << type);
 }
 
 /** True when `code` is a reason code MQTT 5.0 defines for any packet. */
@@ -128,7 +128,7 @@ export function isKnownReasonCode(code: number): boolean {
 
 /** True when a v5 packet of numeric type `packetType` may carry reason code `code`. */
 export function isReasonCodeAllowed(packetType: number, code: number): boolean {
-  return code >>> 0 === code && code <= 0xff && (packetsByCode[code]! & (1 << packetType)) !== 0;
+  return code >>> 0 === code && code <= 0xff && ((packetsByCode[code] ?? 0) & (1 << packetType)) !== 0;
 }
 
 /**

@@ -32,8 +32,11 @@ export class TopicAliasTable {
       // The broker closes the connection right after this if the topic name is invalid.
       this.#topics[alias] = packet.topic;
     }
-    const { topicAlias: _alias, ...rest } = packet.properties!;
-    packet.properties = Object.keys(rest).length === 0 ? undefined : rest;
+    const properties = packet.properties;
+    if (properties !== undefined) {
+      const { topicAlias: _alias, ...rest } = properties;
+      packet.properties = Object.keys(rest).length === 0 ? undefined : rest;
+    }
     return undefined;
   }
 }

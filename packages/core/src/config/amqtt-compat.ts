@@ -203,9 +203,10 @@ class Translator {
       });
       for (const key of Object.keys(l)) {
         // aMQTT's ListenerConfig fields are Optional: null means "not set" (inherit from default).
+        const unsupported = Object.hasOwn(UNSUPPORTED_LISTENER_KEYS, key) ? UNSUPPORTED_LISTENER_KEYS[key] : undefined;
         if (l[key] === null) delete l[key];
-        else if (Object.hasOwn(UNSUPPORTED_LISTENER_KEYS, key)) {
-          this.issue([...lpath, spelled.get(key) ?? key], UNSUPPORTED_LISTENER_KEYS[key]!);
+        else if (unsupported !== undefined) {
+          this.issue([...lpath, spelled.get(key) ?? key], unsupported);
           delete l[key];
         }
       }
@@ -421,7 +422,7 @@ class Translator {
       [P.authAnonymous, spelled('allow_anonymous')],
       [P.authFile, spelled('password_file')],
     ] as const) {
-      if (Object.keys(optionsFor[pkg]!).length > 0 && !chosen.includes(pkg)) {
+      if (Object.keys(optionsFor[pkg] ?? {}).length > 0 && !chosen.includes(pkg)) {
         this.deprecate([...path, key], `'${key}' has no effect: ${pkg} is not enabled; remove it`);
       }
     }

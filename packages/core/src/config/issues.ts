@@ -37,17 +37,23 @@ export function expected(what: string): (issue: v.BaseIssue<unknown>) => string 
 }
 
 function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  // Row by row (Wagner-Fischer): previous[j] is the distance from a's first i - 1 code units to b's first j.
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let distance = b.length;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = prev[j]!;
-      prev[j] = Math.min(above + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = above;
+    const row = [i];
+    let diagonal = i - 1;
+    let left = i;
+    for (const [j, above] of previous.entries()) {
+      if (j === 0) continue;
+      left = Math.min(above + 1, left + 1, diagonal + (a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1));
+      row.push(left);
+      diagonal = above;
     }
+    previous = row;
+    distance = left;
   }
-  return prev[b.length]!;
+  return distance;
 }
 
 /** The known key a typo most likely meant, if one is close enough to suggest. */

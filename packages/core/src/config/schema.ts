@@ -33,7 +33,7 @@ export type ControlCharacterPolicy = (typeof CONTROL_CHARACTER_POLICIES)[number]
 
 // js-yaml reads YAML 1.2, where aMQTT's (YAML 1.1) on/off/yes/no stay strings; accept them for flags.
 const FLAG_WORDS = ['true', 'false', 'on', 'off', 'yes', 'no'] as const;
-const FLAG_SPELLINGS = FLAG_WORDS.flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]);
+const FLAG_SPELLINGS = FLAG_WORDS.flatMap((w) => [w, w.charAt(0).toUpperCase() + w.slice(1), w.toUpperCase()]);
 const TRUE_WORDS = new Set(['true', 'on', 'yes']);
 
 /** Reads a YAML flag: a boolean, or one of aMQTT's on/off/yes/no/true/false words in any case. */

@@ -21,14 +21,14 @@ export interface ListenerConfig {
   readonly max_connections: number;
   readonly ssl: boolean;
   /** Absolute paths (relative ones resolved from config_dir), checked to exist at load. Set only when ssl. */
-  readonly certfile?: string;
-  readonly keyfile?: string;
-  readonly cafile?: string;
-  readonly capath?: string;
+  readonly certfile?: string | undefined;
+  readonly keyfile?: string | undefined;
+  readonly cafile?: string | undefined;
+  readonly capath?: string | undefined;
   /** Ask for and verify client certificates against cafile/capath (always false without ssl). */
   readonly require_certificate: boolean;
   /** ws only: accepted HTTP path, undefined = any path. */
-  readonly path?: string;
+  readonly path?: string | undefined;
 }
 
 export interface PluginEntry {

@@ -143,7 +143,8 @@ export function persistenceConformanceSuite(
       m.payload[0] = 0x7a; // mutate after storing
       const got = await p.getRetained('t');
       expect(got?.payload.toString()).toBe('abc');
-      got!.payload[0] = 0x79; // mutate what was returned
+      if (got === undefined) throw new Error('the retained message is gone');
+      got.payload[0] = 0x79; // mutate what was returned
       expect((await p.getRetained('t'))?.payload.toString()).toBe('abc');
     }));
 

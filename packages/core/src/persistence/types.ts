@@ -13,7 +13,7 @@ export interface PersistedMessage {
   readonly payload: Buffer;
   readonly qos: QoS;
   readonly retain: boolean;
-  readonly properties?: PublishProperties;
+  readonly properties?: PublishProperties | undefined;
   /** v5 message expiry deadline, epoch milliseconds. */
   readonly expiresAt?: number;
 }

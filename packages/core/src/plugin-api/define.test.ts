@@ -95,6 +95,7 @@ describe('definePlugin types', () => {
     expectTypeOf<Parameters<typeof p.setup>[1]>().toBeUnknown();
   });
 
+  // eslint-disable-next-line vitest/expect-expect -- the assertion is the @ts-expect-error (typecheck fails without it)
   it('refuses a setup whose config does not match the schema', () => {
     definePlugin({
       name: 'mismatch',

@@ -26,7 +26,7 @@ export interface Message {
   readonly payload: Buffer;
   readonly qos: QoS;
   readonly retain: boolean;
-  readonly properties?: PublishProperties;
+  readonly properties?: PublishProperties | undefined;
 }
 
 // ---- decisions -------------------------------------------------------------------------------
@@ -91,10 +91,14 @@ export interface BrokerEvents {
   };
   'client:subscribed': { readonly client: ClientInfo; readonly topic: string; readonly qos: QoS };
   'client:unsubscribed': { readonly client: ClientInfo; readonly topic: string };
-  /** A PUBLISH accepted from a client (after authorization). */
-  'message:received': { readonly client: ClientInfo; readonly message: Message };
-  /** A message routed to subscribers (from a client, a will, or the broker API; `client` absent for the latter). */
-  'message:broadcast': { readonly client?: ClientInfo; readonly message: Message };
+  /**
+   * A message accepted for routing, from any origin, after the `$`-topic rule and publish authorization.
+   * `client`: whose rights it was published with (the publisher, the will's owner, the API's `as`);
+   * undefined for a trusted publish.
+   */
+  'message:received': { readonly client: ClientInfo | undefined; readonly message: Message; readonly origin: MessageOrigin };
+  /** A message routed to subscribers; `client` and `origin` as in `message:received`. */
+  'message:broadcast': { readonly client: ClientInfo | undefined; readonly message: Message; readonly origin: MessageOrigin };
   'retained:set': { readonly message: Message };
   'retained:cleared': { readonly topic: string };
   'packet:received': { readonly client: ClientInfo | undefined; readonly packet: Packet };
@@ -166,10 +170,43 @@ export interface PublishOptions {
   properties?: PublishProperties;
 }
 
+/**
+ * Where a message entered the broker: a client's PUBLISH (`client`), a client's will (`will`), or a
+ * publish through the API (`ApiOrigin`). Events carry it, so a cluster or bridge plugin tells the
+ * messages it injected apart by their data, not by when an event fires.
+ */
+export type MessageOrigin = 'client' | 'will' | ApiOrigin;
+
+/**
+ * What a publish through `broker.publish` / `ctx.broker.publish` says it comes from: the embedding
+ * application or a plugin (`api`, the default), another broker of a cluster (`cluster:<node>`), a bridge
+ * to another system (`bridge:<name>`).
+ */
+export type ApiOrigin = 'api' | `cluster:${string}` | `bridge:${string}`;
+
+/**
+ * Whose rights a publish through the API uses; required, so a publish is never silently unauthorized.
+ * - `{ as: client }`: the client's, as if it had published the message itself: `$SYS` and `$share`
+ *   topics are refused and the plugins' `authorizeTopic` ('publish') decides. A refusal rejects the
+ *   promise with a `MidgeError` of code `BROKER_PUBLISH_DENIED`.
+ * - `{ trusted: true }`: nobody's, nothing is authorized (the broker's own messages, messages another
+ *   broker of the cluster authorized already). With origin `api` it may publish `$SYS` topics (as
+ *   `@midge/plugin-sys` does); from a `cluster:` or `bridge:` origin `$SYS` and `$share` are refused,
+ *   since they describe this broker only.
+ */
+export type PublishAuthority =
+  | { readonly as: ClientInfo; readonly trusted?: false; readonly origin?: ApiOrigin }
+  | { readonly trusted: true; readonly as?: undefined; readonly origin?: ApiOrigin };
+
 /** What the broker offers plugins. */
 export interface BrokerApi {
   readonly version: string;
-  publish(message: PublishOptions): Promise<void>;
+  /**
+   * Routes a message (delivery to subscribers, retained store) with the rights `authority` names.
+   * Resolves once it is routed; rejects with a `MidgeError` when it is not: `BROKER_INVALID_TOPIC` (not
+   * a valid topic name), `BROKER_PUBLISH_DENIED` (refused by the `$`-topic rule or by authorization).
+   */
+  publish(message: PublishOptions, authority: PublishAuthority): Promise<void>;
   getRetained(topic: string): Message | undefined;
   stats(): BrokerStats;
   sessionCount(): number;

@@ -10,8 +10,7 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConnectPacket } from '../codec/packets.js';
-// index.ts re-exports this file; the cycle is safe because createTestBroker is only called later.
-import { createTestBroker, type TestBroker } from './index.js';
+import { createTestBroker, type TestBroker } from './test-broker.js';
 import { RawClient } from './raw-client.js';
 
 export interface PluginTestHarness {

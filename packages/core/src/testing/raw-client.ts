@@ -69,7 +69,7 @@ export class RawClient {
   }
 
   private push(p: Packet): void {
-    // The decoder's payload views point into socket chunks; copy so tests can keep them.
+    // The decoder's payload views pin their whole socket chunk; a copy lets a test keep many packets cheaply.
     if (p.type === 'publish') p.payload = Buffer.from(p.payload);
     const w = this.waiters.shift();
     if (w !== undefined) {

@@ -11,7 +11,7 @@ import type { BrokerApi } from '../../src/plugin-api/types.js';
 import { createBroker } from '../../src/broker/broker.js';
 import { nullLogger } from '../../src/log.js';
 import { RawClient } from '../../src/testing/index.js';
-import { Harness, subscribe } from './helpers.js';
+import { Harness, subscribe, until } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -39,10 +39,10 @@ describe('Broker API', () => {
   it('publish() routes a message from the broker itself', async () => {
     await h.start();
     const s = await h.subscriber('api/#', 1);
-    await h.tb.broker.publish({ topic: 'api/x', payload: 'hi', qos: 1 });
+    await h.tb.broker.publish({ topic: 'api/x', payload: 'hi', qos: 1 }, { trusted: true });
     const p = await s.expectPacket('publish');
     expect(p).toMatchObject({ topic: 'api/x', qos: 1 });
-    await expect(h.tb.broker.publish({ topic: 'bad/#', payload: '' })).rejects.toThrow(/cannot publish/);
+    await expect(h.tb.broker.publish({ topic: 'bad/#', payload: '' }, { trusted: true })).rejects.toThrow(/cannot publish/);
   });
 
   it('handle() serves any Duplex as a client connection', async () => {
@@ -54,8 +54,7 @@ describe('Broker API', () => {
     client.on('data', (b: Buffer) => decoder.feed(b, (p) => got.push(p)));
     client.write(encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'mem' }));
     client.write(encodePacket({ type: 'pingreq' }));
-    const until = Date.now() + 2000;
-    while (got.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await until(() => got.length >= 2, 2000, 'CONNACK and PINGRESP');
     expect(got.map((p) => p.type)).toEqual(['connack', 'pingresp']);
     client.destroy();
   });
@@ -97,7 +96,7 @@ describe('Broker API', () => {
     });
     await h.start({}, { plugins: [plugin] });
     expect(h.tb.broker.plugins?.plugins.map((p) => p.name)).toEqual(['probe']);
-    await api!.publish({ topic: 'r', payload: 'x', retain: true });
+    await api!.publish({ topic: 'r', payload: 'x', retain: true }, { trusted: true });
     expect(api!.getRetained('r')?.payload.toString()).toBe('x');
     expect(api!.stats().retainedCount).toBe(1);
     expect(api!.sessionCount()).toBe(0);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allow, definePlugin, deny } from '../../src/plugin-api/index.js';
 import type { AuthorizeTopicRequest, Decision } from '../../src/plugin-api/types.js';
-import { Harness, publish, sleep, subscribe, until } from './helpers.js';
+import { barrier, gate, Harness, publish, subscribe, until } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -26,7 +26,7 @@ describe('topic authorization', () => {
     await c.expectPacket('puback');
     publish(c, 'ro', 'y', 2);
     await c.expectPacket('pubrec');
-    await s.expectNothing(100);
+    await barrier(s);
     expect(h.tb.broker.stats().dropped['denied']).toBe(2);
   });
 
@@ -44,7 +44,8 @@ describe('topic authorization', () => {
     const pub = await h.connected('p');
     publish(pub, 't/live', 'x');
     expect((await ok.expectPacket('publish')).topic).toBe('t/live');
-    await blocked.expectNothing(100);
+    expect(asked).toContain('blocked:t/live'); // decided (synchronously) when routed
+    await barrier(blocked);
     publish(pub, 't/kept', 'r', 0, true);
     await ok.expectPacket('publish');
     const late = await h.connected('blocked2');
@@ -60,12 +61,23 @@ describe('topic authorization', () => {
   });
 
   it('async decisions keep the packet order of a connection', async () => {
-    await h.start({}, { plugins: [acl(async (r) => { await sleep(r.topic === 'slow' ? 60 : 1); return allow; })] });
+    // 'slow' is answered when the test says, once the broker waits for it; 'fast' at once.
+    const slow = gate();
+    const asked = gate();
+    const rule = async (r: AuthorizeTopicRequest): Promise<Decision> => {
+      if (r.topic !== 'slow') return allow;
+      asked.open();
+      await slow.opened;
+      return allow;
+    };
+    await h.start({}, { plugins: [acl(rule)] });
     const s = await h.connected('s');
     await subscribe(s, '#', 0);
     const c = await h.connected('c');
     publish(c, 'slow', '1');
     publish(c, 'fast', '2');
+    await asked.opened;
+    slow.open();
     expect((await s.expectPacket('publish')).topic).toBe('slow');
     expect((await s.expectPacket('publish')).topic).toBe('fast');
   });

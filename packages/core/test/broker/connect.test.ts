@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePacket } from '../../src/codec/index.js';
 import { allow, definePlugin, deny } from '../../src/plugin-api/index.js';
-import { Harness, publish, sleep, subscribe } from './helpers.js';
+import { disconnection, gate, Harness, publish, subscribe, until } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -89,8 +89,9 @@ describe('CONNECT', () => {
     // A persistent session with a queued message: on reconnect CONNACK must still come first.
     const c1 = await h.connected('s', { clean: false });
     await subscribe(c1, 'q', 1);
+    const gone = disconnection(h.tb.broker, 's');
     c1.destroy();
-    await sleep(30);
+    await gone; // so the message is queued for the session, not written to the closing socket
     publish(pub, 'q', 'queued', 1);
     await pub.expectPacket('puback');
     const c2 = await h.client();
@@ -123,28 +124,38 @@ describe('authentication through plugins', () => {
   });
 
   it('an async allow connects, and packets sent before CONNACK are handled after it, in order', async () => {
-    await h.start({}, { plugins: [auth(async () => { await sleep(50); return allow; })] });
+    const decided = gate();
+    await h.start({}, { plugins: [auth(async () => { await decided.opened; return allow; })] });
     const c = await h.client();
-    c.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c' });
-    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 't', qos: 0 }] });
-    c.send({ type: 'pingreq' });
+    const frames = [
+      encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c' }),
+      encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 't', qos: 0 }] }),
+      encodePacket({ type: 'pingreq' }),
+    ];
+    for (const frame of frames) c.send(frame);
+    // Authentication answers once the broker has read all three packets: two of them wait for CONNACK.
+    const sent = frames.reduce((n, f) => n + f.length, 0);
+    await until(() => h.tb.broker.stats().bytesReceived >= sent, 2000, 'the broker to read every packet');
+    decided.open();
     expect(await c.expectPacket('connack')).toMatchObject({ reasonCode: 0 });
     await c.expectPacket('suback');
     await c.expectPacket('pingresp');
   });
 
   it('bytes sent while authentication is pending are bounded by max_buffered_before_connack', async () => {
-    await h.start({ max_buffered_before_connack: 1024 }, { plugins: [auth(async () => { await sleep(300); return allow; })] });
+    // Authentication answers only after the test: every byte arrives while it is pending.
+    const decided = gate();
+    await h.start({ max_buffered_before_connack: 1024 }, { plugins: [auth(async () => { await decided.opened; return allow; })] });
     const c = await h.client();
-    // One write, so every byte is already read when authentication starts.
     const frames = [encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c' })];
     for (let i = 0; i < 20; i++) frames.push(encodePacket({ type: 'publish', topic: 't', payload: Buffer.alloc(200), qos: 0, retain: false, dup: false }));
     c.send(Buffer.concat(frames));
     await c.closed();
+    decided.open();
   });
 
   it('a large CONNECT (will payload over max_buffered_before_connack) is still accepted', async () => {
-    await h.start({ max_buffered_before_connack: 1024 }, { plugins: [auth(async () => { await sleep(10); return allow; })] });
+    await h.start({ max_buffered_before_connack: 1024 }, { plugins: [auth(() => Promise.resolve(allow))] });
     const c = await h.client();
     const ack = await c.connect({ clientId: 'big', will: { topic: 'w', payload: Buffer.alloc(60_000), qos: 0, retain: false } });
     expect(ack.reasonCode).toBe(0);

@@ -7,7 +7,7 @@ import { PluginError } from '../../src/errors.js';
 import { allow, authenticated, challenge, definePlugin, deny, type EnhancedAuthRequest } from '../../src/plugin-api/index.js';
 import type { RawClient } from '../../src/testing/index.js';
 import { memoryLogger, type LogRecord } from '../plugin-host/helpers.js';
-import { Harness, publishV5, sleep, subscribeV5 } from './helpers.js';
+import { Harness, publishV5, subscribeV5 } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -47,7 +47,8 @@ function hmacPlugin(seen: EnhancedAuthRequest[] = [], opts: { async?: boolean; t
             if (req.data === undefined || !hmac(nonce).equals(req.data)) return deny('bad proof', { reasonCode: 0x86 });
             return authenticated(Buffer.from(`welcome ${user}`));
           };
-          return opts.async ? sleep(5).then(answer) : answer();
+          // async: answered in a later turn of the event loop, as a plugin waiting on I/O would.
+          return opts.async ? new Promise<void>((resolve) => setImmediate(resolve)).then(answer) : answer();
         },
       },
     }),

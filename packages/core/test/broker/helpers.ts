@@ -70,13 +70,47 @@ export function publish(c: RawClient, topic: string, payload: string | Buffer, q
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `fn()` is true (or fails after `timeoutMs`). */
-export async function until(fn: () => boolean, timeoutMs = 2000): Promise<void> {
+/** Polls until `fn()` is true (or fails after `timeoutMs`, naming `what`). */
+export async function until(fn: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!fn()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
+    if (Date.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await sleep(10);
   }
+}
+
+/**
+ * A PINGREQ/PINGRESP round trip on `c`, which must bring nothing before the PINGRESP: the broker answers
+ * in order, so whatever it had queued for `c` when it read the PINGREQ has arrived by then. The way to
+ * show that something was not delivered without waiting a fixed time: first make sure the broker has
+ * handled what could have caused it (a PUBACK, or a barrier on the sender), then `barrier` the receiver.
+ */
+export async function barrier(c: RawClient, version: 3 | 4 | 5 = 4): Promise<void> {
+  c.send({ type: 'pingreq' }, version);
+  const p = await c.next();
+  if (p.type !== 'pingresp') throw new Error(`expected nothing before PINGRESP, got ${JSON.stringify(p)}`);
+}
+
+/** A promise the test settles itself: what a plugin awaits to answer exactly when the test says. */
+export function gate(): { readonly opened: Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/**
+ * Resolves once the broker has handled the disconnection of `clientId` (its `client:disconnected`
+ * event). Call it before causing the disconnection.
+ */
+export function disconnection(broker: TestBroker['broker'], clientId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const seen = (e: { client: { clientId: string } }): void => {
+      if (e.client.clientId !== clientId) return;
+      broker.off('client:disconnected', seen);
+      resolve();
+    };
+    broker.on('client:disconnected', seen);
+  });
 }
 
 /** A v5 SUBSCRIBE of one filter (options default to 0/false); resolves with the SUBACK reason codes. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Harness, publish, sleep, subscribe } from './helpers.js';
+import { barrier, Harness, publish, subscribe } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -29,7 +29,7 @@ describe('QoS 1 and 2', () => {
     sub.send({ type: 'pubrec', packetId: p.packetId! });
     await sub.expectPacket('pubrel');
     sub.send({ type: 'pubcomp', packetId: p.packetId! });
-    await sub.expectNothing(150);
+    await barrier(sub); // delivered once, the resent PUBLISH included
     // After PUBREL the id is free again: the same id carries a new message.
     publish(c, 't', 'again', 2, false, 5);
     await c.expectPacket('pubrec');
@@ -64,7 +64,7 @@ describe('QoS 1 and 2', () => {
     expect(p.qos).toBe(2);
     s.send({ type: 'pubrec', packetId: p.packetId! });
     await s.expectPacket('pubrel');
-    await s.expectNothing(150);
+    await barrier(s); // no second copy for the other two subscriptions
   });
 
   it('[MQTT-2.3.1-2] outbound packet ids are unique among unacknowledged messages', async () => {
@@ -77,7 +77,7 @@ describe('QoS 1 and 2', () => {
     expect(ids.size).toBe(10);
     expect(h.tb.broker.stats().inflightOut).toBe(10);
     for (const id of ids) s.send({ type: 'puback', packetId: id });
-    await sleep(50);
+    await barrier(s); // the PUBACKs are handled before the PINGREQ
     expect(h.tb.broker.stats().inflightOut).toBe(0);
   });
 
@@ -86,13 +86,14 @@ describe('QoS 1 and 2', () => {
     const s = await h.subscriber('t', 1);
     const c = await h.connected('c');
     for (let i = 0; i < 5; i++) publish(c, 't', `m${i}`, 1);
+    for (let i = 0; i < 5; i++) await c.expectPacket('puback'); // all five routed
     const first = [await s.expectPacket('publish'), await s.expectPacket('publish')];
     expect(first.map((p) => p.payload.toString())).toEqual(['m0', 'm1']);
-    await s.expectNothing(150);
+    await barrier(s);
     expect(h.tb.broker.stats()).toMatchObject({ inflightOut: 2, messagesStored: 3 });
     s.send({ type: 'puback', packetId: first[0]!.packetId! });
     expect((await s.expectPacket('publish')).payload.toString()).toBe('m2');
-    await s.expectNothing(100);
+    await barrier(s); // one acknowledgement, room for one message
   });
 
   it('[MQTT-4.3.3-1] outbound QoS 2: PUBLISH → PUBREC → PUBREL → PUBCOMP frees the packet id', async () => {
@@ -101,10 +102,12 @@ describe('QoS 1 and 2', () => {
     const c = await h.connected('c');
     publish(c, 't', 'a', 2);
     publish(c, 't', 'b', 2);
+    await c.expectPacket('pubrec');
+    await c.expectPacket('pubrec'); // both routed
     const p = await s.expectPacket('publish');
     s.send({ type: 'pubrec', packetId: p.packetId! });
     expect(await s.expectPacket('pubrel')).toMatchObject({ packetId: p.packetId });
-    await s.expectNothing(100); // 'b' waits: the window holds the unfinished exchange
+    await barrier(s); // 'b' waits: the window holds the unfinished exchange
     s.send({ type: 'pubcomp', packetId: p.packetId! });
     expect((await s.expectPacket('publish')).payload.toString()).toBe('b');
   });

@@ -32,7 +32,7 @@ async function example(): Promise<void> {
   const messages = bob.messages();
   await bob.subscribe('news/#', { qos: 1 });
   await bob.publish('secret/plans', 'x', { qos: 1 }); // acknowledged, then dropped: 3.1.1 cannot say no
-  await broker.publish({ topic: 'news/today', payload: 'hello', qos: 1 });
+  await broker.publish({ topic: 'news/today', payload: 'hello', qos: 1 }, { trusted: true });
   for await (const msg of messages) {
     console.log(msg.topic, msg.payload.toString());
     break;

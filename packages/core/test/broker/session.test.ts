@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Harness, publish, sleep, subscribe, until } from './helpers.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { disconnection, Harness, publish, subscribe, until } from './helpers.js';
 
 const h = new Harness();
-afterEach(() => h.stop());
+afterEach(async () => {
+  vi.useRealTimers();
+  await h.stop();
+});
 
 describe('sessions', () => {
   it('[MQTT-3.2.2-1] clean session: session present is 0', async () => {
@@ -92,22 +95,31 @@ describe('sessions', () => {
   });
 
   it('session_expiry_interval removes an abandoned persistent session', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.now() });
     await h.start({ session_expiry_interval: 1 });
     const a = await h.connected('s', { clean: false });
     await subscribe(a, 't', 1);
+    const gone = disconnection(h.tb.broker, 's');
     await a.disconnect();
+    await gone;
+    vi.advanceTimersByTime(999);
     expect(h.tb.broker.sessionCount()).toBe(1);
-    await until(() => h.tb.broker.sessionCount() === 0, 3000);
+    vi.advanceTimersByTime(1);
+    expect(h.tb.broker.sessionCount()).toBe(0);
     expect(h.tb.broker.stats().subscriptionCount).toBe(0);
     const b = await h.client();
     expect(await b.connect({ clientId: 's', clean: false })).toMatchObject({ sessionPresent: false });
   });
 
   it('session_expiry_interval 0 keeps persistent sessions forever', async () => {
+    // Faked broker timers: a week passes at once, and an expiry timer of any length would have run.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.now() });
     await h.start({ session_expiry_interval: 0 });
     const a = await h.connected('s', { clean: false });
+    const gone = disconnection(h.tb.broker, 's');
     await a.disconnect();
-    await sleep(100);
+    await gone;
+    vi.advanceTimersByTime(7 * 24 * 3600 * 1000);
     expect(h.tb.broker.sessionCount()).toBe(1);
   });
 });

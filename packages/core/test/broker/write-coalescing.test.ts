@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePacket, PacketDecoder } from '../../src/codec/index.js';
 import type { Packet, PublishPacket } from '../../src/codec/packets.js';
-import { Harness } from './helpers.js';
+import { Harness, until } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -38,8 +38,7 @@ async function recordedClient(clientId: string, filter: string) {
   h.tb.broker.handle(server, { listener: 'memory' });
   server.push(encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId }));
   server.push(encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: filter, qos: 0 }] }));
-  const until = Date.now() + 2000;
-  while (!packets.some((p) => p.type === 'suback') && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  await until(() => packets.some((p) => p.type === 'suback'), 2000, 'SUBACK');
   expect(packets.map((p) => p.type)).toEqual(['connack', 'suback']);
   calls.length = 0;
   packets.length = 0;
@@ -47,16 +46,17 @@ async function recordedClient(clientId: string, filter: string) {
   return { calls, packets, server, events };
 }
 
-async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 20));
+/** Until `n` packets have come out of the writer: how many calls carried them is the test's to check. */
+function written(c: { packets: Packet[] }, n: number): Promise<void> {
+  return until(() => c.packets.length >= n, 2000, `${n} packets written`);
 }
 
 describe('connection writer', () => {
   it('writes the frames of one tick in one call, one buffer, in order', async () => {
     await h.start();
     const c = await recordedClient('coalesced', 'co/#');
-    for (let i = 0; i < 20; i++) void h.tb.broker.publish({ topic: `co/${i}`, payload: `m${i}` });
-    await settle();
+    for (let i = 0; i < 20; i++) void h.tb.broker.publish({ topic: `co/${i}`, payload: `m${i}` }, { trusted: true });
+    await written(c, 20);
     expect(c.calls).toHaveLength(1);
     expect(c.calls[0]).toHaveLength(1);
     const pubs = c.packets as PublishPacket[];
@@ -72,8 +72,8 @@ describe('connection writer', () => {
   it('a single frame is written as it is', async () => {
     await h.start();
     const c = await recordedClient('single', 'one');
-    void h.tb.broker.publish({ topic: 'one', payload: 'x' });
-    await settle();
+    void h.tb.broker.publish({ topic: 'one', payload: 'x' }, { trusted: true });
+    await written(c, 1);
     expect(c.calls).toEqual([[encodePacket({ type: 'publish', topic: 'one', payload: Buffer.from('x'), qos: 0, retain: false, dup: false })]]);
   });
 
@@ -81,8 +81,8 @@ describe('connection writer', () => {
     await h.start();
     const c = await recordedClient('big', 'big/#');
     const payload = Buffer.alloc(30 * 1024, 7);
-    for (let i = 0; i < 3; i++) void h.tb.broker.publish({ topic: `big/${i}`, payload });
-    await settle();
+    for (let i = 0; i < 3; i++) void h.tb.broker.publish({ topic: `big/${i}`, payload }, { trusted: true });
+    await written(c, 3);
     expect(c.calls).toHaveLength(1);
     expect(c.calls[0]).toHaveLength(3);
     expect((c.packets as PublishPacket[]).map((p) => [p.topic, p.payload.length])).toEqual([
@@ -95,11 +95,11 @@ describe('connection writer', () => {
   it('frames of the next tick are a new write', async () => {
     await h.start();
     const c = await recordedClient('ticks', 'tick');
-    void h.tb.broker.publish({ topic: 'tick', payload: 'a' });
-    void h.tb.broker.publish({ topic: 'tick', payload: 'b' });
-    await settle();
-    void h.tb.broker.publish({ topic: 'tick', payload: 'c' });
-    await settle();
+    void h.tb.broker.publish({ topic: 'tick', payload: 'a' }, { trusted: true });
+    void h.tb.broker.publish({ topic: 'tick', payload: 'b' }, { trusted: true });
+    await written(c, 2);
+    void h.tb.broker.publish({ topic: 'tick', payload: 'c' }, { trusted: true });
+    await written(c, 3);
     expect(c.calls).toHaveLength(2);
     expect((c.packets as PublishPacket[]).map((p) => p.payload.toString())).toEqual(['a', 'b', 'c']);
   });
@@ -107,9 +107,9 @@ describe('connection writer', () => {
   it('frames still pending when the broker closes the connection are written before the stream ends', async () => {
     await h.start();
     const c = await recordedClient('closing', 'last');
-    void h.tb.broker.publish({ topic: 'last', payload: 'before close' });
+    void h.tb.broker.publish({ topic: 'last', payload: 'before close' }, { trusted: true });
     await h.tb.broker.close();
-    await settle();
+    await until(() => c.events.includes('end'), 2000, 'the stream to end');
     expect((c.packets as PublishPacket[]).map((p) => p.payload.toString())).toEqual(['before close']);
     expect(c.events).toEqual(['write', 'end']);
   });

@@ -35,7 +35,7 @@ function answering(): { seen: AuthChallenge[]; authenticate: (c: AuthChallenge) 
     seen,
     authenticate: async (c) => {
       seen.push(c);
-      await new Promise((r) => setTimeout(r, 5)); // an async answer, as a real SASL step may be
+      await new Promise((r) => setImmediate(r)); // answered in a later turn, as a real SASL step may be
       return Buffer.from(`${c.data?.toString() ?? ''}-answer`);
     },
   };
@@ -152,8 +152,8 @@ describe('enhanced authentication while connecting (scripted broker)', () => {
     const script = challengeBroker(['server-first']);
     fake = await startFakeServer((p, reply, socket, conn) => {
       script(p, reply, conn);
-      // The first session ends once it is up: the client reconnects.
-      if (conn === 0 && p.type === 'auth') setTimeout(() => socket.destroy(), 30);
+      // The first session ends once it is up (end: after the CONNACK just written): the client reconnects.
+      if (conn === 0 && p.type === 'auth') socket.end();
     });
     const { seen, authenticate } = answering();
     const c = await connect(fake.url, { ...authOptions, authenticate, reconnectInitialDelay: 0.05 });
@@ -237,14 +237,15 @@ describe('re-authentication (scripted broker)', () => {
 
   it('an AUTH from the broker while no re-authentication is under way is a protocol error', async () => {
     fake = await startFakeServer((p, reply) => {
-      if (p.type === 'connect') {
-        reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
-        setTimeout(() => reply(auth(0x00, METHOD)), 20);
-      }
+      if (p.type === 'connect') reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
+      // The unasked AUTH comes once the test listens: it subscribes after adding its listener.
+      if (p.type === 'subscribe') reply(auth(0x00, METHOD));
     });
     const c = await connect(fake.url, { ...authOptions, authenticate: () => undefined, autoReconnect: false });
     client = c;
-    const [error] = await nextEvent(c, 'error');
+    const failed = nextEvent(c, 'error');
+    c.subscribe('t').catch(() => undefined);
+    const [error] = await failed;
     // Reported as the lost connection, caused by the protocol error.
     expect(error.cause).toMatchObject({ code: 'CLIENT_PROTOCOL', message: expect.stringContaining('no re-authentication was under way') as string });
   });

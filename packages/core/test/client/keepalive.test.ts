@@ -19,6 +19,8 @@ describe('keepalive', () => {
   it('sends PINGREQ after keep_alive - ping_delay idle seconds and gets PINGRESP (seen by a client plugin)', async () => {
     tb = await createTestBroker();
     const seen: string[] = [];
+    let answered!: () => void;
+    const pingAnswered = new Promise<void>((resolve) => (answered = resolve));
     const spy = definePlugin({
       name: 'spy',
       apiVersion: 1,
@@ -29,12 +31,15 @@ describe('keepalive', () => {
             expect(info?.clientId).toBe('pinger');
             seen.push(`-> ${packet.type}`);
           },
-          'packet:received': ({ packet }) => void seen.push(`<- ${packet.type}`),
+          'packet:received': ({ packet }) => {
+            seen.push(`<- ${packet.type}`);
+            if (packet.type === 'pingresp') answered();
+          },
         },
       }),
     });
     client = await connect(tb.url, { clientId: 'pinger', keep_alive: 1, ping_delay: 0.5, extraPlugins: [spy] });
-    await new Promise((r) => setTimeout(r, 1300));
+    await pingAnswered;
     expect(seen.slice(0, 4)).toEqual(['-> connect', '<- connack', '-> pingreq', '<- pingresp']);
     expect(client.connected).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, MqttClient } from '../../src/client/index.js';
+import { definePlugin } from '../../src/plugin-api/define.js';
 import { collect, hasMosquitto, MOSQUITTO, startMosquitto, type Mosquitto } from './helpers.js';
 
 if (!hasMosquitto) console.warn(`skipping the mosquitto interop tests: ${MOSQUITTO} is not installed (apt-get install mosquitto)`);
@@ -57,8 +58,16 @@ describe.skipIf(!hasMosquitto && process.env.CI === undefined)('against a real m
   });
 
   it('keepalive pings are answered', async () => {
-    const c = await connect(mosq.url, { keepalive: 1, pingDelay: 0.5 });
-    await new Promise((r) => setTimeout(r, 1500));
+    let answered!: () => void;
+    const pingAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const spy = definePlugin({
+      name: 'ping-spy',
+      apiVersion: 1,
+      runsIn: 'client',
+      setup: () => ({ events: { 'packet:received': ({ packet }) => void (packet.type === 'pingresp' && answered()) } }),
+    });
+    const c = await connect(mosq.url, { keepalive: 1, pingDelay: 0.5, extraPlugins: [spy] });
+    await pingAnswered;
     expect(c.connected).toBe(true);
     await c.end();
   });

@@ -55,15 +55,16 @@ describe('MQTT 5 reason codes and properties (scripted broker)', () => {
 
   it('a server DISCONNECT with a reason closes the connection and reports it', async () => {
     fake = await startFakeServer((p, reply) => {
-      if (p.type === 'connect') {
-        reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
-        setTimeout(() => reply({ type: 'disconnect', reasonCode: 0x8b, properties: { reasonString: 'bye' } }), 50);
-      }
+      if (p.type === 'connect') reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
+      // Once the test listens: it subscribes after adding its listeners.
+      if (p.type === 'subscribe') reply({ type: 'disconnect', reasonCode: 0x8b, properties: { reasonString: 'bye' } });
     });
     client = await connect(fake.url, { protocolVersion: 5, autoReconnect: false });
     const errors: Error[] = [];
     client.on('error', (e) => errors.push(e));
-    await new Promise<void>((r) => client?.once('end', r));
+    const ended = new Promise<void>((r) => client?.once('end', r));
+    client.subscribe('t').catch(() => undefined);
+    await ended;
     expect(errors[0]?.message).toMatch(/reason code 0x8b: bye/);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type MqttClient } from '../../src/client/index.js';
 import { createTestBroker, type TestBroker } from '../../src/testing/index.js';
-import { collect, nextEvent, startFakeServer, startProxy, type FakeServer, type Proxy } from './helpers.js';
+import { collect, nextEvent, startFakeServer, startProxy, waitFor, type FakeServer, type Proxy } from './helpers.js';
 
 let tb: TestBroker | undefined;
 let proxy: Proxy | undefined;
@@ -30,10 +30,10 @@ describe('auto-reconnect', () => {
     expect(result.sessionPresent).toBe(false);
     expect(events).toEqual(['close', 'offline', 'reconnect', 'connect']);
     // The re-subscription travels right after CONNACK; wait for it through a round trip of our own.
+    await c.unsubscribe('never/subscribed');
     const pub = await connect(tb.url);
     clients.push(pub);
     const got = collect(c, 1);
-    await new Promise((r) => setTimeout(r, 100));
     await pub.publish('re/x', 'after', { qos: 1 });
     expect((await got)[0]?.payload.toString()).toBe('after');
   });
@@ -104,7 +104,7 @@ describe('auto-reconnect', () => {
     fake = await startFakeServer((p, reply, socket, conn) => {
       if (p.type !== 'connect') return;
       reply({ type: 'connack', sessionPresent: false, reasonCode: conn === 0 ? 0 : 5 });
-      if (conn === 0) setTimeout(() => socket.destroy(), 20);
+      if (conn === 0) socket.end(); // after the CONNACK just written: the first session is up, then lost
     });
     const c = await connect(fake.url, { reconnectInitialDelay: 0.05, reconnectRetries: -1 });
     clients.push(c);
@@ -116,23 +116,24 @@ describe('auto-reconnect', () => {
 
   it('delivers an inbound QoS 2 message once even when the broker resends it', async () => {
     fake = await startFakeServer((p, reply) => {
-      if (p.type === 'connect') {
-        reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
+      if (p.type === 'connect') reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
+      // Sent once the test listens: it subscribes after adding its listener.
+      if (p.type === 'subscribe') {
+        reply({ type: 'suback', packetId: p.packetId, reasonCodes: [2] });
         const msg = { type: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, retain: false, dup: false, packetId: 7 } as const;
-        // After connect() has resolved and the test listens.
-        setTimeout(() => {
-          reply(msg);
-          reply({ ...msg, dup: true });
-        }, 50);
-        setTimeout(() => reply({ type: 'pubrel', packetId: 7 }), 100);
+        reply(msg);
+        reply({ ...msg, dup: true });
+        reply({ type: 'pubrel', packetId: 7 });
       }
     });
     const c = await connect(fake.url);
     clients.push(c);
     let n = 0;
     c.on('message', () => n++);
-    await new Promise((r) => setTimeout(r, 200));
+    await c.subscribe('t', { qos: 2 });
+    // PUBCOMP answers the PUBREL, which came after both copies: by then the client has handled them.
+    await waitFor(() => fake!.received.some((r) => r.packet.type === 'pubcomp'), 'PUBCOMP');
     expect(n).toBe(1);
-    expect(fake.received.map((r) => r.packet.type)).toEqual(['connect', 'pubrec', 'pubrec', 'pubcomp']);
+    expect(fake.received.map((r) => r.packet.type)).toEqual(['connect', 'subscribe', 'pubrec', 'pubrec', 'pubcomp']);
   });
 });

@@ -72,7 +72,7 @@ function propertiesFromTheirs(properties: unknown): AllProperties | undefined {
       }
       out.userProperties = pairs;
     } else if (name === 'subscriptionIdentifier') {
-      out.subscriptionIdentifier = Array.isArray(value) ? value : [value];
+      out.subscriptionIdentifier = Array.isArray(value) ? (value as number[]) : [value as number];
     } else {
       out[RENAMED_BACK[name] ?? name] = value;
     }

@@ -22,7 +22,7 @@ function brokerCtx(): BrokerContext {
 }
 
 function retainMany(count: number, payload = 'r', prefix = 'ret'): void {
-  for (let i = 0; i < count; i++) void h.tb.broker.publish({ topic: `${prefix}/${i}`, payload, retain: true });
+  for (let i = 0; i < count; i++) void h.tb.broker.publish({ topic: `${prefix}/${i}`, payload, retain: true }, { trusted: true });
 }
 
 /** Sends PINGREQ and collects every packet before the PINGRESP (the broker writes in order). */
@@ -87,7 +87,7 @@ describe('retained delivery on SUBSCRIBE', () => {
 
   it('repeated filters: every copy gets its code, the last copy sets the subscription, retained messages come once at its QoS', async () => {
     await h.start();
-    void h.tb.broker.publish({ topic: 'a/1', payload: 'x', qos: 2, retain: true });
+    void h.tb.broker.publish({ topic: 'a/1', payload: 'x', qos: 2, retain: true }, { trusted: true });
     const c = await h.connected('sub');
     c.send({ type: 'subscribe', packetId: 3, subscriptions: [{ topic: 'a/#', qos: 2 }, { topic: 'b', qos: 0 }, { topic: 'a/#', qos: 1 }] });
     expect((await c.expectPacket('suback')).reasonCodes).toEqual([2, 0, 1]);
@@ -145,7 +145,7 @@ describe('retained delivery on SUBSCRIBE', () => {
 
   it('queues QoS 1 retained messages up to max_queued_messages, then stops (no unbounded queue)', async () => {
     await h.start({ max_inflight_messages: 5, max_queued_messages: 10 });
-    for (let i = 0; i < 200; i++) void h.tb.broker.publish({ topic: `q/${i}`, payload: 'p', qos: 1, retain: true });
+    for (let i = 0; i < 200; i++) void h.tb.broker.publish({ topic: `q/${i}`, payload: 'p', qos: 1, retain: true }, { trusted: true });
     const c = await h.connected('q1');
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await c.expectPacket('suback');

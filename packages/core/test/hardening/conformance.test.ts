@@ -2,7 +2,9 @@
 // Topic Alias 0, deep topic filters. Over real sockets unless a rule needs a clock of days.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectPacket } from '../../src/codec/packets.js';
-import type { BrokerContext } from '../../src/broker/context.js';
+import type { Pipeline } from '../../src/broker/pipeline.js';
+import type { Router } from '../../src/broker/router.js';
+import type { BrokerServices } from '../../src/broker/services.js';
 import { Session } from '../../src/broker/session.js';
 import { SessionStore } from '../../src/broker/session-store.js';
 import { TopicTrie } from '../../src/broker/topic-trie.js';
@@ -153,14 +155,15 @@ describe('v5 Will Delay Interval [MQTT-3.1.3-9]', () => {
   it('[MQTT-3.1.3-9] a will delay longer than a Node timer (24.8 days) is not published early', () => {
     vi.useFakeTimers();
     const published: string[] = [];
-    const ctx = {
+    const services = {
       host: undefined,
-      router: { publish: (m: { topic: string }) => published.push(m.topic) },
       stats: { drop: () => undefined },
       config: { session_expiry_interval: 0 },
       debug: false,
-    } as unknown as BrokerContext;
-    const store = new SessionStore(ctx);
+    } as unknown as BrokerServices;
+    const router = { unsubscribeAll: () => undefined } as Pick<Router, 'unsubscribeAll'>;
+    const pipeline: Pick<Pipeline, 'publishFrom'> = { publishFrom: (_origin, _publisher, m) => published.push(m.topic) };
+    const store = new SessionStore(services, router, pipeline);
     const client = { clientId: 'x', username: undefined, protocolVersion: 5, listener: 'l', remoteAddress: '', remotePort: 0, secure: false } as const;
     const session = new Session('x', false, client);
     session.willDelay = 30 * 24 * 3600; // 30 days, past setTimeout's 2^31-1 ms

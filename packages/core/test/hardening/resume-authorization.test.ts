@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allow, definePlugin, deny } from '../../src/plugin-api/index.js';
 import type { AuthorizeTopicRequest, Decision } from '../../src/plugin-api/types.js';
-import { Harness, publish, sleep, subscribe, until } from '../broker/helpers.js';
+import { barrier, gate, Harness, publish, subscribe, until } from '../broker/helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -36,11 +36,11 @@ describe('re-authorization on resume', () => {
 
     const alice = await h.client();
     expect(await alice.connect({ clientId: 'bob-phone', username: 'alice', clean: false })).toMatchObject({ reasonCode: 0, sessionPresent: true });
-    await alice.expectNothing(150);
-    expect(h.tb.broker.stats().dropped['denied']).toBe(1);
+    await until(() => h.tb.broker.stats().dropped['denied'] === 1, 2000, 'the queued message to be denied');
+    await barrier(alice);
     expect(h.tb.broker.stats().subscriptionCount).toBe(0);
-    await published('bob/live');
-    await alice.expectNothing(150);
+    await published('bob/live'); // PUBACKed: routed, with no subscription left to deliver it to
+    await barrier(alice);
   });
 
   it('[MQTT-4.4.0-1] same user, rules changed while away: denied subscription removed, denied queued and inflight messages dropped, the rest resent in order', async () => {
@@ -65,7 +65,8 @@ describe('re-authorization on resume', () => {
     const resent = await back.expectPacket('publish');
     expect(resent).toMatchObject({ topic: 'b/inflight', dup: true });
     expect((await back.expectPacket('publish')).topic).toBe('b/queued');
-    await back.expectNothing(100);
+    await until(() => h.tb.broker.stats().dropped['denied'] === 2, 2000, 'both a/ messages to be denied');
+    await barrier(back);
     const stats = h.tb.broker.stats();
     expect(stats.dropped['denied']).toBe(2);
     expect(stats.subscriptionCount).toBe(1);
@@ -77,9 +78,13 @@ describe('re-authorization on resume', () => {
 
   it('async decisions: nothing is delivered before the checks are done, and order is kept', async () => {
     let slow = false;
+    // The re-authorization of the queued messages is answered when the test says.
+    const checks = gate();
+    const asked: string[] = [];
     const plugin = rules(async (r) => {
       if (!slow || r.action !== 'receive' || r.topic === 'q/live') return allow;
-      await sleep(80);
+      asked.push(r.topic);
+      await checks.opened;
       return r.topic === 'q/2' ? deny() : allow;
     });
     await h.start({}, { plugins: [plugin] });
@@ -93,9 +98,11 @@ describe('re-authorization on resume', () => {
     const pub = await h.connected('pub');
     const back = await h.client();
     expect(await back.connect({ clientId: 'bob', clean: false })).toMatchObject({ reasonCode: 0, sessionPresent: true });
+    await until(() => asked.includes('q/1'), 2000, 'the re-authorization to start');
     // Decided at once, while the queued messages are still being re-authorized: it must wait its turn.
     publish(pub, 'q/live', 'live', 1);
     await pub.expectPacket('puback');
+    checks.open();
     const topics: string[] = [];
     for (let i = 0; i < 3; i++) topics.push((await back.expectPacket('publish')).topic);
     expect(topics).toEqual(['q/1', 'q/3', 'q/live']);

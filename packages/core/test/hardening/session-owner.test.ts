@@ -132,7 +132,7 @@ describe('the owner is persisted with the session', () => {
 
     second = await createTestBroker({}, { plugins: [usersOwnTopics], persistence });
     // Queued while bob is offline: 'receive' is authorized for the restored session's identity (bob).
-    await second.broker.publish({ topic: 'bob/after-restart', payload: 'kept', qos: 1 });
+    await second.broker.publish({ topic: 'bob/after-restart', payload: 'kept', qos: 1 }, { trusted: true });
     expect(second.broker.stats().messagesStored).toBe(1);
     const alice = await RawClient.connect(second.port);
     clients.push(alice);

@@ -30,9 +30,9 @@ const TIMEOUT_MS = 20_000 + RUNS * 150;
 // ---- what an attacker sends -------------------------------------------------------------------
 
 type Action =
-  | { kind: 'packet'; conn: number; packet: Packet; version: ProtocolVersion; flip?: readonly [at: number, xor: number] }
+  | { kind: 'packet'; conn: number; packet: Packet; version: ProtocolVersion; flip?: readonly [at: number, xor: number] | undefined }
   /** A CONNECT whose level or name is overwritten after encoding (the encoder refuses to write them). */
-  | { kind: 'bad-connect'; conn: number; packet: ConnectPacket; level?: number; name?: 'MQTX' }
+  | { kind: 'bad-connect'; conn: number; packet: ConnectPacket; level?: number | undefined; name?: 'MQTX' | undefined }
   /** Any fixed header (16 types x 16 flag nibbles) with a random body. */
   | { kind: 'frame'; conn: number; first: number; body: Uint8Array }
   | { kind: 'bytes'; conn: number; bytes: Uint8Array }

@@ -5,6 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { authenticated, challenge, definePlugin, deny } from '../../src/plugin-api/index.js';
 import { createTestBroker, type TestBroker } from '../../src/testing/index.js';
 import { makeCerts, type TestCerts } from '../listeners/helpers.js';
+import { until as untilWithin } from '../broker/helpers.js';
 
 let certs: TestCerts;
 beforeAll(() => {
@@ -32,13 +33,7 @@ function collect(c: MqttClient): Received[] {
   return out;
 }
 
-async function until(fn: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (fn: () => boolean, ms = 3000): Promise<void> => untilWithin(fn, ms);
 
 // tls and wss are listeners from config (`ssl: on` with certfile/keyfile); wss also asks for and checks a
 // client certificate (require_certificate + cafile), which MQTT.js presents.
@@ -168,17 +163,18 @@ describe('MQTT.js shared subscriptions ($share/{name}/{filter})', () => {
     const members = await Promise.all(['w1', 'w2'].map((clientId) => mqtt.connectAsync(tb.url, { ...opts, clientId })));
     clients.push(...members);
     const got = members.map((m) => collect(m));
-    for (const m of members) await m.subscribeAsync('$share/workers/jobs/#', { qos: 1 });
+    for (const m of members) await m.subscribeAsync(['$share/workers/jobs/#', 'end'], { qos: 1 });
     const pub = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'jobs-pub' });
     clients.push(pub);
     for (let i = 0; i < 20; i++) await pub.publishAsync(`jobs/${i}`, `job ${i}`, { qos: 1 });
-    await until(() => got[0]!.length + got[1]!.length === 20);
-    await new Promise((r) => setTimeout(r, 100));
-    const all = [...got[0]!, ...got[1]!];
+    // To both members, after the jobs: a job sent twice would reach its member before this.
+    await pub.publishAsync('end', 'end', { qos: 1 });
+    await until(() => got.every((g) => g.some((m) => m.topic === 'end')));
+    const all = [...got[0]!, ...got[1]!].filter((m) => m.topic !== 'end');
     // MQTT.js hands the topic of the message (not the $share filter) to the application.
     expect(all.map((m) => m.payload).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `job ${i}`).sort());
     expect(all.every((m) => m.topic.startsWith('jobs/') && m.qos === 1)).toBe(true);
-    expect(got[0]!.length).toBe(10);
+    expect(got[0]!.length).toBe(11); // 10 jobs and 'end'
   });
 });
 

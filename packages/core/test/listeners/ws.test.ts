@@ -94,6 +94,7 @@ describe('ws listener', () => {
     open.push(listener);
     const ws = client(`ws://127.0.0.1:${listener.address().port}/any/where?x=1`);
     await once(ws, 'open');
+    expect(ws.readyState).toBe(WebSocket.OPEN);
   });
 
   it('with path: /mqtt, accepts /mqtt and refuses /other with 404', async () => {

@@ -1,5 +1,5 @@
 import type { ConnackPacket } from '../../codec/packets.js';
-import type { Connection } from '../connection.js';
+import type { Peer } from '../peer.js';
 
 /** v3/v4 CONNACK return codes. */
 export const ConnackCode = {
@@ -22,7 +22,8 @@ export const V5 = {
   quotaExceeded: 0x97,
 } as const;
 
-export function refuse(conn: Connection, code: number, reason: string, reasonString?: string): void {
+/** Refuses the CONNECT with CONNACK `code`, then closes. */
+export function refuse(conn: Peer, code: number, reason: string, reasonString?: string): void {
   const packet: ConnackPacket = { type: 'connack', sessionPresent: false, reasonCode: code };
   if (conn.protocolVersion === 5 && reasonString !== undefined) packet.properties = { reasonString };
   conn.send(packet);

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { ConnackPacket, ConnackProperties, ConnectPacket, PublishProperties } from '../../codec/packets.js';
 import type { ClientInfo, Decision } from '../../plugin-api/types.js';
-import type { Connection } from '../connection.js';
-import { isPromise } from '../host.js';
+import type { BrokerContext } from '../context.js';
+import { isPromise } from '../plugin-port.js';
 import { copyMessage } from '../message.js';
 import { persistWrite } from '../durable.js';
-import { resumeSession } from '../outbound.js';
+import { resumeSession } from '../resume-authorization.js';
 import { toPersisted } from '../snapshot.js';
 import { OutgoingTopicAliases } from '../outgoing-topic-aliases.js';
+import type { Peer } from '../peer.js';
 import { findControlCharacter, validateTopicName } from '../topic.js';
 import { ConnackCode, refusalCode, refuse, V5 } from './connack.js';
 import { startEnhancedAuth } from './auth.js';
@@ -24,8 +25,7 @@ function assignClientId(): string {
  * CONNECT: protocol version, client id rules, will topic, authentication through plugins, then the
  * session (takeover, session-present) and CONNACK, which is always the first packet sent.
  */
-export function handleConnect(conn: Connection, packet: ConnectPacket): void | Promise<void> {
-  const ctx = conn.ctx;
+export function handleConnect(ctx: BrokerContext, conn: Peer, packet: ConnectPacket): void | Promise<void> {
   conn.clearConnectTimer();
   const version = packet.protocolVersion;
   conn.setProtocolVersion(version);
@@ -57,7 +57,7 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
       return;
     }
   }
-  if (!admissible(conn, packet, clientId, assigned)) return;
+  if (!admissible(ctx, conn, packet, clientId, assigned)) return;
   if (version === 5) {
     if (props?.maximumPacketSize !== undefined) conn.maxOutgoingPacket = props.maximumPacketSize;
   }
@@ -73,23 +73,23 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
   conn.setClient(client);
   const host = ctx.host;
   if (host === undefined) {
-    accept(conn, packet, client, assigned);
+    accept(ctx, conn, packet, client, assigned);
     return;
   }
   // Plugins may keep the request past this tick: give them copies, not views on decoder memory.
   if (packet.password !== undefined) packet.password = Buffer.from(packet.password);
   if (packet.will !== undefined) packet.will = { ...packet.will, payload: Buffer.from(packet.will.payload) };
   if (method !== undefined) {
-    return startEnhancedAuth(conn, packet, client, method, (data, username) => admit(conn, packet, identified(conn, client, username), assigned, { method, data }));
+    return startEnhancedAuth(ctx, conn, packet, client, method, (data, username) => admit(ctx, conn, packet, identified(conn, client, username), assigned, { method, data }));
   }
   const decision = host.authenticate({ client, password: packet.password, connect: packet });
-  if (!isPromise(decision)) return decide(conn, packet, client, assigned, decision);
+  if (!isPromise(decision)) return decide(ctx, conn, packet, client, assigned, decision);
   conn.state = 'authenticating';
   return decision.then(
-    (d) => decide(conn, packet, client, assigned, d),
+    (d) => decide(ctx, conn, packet, client, assigned, d),
     (err: unknown) => {
       ctx.log.warn({ err, clientId }, 'authentication failed with an error; refusing');
-      return decide(conn, packet, client, assigned, { verdict: 'deny' });
+      return decide(ctx, conn, packet, client, assigned, { verdict: 'deny' });
     },
   );
 }
@@ -100,8 +100,8 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void | P
  * `max_keepalive` (0x02, as Mosquitto: those versions cannot be told a Server Keep Alive). The refusal
  * names no username: a refused username is often a mistyped password.
  */
-function admissible(conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean): boolean {
-  const config = conn.ctx.config;
+function admissible(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, clientId: string, assigned: boolean): boolean {
+  const config = ctx.config;
   const v5 = packet.protocolVersion === 5;
   if (config.control_characters === 'reject') {
     if (!assigned && findControlCharacter(clientId) >= 0) {
@@ -125,22 +125,22 @@ function exceedsMaxKeepalive(keepalive: number, max: number): boolean {
   return max < 0xffff && (keepalive > max || keepalive === 0);
 }
 
-function decide(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean, d: Decision): void | Promise<void> {
+function decide(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, client: ClientInfo, assigned: boolean, d: Decision): void | Promise<void> {
   if (conn.state === 'closed') return;
-  if (d.verdict === 'allow') return admit(conn, packet, client, assigned);
-  refuseByPlugin(conn, client, d, 'CONNECT refused');
+  if (d.verdict === 'allow') return admit(ctx, conn, packet, client, assigned);
+  refuseByPlugin(ctx, conn, client, d, 'CONNECT refused');
 }
 
 /** A plugin's deny (or every plugin abstaining) refuses the CONNECT with the plugin's code and reason, mapped to this version. */
-function refuseByPlugin(conn: Connection, client: ClientInfo, d: Decision, logMessage: string): void {
+function refuseByPlugin(ctx: BrokerContext, conn: Peer, client: ClientInfo, d: Decision, logMessage: string): void {
   const code = refusalCode(conn.protocolVersion, d.verdict === 'deny' ? d.reasonCode : undefined);
-  if (conn.ctx.debug) conn.ctx.log.debug({ clientId: client.clientId, code }, logMessage);
+  if (ctx.debug) ctx.log.debug({ clientId: client.clientId, code }, logMessage);
   const reason = d.verdict === 'deny' ? d.reason : undefined;
   refuse(conn, code, reason !== undefined ? `not authorized: ${reason}` : 'not authorized', reason);
 }
 
 /** The client as an enhanced authentication identified it: its `username`, when it named one, replaces the CONNECT's. */
-function identified(conn: Connection, client: ClientInfo, username: string | undefined): ClientInfo {
+function identified(conn: Peer, client: ClientInfo, username: string | undefined): ClientInfo {
   if (username === undefined || username === client.username) return client;
   const named: ClientInfo = Object.freeze({ ...client, username });
   conn.setClient(named);
@@ -148,18 +148,18 @@ function identified(conn: Connection, client: ClientInfo, username: string | und
 }
 
 /** Authenticated: the plugins' `authorizeClient` vetoes (client id rules) come last, then the session. */
-function admit(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean, auth?: { method: string; data: Buffer | undefined }): void | Promise<void> {
-  const decision = conn.ctx.host?.authorizeClient?.({ client, connect: packet });
-  if (decision === undefined) return accept(conn, packet, client, assigned, auth);
+function admit(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, client: ClientInfo, assigned: boolean, auth?: { method: string; data: Buffer | undefined }): void | Promise<void> {
+  const decision = ctx.host?.authorizeClient?.({ client, connect: packet });
+  if (decision === undefined) return accept(ctx, conn, packet, client, assigned, auth);
   const admitted = (d: Decision): void => {
     if (conn.state === 'closed') return;
-    if (d.verdict !== 'deny') return accept(conn, packet, client, assigned, auth);
-    refuseByPlugin(conn, client, d, 'CONNECT refused by authorizeClient');
+    if (d.verdict !== 'deny') return accept(ctx, conn, packet, client, assigned, auth);
+    refuseByPlugin(ctx, conn, client, d, 'CONNECT refused by authorizeClient');
   };
   if (!isPromise(decision)) return admitted(decision);
   conn.state = 'authenticating';
   return decision.then(admitted, (err: unknown) => {
-    conn.ctx.log.warn({ err, clientId: client.clientId }, 'client authorization failed with an error; refusing');
+    ctx.log.warn({ err, clientId: client.clientId }, 'client authorization failed with an error; refusing');
     admitted({ verdict: 'deny' });
   });
 }
@@ -169,8 +169,7 @@ function admit(conn: Connection, packet: ConnectPacket, client: ClientInfo, assi
  * 0x97 Quota exceeded, v3 0x03 Server unavailable). Resuming or replacing an existing persistent session
  * adds none, so it is always allowed.
  */
-function overPersistentSessionCap(conn: Connection, clientId: string, persistent: boolean): boolean {
-  const ctx = conn.ctx;
+function overPersistentSessionCap(ctx: BrokerContext, conn: Peer, clientId: string, persistent: boolean): boolean {
   const cap = ctx.config.max_persistent_sessions;
   if (!persistent || cap <= 0 || ctx.sessions.persistentCount < cap) return false;
   if (ctx.sessions.get(clientId)?.persisted === true) return false;
@@ -180,20 +179,19 @@ function overPersistentSessionCap(conn: Connection, clientId: string, persistent
 }
 
 /** v5 session expiry: the client's request, capped by session_expiry_interval when that is set. */
-function sessionExpiry(conn: Connection, requested: number): number {
-  const cap = conn.ctx.config.session_expiry_interval;
+function sessionExpiry(ctx: BrokerContext, requested: number): number {
+  const cap = ctx.config.session_expiry_interval;
   return cap > 0 && requested > cap ? cap : requested;
 }
 
 /** `auth`: the enhanced authentication that admitted the client, echoed in CONNACK [MQTT-4.12.0-5]. */
-function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, assigned: boolean, auth?: { method: string; data: Buffer | undefined }): void {
-  const ctx = conn.ctx;
+function accept(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, client: ClientInfo, assigned: boolean, auth?: { method: string; data: Buffer | undefined }): void {
   const v5 = packet.protocolVersion === 5;
   const requestedExpiry = packet.properties?.sessionExpiryInterval ?? 0;
-  const expiry = v5 ? sessionExpiry(conn, requestedExpiry) : undefined;
-  const owner = checkSessionOwner(conn, client);
+  const expiry = v5 ? sessionExpiry(ctx, requestedExpiry) : undefined;
+  const owner = checkSessionOwner(ctx, conn, client);
   if (owner === 'refused') return;
-  if (overPersistentSessionCap(conn, client.clientId, v5 ? expiry !== 0 : !packet.clean)) return;
+  if (overPersistentSessionCap(ctx, conn, client.clientId, v5 ? expiry !== 0 : !packet.clean)) return;
   // 'fresh' with another identity's session: opened as clean, which discards that session.
   const { session, sessionPresent } = ctx.sessions.open(client.clientId, packet.clean || owner === 'discard', client);
   session.owner = client.username;
@@ -213,7 +211,7 @@ function accept(conn: Connection, packet: ConnectPacket, client: ClientInfo, ass
     // Shared Subscription Available is left out: absent means available (MQTT 5.0 section 3.2.2.3.15).
     const props: ConnackProperties = {};
     if (assigned) props.assignedClientIdentifier = client.clientId;
-    if (expiry !== requestedExpiry) props.sessionExpiryInterval = expiry;
+    if (expiry !== undefined && expiry !== requestedExpiry) props.sessionExpiryInterval = expiry;
     if (ctx.config.max_packet_size < MAX_PACKET_PROPERTY) props.maximumPacketSize = ctx.config.max_packet_size;
     // Absent means 0: no alias may be used [MQTT-3.2.2-17] (the default config allows 10, as Mosquitto does).
     if (ctx.config.topic_alias_maximum > 0) props.topicAliasMaximum = ctx.config.topic_alias_maximum;

@@ -1,27 +1,32 @@
 import type { Packet } from '../../codec/packets.js';
-import type { Connection } from '../connection.js';
-import { handleAuth } from './auth.js';
+import type { BrokerContext } from '../context.js';
+import type { ConnectedPeer, Peer } from '../peer.js';
+import { handlePuback, handlePubcomp, handlePubrec, handlePubrel } from './acks.js';
+import { continueAuth, handleAuth } from './auth.js';
 import { handleConnect } from './connect.js';
-import { handleDisconnect } from './disconnect.js';
-import { handlePingreq } from './pingreq.js';
-import { handlePuback } from './puback.js';
-import { handlePubcomp } from './pubcomp.js';
 import { handlePublish } from './publish.js';
-import { handlePubrec } from './pubrec.js';
-import { handlePubrel } from './pubrel.js';
+import { handleDisconnect, handlePingreq } from './session-control.js';
 import { handleSubscribe } from './subscribe.js';
 import { handleUnsubscribe } from './unsubscribe.js';
+
+/**
+ * A peer is 'connected' exactly from `attach` (CONNACK 0, session and client set) until it closes: the
+ * one state test that lets the handlers after CONNACK take a `ConnectedPeer`.
+ */
+function isConnected(peer: Peer): peer is ConnectedPeer {
+  return peer.state === 'connected';
+}
 
 /**
  * Routes one decoded packet to its handler. A handler returns a promise only when it waits for an
  * async plugin decision; the connection then holds later packets until it settles.
  */
-export function handlePacket(conn: Connection, packet: Packet): void | Promise<void> {
-  if (conn.state !== 'connected') {
-    if (packet.type === 'connect' && conn.state === 'awaiting-connect') return handleConnect(conn, packet);
+export function handlePacket(ctx: BrokerContext, conn: Peer, packet: Packet): void | Promise<void> {
+  if (!isConnected(conn)) {
+    if (packet.type === 'connect' && conn.state === 'awaiting-connect') return handleConnect(ctx, conn, packet);
     if (conn.authExchange !== undefined) {
       // During enhanced authentication only AUTH (and DISCONNECT) may come before CONNACK [MQTT-3.1.2-30].
-      if (packet.type === 'auth') return handleAuth(conn, packet);
+      if (packet.type === 'auth') return continueAuth(ctx, conn, packet);
       if (packet.type !== 'disconnect') conn.close(`${packet.type.toUpperCase()} during enhanced authentication [MQTT-3.1.2-30]`, false);
       else conn.close('DISCONNECT during enhanced authentication', true);
       return;
@@ -36,25 +41,25 @@ export function handlePacket(conn: Connection, packet: Packet): void | Promise<v
       conn.close('second CONNECT [MQTT-3.1.0-2]', false, { reasonCode: 0x82 });
       return;
     case 'publish':
-      return handlePublish(conn, packet);
+      return handlePublish(ctx, conn, packet);
     case 'puback':
-      return handlePuback(conn, packet);
+      return handlePuback(ctx, conn, packet);
     case 'pubrec':
-      return handlePubrec(conn, packet);
+      return handlePubrec(ctx, conn, packet);
     case 'pubrel':
-      return handlePubrel(conn, packet);
+      return handlePubrel(ctx, conn, packet);
     case 'pubcomp':
-      return handlePubcomp(conn, packet);
+      return handlePubcomp(ctx, conn, packet);
     case 'subscribe':
-      return handleSubscribe(conn, packet);
+      return handleSubscribe(ctx, conn, packet);
     case 'unsubscribe':
-      return handleUnsubscribe(conn, packet);
+      return handleUnsubscribe(ctx, conn, packet);
     case 'pingreq':
       return handlePingreq(conn);
     case 'disconnect':
-      return handleDisconnect(conn, packet);
+      return handleDisconnect(ctx, conn, packet);
     case 'auth':
-      return handleAuth(conn, packet);
+      return handleAuth(ctx, conn, packet);
     case 'connack':
     case 'suback':
     case 'unsuback':

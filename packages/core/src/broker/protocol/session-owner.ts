@@ -1,5 +1,6 @@
 import type { ClientInfo } from '../../plugin-api/types.js';
-import type { Connection } from '../connection.js';
+import type { BrokerContext } from '../context.js';
+import type { Peer } from '../peer.js';
 import { UNCLAIMED } from '../session.js';
 import { ConnackCode, refuse, V5 } from './connack.js';
 
@@ -14,8 +15,7 @@ import { ConnackCode, refuse, V5 } from './connack.js';
  *
  * Returns 'refused' (the CONNACK is sent), 'discard' (open the session as clean) or 'ok'.
  */
-export function checkSessionOwner(conn: Connection, client: ClientInfo): 'refused' | 'discard' | 'ok' {
-  const ctx = conn.ctx;
+export function checkSessionOwner(ctx: BrokerContext, conn: Peer, client: ClientInfo): 'refused' | 'discard' | 'ok' {
   const existing = ctx.sessions.get(client.clientId);
   if (existing === undefined || existing.owner === client.username || existing.owner === UNCLAIMED) return 'ok';
   const policy = ctx.config.session_owner;

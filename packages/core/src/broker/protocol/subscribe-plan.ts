@@ -1,9 +1,11 @@
-import type { Subscription } from '../../codec/packets.js';
+import type { QoS, Subscription } from '../../codec/packets.js';
 
 /** One distinct topic filter of a SUBSCRIBE, over all of its allowed copies in that packet. */
 export interface FilterPlan {
   /** Index of the last allowed copy: its options make the subscription, as in a sequence of SUBSCRIBEs. */
   last: number;
+  /** The QoS the last allowed copy asked for: the one granted. */
+  qos: QoS;
   /** Some allowed copy asked for Retain Handling 0 (send retained messages on every subscribe). */
   anyHandling0: boolean;
   /** The first allowed copy asked for Retain Handling 1 (send them if the subscription is new). */
@@ -19,16 +21,16 @@ export interface FilterPlan {
  */
 export function planFilters(subscriptions: readonly Subscription[], allowed: (i: number) => boolean): Map<string, FilterPlan> {
   const plan = new Map<string, FilterPlan>();
-  for (let i = 0; i < subscriptions.length; i++) {
+  for (const [i, sub] of subscriptions.entries()) {
     if (!allowed(i)) continue;
-    const sub = subscriptions[i]!;
     const handling = sub.retainHandling ?? 0;
     const p = plan.get(sub.topic);
     if (p === undefined) {
-      plan.set(sub.topic, { last: i, anyHandling0: handling === 0, firstHandling1: handling === 1, isNew: false });
+      plan.set(sub.topic, { last: i, qos: sub.qos, anyHandling0: handling === 0, firstHandling1: handling === 1, isNew: false });
       continue;
     }
     p.last = i;
+    p.qos = sub.qos;
     if (handling === 0) p.anyHandling0 = true;
   }
   return plan;

@@ -1,23 +1,22 @@
 import type { UnsubscribePacket } from '../../codec/packets.js';
-import type { Connection } from '../connection.js';
+import { ReasonCode } from '../../codec/reason-codes.js';
+import type { BrokerContext } from '../context.js';
+import type { ConnectedPeer } from '../peer.js';
 import { overFilterCap } from './filter-cap.js';
-
-const V5_NO_SUBSCRIPTION_EXISTED = 0x11;
 
 /**
  * UNSUBSCRIBE removes each filter (exact match) and is always answered by UNSUBACK [MQTT-3.10.4-4];
  * v5 gets a reason code per filter [MQTT-3.11.3-1].
  */
-export function handleUnsubscribe(conn: Connection, packet: UnsubscribePacket): void {
-  const ctx = conn.ctx;
-  if (overFilterCap(conn, packet.topics.length, 'UNSUBSCRIBE')) return;
-  const session = conn.session!;
+export function handleUnsubscribe(ctx: BrokerContext, conn: ConnectedPeer, packet: UnsubscribePacket): void {
+  if (overFilterCap(ctx, conn, packet.topics.length, 'UNSUBSCRIBE')) return;
+  const { session, client } = conn;
   const wants = ctx.events.wants('client:unsubscribed');
   const codes: number[] = [];
   for (const topic of packet.topics) {
     const removed = ctx.router.unsubscribe(session, topic);
-    codes.push(removed ? 0 : V5_NO_SUBSCRIPTION_EXISTED);
-    if (removed && wants) ctx.events.emit('client:unsubscribed', { client: conn.client!, topic });
+    codes.push(removed ? ReasonCode.success : ReasonCode.noSubscriptionExisted);
+    if (removed && wants) ctx.events.emit('client:unsubscribed', { client, topic });
   }
   conn.send(conn.protocolVersion === 5 ? { type: 'unsuback', packetId: packet.packetId, reasonCodes: codes } : { type: 'unsuback', packetId: packet.packetId });
 }

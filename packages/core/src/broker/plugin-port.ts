@@ -1,3 +1,4 @@
+/** The broker core's port to the plugins: what it asks of the plugin host, and how it tells a sync answer from an async one. */
 import type {
   AuthenticateRequest,
   AuthorizeClientRequest,
@@ -27,6 +28,7 @@ export interface PluginHostLike {
   close(): Promise<void>;
 }
 
+/** True for a plugin's asynchronous answer: sync answers stay on the fast path, without a promise. */
 export function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
 }

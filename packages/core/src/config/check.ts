@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { translateAmqtt } from '../config/amqtt-compat.js';
-import { loadConfig, parseConfigYaml, type ConfigOverrides } from '../config/load.js';
-import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PluginEntry } from '../config/types.js';
+import { translateAmqtt } from './amqtt-compat.js';
+import { loadConfig, parseConfigYaml, type ConfigOverrides } from './load.js';
+import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PluginEntry } from './types.js';
 import { ConfigError, PluginError } from '../errors.js';
 import type { MidgePlugin } from '../plugin-api/types.js';
 import { checkNamesAndDependencies, validatePluginConfigs } from '../plugin-host/validate.js';

@@ -1,0 +1,101 @@
+import type { AllowDecision, ClientInfo, Decision, DenyDecision, Message, MessageOrigin } from '../plugin-api/types.js';
+import { copyMessage } from './message.js';
+import type { PeerState } from './peer-link.js';
+import { isPromise } from './plugin-port.js';
+import type { Router } from './router.js';
+import type { BrokerServices } from './services.js';
+import { isBrokerOnlyTopic } from './topic.js';
+
+/** Whose rights a message is published with: a client's, or nobody's (`TRUSTED`: nothing is authorized). */
+export const TRUSTED: unique symbol = Symbol('trusted publish');
+export type Publisher = ClientInfo | typeof TRUSTED;
+
+/** Why `publishFrom` did not route a message: a plugin's decision (anything but allow) or one of the refusals below. */
+export type Refusal = Exclude<Decision, AllowDecision>;
+
+/**
+ * What `publishFrom` did: routed, with the number of subscriptions that matched (-1 when not known yet:
+ * the message waits behind the one being routed), or refused, with why.
+ */
+export type PublishOutcome = number | Refusal;
+
+/** `$SYS` and `$share` topics are the broker's (topic.ts, isBrokerOnlyTopic). */
+export const BROKER_ONLY_TOPIC: DenyDecision = Object.freeze({ verdict: 'deny', reason: '$SYS and $share topics are reserved to the broker' });
+/** A plugin's decision failed (threw, rejected): fail closed. */
+const DENY_ON_ERROR: DenyDecision = Object.freeze({ verdict: 'deny', reason: 'authorization failed' });
+/**
+ * The connection a client's message came on closed while a plugin decided: the message is not routed.
+ * Unacknowledged, a QoS 1/2 message is the client's to resend, so routing it too could deliver it twice.
+ */
+export const SENDER_CLOSED: DenyDecision = Object.freeze({ verdict: 'deny', reason: 'the connection closed while the publish was being authorized' });
+
+/** The connection a message came on, as far as the pipeline cares: whether it is still open. */
+export interface Sender {
+  readonly state: PeerState;
+}
+
+/**
+ * The one way a message enters routing, whatever it comes from: a client's PUBLISH, a will, the embedding
+ * API, a cluster or bridge plugin (`MessageOrigin`). Each goes through the same steps: the `$`-topic rule →
+ * publish authorization (with the publisher's rights, unless trusted) → `message:received` → the router
+ * (retain → match → receive authorization → deliver or queue).
+ *
+ * Topic names are validated by each entrance before (a client's bad topic closes its connection, the API's
+ * rejects), and the answer to the publisher (PUBACK, a rejected promise) is each entrance's own.
+ */
+export class Pipeline {
+  private readonly services: BrokerServices;
+  private readonly router: Pick<Router, 'publish'>;
+
+  constructor(services: BrokerServices, router: Pick<Router, 'publish'>) {
+    this.services = services;
+    this.router = router;
+  }
+
+  /**
+   * Publishes `message` from `origin` with the rights of `publisher`. Synchronous unless a plugin decides
+   * asynchronously; then the message is copied (its payload may be a view on socket memory) and routed
+   * once allowed, unless `sender`, the connection it came on, closed meanwhile (SENDER_CLOSED).
+   */
+  publishFrom(origin: MessageOrigin, publisher: Publisher, message: Message, sender?: Sender): PublishOutcome | Promise<PublishOutcome> {
+    const services = this.services;
+    // Only the broker's own trusted messages ($SYS statistics) may use its topics; a cluster's or bridge's
+    // message describes another system.
+    if (isBrokerOnlyTopic(message.topic) && (publisher !== TRUSTED || origin !== 'api')) {
+      services.stats.drop('sys-topic');
+      if (services.debug) services.log.debug({ clientId: clientIdOf(publisher), origin, topic: message.topic }, 'dropped PUBLISH to a $ topic');
+      return BROKER_ONLY_TOPIC;
+    }
+    if (publisher === TRUSTED) return this.accept(origin, undefined, message);
+    const host = services.host;
+    if (host === undefined || !host.hasTopicAuthorization) return this.accept(origin, publisher, message);
+    const decision = host.authorizeTopic({ client: publisher, action: 'publish', topic: message.topic, qos: message.qos });
+    if (!isPromise(decision)) return this.decided(origin, publisher, message, decision);
+    const kept = copyMessage(message);
+    return decision.then(
+      (d) => (sender !== undefined && sender.state === 'closed' ? SENDER_CLOSED : this.decided(origin, publisher, kept, d)),
+      (err: unknown) => {
+        services.log.warn({ err, clientId: publisher.clientId, origin }, 'publish authorization failed');
+        return sender !== undefined && sender.state === 'closed' ? SENDER_CLOSED : this.decided(origin, publisher, kept, DENY_ON_ERROR);
+      },
+    );
+  }
+
+  private decided(origin: MessageOrigin, publisher: ClientInfo, message: Message, d: Decision): PublishOutcome {
+    if (d.verdict === 'allow') return this.accept(origin, publisher, message);
+    const services = this.services;
+    services.stats.drop('denied');
+    if (services.debug) services.log.debug({ clientId: publisher.clientId, origin, topic: message.topic }, 'publish denied');
+    return d;
+  }
+
+  private accept(origin: MessageOrigin, client: ClientInfo | undefined, message: Message): number {
+    const events = this.services.events;
+    if (events.wants('message:received')) events.emit('message:received', { client, message, origin });
+    return this.router.publish(message, client, origin);
+  }
+}
+
+function clientIdOf(publisher: Publisher): string | undefined {
+  return publisher === TRUSTED ? undefined : publisher.clientId;
+}

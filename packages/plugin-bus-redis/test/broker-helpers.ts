@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import type { Packet, PublishPacket, PublishProperties, QoS } from '@midge/mqtt-core';
+import type { Packet, PublishProperties, QoS } from '@midge/mqtt-core';
 import { pluginTestHarness } from '@midge/mqtt-core/testing';
 import type { PluginTestHarness, RawClient } from '@midge/mqtt-core/testing';
 
@@ -67,38 +67,50 @@ export interface Received {
   readonly contentType?: string;
 }
 
+/** Where `receive` markers go: every test's subscriptions cover it. */
+export const MARKER_TOPIC = 't/marker';
+let markers = 0;
+
+/** A marker sender for `receive`: `client` publishes the marker at QoS 1 (the PUBACK awaited). */
+export const markerFrom =
+  (client: RawClient) =>
+  (payload: string): Promise<void> =>
+    publishV5(client, MARKER_TOPIC, payload, { qos: 1 });
+
 /**
- * The PUBLISH packets `client` receives: waits for `count` of them (up to 3 s each), then keeps reading
- * until nothing arrives for `quietMs` (or 10 more came), so that duplicates and looped-back copies are in
- * the result too.
- * QoS 1 deliveries are acknowledged.
+ * The PUBLISH packets `client` receives: waits for `count` of them (up to 3 s each), then has
+ * `sendMarker` publish a marker to MARKER_TOPIC on a path ordered after what is being checked, and
+ * reads up to it. MQTT and Redis keep each connection's order, so duplicates and looped-back copies
+ * come before the marker and are in the result too, with no quiet period to wait out. Earlier markers
+ * are left out; QoS 1 deliveries are acknowledged.
  */
-export async function receive(client: RawClient, count: number, quietMs = 300): Promise<Received[]> {
+export async function receive(client: RawClient, count: number, sendMarker: (payload: string) => Promise<unknown>): Promise<Received[]> {
   const out: Received[] = [];
-  const take = (packet: PublishPacket): void => {
+  const marker = `marker-${++markers}`;
+  /** Takes one PUBLISH; true once it is this call's marker. */
+  const take = (packet: Packet): boolean => {
+    if (packet.type !== 'publish') throw new Error(`expected PUBLISH, got ${JSON.stringify(packet)}`);
     if (packet.qos === 1) client.send({ type: 'puback', packetId: packet.packetId! }, 5);
+    const payload = packet.payload.toString();
+    if (packet.topic === MARKER_TOPIC) return payload === marker;
     const props = packet.properties;
     out.push({
       topic: packet.topic,
-      payload: packet.payload.toString(),
+      payload,
       qos: packet.qos,
       retain: packet.retain,
       ...(props?.userProperties === undefined ? {} : { userProperties: props.userProperties }),
       ...(props?.contentType === undefined ? {} : { contentType: props.contentType }),
     });
+    return false;
   };
-  while (out.length < count) take(await client.expectPacket('publish', 3000));
+  while (out.length < count) {
+    if (take(await client.next(3000))) throw new Error(`the marker came before ${count} messages`);
+  }
+  await sendMarker(marker);
   // Bounded, so that a message looping between brokers fails the test instead of keeping it reading.
-  while (out.length < count + 10) {
-    let packet: Packet;
-    try {
-      packet = await client.next(quietMs);
-    } catch (err) {
-      if ((err as Error).message.startsWith('no packet within')) return out;
-      throw err;
-    }
-    if (packet.type !== 'publish') throw new Error(`expected PUBLISH, got ${JSON.stringify(packet)}`);
-    take(packet);
+  while (!take(await client.next(3000))) {
+    if (out.length >= count + 10) throw new Error(`more than ${count + 10} messages before the marker`);
   }
   return out;
 }

@@ -161,8 +161,13 @@ export class Router {
     this.routing = true;
     try {
       const matched = this.route(message, client, origin);
-      // Messages published while this one was routed (appended meanwhile: the loop sees them too).
-      for (const [m, c, o] of this.pending) this.route(m, c, o);
+      // Messages published while this one was routed (appended meanwhile: the loop sees them too). An
+      // indexed loop, not for-of: this runs per message and must not create an iterator.
+      const pending = this.pending;
+      for (let i = 0; i < pending.length; i++) {
+        const p = pending[i];
+        if (p !== undefined) this.route(p[0], p[1], p[2]);
+      }
       return matched;
     } finally {
       if (this.pending.length !== 0) this.pending.length = 0;

@@ -10,8 +10,8 @@
  * - v5 acks (PUBACK, PUBREC, PUBREL, PUBCOMP), DISCONNECT and AUTH always get a `reasonCode` when
  *   decoded at level 5 (0 when the short form omitted it); at levels 3/4 `reasonCode` is absent.
  * - v5 SUBSCRIBE entries always carry `noLocal`, `retainAsPublished` and `retainHandling`; v3/v4 ones never do.
- * - PUBLISH `topic` is a string; `payload` is a view (`subarray`) on the socket chunk: copy it before
- *   keeping it past the current tick.
+ * - PUBLISH `topic` is a string; `payload` is a view (`subarray`) on the socket chunk. The view stays
+ *   valid (nothing writes to the chunk again), but it keeps the whole chunk alive: copy before keeping it.
  */
 
 export type ProtocolVersion = 3 | 4 | 5;

@@ -110,7 +110,26 @@ export class RawClient {
     return p as PacketOf<T>;
   }
 
-  /** Resolves if nothing arrives for `ms`; rejects with the packet otherwise. */
+  /**
+   * A PINGREQ/PINGRESP round trip that must bring nothing before the PINGRESP (rejects with the packet
+   * otherwise). The server answers in order, so whatever it had queued for this connection when it read
+   * the PINGREQ has arrived by then: this shows that something was not delivered without waiting a fixed
+   * time. First make sure the server has handled what could have caused it (a PUBACK to the sender, or
+   * this round trip on the sender's connection), then call it on the receiver. A delivery the server
+   * decides later (an async plugin decision, another broker) can still come after the PINGRESP: send a
+   * marker message after it on the same ordered path and expect the marker instead.
+   */
+  async expectNothingBeforePingresp(timeoutMs = 2000): Promise<void> {
+    this.send({ type: 'pingreq' }, this.decoder.protocolVersion);
+    const p = await this.next(timeoutMs);
+    if (p.type !== 'pingresp') throw new Error(`expected nothing before PINGRESP, got ${JSON.stringify(p)}`);
+  }
+
+  /**
+   * Resolves if nothing arrives for `ms`; rejects with the packet otherwise.
+   * @deprecated A fixed wait is slow and proves nothing on a loaded machine; use
+   * `expectNothingBeforePingresp()`, or a marker message sent after what must not arrive.
+   */
   async expectNothing(ms = 200): Promise<void> {
     try {
       const p = await this.next(ms);

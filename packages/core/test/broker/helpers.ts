@@ -85,10 +85,8 @@ export async function until(fn: () => boolean, timeoutMs = 2000, what = 'conditi
  * show that something was not delivered without waiting a fixed time: first make sure the broker has
  * handled what could have caused it (a PUBACK, or a barrier on the sender), then `barrier` the receiver.
  */
-export async function barrier(c: RawClient, version: 3 | 4 | 5 = 4): Promise<void> {
-  c.send({ type: 'pingreq' }, version);
-  const p = await c.next();
-  if (p.type !== 'pingresp') throw new Error(`expected nothing before PINGRESP, got ${JSON.stringify(p)}`);
+export function barrier(c: RawClient): Promise<void> {
+  return c.expectNothingBeforePingresp();
 }
 
 /** A promise the test settles itself: what a plugin awaits to answer exactly when the test says. */

@@ -1,11 +1,10 @@
 // Shared subscriptions, `$share/{ShareName}/{filter}` (MQTT 5.0 section 4.8.2), over real sockets.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PublishPacket } from '../../src/codec/packets.js';
 import { parseSharedFilter } from '../../src/broker/topic.js';
 import { allow, definePlugin, deny } from '../../src/plugin-api/index.js';
 import { MemoryPersistence } from '../../src/persistence/memory.js';
 import type { RawClient } from '../../src/testing/index.js';
-import { Harness, publish, publishV5, subscribe, subscribeV5, until } from './helpers.js';
+import { barrier, Harness, publish, publishV5, subscribe, subscribeV5, until } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -14,16 +13,18 @@ const v5 = (clientId: string, extra?: Parameters<Harness['v5']>[1]): Promise<Raw
 const sub5 = subscribeV5;
 const pub5 = publishV5;
 
-/** Every PUBLISH a client receives within `ms`, as payload strings (QoS 1 ones are PUBACKed). */
-async function drain(c: RawClient, ms = 150, version: 4 | 5 = 5): Promise<string[]> {
+/**
+ * Every PUBLISH a client receives before the PINGRESP to a PINGREQ sent now, as payload strings (QoS 1
+ * ones are PUBACKed). Call it once the broker has handled the publishes (a barrier or PUBACKs on the
+ * publisher): the broker answers in order, so all it delivered to `c` by then comes before the PINGRESP.
+ */
+async function drain(c: RawClient, version: 4 | 5 = 5): Promise<string[]> {
+  c.send({ type: 'pingreq' }, version);
   const got: string[] = [];
   for (;;) {
-    let p: PublishPacket;
-    try {
-      p = await c.expectPacket('publish', ms);
-    } catch {
-      return got;
-    }
+    const p = await c.next();
+    if (p.type === 'pingresp') return got;
+    if (p.type !== 'publish') throw new Error(`expected PUBLISH or PINGRESP, got ${JSON.stringify(p)}`);
     got.push(p.payload.toString());
     if (p.qos === 1) c.send({ type: 'puback', packetId: p.packetId! }, version);
   }
@@ -40,6 +41,7 @@ describe('shared subscriptions', () => {
     expect(await sub5(plain, { topic: 'jobs/#' })).toEqual([0]);
     const p = await v5('p');
     for (let i = 0; i < 10; i++) pub5(p, `jobs/${i % 3}`, `m${i}`);
+    await barrier(p);
     const [ga, gb, gp] = await Promise.all([drain(a), drain(b), drain(plain)]);
     expect(gp).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
     // Every message exactly once across the group, split evenly by the rotation.
@@ -56,6 +58,7 @@ describe('shared subscriptions', () => {
     for (const c of g2) await sub5(c, { topic: '$share/two/t' });
     const p = await v5('p');
     for (let i = 0; i < 6; i++) pub5(p, 't', `m${i}`);
+    await barrier(p);
     const got = await Promise.all([...g1, ...g2].map((c) => drain(c)));
     expect([...got[0]!, ...got[1]!].sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
     expect(got[2]).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
@@ -68,6 +71,7 @@ describe('shared subscriptions', () => {
     await sub5(c, { topic: 't' });
     const p = await v5('p');
     pub5(p, 't', 'x');
+    await barrier(p);
     expect(await drain(c)).toEqual(['x', 'x']);
   });
 
@@ -96,7 +100,7 @@ describe('shared subscriptions', () => {
     expect((await plain.expectPacket('publish')).payload.toString()).toBe('kept');
     const s = await v5('s');
     await sub5(s, { topic: '$share/g/r' });
-    await s.expectNothing(150);
+    await barrier(s);
   });
 
   it('[MQTT-3.8.3-4] No Local on a shared subscription is a Protocol Error: DISCONNECT 0x82', async () => {
@@ -129,13 +133,15 @@ describe('shared subscriptions', () => {
     expect(await a.expectPacket('unsuback')).toMatchObject({ reasonCodes: [0, 0x11] });
     const p = await v5('p');
     for (let i = 0; i < 4; i++) pub5(p, 't', `m${i}`);
+    await barrier(p);
     expect(await drain(b)).toEqual(['m0', 'm1', 'm2', 'm3']);
-    await a.expectNothing(50);
+    await barrier(a);
     b.send({ type: 'unsubscribe', packetId: 10, topics: ['$share/g/t'] }, 5);
     await b.expectPacket('unsuback');
     expect(tb.broker.stats().subscriptionCount).toBe(0);
     pub5(p, 't', 'late');
-    await b.expectNothing(100);
+    await barrier(p);
+    await barrier(b);
   });
 
   it('a connected member is preferred; with every member offline the message waits in a persistent session [MQTT-4.8.2-4]', async () => {
@@ -149,6 +155,7 @@ describe('shared subscriptions', () => {
     await until(() => h.tb.broker.stats().clientsConnected === 1);
     const p = await v5('p');
     for (let i = 0; i < 4; i++) pub5(p, 't', `m${i}`, 1);
+    for (let i = 0; i < 4; i++) await p.expectPacket('puback');
     expect(await drain(on)).toEqual(['m0', 'm1', 'm2', 'm3']);
     await on.disconnect(5);
     await until(() => h.tb.broker.stats().clientsConnected === 1);
@@ -156,7 +163,7 @@ describe('shared subscriptions', () => {
     await p.expectPacket('puback');
     // One of the two offline members holds it; both come back and exactly one receives it.
     const back = await Promise.all([v5('off', keep), v5('on', keep)]);
-    const got = await Promise.all(back.map((c) => drain(c, 200)));
+    const got = await Promise.all(back.map((c) => drain(c)));
     expect(got.flat()).toEqual(['queued']);
   });
 
@@ -183,6 +190,7 @@ describe('shared subscriptions', () => {
     const p = await v5('p');
     pub5(p, 'open/hidden', 'no');
     pub5(p, 'open/shown', 'yes');
+    await barrier(p);
     expect(await drain(c)).toEqual(['yes']);
   });
 

@@ -8,7 +8,7 @@ import { MemoryPersistence } from '../../src/persistence/memory.js';
 import { allow, authenticated, challenge, definePlugin, deny } from '../../src/plugin-api/index.js';
 import type { ClientInfo } from '../../src/plugin-api/types.js';
 import { createTestBroker, RawClient, type TestBroker } from '../../src/testing/index.js';
-import { Harness, publish, subscribe, subscribeV5, until } from '../broker/helpers.js';
+import { barrier, Harness, publish, subscribe, subscribeV5, until } from '../broker/helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -102,7 +102,7 @@ describe("session_owner: 'fresh'", () => {
     await bobWithQueuedMessage();
     const { c, connack } = await connectAs('bob-phone', 'alice');
     expect(connack).toMatchObject({ reasonCode: 0, sessionPresent: false });
-    await c.expectNothing(150);
+    await barrier(c);
     expect(h.tb.broker.stats().messagesStored).toBe(0);
     expect(h.tb.broker.stats().subscriptionCount).toBe(0);
   });

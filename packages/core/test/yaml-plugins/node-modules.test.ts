@@ -107,7 +107,7 @@ describe('plugins named in a YAML file', () => {
     await pub.expectPacket('puback');
     const got = await sub.expectPacket('publish');
     expect(got.topic).toBe('public/news');
-    await sub.expectNothing(100);
+    await sub.expectNothingBeforePingresp();
     expect(broker.stats().dropped.denied).toBe(1);
   });
 

@@ -63,7 +63,7 @@ function runStep(ctx: BrokerContext, conn: Peer, exchange: AuthExchange, data: B
   const host = ctx.host;
   // handleConnect starts an exchange only for a method a plugin handles; a re-authentication reuses that method.
   if (host === undefined) throw new Error('internal error: enhanced authentication without a plugin host');
-  // Plugins may keep the request past this tick: data is a view on decoder memory.
+  // Plugins may keep the request: data is a view that would keep the whole socket chunk alive.
   const request = {
     client: exchange.client,
     method: exchange.method,

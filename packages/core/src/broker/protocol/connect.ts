@@ -76,7 +76,7 @@ export function handleConnect(ctx: BrokerContext, conn: Peer, packet: ConnectPac
     accept(ctx, conn, packet, client, assigned);
     return;
   }
-  // Plugins may keep the request past this tick: give them copies, not views on decoder memory.
+  // Plugins may keep the request: give them copies, not views that keep the whole socket chunk alive.
   if (packet.password !== undefined) packet.password = Buffer.from(packet.password);
   if (packet.will !== undefined) packet.will = { ...packet.will, payload: Buffer.from(packet.will.payload) };
   if (method !== undefined) {

@@ -36,7 +36,16 @@ function ensurePnpm() {
   }
   if (installed === pnpmVersion) return;
   console.error(`[midge] installing pnpm@${pnpmVersion} into .tools/`);
-  must('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', toolsDir, `pnpm@${pnpmVersion}`]);
+  must('npm', [
+    'install',
+    '--no-save',
+    '--no-audit',
+    '--no-fund',
+    '--no-package-lock',
+    '--prefix',
+    toolsDir,
+    `pnpm@${pnpmVersion}`,
+  ]);
 }
 
 function ensureDeps() {

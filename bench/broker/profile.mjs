@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 function profileFiles(target) {
   if (!existsSync(target)) return [];
   if (statSync(target).isDirectory()) {
-    return readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(target, f));
+    return readdirSync(target)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(target, f));
   }
   return [target];
 }
@@ -43,7 +45,9 @@ export function summarize(files, top = 20) {
   const { totals, all } = selfTimes(files);
   const rows = [...totals].sort((a, b) => b[1] - a[1]).slice(0, top);
   const busy = all - (totals.get('(idle)') ?? 0);
-  const lines = [`  ${files.length} profile(s), ${(all / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy (% of busy time, idle excluded)`];
+  const lines = [
+    `  ${files.length} profile(s), ${(all / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy (% of busy time, idle excluded)`,
+  ];
   for (const [name, ms] of rows) {
     if (name === '(idle)') continue;
     lines.push(`  ${((ms / busy) * 100).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${name}`);

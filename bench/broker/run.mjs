@@ -49,11 +49,16 @@ const IDLE = Number(option('--idle') ?? 10_000);
 const only = (option('--only') ?? BROKERS.join(',')).split(',').filter(Boolean);
 const scenarioNames = (option('--scenario') ?? SCENARIOS.map((s) => s.name).join(',')).split(',').filter(Boolean);
 const profileOpt = option('--profile');
-const PROFILE_DIR = profileOpt === undefined ? undefined : profileOpt || path.join(os.tmpdir(), `midge-cpuprof-${process.pid}`);
+const PROFILE_DIR =
+  profileOpt === undefined ? undefined : profileOpt || path.join(os.tmpdir(), `midge-cpuprof-${process.pid}`);
 const jsonFile = option('--json');
 
 for (const b of only) if (!BROKERS.includes(b)) fail(`unknown broker '${b}' (known: ${BROKERS.join(', ')})`);
-const scenarios = scenarioNames.map((n) => SCENARIOS.find((s) => s.name === n) ?? fail(`unknown scenario '${n}' (known: ${SCENARIOS.map((s) => s.name).join(', ')})`));
+const scenarios = scenarioNames.map(
+  (n) =>
+    SCENARIOS.find((s) => s.name === n) ??
+    fail(`unknown scenario '${n}' (known: ${SCENARIOS.map((s) => s.name).join(', ')})`),
+);
 if (!(RUNS >= 1 && MEASURE_MS > 0 && WARMUP_MS >= 0)) fail('--runs, --warmup and --measure must be positive numbers');
 
 function fail(message) {
@@ -70,7 +75,9 @@ console.log(
   `broker benchmark: ${only.map((b) => `${BROKER_LABEL[b]} ${versions[b]}`).join(', ')}; Node ${process.version}, ` +
     `${CPUS} CPUs (${os.cpus()[0]?.model ?? '?'}), ${HAS_TASKSET ? 'broker on CPU 0, load on CPU 1' : 'no taskset: not pinned'}`,
 );
-console.log(`${RUNS} run(s) x ${scenarios.length} scenario(s) x ${only.length} broker(s); warm-up ${WARMUP_MS / 1000} s, measure ${MEASURE_MS / 1000} s\n`);
+console.log(
+  `${RUNS} run(s) x ${scenarios.length} scenario(s) x ${only.length} broker(s); warm-up ${WARMUP_MS / 1000} s, measure ${MEASURE_MS / 1000} s\n`,
+);
 if (PROFILE_DIR !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
 
 const results = {}; // scenario → broker → [result]
@@ -80,7 +87,8 @@ for (let run = 0; run < RUNS; run++) {
     // Rotate the order from run to run so drift of the machine's load affects every broker.
     const order = only.map((_, i) => only[(i + run) % only.length]);
     for (const kind of order) {
-      const profileDir = kind === 'midge' && PROFILE_DIR !== undefined ? path.join(PROFILE_DIR, `${scenario.name}-${run}`) : undefined;
+      const profileDir =
+        kind === 'midge' && PROFILE_DIR !== undefined ? path.join(PROFILE_DIR, `${scenario.name}-${run}`) : undefined;
       let result;
       let broker;
       try {
@@ -92,7 +100,9 @@ for (let run = 0; run < RUNS; run++) {
         await broker?.stop();
       }
       ((results[scenario.name] ??= {})[kind] ??= []).push(result);
-      console.log(`  run ${run + 1} ${scenario.name.padEnd(14)} ${BROKER_LABEL[kind].padEnd(9)} ${brief(scenario, result)}`);
+      console.log(
+        `  run ${run + 1} ${scenario.name.padEnd(14)} ${BROKER_LABEL[kind].padEnd(9)} ${brief(scenario, result)}`,
+      );
       globalThis.gc?.();
       await sleep(200);
     }
@@ -100,7 +110,11 @@ for (let run = 0; run < RUNS; run++) {
 }
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
 printTable();
-if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), node: process.version, versions, results }, null, 2));
+if (jsonFile)
+  writeFileSync(
+    jsonFile,
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, versions, results }, null, 2),
+  );
 if (PROFILE_DIR !== undefined) {
   console.log(`\nMidge CPU profiles in ${PROFILE_DIR}`);
   for (const scenario of scenarios) {
@@ -116,10 +130,12 @@ function range(n) {
 
 function brief(scenario, r) {
   if (r.error !== undefined) return `error: ${r.error}`;
-  if (scenario.type === 'idle') return `${fmt(r.connectRate)} conn/s (broker ${fmt(r.cpuUsPerConnect)} µs/conn, load gen ${r.genCpuPercent.toFixed(0)}%), ${r.kbPerConnection.toFixed(1)} KB/conn (${r.kbPerConnectionFromStart.toFixed(1)} from start), open ${r.open}, failed ${r.failed}`;
+  if (scenario.type === 'idle')
+    return `${fmt(r.connectRate)} conn/s (broker ${fmt(r.cpuUsPerConnect)} µs/conn, load gen ${r.genCpuPercent.toFixed(0)}%), ${r.kbPerConnection.toFixed(1)} KB/conn (${r.kbPerConnectionFromStart.toFixed(1)} from start), open ${r.open}, failed ${r.failed}`;
   let s = `${fmt(r.throughput)} msg/s, cpu ${r.cpuPercent.toFixed(0)}% (load gen ${r.genCpuPercent.toFixed(0)}%), peak RSS ${r.peakRssMB.toFixed(0)} MB, lost ${r.lost}, dup ${r.duplicates}`;
   if (r.p50 !== undefined) s += `, p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p999 ${r.p999.toFixed(2)} ms`;
-  if (r.rssSlopeMBs !== undefined) s += `, RSS growth ${r.rssGrowthMB.toFixed(1)} MB (${r.rssSlopeMBs.toFixed(2)} MB/s late), slow sub closed ${r.slowDisconnected}`;
+  if (r.rssSlopeMBs !== undefined)
+    s += `, RSS growth ${r.rssGrowthMB.toFixed(1)} MB (${r.rssSlopeMBs.toFixed(2)} MB/s late), slow sub closed ${r.slowDisconnected}`;
   return s;
 }
 
@@ -177,9 +193,21 @@ function metrics(scenario) {
     );
   }
   rows.push([scenario.latency ? 'delivered (msg/s)' : 'throughput (msg/s delivered)', 'throughput', 'high']);
-  if (scenario.slowSubscribers) rows.push(['RSS growth while measured (MB)', 'rssGrowthMB', 'low'], ['RSS slope, 2nd half (MB/s)', 'rssSlopeMBs', 'low']);
-  rows.push(['broker CPU (% of a core)', 'cpuPercent', 'low'], ['load generator CPU (% of a core)', 'genCpuPercent', 'info'], ['broker CPU per msg (µs)', 'cpuUsPerMsg', 'low'], ['broker peak RSS (MB)', 'peakRssMB', 'low']);
-  rows.push(['lost or undelivered after 3 s drain (max of runs)', 'lost', 'max'], ['duplicated (max of runs)', 'duplicates', 'max']);
+  if (scenario.slowSubscribers)
+    rows.push(
+      ['RSS growth while measured (MB)', 'rssGrowthMB', 'low'],
+      ['RSS slope, 2nd half (MB/s)', 'rssSlopeMBs', 'low'],
+    );
+  rows.push(
+    ['broker CPU (% of a core)', 'cpuPercent', 'low'],
+    ['load generator CPU (% of a core)', 'genCpuPercent', 'info'],
+    ['broker CPU per msg (µs)', 'cpuUsPerMsg', 'low'],
+    ['broker peak RSS (MB)', 'peakRssMB', 'low'],
+  );
+  rows.push(
+    ['lost or undelivered after 3 s drain (max of runs)', 'lost', 'max'],
+    ['duplicated (max of runs)', 'duplicates', 'max'],
+  );
   return rows;
 }
 
@@ -197,7 +225,11 @@ function printTable() {
         const runs = (perBroker[b] ?? []).filter((r) => r.error === undefined);
         if (runs.length === 0) value[b] = Number.NaN;
         else if (better === 'max') value[b] = Math.max(...runs.map((r) => r[key]));
-        else if (combine === 'pooled') value[b] = pooledPercentile(runs.map((r) => r.latencySamples), key);
+        else if (combine === 'pooled')
+          value[b] = pooledPercentile(
+            runs.map((r) => r.latencySamples),
+            key,
+          );
         else if (combine === 'min') value[b] = Math.min(...runs.map((r) => r[key]));
         else if (combine === 'worst') value[b] = Math.max(...runs.map((r) => r[key]));
         else if (combine === 'sum') value[b] = runs.reduce((a, r) => a + r[key], 0);
@@ -220,7 +252,8 @@ function printTable() {
   const errors = [];
   for (const scenario of scenarios) {
     for (const b of only) {
-      for (const r of results[scenario.name]?.[b] ?? []) if (r.error !== undefined) errors.push(`${scenario.name} / ${BROKER_LABEL[b]}: ${r.error}`);
+      for (const r of results[scenario.name]?.[b] ?? [])
+        if (r.error !== undefined) errors.push(`${scenario.name} / ${BROKER_LABEL[b]}: ${r.error}`);
     }
   }
   if (errors.length > 0) console.log(`\nfailed runs:\n${[...new Set(errors)].map((e) => `- ${e}`).join('\n')}`);

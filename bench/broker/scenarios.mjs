@@ -118,7 +118,9 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
   let duplicates = 0;
   let measuring = false;
   let running = false;
-  const latencies = spec.latency ? new Float64Array(Math.ceil((spec.rate * (measureMs * (spec.measureFactor ?? 1) + 1000)) / 1000)) : undefined;
+  const latencies = spec.latency
+    ? new Float64Array(Math.ceil((spec.rate * (measureMs * (spec.measureFactor ?? 1) + 1000)) / 1000))
+    : undefined;
   let nLat = 0;
   const clients = [];
   const tag = `${spec.name}-${process.pid}-${Date.now() % 100000}`;
@@ -145,7 +147,8 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
           lost += seq - e;
           exp[subIdx] = seq + 1;
         } else duplicates++;
-        if (latencies !== undefined && measuring && nLat < latencies.length) latencies[nLat++] = performance.now() - sentAt;
+        if (latencies !== undefined && measuring && nLat < latencies.length)
+          latencies[nLat++] = performance.now() - sentAt;
       },
       onChunkDone: schedulePump,
     });
@@ -251,7 +254,7 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
       cpuPercent: ((cpu1 - cpu0) / seconds) * 100,
       cpuUsPerMsg: deliveries > 0 ? ((cpu1 - cpu0) * 1e6) / deliveries : Number.NaN,
       // The load generator's own CPU (this process): near 100 means it, not the broker, set the pace.
-      genCpuPercent: ((gen1.user + gen1.system) / 1e4 / seconds),
+      genCpuPercent: (gen1.user + gen1.system) / 1e4 / seconds,
       peakRssMB: peakRss / 1048576,
       rssGrowthMB: (peakRss - rssStart) / 1048576,
       rssEndMB: rssEnd / 1048576,
@@ -263,7 +266,13 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
     if (latencies !== undefined) {
       const l = latencies.subarray(0, nLat).sort();
       const pick = (p) => (nLat === 0 ? Number.NaN : l[Math.min(nLat - 1, Math.floor(p * nLat))]);
-      Object.assign(result, { p50: pick(0.5), p99: pick(0.99), p999: pick(0.999), max: nLat === 0 ? Number.NaN : l[nLat - 1], samples: nLat });
+      Object.assign(result, {
+        p50: pick(0.5),
+        p99: pick(0.99),
+        p999: pick(0.999),
+        max: nLat === 0 ? Number.NaN : l[nLat - 1],
+        samples: nLat,
+      });
       // Every sample (sorted), for percentiles over all runs pooled; not enumerable, so --json leaves it out.
       Object.defineProperty(result, 'latencySamples', { value: l, enumerable: false });
     }
@@ -273,7 +282,8 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
       const s = sampler.samples;
       const half = s.filter(([t]) => t >= m0 + (m1 - m0) / 2);
       if (half.length >= 2) {
-        result.rssSlopeMBs = (half[half.length - 1][1] - half[0][1]) / 1048576 / ((half[half.length - 1][0] - half[0][0]) / 1000);
+        result.rssSlopeMBs =
+          (half[half.length - 1][1] - half[0][1]) / 1048576 / ((half[half.length - 1][0] - half[0][0]) / 1000);
       }
     }
     return result;

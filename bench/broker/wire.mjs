@@ -13,7 +13,15 @@ const PUBACK_TYPE = 0x40;
 /** A PUBLISH template: `count` messages are made by copying it and patching the payload fields and packet id. */
 export class PublishTemplate {
   constructor({ topic, qos, version, userProperty }) {
-    const packet = { type: 'publish', topic, payload: Buffer.alloc(PAYLOAD_BYTES, 0x2e), qos, retain: false, dup: false, packetId: qos > 0 ? 1 : undefined };
+    const packet = {
+      type: 'publish',
+      topic,
+      payload: Buffer.alloc(PAYLOAD_BYTES, 0x2e),
+      qos,
+      retain: false,
+      dup: false,
+      packetId: qos > 0 ? 1 : undefined,
+    };
     if (version === 5 && userProperty !== undefined) packet.properties = { userProperties: [userProperty] };
     const enc = encodePublishOnce(packet, version);
     this.bytes = Buffer.from(enc.bytes);
@@ -85,7 +93,9 @@ export class WireClient {
   subscribe(filter, qos) {
     return new Promise((resolve, reject) => {
       this.suback = { resolve, reject };
-      this.socket.write(encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: filter, qos }] }, this.version));
+      this.socket.write(
+        encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: filter, qos }] }, this.version),
+      );
     });
   }
 

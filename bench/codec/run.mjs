@@ -219,7 +219,13 @@ for (const [sizeName, size] of SIZES) {
     rows.push([label, 'decode (64 KiB chunks)', fmt(decOurs.rate), fmt(decTheirs.rate), ratio(decOurs.ratio)]);
     const [encOurs, encInto, encTheirs] = encodeCase(variant, payload);
     rows.push([label, 'encode: encodePacket', fmt(encOurs.rate), fmt(encTheirs.rate), ratio(encOurs.ratio)]);
-    rows.push([label, 'encode: encodeInto (reused buffer)', fmt(encInto.rate), fmt(encTheirs.rate), ratio(encInto.ratio)]);
+    rows.push([
+      label,
+      'encode: encodeInto (reused buffer)',
+      fmt(encInto.rate),
+      fmt(encTheirs.rate),
+      ratio(encInto.ratio),
+    ]);
   }
 }
 

@@ -32,7 +32,13 @@ export function parseCommandArgs<O extends Options>(
   allowPositionals = false,
 ): ParsedCommandArgs<O> {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals, allowNegative: false });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals,
+      allowNegative: false,
+    });
     return { values, positionals };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

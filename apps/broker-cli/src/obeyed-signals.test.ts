@@ -4,7 +4,11 @@ import { relayedSignals, SignalRequests, type SupervisedProcess } from './obeyed
 
 describe('SignalRequests', () => {
   it.each([
-    ['one signal reaching both processes (Ctrl-C, systemd, pkill), own copy first', ['own', 'relayed 1'], [true, false]],
+    [
+      'one signal reaching both processes (Ctrl-C, systemd, pkill), own copy first',
+      ['own', 'relayed 1'],
+      [true, false],
+    ],
     ['the same, relayed copy first', ['relayed 1', 'own'], [true, false]],
     ['a signal sent to the supervisor only, twice', ['relayed 1', 'relayed 2'], [true, true]],
     ['a signal sent to the broker only, twice', ['own', 'own'], [true, true]],
@@ -12,7 +16,9 @@ describe('SignalRequests', () => {
     ['a relay that repeats a count already seen', ['relayed 1', 'relayed 1', 'own'], [true, false, false]],
   ])('%s', (_case, events, expected) => {
     const requests = new SignalRequests();
-    const results = events.map((e) => (e === 'own' ? requests.own('SIGINT') : requests.relayed('SIGINT', Number(e.split(' ')[1]))));
+    const results = events.map((e) =>
+      e === 'own' ? requests.own('SIGINT') : requests.relayed('SIGINT', Number(e.split(' ')[1])),
+    );
     expect(results).toEqual(expected);
   });
 

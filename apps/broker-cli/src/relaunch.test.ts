@@ -34,9 +34,12 @@ describe('relaunchArgs', () => {
     [[], '--max-semi-space-size=8', 'a size in NODE_OPTIONS'],
     [[], '--min-semi-space-size=2', 'a minimum'],
     [[], '--semi-space-growth-factor=1', 'a growth factor'],
-  ])('relaunches nothing when Node was started with %j / %j (%s)', (execArgv: string[], nodeOptions: string | undefined, _why: string) => {
-    expect(relaunchArgs('/m.js', [], execArgv, nodeOptions)).toBeUndefined();
-  });
+  ])(
+    'relaunches nothing when Node was started with %j / %j (%s)',
+    (execArgv: string[], nodeOptions: string | undefined, _why: string) => {
+      expect(relaunchArgs('/m.js', [], execArgv, nodeOptions)).toBeUndefined();
+    },
+  );
 
   it('relaunches nothing under a debugger (--inspect, --inspect-brk, in NODE_OPTIONS too)', () => {
     expect(relaunchArgs('/m.js', [], ['--inspect-brk'], undefined)).toBeUndefined();

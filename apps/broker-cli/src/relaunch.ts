@@ -58,7 +58,12 @@ export function runsBroker(argv: readonly string[]): boolean {
  * not be relaunched: under --inspect the debugger is attached to this process, and a child would not
  * get the inspector's port.
  */
-export function relaunchArgs(script: string, argv: readonly string[], execArgv: readonly string[], nodeOptions: string | undefined): string[] | undefined {
+export function relaunchArgs(
+  script: string,
+  argv: readonly string[],
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): string[] | undefined {
   if (!runsBroker(argv) || youngGenerationFlags(execArgv, nodeOptions).length > 0) return undefined;
   if (nodeFlags(execArgv, nodeOptions).some((f) => f.startsWith('--inspect'))) return undefined;
   return [...execArgv, SEMI_SPACE_FLAG, script, ...argv];

@@ -21,7 +21,10 @@ export function reportError(stderr: NodeJS.WritableStream, command: string, err:
   }
   if (err instanceof ConfigError) {
     // Already one `file: path: message` line per problem.
-    writeLine(stderr, err.file === undefined && label !== undefined ? formatConfigIssues(err.issues, label) : err.message);
+    writeLine(
+      stderr,
+      err.file === undefined && label !== undefined ? formatConfigIssues(err.issues, label) : err.message,
+    );
     return EXIT_FAILURE;
   }
   writeLine(stderr, `midge ${command}: ${err instanceof Error ? err.message : String(err)}`);

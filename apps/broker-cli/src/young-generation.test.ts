@@ -11,10 +11,12 @@ describe('young-generation flags', () => {
   });
 
   it('keeps only the flags that size the young generation', () => {
-    expect(youngGenerationFlags(['--enable-source-maps', '--semi_space_growth_factor=2'], '--min-semi-space-size=1 --inspect')).toEqual([
-      '--min-semi-space-size=1',
-      '--semi_space_growth_factor=2',
-    ]);
+    expect(
+      youngGenerationFlags(
+        ['--enable-source-maps', '--semi_space_growth_factor=2'],
+        '--min-semi-space-size=1 --inspect',
+      ),
+    ).toEqual(['--min-semi-space-size=1', '--semi_space_growth_factor=2']);
     expect(youngGenerationFlags([], undefined)).toEqual([]);
   });
 });

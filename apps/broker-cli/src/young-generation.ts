@@ -21,6 +21,9 @@ export function nodeFlags(execArgv: readonly string[], nodeOptions: string | und
 }
 
 /** The young-generation flags this Node was started with (empty: Node's defaults). */
-export function youngGenerationFlags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS']): string[] {
+export function youngGenerationFlags(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions = process.env['NODE_OPTIONS'],
+): string[] {
   return nodeFlags(execArgv, nodeOptions).filter((f) => YOUNG_GENERATION_FLAG.test(f));
 }

@@ -78,7 +78,9 @@ log_level: loud
       expect(lines).toHaveLength(4);
       for (const line of lines) expect(line.startsWith(`${file}: `)).toBe(true);
       expect(r.stderr).toContain(`${file}: listeners.default.bind:`);
-      expect(r.stderr).toContain(`${file}: max_packet_sise: unknown key 'max_packet_sise': did you mean 'max_packet_size'?`);
+      expect(r.stderr).toContain(
+        `${file}: max_packet_sise: unknown key 'max_packet_sise': did you mean 'max_packet_size'?`,
+      );
       expect(r.stderr).toContain(`${file}: connect_timeout:`);
       expect(r.stderr).toContain(`${file}: log_level:`);
     });
@@ -111,7 +113,10 @@ log_level: loud
 
   it('--check resolves @midge/plugin-bus-redis from the CLI itself and validates its options', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'ok.yaml'), `plugins:\n  '@midge/plugin-bus-redis':\n    url: redis://127.0.0.1:6390\n    connect_timeout: 2\n`);
+      await writeFile(
+        join(dir, 'ok.yaml'),
+        `plugins:\n  '@midge/plugin-bus-redis':\n    url: redis://127.0.0.1:6390\n    connect_timeout: 2\n`,
+      );
       const ok = await runMidge(['-c', 'ok.yaml', '--check'], { cwd: dir });
       expect(ok.stderr).toBe('');
       expect(ok.code).toBe(0);
@@ -139,10 +144,15 @@ plugins:
       );
       const r = await runMidge(['-c', file, '--check'], { cwd: dir });
       expect(r.code).toBe(1);
-      const problems = r.stderr.trim().split('\n').filter((l) => l.startsWith(`${file}: `));
+      const problems = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith(`${file}: `));
       expect(problems).toHaveLength(4);
       expect(r.stderr).toContain(`${file}: connect_timeout:`);
-      expect(r.stderr).toContain(`${file}: plugins.midge-plugin-not-installed: cannot find package midge-plugin-not-installed`);
+      expect(r.stderr).toContain(
+        `${file}: plugins.midge-plugin-not-installed: cannot find package midge-plugin-not-installed`,
+      );
       expect(r.stderr).toContain('npm install midge-plugin-not-installed');
       expect(r.stderr).toContain(`${file}: plugins.@midge/plugin-auth-anonymous.allow_anonymous:`);
       expect(r.stderr).toContain(`${file}: plugins.@midge/plugin-topic-acl.publish_acl:`);
@@ -196,7 +206,10 @@ plugins:
 
   it('-v logs at debug level; a bad --log-level is a usage error', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'broker.yaml'), `${LOCAL}plugins:\n  '@midge/plugin-auth-anonymous':\n    allow_anonymous: true\n`);
+      await writeFile(
+        join(dir, 'broker.yaml'),
+        `${LOCAL}plugins:\n  '@midge/plugin-auth-anonymous':\n    allow_anonymous: true\n`,
+      );
       const broker = new BrokerProcess(['-c', 'broker.yaml', '-v'], dir);
       await broker.port();
       expect(broker.records.some((r) => r.level === 20)).toBe(true);

@@ -51,7 +51,12 @@ export class BrokerProcess {
   readonly exited: Promise<Finished>;
 
   /** `detached`: in a process group of its own, which `signalGroup` signals as a terminal's Ctrl-C does. */
-  constructor(args: readonly string[], cwd: string, env?: Readonly<Record<string, string>>, options: { detached?: boolean } = {}) {
+  constructor(
+    args: readonly string[],
+    cwd: string,
+    env?: Readonly<Record<string, string>>,
+    options: { detached?: boolean } = {},
+  ) {
     this.child = spawn(process.execPath, [MIDGE, ...args], {
       cwd,
       env: env === undefined ? undefined : { ...process.env, ...env },
@@ -98,10 +103,15 @@ export class BrokerProcess {
       const found = this.records.find(match);
       if (found) return found;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`midge exited (${this.child.exitCode ?? this.child.signalCode}) before the expected log line; stderr:\n${this.stderr}`);
+        throw new Error(
+          `midge exited (${this.child.exitCode ?? this.child.signalCode}) before the expected log line; stderr:\n${this.stderr}`,
+        );
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for a log line; got:\n${this.records.map((r) => JSON.stringify(r)).join('\n')}\n${this.stderr}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for a log line; got:\n${this.records.map((r) => JSON.stringify(r)).join('\n')}\n${this.stderr}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {

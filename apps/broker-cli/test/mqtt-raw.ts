@@ -64,7 +64,12 @@ function readBytes(socket: Socket, n: number, timeoutMs = 5000): Promise<Buffer>
   });
 }
 
-export async function mqttConnect(port: number, clientId: string, username?: string, password?: string): Promise<RawClient> {
+export async function mqttConnect(
+  port: number,
+  clientId: string,
+  username?: string,
+  password?: string,
+): Promise<RawClient> {
   const socket = connect({ host: '127.0.0.1', port });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -94,7 +99,12 @@ export async function mqttConnect(port: number, clientId: string, username?: str
 }
 
 /** Connects, returns the CONNACK code and closes. */
-export async function connackCode(port: number, clientId: string, username?: string, password?: string): Promise<number> {
+export async function connackCode(
+  port: number,
+  clientId: string,
+  username?: string,
+  password?: string,
+): Promise<number> {
   const c = await mqttConnect(port, clientId, username, password);
   c.close();
   return c.returnCode;

@@ -89,14 +89,19 @@ describe('the packed packages, installed with npm', () => {
       const tarballs = join(dir, 'tarballs');
       for (const pkg of ['core', 'plugin-topic-acl']) {
         // pnpm pack rewrites workspace:^ ranges into real ones, as publishing does.
-        await run(process.execPath, [PNPM, 'pack', '--pack-destination', tarballs], { cwd: join(ROOT, 'packages', pkg) });
+        await run(process.execPath, [PNPM, 'pack', '--pack-destination', tarballs], {
+          cwd: join(ROOT, 'packages', pkg),
+        });
       }
       const files = (await readdir(tarballs)).filter((f) => f.endsWith('.tgz')).map((f) => join(tarballs, f));
       expect(files).toHaveLength(2);
 
       const app = join(dir, 'app');
       await mkdir(app);
-      await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], { cwd: app, timeout: 110_000 });
+      await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], {
+        cwd: app,
+        timeout: 110_000,
+      });
       await writeFile(join(app, 'check.mjs'), SCRIPT);
       const { stdout } = await run(process.execPath, ['check.mjs'], { cwd: app, timeout: 20_000 });
       expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toEqual({

@@ -25,10 +25,16 @@ describe('midge passwd', () => {
 
       const text = await readFile(file, 'utf8');
       expect(text.startsWith('# our users\n')).toBe(true);
-      const users = text.split('\n').filter((l) => /^\w+:\$6\$/.test(l)).map((l) => l.split(':')[0]);
+      const users = text
+        .split('\n')
+        .filter((l) => /^\w+:\$6\$/.test(l))
+        .map((l) => l.split(':')[0]);
       expect(users).toEqual(['alice', 'carol', 'dave']);
 
-      await writeFile(join(dir, 'broker.yaml'), `listeners:\n  default:\n    bind: 127.0.0.1:0\nplugins:\n  '@midge/plugin-auth-file':\n    password_file: passwords\n`);
+      await writeFile(
+        join(dir, 'broker.yaml'),
+        `listeners:\n  default:\n    bind: 127.0.0.1:0\nplugins:\n  '@midge/plugin-auth-file':\n    password_file: passwords\n`,
+      );
       const broker = new BrokerProcess(['-c', 'broker.yaml'], dir);
       const port = await broker.port();
       expect(await connackCode(port, 'c1', 'alice', 'alice-pw')).toBe(0);

@@ -39,7 +39,9 @@ const port = () => String(tb.port);
 
 /** Waits until the broker holds `n` subscriptions, i.e. a `sub` is ready. */
 async function subscribed(n = 1): Promise<void> {
-  await expect.poll(() => tb.broker.stats().subscriptionCount, { timeout: 5000, message: `${n} subscription(s)` }).toBeGreaterThanOrEqual(n);
+  await expect
+    .poll(() => tb.broker.stats().subscriptionCount, { timeout: 5000, message: `${n} subscription(s)` })
+    .toBeGreaterThanOrEqual(n);
 }
 
 describe('midge pub / midge sub', () => {
@@ -54,7 +56,9 @@ describe('midge pub / midge sub', () => {
     const sub = run(runSub, ['-p', port(), '-t', 'cli/#', '-q', '2', '-v', '-C', '3']);
     await subscribed();
     for (const q of ['0', '1', '2']) {
-      expect(await run(runPub, ['-h', '127.0.0.1', '-p', port(), '-t', `cli/q${q}`, '-q', q, '-m', `hello ${q}`])).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(
+        await run(runPub, ['-h', '127.0.0.1', '-p', port(), '-t', `cli/q${q}`, '-q', q, '-m', `hello ${q}`]),
+      ).toEqual({ code: 0, stdout: '', stderr: '' });
     }
     const r = await sub;
     expect(r).toEqual({ code: 0, stdout: 'cli/q0 hello 0\ncli/q1 hello 1\ncli/q2 hello 2\n', stderr: '' });
@@ -63,11 +67,15 @@ describe('midge pub / midge sub', () => {
   it('-l publishes one message per stdin line; -f a file; -n an empty message', async () => {
     const sub = run(runSub, ['-p', port(), '-t', 'in/#', '-C', '4', '-q', '1']);
     await subscribed();
-    expect((await run(runPub, ['-p', port(), '-t', 'in/lines', '-q', '1', '-l'], { stdin: 'one\ntwo\n' })).code).toBe(0);
+    expect((await run(runPub, ['-p', port(), '-t', 'in/lines', '-q', '1', '-l'], { stdin: 'one\ntwo\n' })).code).toBe(
+      0,
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'midge-pub-'));
     try {
       writeFileSync(path.join(dir, 'msg.txt'), 'from a file');
-      expect((await run(runPub, ['-p', port(), '-t', 'in/file', '-q', '1', '-f', path.join(dir, 'msg.txt')])).code).toBe(0);
+      expect(
+        (await run(runPub, ['-p', port(), '-t', 'in/file', '-q', '1', '-f', path.join(dir, 'msg.txt')])).code,
+      ).toBe(0);
     } finally {
       rmSync(dir, { recursive: true });
     }
@@ -113,7 +121,11 @@ describe('midge pub / midge sub', () => {
 
   it('usage errors exit 2 with a hint', async () => {
     const unknown = await run(runSub, ['-p', port(), '-t', 'x', '--topik', 'y']);
-    expect(unknown).toEqual({ code: 2, stdout: '', stderr: "midge sub: unknown option --topik (did you mean --topic?); see 'midge sub --help'\n" });
+    expect(unknown).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "midge sub: unknown option --topik (did you mean --topic?); see 'midge sub --help'\n",
+    });
     const noMessage = await run(runPub, ['-t', 'x']);
     expect(noMessage.code).toBe(2);
     expect(noMessage.stderr).toContain('give exactly one of -m MESSAGE, -f FILE, -l, -n or -s');
@@ -132,7 +144,17 @@ describe('midge pub / midge sub', () => {
   it('maps will, TLS, version and session flags to client options', () => {
     const io = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: Readable.from([]) };
     const o = clientOptionsFrom(
-      { 'will-topic': 'w', 'will-message': 'bye', 'will-qos': '1', 'will-retain': true, 'ca-file': '/ca.pem', 'disable-clean-session': true, id: 'me', 'protocol-version': 'mqttv5', keepalive: '30' },
+      {
+        'will-topic': 'w',
+        'will-message': 'bye',
+        'will-qos': '1',
+        'will-retain': true,
+        'ca-file': '/ca.pem',
+        'disable-clean-session': true,
+        id: 'me',
+        'protocol-version': 'mqttv5',
+        keepalive: '30',
+      },
       io,
     );
     expect(o).toMatchObject({
@@ -160,7 +182,10 @@ describe('authentication failures', () => {
   const auth = definePlugin({
     name: 'cli-test-auth',
     apiVersion: 1,
-    setup: () => ({ authenticate: ({ client, password }) => (client.username === 'bob' && password?.toString() === 'pw' ? allow : deny()) }),
+    setup: () => ({
+      authenticate: ({ client, password }) =>
+        client.username === 'bob' && password?.toString() === 'pw' ? allow : deny(),
+    }),
   });
   beforeEach(async () => {
     tb = await createTestBroker({}, { plugins: [auth] });
@@ -184,42 +209,69 @@ describe('authentication failures', () => {
 });
 
 const hasClients = existsSync('/usr/bin/mosquitto_sub') && existsSync('/usr/bin/mosquitto_pub');
-if (!hasClients) console.warn('skipping the mosquitto_pub/mosquitto_sub interop tests: mosquitto-clients is not installed');
+if (!hasClients)
+  console.warn('skipping the mosquitto_pub/mosquitto_sub interop tests: mosquitto-clients is not installed');
 
-describe.skipIf(!hasClients && process.env.CI === undefined)('interop with mosquitto-clients (against a Midge broker)', () => {
-  beforeAll(async () => {
-    tb = await createTestBroker();
-  });
-  afterAll(async () => {
-    await tb.close();
-  });
-
-  function spawnCollect(cmd: string, args: string[]): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+describe.skipIf(!hasClients && process.env.CI === undefined)(
+  'interop with mosquitto-clients (against a Midge broker)',
+  () => {
+    beforeAll(async () => {
+      tb = await createTestBroker();
     });
-  }
+    afterAll(async () => {
+      await tb.close();
+    });
 
-  it('midge pub → mosquitto_sub', async () => {
-    const before = tb.broker.stats().subscriptionCount;
-    const sub = spawnCollect('/usr/bin/mosquitto_sub', ['-h', '127.0.0.1', '-p', port(), '-t', 'mq/#', '-v', '-C', '1', '-q', '1']);
-    await subscribed(before + 1);
-    expect((await run(runPub, ['-p', port(), '-t', 'mq/a', '-q', '1', '-m', 'to mosquitto'])).code).toBe(0);
-    expect(await sub).toEqual({ code: 0, stdout: 'mq/a to mosquitto\n', stderr: '' });
-  });
+    function spawnCollect(cmd: string, args: string[]): Promise<Run> {
+      return new Promise((resolve, reject) => {
+        const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+    }
 
-  it('mosquitto_pub → midge sub', async () => {
-    const before = tb.broker.stats().subscriptionCount;
-    const sub = run(runSub, ['-p', port(), '-t', 'mq2/#', '-v', '-C', '1', '-q', '2']);
-    await subscribed(before + 1);
-    const pub = await spawnCollect('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', port(), '-t', 'mq2/b', '-q', '2', '-m', 'from mosquitto']);
-    expect(pub.code).toBe(0);
-    expect(await sub).toEqual({ code: 0, stdout: 'mq2/b from mosquitto\n', stderr: '' });
-  });
-});
+    it('midge pub → mosquitto_sub', async () => {
+      const before = tb.broker.stats().subscriptionCount;
+      const sub = spawnCollect('/usr/bin/mosquitto_sub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port(),
+        '-t',
+        'mq/#',
+        '-v',
+        '-C',
+        '1',
+        '-q',
+        '1',
+      ]);
+      await subscribed(before + 1);
+      expect((await run(runPub, ['-p', port(), '-t', 'mq/a', '-q', '1', '-m', 'to mosquitto'])).code).toBe(0);
+      expect(await sub).toEqual({ code: 0, stdout: 'mq/a to mosquitto\n', stderr: '' });
+    });
+
+    it('mosquitto_pub → midge sub', async () => {
+      const before = tb.broker.stats().subscriptionCount;
+      const sub = run(runSub, ['-p', port(), '-t', 'mq2/#', '-v', '-C', '1', '-q', '2']);
+      await subscribed(before + 1);
+      const pub = await spawnCollect('/usr/bin/mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port(),
+        '-t',
+        'mq2/b',
+        '-q',
+        '2',
+        '-m',
+        'from mosquitto',
+      ]);
+      expect(pub.code).toBe(0);
+      expect(await sub).toEqual({ code: 0, stdout: 'mq2/b from mosquitto\n', stderr: '' });
+    });
+  },
+);

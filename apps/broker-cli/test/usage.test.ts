@@ -2,14 +2,19 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runMidge } from './cli-process.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 describe('midge usage', () => {
-  it.each([[['--version']], [['-V']], [['broker', '--version']], [['passwd', '--version']]])('%j prints the version', async (args) => {
-    const r = await runMidge(args);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`midge ${version}`);
-  });
+  it.each([[['--version']], [['-V']], [['broker', '--version']], [['passwd', '--version']]])(
+    '%j prints the version',
+    async (args) => {
+      const r = await runMidge(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`midge ${version}`);
+    },
+  );
 
   it('--help lists the commands', async () => {
     const r = await runMidge(['--help']);

@@ -6,7 +6,17 @@
  * missing the test builds it with tsc.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,7 +41,9 @@ function installedDir(pkg: string): string {
 function withoutSourceCondition(exports: unknown): unknown {
   if (typeof exports !== 'object' || exports === null) return exports;
   return Object.fromEntries(
-    Object.entries(exports).filter(([k]) => k !== 'midge-source').map(([k, v]) => [k, withoutSourceCondition(v)]),
+    Object.entries(exports)
+      .filter(([k]) => k !== 'midge-source')
+      .map(([k, v]) => [k, withoutSourceCondition(v)]),
   );
 }
 
@@ -55,7 +67,10 @@ beforeAll(() => {
   const core = join(modules, '@midge', 'mqtt-core');
   mkdirSync(core, { recursive: true });
   const corePkg = JSON.parse(readFileSync(join(coreDir, 'package.json'), 'utf8')) as { exports: unknown };
-  writeFileSync(join(core, 'package.json'), JSON.stringify({ ...corePkg, exports: withoutSourceCondition(corePkg.exports) }));
+  writeFileSync(
+    join(core, 'package.json'),
+    JSON.stringify({ ...corePkg, exports: withoutSourceCondition(corePkg.exports) }),
+  );
   symlinkSync(join(coreDir, 'dist'), join(core, 'dist'), 'dir');
   // Its dependency.
   symlinkSync(installedDir('valibot'), join(modules, 'valibot'), 'dir');
@@ -93,7 +108,14 @@ describe('installed from node_modules', () => {
       c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: '#', qos: 0 }] });
       await c.expectPacket('suback');
       c.send({ type: 'publish', topic: 'devices/d2/x', payload: Buffer.from('no'), qos: 0, retain: false, dup: false });
-      c.send({ type: 'publish', topic: 'devices/d1/x', payload: Buffer.from('yes'), qos: 0, retain: false, dup: false });
+      c.send({
+        type: 'publish',
+        topic: 'devices/d1/x',
+        payload: Buffer.from('yes'),
+        qos: 0,
+        retain: false,
+        dup: false,
+      });
       expect((await c.expectPacket('publish')).payload.toString()).toBe('yes');
       c.destroy();
     } finally {

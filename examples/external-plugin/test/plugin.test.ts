@@ -61,7 +61,18 @@ describe('topic prefix plugin in a broker', () => {
     const c = await RawClient.connect(tb!.port, '127.0.0.1', 5);
     clients.push(c);
     expect(await c.connect({ protocolVersion: 5, clientId: 'v5', username: 'carol' })).toMatchObject({ reasonCode: 0 });
-    c.send({ type: 'publish', topic: 'elsewhere', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, packetId: 7 }, 5);
+    c.send(
+      {
+        type: 'publish',
+        topic: 'elsewhere',
+        payload: Buffer.from('x'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        packetId: 7,
+      },
+      5,
+    );
     expect(await c.expectPacket('puback')).toMatchObject({ packetId: 7, reasonCode: 0x87 });
   });
 
@@ -87,7 +98,10 @@ describe('topic prefix plugin in a broker', () => {
   });
 
   it('reports bad options at once, strictly, under plugins.<name>', async () => {
-    const err = await start({ prefix: 'users/#', colour: 'blue' }).then(() => undefined, (e: unknown) => e);
+    const err = await start({ prefix: 'users/#', colour: 'blue' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as Error).message;
     expect(message).toContain(`plugins.${NAME}.prefix`);
@@ -101,7 +115,15 @@ describe('createPrefixAuthorizer', () => {
     const result = await configSchema['~standard'].validate({});
     if (result.issues) throw new Error('default config must be valid');
     const decide = createPrefixAuthorizer(result.value);
-    const client = { clientId: 'c', username: 'eve', protocolVersion: 4, listener: 'x', remoteAddress: '', remotePort: 0, secure: false } as const;
+    const client = {
+      clientId: 'c',
+      username: 'eve',
+      protocolVersion: 4,
+      listener: 'x',
+      remoteAddress: '',
+      remotePort: 0,
+      secure: false,
+    } as const;
     expect(decide({ client, action: 'publish', topic: 'users/eve/a', qos: 0 }).verdict).toBe('allow');
     expect(decide({ client, action: 'publish', topic: 'users/eve', qos: 0 }).verdict).toBe('deny');
     expect(decide({ client, action: 'subscribe', topic: '#', qos: 0 }).verdict).toBe('allow');

@@ -34,7 +34,9 @@ describe('createLogger', () => {
 
   test('pretty prints one readable line per record', () => {
     const out = sink();
-    createLogger({ level: 'info', destination: out, pretty: true, name: 'midge' }).child({ plugin: 'sys' }).warn({ n: 1 }, 'slow');
+    createLogger({ level: 'info', destination: out, pretty: true, name: 'midge' })
+      .child({ plugin: 'sys' })
+      .warn({ n: 1 }, 'slow');
     expect(out.lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d\d\d WARN {2}midge\/sys: slow \{"n":1\}\n$/);
   });
 });

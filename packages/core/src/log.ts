@@ -66,7 +66,8 @@ export const REDACTED_LOG_PATHS: readonly string[] = [
 export function createLogger(options: LoggerOptions): Logger {
   const dest = options.destination ?? 1;
   // sync writes: a broker that exits on a fatal error must not lose the line that explains why.
-  const stream = typeof dest === 'object' ? dest : pino.destination({ dest, sync: true, mkdir: typeof dest === 'string' });
+  const stream =
+    typeof dest === 'object' ? dest : pino.destination({ dest, sync: true, mkdir: typeof dest === 'string' });
   return pino(
     {
       level: options.level,

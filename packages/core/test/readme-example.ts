@@ -23,7 +23,8 @@ export function exampleCode(testFile: URL): string {
   const source = readFileSync(testFile, 'utf8');
   const body = /\/\/ README:start\n([\s\S]*?)\n\s*\/\/ README:end/.exec(source)?.[1];
   // Without the markers the README check would compare against '' and pass on anything.
-  if (body === undefined || body.trim() === '') throw new Error(`${testFile.pathname}: no // README:start ... // README:end block`);
+  if (body === undefined || body.trim() === '')
+    throw new Error(`${testFile.pathname}: no // README:start ... // README:end block`);
   return body.replace(/^ {2}/gm, '');
 }
 

@@ -5,24 +5,51 @@ import type { PasswordHash } from './hashes.js';
 
 /** [password, crypt output]: from glibc via Python's crypt, OpenSSL, and Drepper's specification. */
 const CRYPT_VECTORS: [string, string][] = [
-  ['secret', '$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1'],
-  ['secret', '$6$rounds=10000$roundsalt12345$4jWBlJsCA8lNWe5G91gBxS8l1jWGQ0SpwhybPpM16N3EKNLf9UOI3oFB2zQv4q0zy8jzcSC05VZuF2v6RN09I0'],
-  ['secret', '$6$rounds=1000$minrounds$Ka3Q3rpaoB0eP/X0/j6ZoTgt6v.Wrqd2WBiKtcxiJ14XyLJ5UTm8ofGUhH0cuVQjqV/auZ0UAzEfdVo0cKKCV/'],
+  [
+    'secret',
+    '$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1',
+  ],
+  [
+    'secret',
+    '$6$rounds=10000$roundsalt12345$4jWBlJsCA8lNWe5G91gBxS8l1jWGQ0SpwhybPpM16N3EKNLf9UOI3oFB2zQv4q0zy8jzcSC05VZuF2v6RN09I0',
+  ],
+  [
+    'secret',
+    '$6$rounds=1000$minrounds$Ka3Q3rpaoB0eP/X0/j6ZoTgt6v.Wrqd2WBiKtcxiJ14XyLJ5UTm8ofGUhH0cuVQjqV/auZ0UAzEfdVo0cKKCV/',
+  ],
   ['secret', '$6$ab$2lDVylRMp48hlYZZFOCx/xnhJEsGPynJ17rt2um9Gb8wX6ygI4uDxg3Bg43pp/Hv397hwWfT8mciHws9eE4sR/'],
   ['pässwörd', '$6$unicodesalt$9kYkNFbCnmFg8kOIIr76PlnG/ITtgilRbeMLXVDhYkyv.GxioRBNbjBpt1Xc4BamEnykghMwQIm.s43qlueMM0'],
   ['', '$6$emptypassword$A8Ea6Wwj4ySnvoqOM4sUC2F4f0eItLKq6JSZfH54nEdUj6OuFyprcTM7OjcT8lDS8/7KQ9w5/UyNhgAfQ9w5K1'],
-  ['x'.repeat(100), '$6$longpwsalt$M94N/MPTZS5HXmzFjFfviW/rEayeWvLlrXvMhR1bpsD0iApJBwQ18/K7vTLWbVx.GlfM9Ca0lfdzOmYoejga5/'],
+  [
+    'x'.repeat(100),
+    '$6$longpwsalt$M94N/MPTZS5HXmzFjFfviW/rEayeWvLlrXvMhR1bpsD0iApJBwQ18/K7vTLWbVx.GlfM9Ca0lfdzOmYoejga5/',
+  ],
   ['hunter2', '$6$opensslsalt$HkAxJtrpL5t.5c7g0valU.XHwQAYI7noOeZ0EcbEZD4zksKDnGTYtY/Fl9M9LHfsqkISYUw2NPhHmBEQUoNLS0'],
-  ['Hello world!', '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1'],
-  ['Hello world!', '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.'],
+  [
+    'Hello world!',
+    '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1',
+  ],
+  [
+    'Hello world!',
+    '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.',
+  ],
 ];
 
 /** From `mosquitto_passwd` 2.x: [password, hash]. */
 const MOSQUITTO_VECTORS: [string, string][] = [
-  ['mosq-pw', '$7$101$LY3s6wGPFaLCk47/$XlgUnvjeSrxc2a/Jq8n/i8ybg+MTzzwDh7ffi8k561MO2PVC32/YbE5g0ZVVpk88ZqTGBxbTwTPTLvcWJZ6iaw=='],
-  ['pässwörd', '$7$101$yEUHULFHtJPCd8Ge$SrrBOvPoiiziU6HARn11hPEXXUddab1fLipBSfbFoGzqyZOsuyzZ6wexCOM8YrOaAm5I60WlEjiOWLDG3fENvg=='],
+  [
+    'mosq-pw',
+    '$7$101$LY3s6wGPFaLCk47/$XlgUnvjeSrxc2a/Jq8n/i8ybg+MTzzwDh7ffi8k561MO2PVC32/YbE5g0ZVVpk88ZqTGBxbTwTPTLvcWJZ6iaw==',
+  ],
+  [
+    'pässwörd',
+    '$7$101$yEUHULFHtJPCd8Ge$SrrBOvPoiiziU6HARn11hPEXXUddab1fLipBSfbFoGzqyZOsuyzZ6wexCOM8YrOaAm5I60WlEjiOWLDG3fENvg==',
+  ],
   // `mosquitto_passwd -H sha512`: salted SHA-512, the 1.6 default.
-  ['mosq-pw', '$6$WmJQkYdZ1f5cpDso$96sfWpU2QVRTa4bN/DkRH4EstdJIUCQPZNYKw3VDVreg4mi1IV8oO908gQhzJBd5sVMzJZNH0jJxHpr0IE5yHQ=='],
+  [
+    'mosq-pw',
+    '$6$WmJQkYdZ1f5cpDso$96sfWpU2QVRTa4bN/DkRH4EstdJIUCQPZNYKw3VDVreg4mi1IV8oO908gQhzJBd5sVMzJZNH0jJxHpr0IE5yHQ==',
+  ],
 ];
 
 function parsed(s: string): PasswordHash {
@@ -50,7 +77,10 @@ describe('sha512Crypt', () => {
   it('agrees with sha512-crypt-ts', async () => {
     for (const [password, setting] of [
       ['secret', '$6$abcdefgh'],
-      ['a much longer password with spaces and more than sixty-four bytes in it, ok?', '$6$rounds=2000$0123456789abcdef'],
+      [
+        'a much longer password with spaces and more than sixty-four bytes in it, ok?',
+        '$6$rounds=2000$0123456789abcdef',
+      ],
       ['pässwörd', '$6$unicodesalt'],
     ] as const) {
       // sha512-crypt-ts hashes the string's char codes as bytes: hand it the UTF-8 bytes as latin1.
@@ -66,8 +96,18 @@ describe('sha512Crypt', () => {
 
 describe('parseHash', () => {
   it('reads sha-512 crypt hashes, with and without rounds', () => {
-    expect(parsed(CRYPT_VECTORS[0]![1])).toMatchObject({ scheme: 'sha512-crypt', rounds: 5000, roundsExplicit: false, salt: 'saltsaltsaltsalt' });
-    expect(parsed(CRYPT_VECTORS[1]![1])).toMatchObject({ scheme: 'sha512-crypt', rounds: 10000, roundsExplicit: true, salt: 'roundsalt12345' });
+    expect(parsed(CRYPT_VECTORS[0]![1])).toMatchObject({
+      scheme: 'sha512-crypt',
+      rounds: 5000,
+      roundsExplicit: false,
+      salt: 'saltsaltsaltsalt',
+    });
+    expect(parsed(CRYPT_VECTORS[1]![1])).toMatchObject({
+      scheme: 'sha512-crypt',
+      rounds: 10000,
+      roundsExplicit: true,
+      salt: 'roundsalt12345',
+    });
   });
 
   it('reads Mosquitto hashes', () => {
@@ -99,13 +139,16 @@ describe('parseHash', () => {
 });
 
 describe('verifyPassword', () => {
-  it.each([...CRYPT_VECTORS, ...MOSQUITTO_VECTORS])('accepts %j for its hash and rejects others', async (password, hash) => {
-    const h = parsed(hash);
-    expect(await verifyPassword(h, password)).toBe(true);
-    expect(await verifyPassword(h, Buffer.from(password, 'utf8'))).toBe(true);
-    expect(await verifyPassword(h, password + 'x')).toBe(false);
-    expect(await verifyPassword(h, password.toUpperCase() + '!')).toBe(false);
-  });
+  it.each([...CRYPT_VECTORS, ...MOSQUITTO_VECTORS])(
+    'accepts %j for its hash and rejects others',
+    async (password, hash) => {
+      const h = parsed(hash);
+      expect(await verifyPassword(h, password)).toBe(true);
+      expect(await verifyPassword(h, Buffer.from(password, 'utf8'))).toBe(true);
+      expect(await verifyPassword(h, password + 'x')).toBe(false);
+      expect(await verifyPassword(h, password.toUpperCase() + '!')).toBe(false);
+    },
+  );
 
   it('compares raw bytes: a latin1-encoded password does not match a UTF-8 one', async () => {
     expect(await verifyPassword(parsed(CRYPT_VECTORS[4]![1]), Buffer.from('pässwörd', 'latin1'))).toBe(false);

@@ -26,9 +26,15 @@ export type PasswordHash =
       readonly expected: Buffer;
     }
   | { readonly scheme: 'mosquitto-sha512'; readonly salt: Buffer; readonly expected: Buffer }
-  | { readonly scheme: 'mosquitto-pbkdf2'; readonly iterations: number; readonly salt: Buffer; readonly expected: Buffer };
+  | {
+      readonly scheme: 'mosquitto-pbkdf2';
+      readonly iterations: number;
+      readonly salt: Buffer;
+      readonly expected: Buffer;
+    };
 
-export type ParseHashResult = { readonly ok: true; readonly hash: PasswordHash } | { readonly ok: false; readonly message: string };
+export type ParseHashResult =
+  { readonly ok: true; readonly hash: PasswordHash } | { readonly ok: false; readonly message: string };
 
 /** Drepper's bounds: rounds outside them are clamped, as glibc does. */
 export const MIN_ROUNDS = 1000;
@@ -52,7 +58,9 @@ export function parseHash(field: string): ParseHashResult {
   if (scheme) {
     return fail(`unsupported hash scheme $${scheme[1]}$ (supported: $6$ sha-512 crypt, $7$ Mosquitto PBKDF2)`);
   }
-  return fail('not a supported password hash (plain-text passwords are not accepted; use `midge passwd` or `mkpasswd -m sha-512`)');
+  return fail(
+    'not a supported password hash (plain-text passwords are not accepted; use `midge passwd` or `mkpasswd -m sha-512`)',
+  );
 }
 
 function fail(message: string): ParseHashResult {
@@ -75,7 +83,10 @@ function parseSix(rest: string): ParseHashResult {
   const [salt, encoded] = parts as [string, string];
   if (CRYPT_HASH.test(encoded)) {
     if (Buffer.byteLength(salt) > MAX_SALT) return fail('malformed $6$ hash: the salt is longer than 16 characters');
-    return { ok: true, hash: { scheme: 'sha512-crypt', rounds, roundsExplicit, salt, expected: Buffer.from(encoded, 'latin1') } };
+    return {
+      ok: true,
+      hash: { scheme: 'sha512-crypt', rounds, roundsExplicit, salt, expected: Buffer.from(encoded, 'latin1') },
+    };
   }
   if (!roundsExplicit && encoded.length === 88 && BASE64.test(encoded) && salt !== '' && BASE64.test(salt)) {
     return {
@@ -118,7 +129,9 @@ export async function verifyPassword(hash: PasswordHash, password: Buffer | stri
     }
     case 'mosquitto-pbkdf2': {
       const key = await new Promise<Buffer>((resolve, reject) =>
-        pbkdf2(pw, hash.salt, hash.iterations, hash.expected.length, 'sha512', (err, k) => (err ? reject(err) : resolve(k))),
+        pbkdf2(pw, hash.salt, hash.iterations, hash.expected.length, 'sha512', (err, k) =>
+          err ? reject(err) : resolve(k),
+        ),
       );
       return timingSafeEqual(key, hash.expected);
     }

@@ -10,13 +10,29 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { abstain, allow, definePlugin, deny } from '@midge/mqtt-core';
-import type { AuthenticateRequest, BrokerApi, ClientInfo, Decision, DenyDecision, Logger, PluginHooks } from '@midge/mqtt-core';
+import type {
+  AuthenticateRequest,
+  BrokerApi,
+  ClientInfo,
+  Decision,
+  DenyDecision,
+  Logger,
+  PluginHooks,
+} from '@midge/mqtt-core';
 import { hashPassword, parseHash, verifyPassword } from './hashes.js';
 import type { PasswordHash } from './hashes.js';
 import { parsePasswordFile } from './password-file.js';
 import type { ParsedPasswordFile } from './password-file.js';
 
-export { hashPassword, parseHash, sha512Crypt, verifyPassword, DEFAULT_ROUNDS, MAX_ROUNDS, MIN_ROUNDS } from './hashes.js';
+export {
+  hashPassword,
+  parseHash,
+  sha512Crypt,
+  verifyPassword,
+  DEFAULT_ROUNDS,
+  MAX_ROUNDS,
+  MIN_ROUNDS,
+} from './hashes.js';
 export type { ParseHashResult, PasswordHash } from './hashes.js';
 export { formatPasswordLine, parsePasswordFile, usernameProblem } from './password-file.js';
 export type { ParsedPasswordFile, PasswordFileProblem } from './password-file.js';
@@ -87,12 +103,21 @@ export async function authenticateAgainst(
  * A user taken out of the file loses the connections they have: the file is the list of who may be
  * connected, not only of who may connect. Matched by username, whichever plugin authenticated them.
  */
-function disconnectRemoved(broker: BrokerApi, logger: Logger, before: ReadonlyMap<string, PasswordHash>, after: ReadonlyMap<string, PasswordHash>): void {
+function disconnectRemoved(
+  broker: BrokerApi,
+  logger: Logger,
+  before: ReadonlyMap<string, PasswordHash>,
+  after: ReadonlyMap<string, PasswordHash>,
+): void {
   const removed = new Set<string>();
   for (const name of before.keys()) if (!after.has(name)) removed.add(name);
   if (removed.size === 0) return;
   const closed = broker.disconnectClients((c) => c.username !== undefined && removed.has(c.username), 'user removed');
-  if (closed > 0) logger.info({ users: removed.size, connections: closed }, `disconnected ${closed} connection(s) of users removed from the password file`);
+  if (closed > 0)
+    logger.info(
+      { users: removed.size, connections: closed },
+      `disconnected ${closed} connection(s) of users removed from the password file`,
+    );
 }
 
 export default definePlugin({

@@ -10,8 +10,10 @@ import { formatPasswordLine } from '../src/index.js';
 import { connectClient, packageDir, siblingDir, startBroker } from './broker-helpers.js';
 
 // alice / secret (glibc crypt), bob / mosq-pw (mosquitto_passwd $7$).
-const ALICE = 'alice:$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1';
-const BOB = 'bob:$7$101$LY3s6wGPFaLCk47/$XlgUnvjeSrxc2a/Jq8n/i8ybg+MTzzwDh7ffi8k561MO2PVC32/YbE5g0ZVVpk88ZqTGBxbTwTPTLvcWJZ6iaw==';
+const ALICE =
+  'alice:$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1';
+const BOB =
+  'bob:$7$101$LY3s6wGPFaLCk47/$XlgUnvjeSrxc2a/Jq8n/i8ybg+MTzzwDh7ffi8k561MO2PVC32/YbE5g0ZVVpk88ZqTGBxbTwTPTLvcWJZ6iaw==';
 
 let dir: string;
 let passwd: string;
@@ -55,7 +57,10 @@ describe('@midge/plugin-auth-file in a broker', () => {
     const { client, code } = await connectClient({ username: 'alice', password: pw('secret') });
     expect(code).toBe(0);
     // alice's password changes (she stays a user); removed users are disconnected (disconnect-removed.test.ts).
-    await writeFile(passwd, `${await formatPasswordLine('carol', 'new-pw')}\n${await formatPasswordLine('alice', 'changed')}\n`);
+    await writeFile(
+      passwd,
+      `${await formatPasswordLine('carol', 'new-pw')}\n${await formatPasswordLine('alice', 'changed')}\n`,
+    );
     await broker.reload();
     expect((await connectClient({ username: 'carol', password: pw('new-pw') })).code).toBe(0);
     expect((await connectClient({ username: 'alice', password: pw('secret') })).code).toBe(4);

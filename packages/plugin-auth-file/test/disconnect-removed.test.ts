@@ -8,12 +8,21 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { definePlugin } from '@midge/mqtt-core';
 import type { BrokerApi, ClientInfo } from '@midge/mqtt-core';
-import { createTestBroker, fakePluginContext, RawClient, setupPlugin, testClientInfo, type TestBroker } from '@midge/mqtt-core/testing';
+import {
+  createTestBroker,
+  fakePluginContext,
+  RawClient,
+  setupPlugin,
+  testClientInfo,
+  type TestBroker,
+} from '@midge/mqtt-core/testing';
 import plugin, { type FileAuthConfig } from '../src/index.js';
 
 // alice / secret (glibc crypt), bob / mosq-pw (mosquitto_passwd $7$).
-const ALICE = 'alice:$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1';
-const BOB = 'bob:$7$101$LY3s6wGPFaLCk47/$XlgUnvjeSrxc2a/Jq8n/i8ybg+MTzzwDh7ffi8k561MO2PVC32/YbE5g0ZVVpk88ZqTGBxbTwTPTLvcWJZ6iaw==';
+const ALICE =
+  'alice:$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1';
+const BOB =
+  'bob:$7$101$LY3s6wGPFaLCk47/$XlgUnvjeSrxc2a/Jq8n/i8ybg+MTzzwDh7ffi8k561MO2PVC32/YbE5g0ZVVpk88ZqTGBxbTwTPTLvcWJZ6iaw==';
 
 let dir: string;
 let passwd: string;
@@ -52,7 +61,11 @@ describe('disconnect_removed_users', () => {
     await hooks.reload!();
     expect(matches).toHaveLength(0);
     const off = recordingBroker();
-    const second = await setupPlugin(plugin, { password_file: 'passwd', disconnect_removed_users: false }, { configDir: dir, broker: off.broker });
+    const second = await setupPlugin(
+      plugin,
+      { password_file: 'passwd', disconnect_removed_users: false },
+      { configDir: dir, broker: off.broker },
+    );
     await writeFile(passwd, `${ALICE}\n`);
     await second.hooks.reload!();
     expect(off.matches).toHaveLength(0);
@@ -70,14 +83,23 @@ describe('disconnect_removed_users', () => {
     async function connect(username: string, password: string, protocolVersion: 4 | 5): Promise<RawClient> {
       const c = await RawClient.connect(tb!.port);
       clients.push(c);
-      const ack = await c.connect({ clientId: `${username}-1`, username, password: Buffer.from(password), protocolVersion });
+      const ack = await c.connect({
+        clientId: `${username}-1`,
+        username,
+        password: Buffer.from(password),
+        protocolVersion,
+      });
       expect(ack.reasonCode).toBe(0);
       return c;
     }
 
     it('[MQTT-3.14.2-1] the removed user gets DISCONNECT 0x98 (v5) and is closed; the others stay', async () => {
       const config: FileAuthConfig = { password_file: passwd, disconnect_removed_users: true };
-      const configured = definePlugin({ name: 'auth-file-configured', apiVersion: 1, setup: (ctx) => plugin.setup(ctx, config) });
+      const configured = definePlugin({
+        name: 'auth-file-configured',
+        apiVersion: 1,
+        setup: (ctx) => plugin.setup(ctx, config),
+      });
       tb = await createTestBroker({}, { plugins: [configured] });
       const alice = await connect('alice', 'secret', 4);
       const bob = await connect('bob', 'mosq-pw', 5);

@@ -17,9 +17,12 @@ import {
 const validate = (input: unknown) => validatePluginConfig(plugin, input);
 
 // alice / secret (glibc crypt), bob / mosq-pw (mosquitto_passwd $7$), carol / hunter2 (openssl passwd -6).
-const ALICE = 'alice:$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1';
-const BOB = 'bob:$7$101$LY3s6wGPFaLCk47/$XlgUnvjeSrxc2a/Jq8n/i8ybg+MTzzwDh7ffi8k561MO2PVC32/YbE5g0ZVVpk88ZqTGBxbTwTPTLvcWJZ6iaw==';
-const CAROL = 'carol:$6$opensslsalt$HkAxJtrpL5t.5c7g0valU.XHwQAYI7noOeZ0EcbEZD4zksKDnGTYtY/Fl9M9LHfsqkISYUw2NPhHmBEQUoNLS0';
+const ALICE =
+  'alice:$6$saltsaltsaltsalt$ph0yGsyjzqdeFaon7.gJZo8eAG5/rj9/JdzOu1Rl7dKzBYg3xgvl7T2VQ2Rt81bc5AXkdA54r0p8QvC1omD6R1';
+const BOB =
+  'bob:$7$101$LY3s6wGPFaLCk47/$XlgUnvjeSrxc2a/Jq8n/i8ybg+MTzzwDh7ffi8k561MO2PVC32/YbE5g0ZVVpk88ZqTGBxbTwTPTLvcWJZ6iaw==';
+const CAROL =
+  'carol:$6$opensslsalt$HkAxJtrpL5t.5c7g0valU.XHwQAYI7noOeZ0EcbEZD4zksKDnGTYtY/Fl9M9LHfsqkISYUw2NPhHmBEQUoNLS0';
 
 let dir: string;
 beforeEach(async () => {
@@ -103,9 +106,16 @@ describe('@midge/plugin-auth-file', () => {
 
     it('denies a wrong password or an unknown user with 0x04 (0x86 for MQTT 5)', async () => {
       const { auth } = await setup(file);
-      expect(await auth(client('alice'), 'Secret')).toMatchObject({ verdict: 'deny', reasonCode: 0x04, reason: 'bad username or password' });
+      expect(await auth(client('alice'), 'Secret')).toMatchObject({
+        verdict: 'deny',
+        reasonCode: 0x04,
+        reason: 'bad username or password',
+      });
       expect(await auth(client('mallory'), 'secret')).toMatchObject({ verdict: 'deny', reasonCode: 0x04 });
-      expect(await auth(client('alice', { protocolVersion: 5 }), 'nope')).toMatchObject({ verdict: 'deny', reasonCode: 0x86 });
+      expect(await auth(client('alice', { protocolVersion: 5 }), 'nope')).toMatchObject({
+        verdict: 'deny',
+        reasonCode: 0x86,
+      });
       // One reason for both, so a client cannot tell which usernames exist.
       expect(await auth(client('alice'), 'x')).toBe(await auth(client('mallory'), 'x'));
     });
@@ -160,7 +170,9 @@ describe('@midge/plugin-auth-file', () => {
 
 describe('parsePasswordFile', () => {
   it('skips comments and blank lines, handles CRLF and a BOM', () => {
-    const { users, problems } = parsePasswordFile(`\uFEFF# comment\r\n\r\n  ${ALICE}  \r\n   # indented comment\r\n${BOB}\r\n`);
+    const { users, problems } = parsePasswordFile(
+      `\uFEFF# comment\r\n\r\n  ${ALICE}  \r\n   # indented comment\r\n${BOB}\r\n`,
+    );
     expect([...users.keys()]).toEqual(['alice', 'bob']);
     expect(problems).toEqual([]);
   });

@@ -54,7 +54,10 @@ export function createBusBridge({ nodeId, broker, logger, send }: BusBridgeOptio
       decoded = decodeBusMessage(frame);
     } catch (err) {
       // The size says enough to find the sender; the content may be anyone's data.
-      logger.warn({ bytes: frame.length, err: messageOf(err) }, 'dropped a message from the bus that could not be decoded');
+      logger.warn(
+        { bytes: frame.length, err: messageOf(err) },
+        'dropped a message from the bus that could not be decoded',
+      );
       return;
     }
     // Redis delivers to every subscriber, this broker's own subscription included.
@@ -65,7 +68,10 @@ export function createBusBridge({ nodeId, broker, logger, send }: BusBridgeOptio
     const authority = { trusted: true, origin: `${CLUSTER_ORIGIN}${decoded.nodeId}` } as const;
     try {
       broker
-        .publish(properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties }, authority)
+        .publish(
+          properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties },
+          authority,
+        )
         .catch((err: unknown) => refused(err, topic, decoded.nodeId));
     } catch (err) {
       refused(err, topic, decoded.nodeId);

@@ -37,13 +37,19 @@ export function defaultNodeId(): string {
 
 const redisUrl = v.pipe(
   v.string(),
-  v.check((s) => redisUrlProblem(s) === undefined, (issue) => redisUrlProblem(String(issue.input)) ?? 'invalid Redis URL'),
+  v.check(
+    (s) => redisUrlProblem(s) === undefined,
+    (issue) => redisUrlProblem(String(issue.input)) ?? 'invalid Redis URL',
+  ),
 );
 
 const nodeId = v.pipe(
   v.string(),
   v.minLength(1, 'must not be empty'),
-  v.check((s) => Buffer.byteLength(s, 'utf8') <= MAX_NODE_ID_BYTES, `must be at most ${MAX_NODE_ID_BYTES} bytes long in UTF-8`),
+  v.check(
+    (s) => Buffer.byteLength(s, 'utf8') <= MAX_NODE_ID_BYTES,
+    `must be at most ${MAX_NODE_ID_BYTES} bytes long in UTF-8`,
+  ),
 );
 
 export const configSchema = v.strictObject({
@@ -54,7 +60,10 @@ export const configSchema = v.strictObject({
   /** This broker's id on the bus; unique per broker. Default: `<host>:<pid>:<random>`, new at each start. */
   node_id: v.optional(nodeId, defaultNodeId),
   /** Seconds setup waits for Redis before the broker start fails (like the broker's own connect_timeout). */
-  connect_timeout: v.optional(v.pipe(v.number(), v.gtValue(0, 'must be more than 0 seconds'), v.finite()), DEFAULT_CONNECT_TIMEOUT_SECONDS),
+  connect_timeout: v.optional(
+    v.pipe(v.number(), v.gtValue(0, 'must be more than 0 seconds'), v.finite()),
+    DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  ),
 });
 
 export type BusRedisConfig = v.InferOutput<typeof configSchema>;
@@ -80,7 +89,10 @@ export default definePlugin({
       signal: ctx.signal,
       onMessage: bridge.onBusMessage,
     });
-    logger.info({ url: link.where, channel: config.channel, node_id: config.node_id }, 'sharing messages through Redis');
+    logger.info(
+      { url: link.where, channel: config.channel, node_id: config.node_id },
+      'sharing messages through Redis',
+    );
     return {
       events: {
         // Bus messages are routed once every plugin is set up, so authorization plugins judge them too.

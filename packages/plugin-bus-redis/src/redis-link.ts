@@ -34,7 +34,9 @@ const RETRY_MAX_MS = 2000;
 const RETRY_JITTER_MS = 100;
 
 function retryDelay(attempt: number): number {
-  return Math.min(RETRY_BASE_MS * 2 ** Math.min(attempt - 1, 10), RETRY_MAX_MS) + Math.floor(Math.random() * RETRY_JITTER_MS);
+  return (
+    Math.min(RETRY_BASE_MS * 2 ** Math.min(attempt - 1, 10), RETRY_MAX_MS) + Math.floor(Math.random() * RETRY_JITTER_MS)
+  );
 }
 
 export class RedisLink {
@@ -145,7 +147,10 @@ export class RedisLink {
     // refusing PUBLISH, a full output buffer) would otherwise go unnoticed.
     if (this.#outageSince !== undefined || this.#publishFailing || this.#closing) return;
     this.#publishFailing = true;
-    this.#logger.warn({ err, url: this.#where }, 'publishing to Redis failed: messages from this broker are not shared');
+    this.#logger.warn(
+      { err, url: this.#where },
+      'publishing to Redis failed: messages from this broker are not shared',
+    );
   };
 
   async #connect(options: RedisLinkOptions): Promise<void> {
@@ -171,7 +176,9 @@ export class RedisLink {
     } catch (err) {
       if (err === gaveUpWith) throw err;
       // Redis answered but refused (a SUBSCRIBE denied by an ACL, for example).
-      throw new Error(`Redis at ${this.#where} refused to subscribe to '${this.#channel}': ${messageOf(err)}`, { cause: err });
+      throw new Error(`Redis at ${this.#where} refused to subscribe to '${this.#channel}': ${messageOf(err)}`, {
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
@@ -212,7 +219,10 @@ export class RedisLink {
       const dropped = this.#dropped;
       this.#dropped = 0;
       if (dropped > 0) {
-        logger.warn({ url: this.#where, downMs, dropped }, `reconnected to Redis; ${dropped} messages published here meanwhile were not shared`);
+        logger.warn(
+          { url: this.#where, downMs, dropped },
+          `reconnected to Redis; ${dropped} messages published here meanwhile were not shared`,
+        );
       } else {
         logger.info({ url: this.#where, downMs }, 'reconnected to Redis');
       }
@@ -233,7 +243,13 @@ async function quitWithin(redis: Redis, ms: number): Promise<void> {
     timer = setTimeout(() => resolve('timeout'), ms);
   });
   try {
-    const outcome = await Promise.race([redis.quit().then(() => 'quit' as const, () => 'failed' as const), timedOut]);
+    const outcome = await Promise.race([
+      redis.quit().then(
+        () => 'quit' as const,
+        () => 'failed' as const,
+      ),
+      timedOut,
+    ]);
     if (outcome !== 'quit') redis.disconnect();
   } finally {
     clearTimeout(timer);

@@ -65,7 +65,13 @@ describe('encodeBusMessage / decodeBusMessage', () => {
   });
 
   it('lays out version, node id length, node id, then an MQTT 5 PUBLISH packet (the documented format)', () => {
-    const message: Message = { topic: 'a/b', payload: Buffer.from('hi'), qos: 1, retain: true, properties: { contentType: 'c' } };
+    const message: Message = {
+      topic: 'a/b',
+      payload: Buffer.from('hi'),
+      qos: 1,
+      retain: true,
+      properties: { contentType: 'c' },
+    };
     const frame = encodeBusMessage(message, 'node');
     expect(frame[0]).toBe(BUS_FORMAT_VERSION);
     expect(frame[0]).toBe(1);
@@ -94,7 +100,13 @@ describe('encodeBusMessage / decodeBusMessage', () => {
 
 describe('decodeBusMessage refuses malformed input', () => {
   const valid = encodeBusMessage(
-    { topic: 'sensors/1', payload: Buffer.from('payload'), qos: 1, retain: false, properties: { userProperties: [['k', 'v']] } },
+    {
+      topic: 'sensors/1',
+      payload: Buffer.from('payload'),
+      qos: 1,
+      retain: false,
+      properties: { userProperties: [['k', 'v']] },
+    },
     'node-a',
   );
 

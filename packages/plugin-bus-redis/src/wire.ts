@@ -37,7 +37,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function encodeBusMessage(message: Message, nodeId: string): Buffer {
   const idBytes = Buffer.byteLength(nodeId, 'utf8');
-  if (idBytes > MAX_NODE_ID_BYTES) throw new Error(`node id is ${idBytes} bytes long; at most ${MAX_NODE_ID_BYTES} fit`);
+  if (idBytes > MAX_NODE_ID_BYTES)
+    throw new Error(`node id is ${idBytes} bytes long; at most ${MAX_NODE_ID_BYTES} fit`);
   const packet = toPublishPacket(message);
   const start = HEADER_BYTES + idBytes;
   const buf = Buffer.allocUnsafe(start + encodedLength(packet, 5));
@@ -58,15 +59,21 @@ export function encodeBusMessage(message: Message, nodeId: string): Buffer {
 export function decodeBusMessage(buf: Buffer): BusMessage {
   if (buf.length < HEADER_BYTES) throw new Error(`a bus message has at least ${HEADER_BYTES} bytes; got ${buf.length}`);
   const version = buf[0];
-  if (version !== BUS_FORMAT_VERSION) throw new Error(`unknown bus message format version ${version} (this plugin reads ${BUS_FORMAT_VERSION})`);
+  if (version !== BUS_FORMAT_VERSION)
+    throw new Error(`unknown bus message format version ${version} (this plugin reads ${BUS_FORMAT_VERSION})`);
   const idBytes = buf[1] as number;
   const start = HEADER_BYTES + idBytes;
-  if (buf.length <= start) throw new Error(`truncated bus message: ${buf.length} bytes, the header alone announces ${start}`);
+  if (buf.length <= start)
+    throw new Error(`truncated bus message: ${buf.length} bytes, the header alone announces ${start}`);
   const nodeId = strictUtf8.decode(buf.subarray(HEADER_BYTES, start));
   const packet = decodePacket(buf.subarray(start), 5);
-  if (packet.type !== 'publish') throw new Error(`a bus message carries a PUBLISH packet, not ${packet.type.toUpperCase()}`);
+  if (packet.type !== 'publish')
+    throw new Error(`a bus message carries a PUBLISH packet, not ${packet.type.toUpperCase()}`);
   const { topic, payload, qos, retain, properties } = packet;
-  return { nodeId, message: properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties } };
+  return {
+    nodeId,
+    message: properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties },
+  };
 }
 
 function toPublishPacket(message: Message): PublishPacket {

@@ -18,7 +18,12 @@ afterEach(async () => {
 });
 
 /** Starts `harness`'s broker with this plugin on `url` as `node_id`. */
-export function startWithBus(harness: PluginTestHarness, url: string, nodeId: string, options: Record<string, unknown> = {}) {
+export function startWithBus(
+  harness: PluginTestHarness,
+  url: string,
+  nodeId: string,
+  options: Record<string, unknown> = {},
+) {
   return harness.startBroker({ [PLUGIN_KEY]: { url, node_id: nodeId, ...options } });
 }
 
@@ -28,9 +33,17 @@ const nextPacketId = (): number => (packetId = (packetId % 0xffff) + 1);
 /** An MQTT 5 client of `harness`'s broker, subscribed to `filters` at QoS 1. */
 export async function subscriberV5(harness: PluginTestHarness, ...filters: string[]): Promise<RawClient> {
   const client = await harness.connected({ protocolVersion: 5 });
-  client.send({ type: 'subscribe', packetId: nextPacketId(), subscriptions: filters.map((topic) => ({ topic, qos: 1 as const })) }, 5);
+  client.send(
+    {
+      type: 'subscribe',
+      packetId: nextPacketId(),
+      subscriptions: filters.map((topic) => ({ topic, qos: 1 as const })),
+    },
+    5,
+  );
   const suback = await client.expectPacket('suback');
-  if (suback.reasonCodes.some((code) => code !== 1)) throw new Error(`subscription refused: ${suback.reasonCodes.join(', ')}`);
+  if (suback.reasonCodes.some((code) => code !== 1))
+    throw new Error(`subscription refused: ${suback.reasonCodes.join(', ')}`);
   return client;
 }
 
@@ -84,7 +97,11 @@ export const markerFrom =
  * come before the marker and are in the result too, with no quiet period to wait out. Earlier markers
  * are left out; QoS 1 deliveries are acknowledged.
  */
-export async function receive(client: RawClient, count: number, sendMarker: (payload: string) => Promise<unknown>): Promise<Received[]> {
+export async function receive(
+  client: RawClient,
+  count: number,
+  sendMarker: (payload: string) => Promise<unknown>,
+): Promise<Received[]> {
   const out: Received[] = [];
   const marker = `marker-${++markers}`;
   /** Takes one PUBLISH; true once it is this call's marker. */

@@ -7,7 +7,19 @@ import { Redis } from 'ioredis';
 import type * as IoRedis from 'ioredis';
 import { createTestBroker, logText, recordingLogger } from '@midge/mqtt-core/testing';
 import type { TestBroker } from '@midge/mqtt-core/testing';
-import { MARKER_TOPIC, PLUGIN_KEY, brokerA, brokerB, markerFrom, packageDir, publishV5, receive, startWithBus, subscriberV5, until } from './broker-helpers.js';
+import {
+  MARKER_TOPIC,
+  PLUGIN_KEY,
+  brokerA,
+  brokerB,
+  markerFrom,
+  packageDir,
+  publishV5,
+  receive,
+  startWithBus,
+  subscriberV5,
+  until,
+} from './broker-helpers.js';
 import { RedisServer, freePort, hasRedisServer } from './redis-server.js';
 import { DEFAULT_CHANNEL, decodeBusMessage } from '../src/index.js';
 
@@ -116,7 +128,9 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     const onA = await subscriberV5(brokerA, 't/#');
     const publisher = await brokerB.connected({ protocolVersion: 5 });
     await publishV5(publisher, 't/back', 'from b', { qos: 1 });
-    expect(await receive(onA, 1, markerFrom(publisher))).toEqual([{ topic: 't/back', payload: 'from b', qos: 1, retain: false }]);
+    expect(await receive(onA, 1, markerFrom(publisher))).toEqual([
+      { topic: 't/back', payload: 'from b', qos: 1, retain: false },
+    ]);
   });
 
   it('stores a retained message published on A on B too: a later subscriber on B gets it with RETAIN=1', async () => {
@@ -125,7 +139,9 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     await publishV5(publisher, 't/state', 'on', { qos: 1, retain: true });
     await until(() => b.broker.stats().retainedCount === 1, 3000, 'B to store the retained message');
     const late = await subscriberV5(brokerB, 't/#');
-    expect(await receive(late, 1, markerFrom(publisher))).toEqual([{ topic: 't/state', payload: 'on', qos: 1, retain: true }]);
+    expect(await receive(late, 1, markerFrom(publisher))).toEqual([
+      { topic: 't/state', payload: 'on', qos: 1, retain: true },
+    ]);
   });
 
   it('carries v5 user properties and the content type from A to B', async () => {
@@ -134,7 +150,13 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     const publisher = await brokerA.connected({ protocolVersion: 5 });
     await publishV5(publisher, 't/props', '{}', {
       qos: 1,
-      properties: { contentType: 'application/json', userProperties: [['trace-id', 'abc-123'], ['unit', '°C']] },
+      properties: {
+        contentType: 'application/json',
+        userProperties: [
+          ['trace-id', 'abc-123'],
+          ['unit', '°C'],
+        ],
+      },
     });
     expect(await receive(onB, 1, markerFrom(publisher))).toEqual([
       {
@@ -143,7 +165,10 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
         qos: 1,
         retain: false,
         contentType: 'application/json',
-        userProperties: [['trace-id', 'abc-123'], ['unit', '°C']],
+        userProperties: [
+          ['trace-id', 'abc-123'],
+          ['unit', '°C'],
+        ],
       },
     ]);
   });
@@ -153,8 +178,11 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     const onB = await subscriberV5(brokerB, '$SYS/#', 't/#');
     // The subscription works: B's own $SYS messages reach it.
     await b.broker.publish({ topic: '$SYS/broker/name', payload: 'b' }, { trusted: true });
-    const markerOn = (tb: TestBroker) => (payload: string) => tb.broker.publish({ topic: MARKER_TOPIC, payload }, { trusted: true });
-    expect(await receive(onB, 1, markerOn(b))).toEqual([{ topic: '$SYS/broker/name', payload: 'b', qos: 0, retain: false }]);
+    const markerOn = (tb: TestBroker) => (payload: string) =>
+      tb.broker.publish({ topic: MARKER_TOPIC, payload }, { trusted: true });
+    expect(await receive(onB, 1, markerOn(b))).toEqual([
+      { topic: '$SYS/broker/name', payload: 'b', qos: 0, retain: false },
+    ]);
     await a.broker.publish({ topic: '$SYS/broker/name', payload: 'a' }, { trusted: true });
     // Redis keeps the order of one connection's messages: had the $SYS message been sent, it would come first.
     expect(await receive(onB, 0, markerOn(a))).toEqual([]);
@@ -190,7 +218,9 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
 
     await own.kill();
     await publishV5(publisher, 't/during', 'outage', { qos: 1 });
-    expect(await receive(onA, 1, markerFrom(publisher))).toEqual([{ topic: 't/during', payload: 'outage', qos: 1, retain: false }]);
+    expect(await receive(onA, 1, markerFrom(publisher))).toEqual([
+      { topic: 't/during', payload: 'outage', qos: 1, retain: false },
+    ]);
     expect(a.broker.running).toBe(true);
 
     // The brokers' clients reconnect only once the observer below has subscribed.
@@ -200,7 +230,9 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     // Sees everything put on the channel from now on: a message A had queued during the outage would show here.
     const observer = new Redis(own.url);
     const onChannel: string[] = [];
-    observer.on('messageBuffer', (_channel: Buffer, frame: Buffer) => onChannel.push(decodeBusMessage(frame).message.topic));
+    observer.on('messageBuffer', (_channel: Buffer, frame: Buffer) =>
+      onChannel.push(decodeBusMessage(frame).message.topic),
+    );
     try {
       await observer.subscribe(DEFAULT_CHANNEL);
       reconnect();
@@ -250,10 +282,18 @@ describe.skipIf(!hasRedisServer && process.env.CI === undefined)('two brokers sh
     let broker: TestBroker | undefined;
     try {
       const mark = redisClients.made.length;
-      broker = await createTestBroker({ plugins: { [PLUGIN_KEY]: { url: own.url, node_id: 'logged' } } }, { searchDirs: [packageDir], logger });
+      broker = await createTestBroker(
+        { plugins: { [PLUGIN_KEY]: { url: own.url, node_id: 'logged' } } },
+        { searchDirs: [packageDir], logger },
+      );
       await own.kill();
-      await until(() => /lost the connection to Redis/.test(logText(logger.records, 'warn')), 3000, 'the outage warning');
-      for (let i = 0; i < 3; i++) await broker.broker.publish({ topic: 't/lost', payload: String(i) }, { trusted: true });
+      await until(
+        () => /lost the connection to Redis/.test(logText(logger.records, 'warn')),
+        3000,
+        'the outage warning',
+      );
+      for (let i = 0; i < 3; i++)
+        await broker.broker.publish({ topic: 't/lost', payload: String(i) }, { trusted: true });
       // Several reconnection attempts (two each for the publisher and the subscriber) fail before Redis is back.
       await until(() => reconnectsSince(mark) >= 4, 5000, 'several reconnection attempts');
       await own.restart();

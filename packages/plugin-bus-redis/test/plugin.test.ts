@@ -36,7 +36,11 @@ describe('@midge/plugin-bus-redis', () => {
       expect(result).toMatchObject({
         value: { url: 'redis://127.0.0.1:6379', channel: 'midge:messages', connect_timeout: 5 },
       });
-      expect([DEFAULT_URL, DEFAULT_CHANNEL, DEFAULT_CONNECT_TIMEOUT_SECONDS]).toEqual(['redis://127.0.0.1:6379', 'midge:messages', 5]);
+      expect([DEFAULT_URL, DEFAULT_CHANNEL, DEFAULT_CONNECT_TIMEOUT_SECONDS]).toEqual([
+        'redis://127.0.0.1:6379',
+        'midge:messages',
+        5,
+      ]);
     });
 
     it('gives each broker without node_id a different one', async () => {
@@ -48,11 +52,17 @@ describe('@midge/plugin-bus-redis', () => {
     });
 
     it('accepts redis:// and rediss:// URLs with credentials and a db', async () => {
-      for (const url of ['redis://redis:6379', 'rediss://user:p%40ss@cache.example.com:6380/2', 'redis://:secret@10.0.0.5']) {
+      for (const url of [
+        'redis://redis:6379',
+        'rediss://user:p%40ss@cache.example.com:6380/2',
+        'redis://:secret@10.0.0.5',
+      ]) {
         expect((await validate({ url })).issues, url).toBeUndefined();
       }
       const result = await validate({ url: 'rediss://h:1', channel: 'c', node_id: 'broker-1', connect_timeout: 0.25 });
-      expect(result).toMatchObject({ value: { url: 'rediss://h:1', channel: 'c', node_id: 'broker-1', connect_timeout: 0.25 } });
+      expect(result).toMatchObject({
+        value: { url: 'rediss://h:1', channel: 'c', node_id: 'broker-1', connect_timeout: 0.25 },
+      });
     });
 
     it('rejects unknown keys with their path', async () => {
@@ -146,9 +156,18 @@ function bridgeWithBroker(nodeId = 'node-a', { deferBroadcasts = false } = {}) {
   return { bridge, sent, routed, authorities, broadcastLater, logger: ctx.logger };
 }
 
-const message = (topic: string, payload = 'x'): Message => ({ topic, payload: Buffer.from(payload), qos: 1, retain: false });
+const message = (topic: string, payload = 'x'): Message => ({
+  topic,
+  payload: Buffer.from(payload),
+  qos: 1,
+  retain: false,
+});
 /** `message:broadcast` of a message a client of this broker published. */
-const fromClient = (m: Message): BrokerEvents['message:broadcast'] => ({ client: undefined, message: m, origin: 'client' });
+const fromClient = (m: Message): BrokerEvents['message:broadcast'] => ({
+  client: undefined,
+  message: m,
+  origin: 'client',
+});
 
 describe('bus bridge', () => {
   it('sends what the broker routes, encoded with its node id', () => {
@@ -167,10 +186,21 @@ describe('bus bridge', () => {
 
   it("routes another broker's message with its topic, payload, QoS, retain and properties, and does not send it back", () => {
     const { bridge, sent, routed } = bridgeWithBroker('node-a');
-    const incoming: Message = { ...message('t/2', 'from b'), qos: 2, retain: true, properties: { userProperties: [['k', 'v']] } };
+    const incoming: Message = {
+      ...message('t/2', 'from b'),
+      qos: 2,
+      retain: true,
+      properties: { userProperties: [['k', 'v']] },
+    };
     bridge.onBusMessage(encodeBusMessage(incoming, 'node-b'));
     expect(routed).toEqual([
-      { topic: 't/2', payload: Buffer.from('from b'), qos: 2, retain: true, properties: { userProperties: [['k', 'v']] } },
+      {
+        topic: 't/2',
+        payload: Buffer.from('from b'),
+        qos: 2,
+        retain: true,
+        properties: { userProperties: [['k', 'v']] },
+      },
     ]);
     expect(sent).toHaveLength(0); // its broadcast carried the cluster origin
     bridge.onBroadcast(fromClient(message('t/3'))); // a local message still goes out

@@ -1,4 +1,10 @@
-import { definePlugin, type BrokerEventName, type BrokerEvents, type EventHandlers, type Logger } from '@midge/mqtt-core';
+import {
+  definePlugin,
+  type BrokerEventName,
+  type BrokerEvents,
+  type EventHandlers,
+  type Logger,
+} from '@midge/mqtt-core';
 import * as v from 'valibot';
 
 /**

@@ -20,7 +20,10 @@ export const packetLogger = definePlugin({
         'packet:received': (e) => {
           // The guard keeps a logger at info level from paying for formatting on the hot path.
           if (!log.isLevelEnabled('debug')) return;
-          log.debug({ direction: 'in', clientId: clientIdOf(e.client, e.packet), packet: describePacket(e.packet) }, `<- ${e.packet.type}`);
+          log.debug(
+            { direction: 'in', clientId: clientIdOf(e.client, e.packet), packet: describePacket(e.packet) },
+            `<- ${e.packet.type}`,
+          );
         },
         'packet:sent': (e) => {
           if (!log.isLevelEnabled('debug')) return;
@@ -28,7 +31,12 @@ export const packetLogger = definePlugin({
           // Authentication accepted the username: from here on it names the client, like its client id.
           const username = p.type === 'connack' && p.reasonCode === 0 ? e.client?.username : undefined;
           log.debug(
-            { direction: 'out', clientId: clientIdOf(e.client, p), ...(username !== undefined ? { username } : {}), packet: describePacket(p) },
+            {
+              direction: 'out',
+              clientId: clientIdOf(e.client, p),
+              ...(username !== undefined ? { username } : {}),
+              packet: describePacket(p),
+            },
             `-> ${p.type}`,
           );
         },
@@ -58,12 +66,18 @@ export function describePacket(packet: Packet): Record<string, unknown> {
         ...(username !== undefined ? { username: redactedUsername(username) } : {}),
         ...(properties ? { properties: redactProperties(properties) } : {}),
         ...(password !== undefined ? { password: REDACTED } : {}),
-        ...(will ? { will: { topic: will.topic, qos: will.qos, retain: will.retain, payloadBytes: will.payload.length } } : {}),
+        ...(will
+          ? { will: { topic: will.topic, qos: will.qos, retain: will.retain, payloadBytes: will.payload.length } }
+          : {}),
       };
     }
     case 'publish': {
       const { payload, properties, ...rest } = packet;
-      return { ...rest, payloadBytes: payload.length, ...(properties ? { properties: redactProperties(properties) } : {}) };
+      return {
+        ...rest,
+        payloadBytes: payload.length,
+        ...(properties ? { properties: redactProperties(properties) } : {}),
+      };
     }
     case 'pingreq':
     case 'pingresp':

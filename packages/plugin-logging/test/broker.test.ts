@@ -57,7 +57,9 @@ describe('@midge/plugin-logging/event-logger', () => {
     const mine = lines.filter((l) => l.plugin === '@midge/plugin-logging/event-logger');
     const byEvent = (e: string) => mine.filter((l) => l.event === e);
     expect(byEvent('client:connected')).toEqual([expect.objectContaining({ level: INFO, clientId: 'logged' })]);
-    expect(byEvent('client:disconnected')).toEqual([expect.objectContaining({ level: INFO, clientId: 'logged', graceful: true })]);
+    expect(byEvent('client:disconnected')).toEqual([
+      expect.objectContaining({ level: INFO, clientId: 'logged', graceful: true }),
+    ]);
     for (const e of ['client:subscribed', 'message:received', 'message:broadcast']) {
       expect(byEvent(e).length, e).toBeGreaterThan(0);
       expect(byEvent(e).every((l) => l.level === DEBUG)).toBe(true);
@@ -103,10 +105,14 @@ describe('@midge/plugin-logging/packet-logger', () => {
   it('costs nothing and logs nothing at info level', async () => {
     const { port, lines } = await start('info', { '@midge/plugin-logging/packet-logger': null });
     await session(port);
-    expect(lines.filter((l) => l.plugin === '@midge/plugin-logging/packet-logger' && l.direction !== undefined)).toEqual([]);
+    expect(
+      lines.filter((l) => l.plugin === '@midge/plugin-logging/packet-logger' && l.direction !== undefined),
+    ).toEqual([]);
   });
 
   it('takes no options', async () => {
-    await expect(start('info', { '@midge/plugin-logging/packet-logger': { verbose: true } })).rejects.toThrow(/verbose/);
+    await expect(start('info', { '@midge/plugin-logging/packet-logger': { verbose: true } })).rejects.toThrow(
+      /verbose/,
+    );
   });
 });

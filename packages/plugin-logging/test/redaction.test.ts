@@ -63,11 +63,27 @@ describe('packet logger redaction (finding 5)', () => {
   it('a refused username is logged only as its length and a keyed tag, never in clear', async () => {
     const log = await start();
     const c = await client();
-    expect((await c.connect({ protocolVersion: 5, clientId: 'r', username: PASSWORD_AS_USERNAME, password: Buffer.from(PASSWORD) })).reasonCode).toBe(0x86);
+    expect(
+      (
+        await c.connect({
+          protocolVersion: 5,
+          clientId: 'r',
+          username: PASSWORD_AS_USERNAME,
+          password: Buffer.from(PASSWORD),
+        })
+      ).reasonCode,
+    ).toBe(0x86);
     const v3 = await client();
-    expect((await v3.connect({ protocolVersion: 4, clientId: 'r3', username: PASSWORD_AS_USERNAME })).reasonCode).toBe(0x04);
+    expect((await v3.connect({ protocolVersion: 4, clientId: 'r3', username: PASSWORD_AS_USERNAME })).reasonCode).toBe(
+      0x04,
+    );
     const lines = packetLines(log.lines());
-    expect(lines.map((l) => `${l.direction!} ${String(l.packet?.type)}`)).toEqual(['in connect', 'out connack', 'in connect', 'out connack']);
+    expect(lines.map((l) => `${l.direction!} ${String(l.packet?.type)}`)).toEqual([
+      'in connect',
+      'out connack',
+      'in connect',
+      'out connack',
+    ]);
     const tag = redactedUsername(PASSWORD_AS_USERNAME);
     expect(tag).toMatch(/^<redacted: 29 chars, #[0-9a-f]{8}>$/);
     expect(lines[0]!.packet).toMatchObject({ username: tag, password: '<redacted>' });
@@ -80,14 +96,22 @@ describe('packet logger redaction (finding 5)', () => {
   it('an accepted username appears in clear on the CONNACK that accepts it, not on the CONNECT', async () => {
     const log = await start();
     const c = await client();
-    expect((await c.connect({ protocolVersion: 4, clientId: 'a', username: 'alice', password: Buffer.from(PASSWORD) })).reasonCode).toBe(0);
+    expect(
+      (await c.connect({ protocolVersion: 4, clientId: 'a', username: 'alice', password: Buffer.from(PASSWORD) }))
+        .reasonCode,
+    ).toBe(0);
     const [connect, connack] = packetLines(log.lines());
     expect(connect!.packet!.username).toBe(redactedUsername('alice'));
-    expect(connack).toMatchObject({ direction: 'out', clientId: 'a', username: 'alice', packet: { type: 'connack', reasonCode: 0 } });
+    expect(connack).toMatchObject({
+      direction: 'out',
+      clientId: 'a',
+      username: 'alice',
+      packet: { type: 'connack', reasonCode: 0 },
+    });
     expect(log.text()).not.toContain(PASSWORD);
   });
 
-  it('[MQTT-4.12.0-5] CONNACK authentication data (and CONNECT\'s) is redacted', async () => {
+  it("[MQTT-4.12.0-5] CONNACK authentication data (and CONNECT's) is redacted", async () => {
     const log = await start();
     const c = await client();
     const ack = await c.connect({
@@ -97,8 +121,14 @@ describe('packet logger redaction (finding 5)', () => {
     });
     expect(ack.properties?.authenticationData?.toString()).toBe(SERVER_AUTH_DATA);
     const [connect, connack] = packetLines(log.lines());
-    expect(connect!.packet!.properties).toMatchObject({ authenticationMethod: 'ONE-STEP', authenticationData: '<redacted>' });
-    expect(connack!.packet!.properties).toMatchObject({ authenticationMethod: 'ONE-STEP', authenticationData: '<redacted>' });
+    expect(connect!.packet!.properties).toMatchObject({
+      authenticationMethod: 'ONE-STEP',
+      authenticationData: '<redacted>',
+    });
+    expect(connack!.packet!.properties).toMatchObject({
+      authenticationMethod: 'ONE-STEP',
+      authenticationData: '<redacted>',
+    });
     // Buffers would be logged as byte arrays: check the bytes do not appear either.
     expect(log.text()).not.toContain(JSON.stringify([...Buffer.from(SERVER_AUTH_DATA)]).slice(1, -1));
   });
@@ -106,8 +136,21 @@ describe('packet logger redaction (finding 5)', () => {
   it('User Property values and Correlation Data are redacted in CONNECT, SUBSCRIBE and PUBLISH; names stay', async () => {
     const log = await start();
     const s = await client();
-    await s.connect({ protocolVersion: 5, clientId: 's', username: 'alice', properties: { userProperties: [['authorization', TOKEN]] } });
-    s.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 't', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 }], properties: { userProperties: [['sub', TOKEN]] } }, 5);
+    await s.connect({
+      protocolVersion: 5,
+      clientId: 's',
+      username: 'alice',
+      properties: { userProperties: [['authorization', TOKEN]] },
+    });
+    s.send(
+      {
+        type: 'subscribe',
+        packetId: 1,
+        subscriptions: [{ topic: 't', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 }],
+        properties: { userProperties: [['sub', TOKEN]] },
+      },
+      5,
+    );
     await s.expectPacket('suback');
     s.send(
       {
@@ -117,7 +160,11 @@ describe('packet logger redaction (finding 5)', () => {
         qos: 0,
         retain: false,
         dup: false,
-        properties: { userProperties: [['authorization', TOKEN]], correlationData: Buffer.from(CORRELATION), responseTopic: 'reply' },
+        properties: {
+          userProperties: [['authorization', TOKEN]],
+          correlationData: Buffer.from(CORRELATION),
+          responseTopic: 'reply',
+        },
       },
       5,
     );
@@ -126,8 +173,14 @@ describe('packet logger redaction (finding 5)', () => {
     const lines = packetLines(log.lines());
     const publishes = lines.filter((l) => l.packet?.type === 'publish');
     expect(publishes.map((l) => l.direction)).toEqual(['in', 'out']);
-    expect(publishes[0]!.packet!.properties).toMatchObject({ userProperties: [['authorization', '<redacted>']], correlationDataBytes: CORRELATION.length, responseTopic: 'reply' });
-    expect(lines.find((l) => l.packet?.type === 'subscribe')!.packet!.properties).toMatchObject({ userProperties: [['sub', '<redacted>']] });
+    expect(publishes[0]!.packet!.properties).toMatchObject({
+      userProperties: [['authorization', '<redacted>']],
+      correlationDataBytes: CORRELATION.length,
+      responseTopic: 'reply',
+    });
+    expect(lines.find((l) => l.packet?.type === 'subscribe')!.packet!.properties).toMatchObject({
+      userProperties: [['sub', '<redacted>']],
+    });
     expect(lines[0]!.packet!.properties).toMatchObject({ userProperties: [['authorization', '<redacted>']] });
     expect(log.text()).not.toContain(TOKEN);
     expect(log.text()).not.toContain(CORRELATION);

@@ -91,7 +91,10 @@ export const sysPlugin = definePlugin({
     return {
       events: {
         'broker:post-start': async () => {
-          await ctx.broker.publish({ topic: '$SYS/broker/version', payload: `Midge ${ctx.broker.version}`, qos: 0, retain: true }, { trusted: true });
+          await ctx.broker.publish(
+            { topic: '$SYS/broker/version', payload: `Midge ${ctx.broker.version}`, qos: 0, retain: true },
+            { trusted: true },
+          );
           if (config.sys_interval > 0) {
             timer = setInterval(() => {
               publishAll().catch((err: unknown) => ctx.logger.error({ err }, 'publishing $SYS topics failed'));

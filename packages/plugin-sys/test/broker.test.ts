@@ -110,7 +110,15 @@ describe('@midge/plugin-sys in a broker', () => {
     const publisher = await client(port);
     await publisher.connect('publisher');
     for (let i = 1; i <= 5; i++) {
-      publisher.send({ type: 'publish', topic: `data/${i}`, payload: Buffer.from(`m${i}`), qos: 1, retain: i === 5, dup: false, packetId: i });
+      publisher.send({
+        type: 'publish',
+        topic: `data/${i}`,
+        payload: Buffer.from(`m${i}`),
+        qos: 1,
+        retain: i === 5,
+        dup: false,
+        packetId: i,
+      });
       await publisher.raw.expectPacket('puback');
       const delivered = await reader.raw.expectPacket('publish');
       reader.send({ type: 'puback', packetId: delivered.packetId! });
@@ -186,7 +194,9 @@ describe('@midge/plugin-sys in a broker', () => {
       expect(seen.get(`$SYS/broker/${t}`)).toMatch(/^\d+\.\d{2}$/);
     }
     expect(Number(seen.get('$SYS/broker/heap/size'))).toBeGreaterThan(1);
-    expect(Number(seen.get('$SYS/broker/heap/maximum'))).toBeGreaterThanOrEqual(Number(seen.get('$SYS/broker/heap/size')) - 0.01);
+    expect(Number(seen.get('$SYS/broker/heap/maximum'))).toBeGreaterThanOrEqual(
+      Number(seen.get('$SYS/broker/heap/size')) - 0.01,
+    );
     expect(seen.get('$SYS/broker/messages/inflight')).toBe('0');
     expect(seen.get('$SYS/broker/load/bytes/sent')).toMatch(/^[1-9]\d*$/);
   });

@@ -11,7 +11,10 @@ describe('parsePattern', () => {
 
   it('splits whole-level and in-level slots', () => {
     expect(parsePattern('users/%u/#')).toEqual({ source: 'users/%u/#', parts: ['users/', 0, '/#'] });
-    expect(parsePattern('devices/dev-%c/in')).toEqual({ source: 'devices/dev-%c/in', parts: ['devices/dev-', 1, '/in'] });
+    expect(parsePattern('devices/dev-%c/in')).toEqual({
+      source: 'devices/dev-%c/in',
+      parts: ['devices/dev-', 1, '/in'],
+    });
     expect(parsePattern('%u%c')).toEqual({ source: '%u%c', parts: [0, 1] });
     expect(parsePattern('%%u')?.parts).toEqual(['%', 0]);
   });

@@ -7,7 +7,10 @@ import { topicFilterProblem } from '@midge/mqtt-core';
 
 const aclEntry = v.pipe(
   v.string(),
-  v.check((s) => topicFilterProblem(s) === undefined, (issue) => topicFilterProblem(issue.input) ?? 'invalid topic filter'),
+  v.check(
+    (s) => topicFilterProblem(s) === undefined,
+    (issue) => topicFilterProblem(issue.input) ?? 'invalid topic filter',
+  ),
 );
 
 const userMap = v.record(v.string(), v.array(aclEntry));

@@ -12,17 +12,17 @@ import type { TopicAclConfig } from './config.js';
 
 export { configSchema, normalizeAcl } from './config.js';
 export type { AclInput, TopicAclConfig } from './config.js';
-export {
-  ADMIN_USERNAME,
-  compileAcl,
-  createAclAuthorizer,
-  parsePattern,
-  substitute,
-} from './acl.js';
+export { ADMIN_USERNAME, compileAcl, createAclAuthorizer, parsePattern, substitute } from './acl.js';
 export type { CompiledAcl, Pattern, UserRules } from './acl.js';
 /** Kept for code that imported them from here: the one definitions are `@midge/mqtt-core`'s. */
 export { ANONYMOUS_USERNAME, effectiveFilter, topicFilterProblem } from '@midge/mqtt-core';
-export { ANY_USER, clientIdMatches, compileClientIdRules, createClientIdAuthorizer, parseClientIdPattern } from './client-ids.js';
+export {
+  ANY_USER,
+  clientIdMatches,
+  compileClientIdRules,
+  createClientIdAuthorizer,
+  parseClientIdPattern,
+} from './client-ids.js';
 export type { ClientIdRules } from './client-ids.js';
 
 export default definePlugin({

@@ -73,7 +73,15 @@ describe('@midge/plugin-topic-acl in a broker', () => {
     const admin = await connected({ username: 'admin' });
     let id = 0;
     for (const topic of ['devices/d2/x', 'devices/d1/x']) {
-      admin.send({ type: 'publish', topic, payload: Buffer.from(topic), qos: 1, retain: false, dup: false, packetId: ++id });
+      admin.send({
+        type: 'publish',
+        topic,
+        payload: Buffer.from(topic),
+        qos: 1,
+        retain: false,
+        dup: false,
+        packetId: ++id,
+      });
       await admin.expectPacket('puback');
     }
 

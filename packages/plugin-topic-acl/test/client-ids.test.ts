@@ -5,7 +5,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allow, definePlugin } from '@midge/mqtt-core';
 import type { ClientInfo, ConnectPacket, PluginHooks } from '@midge/mqtt-core';
-import { createTestBroker, issuePaths, RawClient, setupPlugin, testClientInfo, validatePluginConfig, type TestBroker } from '@midge/mqtt-core/testing';
+import {
+  createTestBroker,
+  issuePaths,
+  RawClient,
+  setupPlugin,
+  testClientInfo,
+  validatePluginConfig,
+  type TestBroker,
+} from '@midge/mqtt-core/testing';
 import plugin, { clientIdMatches, parseClientIdPattern } from '../src/index.js';
 
 const RULES = {
@@ -16,14 +24,30 @@ const RULES = {
   },
 };
 
-function request(username: string | undefined, clientId: string, connectId = clientId): { client: ClientInfo; connect: ConnectPacket } {
+function request(
+  username: string | undefined,
+  clientId: string,
+  connectId = clientId,
+): { client: ClientInfo; connect: ConnectPacket } {
   return {
     client: testClientInfo(username, { clientId }),
-    connect: { type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: connectId },
+    connect: {
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 0,
+      clientId: connectId,
+    },
   };
 }
 
-async function verdict(hooks: PluginHooks, username: string | undefined, clientId: string, connectId?: string): Promise<string> {
+async function verdict(
+  hooks: PluginHooks,
+  username: string | undefined,
+  clientId: string,
+  connectId?: string,
+): Promise<string> {
   return (await hooks.authorizeClient!(request(username, clientId, connectId))).verdict;
 }
 
@@ -57,8 +81,12 @@ describe('client_ids option', () => {
 
   it('accepts the map and list forms, and rejects empty patterns', async () => {
     expect((await validatePluginConfig(plugin, RULES)).issues).toBeUndefined();
-    expect((await validatePluginConfig(plugin, { client_ids: [{ alice: ['a-*'] }, { bob: ['b'] }] })).issues).toBeUndefined();
-    expect(issuePaths(await validatePluginConfig(plugin, { client_ids: { alice: [''] } }))).toEqual(['client_ids.alice.0']);
+    expect(
+      (await validatePluginConfig(plugin, { client_ids: [{ alice: ['a-*'] }, { bob: ['b'] }] })).issues,
+    ).toBeUndefined();
+    expect(issuePaths(await validatePluginConfig(plugin, { client_ids: { alice: [''] } }))).toEqual([
+      'client_ids.alice.0',
+    ]);
   });
 
   it("checks a user's patterns, '*' for users not listed, 'anonymous' for clients without a username", async () => {
@@ -91,7 +119,11 @@ describe('client_ids in a broker', () => {
 
   /** The ACL plugin with RULES, next to an authentication plugin that lets everyone in. */
   async function start(): Promise<TestBroker> {
-    const configured = definePlugin({ name: 'acl-with-rules', apiVersion: 1, setup: (ctx) => plugin.setup(ctx, (RULES as unknown) as never) });
+    const configured = definePlugin({
+      name: 'acl-with-rules',
+      apiVersion: 1,
+      setup: (ctx) => plugin.setup(ctx, RULES as unknown as never),
+    });
     const everyone = definePlugin({ name: 'everyone', apiVersion: 1, setup: () => ({ authenticate: () => allow }) });
     tb = await createTestBroker({}, { plugins: [everyone, configured] });
     return tb;
@@ -103,7 +135,7 @@ describe('client_ids in a broker', () => {
     return c.connect(options);
   }
 
-  it('refuses a client id outside the user\'s patterns: v5 0x85, v3.1.1 0x02', async () => {
+  it("refuses a client id outside the user's patterns: v5 0x85, v3.1.1 0x02", async () => {
     await start();
     expect((await connect({ clientId: 'bob-phone', username: 'alice', protocolVersion: 5 })).reasonCode).toBe(0x85);
     expect((await connect({ clientId: 'bob-phone', username: 'alice' })).reasonCode).toBe(0x02);

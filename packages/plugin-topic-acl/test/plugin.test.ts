@@ -44,7 +44,9 @@ describe('@midge/plugin-topic-acl', () => {
       expect(issuePaths(await validate({ publish_acl: 'alice' }))).toEqual(['publish_acl']);
       expect(issuePaths(await validate({ publish_acl: { alice: 'a/#' } }))).toEqual(['publish_acl.alice']);
       expect(issuePaths(await validate({ receive_acl: { alice: ['ok', 3] } }))).toEqual(['receive_acl.alice.1']);
-      expect(issuePaths(await validate({ subscribe_acl: [{ alice: ['a/#/b'] }] }))).toEqual(['subscribe_acl.0.alice.0']);
+      expect(issuePaths(await validate({ subscribe_acl: [{ alice: ['a/#/b'] }] }))).toEqual([
+        'subscribe_acl.0.alice.0',
+      ]);
       expect(issuePaths(await validate({ publish_acl: { alice: null } }))).toEqual(['publish_acl.alice']);
     });
 
@@ -122,7 +124,7 @@ describe('@midge/plugin-topic-acl', () => {
       expect(await check(bob, 'subscribe', '$share/others/jobs/new')).toBe('deny');
     });
 
-    it("accepts the deprecated `acl` with a warning naming subscribe_acl", async () => {
+    it('accepts the deprecated `acl` with a warning naming subscribe_acl', async () => {
       const { check, ctx } = await setup({ acl: [{ alice: ['a/#'] }] });
       expect(await check(alice, 'subscribe', 'a/b')).toBe('allow');
       expect(await check(alice, 'subscribe', 'b')).toBe('deny');

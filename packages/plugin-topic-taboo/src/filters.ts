@@ -54,4 +54,3 @@ const DOLLAR = 0x24;
 function isWildcard(c: number): boolean {
   return c === PLUS || c === HASH;
 }
-

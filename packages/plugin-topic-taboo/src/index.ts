@@ -7,7 +7,15 @@
  * decides the rest).
  */
 import * as v from 'valibot';
-import { abstain, ANONYMOUS_USERNAME, definePlugin, deny, effectiveFilter, topicFilterProblem, topicMatchesFilter } from '@midge/mqtt-core';
+import {
+  abstain,
+  ANONYMOUS_USERNAME,
+  definePlugin,
+  deny,
+  effectiveFilter,
+  topicFilterProblem,
+  topicMatchesFilter,
+} from '@midge/mqtt-core';
 import type { AbstainDecision, AuthorizeTopicRequest, DenyDecision, PluginHooks } from '@midge/mqtt-core';
 import { filtersOverlap } from './filters.js';
 
@@ -21,7 +29,10 @@ export const DEFAULT_EXEMPT_USERS: readonly string[] = Object.freeze(['admin']);
 
 const topicFilter = v.pipe(
   v.string(),
-  v.check((s) => topicFilterProblem(s) === undefined, (issue) => topicFilterProblem(issue.input) ?? 'invalid topic filter'),
+  v.check(
+    (s) => topicFilterProblem(s) === undefined,
+    (issue) => topicFilterProblem(issue.input) ?? 'invalid topic filter',
+  ),
 );
 
 export const configSchema = v.strictObject({
@@ -36,7 +47,9 @@ export type TopicTabooConfig = v.InferOutput<typeof configSchema>;
 const TABOO = deny('topic is taboo');
 
 /** The plugin's `vetoTopic` hook for a (validated) config: usable on its own, e.g. in tests. */
-export function createTabooAuthorizer(config: TopicTabooConfig): (request: AuthorizeTopicRequest) => DenyDecision | AbstainDecision {
+export function createTabooAuthorizer(
+  config: TopicTabooConfig,
+): (request: AuthorizeTopicRequest) => DenyDecision | AbstainDecision {
   const taboo = [...config.prohibited];
   const n = taboo.length;
   const exempt = new Set(config.exempt_users);

@@ -14,7 +14,9 @@ export async function runCheck(src: ConfigSource, overrides: ConfigOverrides, io
     return EXIT_FAILURE;
   }
   const config = result.config;
-  const listeners = Object.values(config?.listeners ?? {}).map((l) => `${l.name} (${l.type}${l.ssl ? ' ssl' : ''} ${l.bind})`);
+  const listeners = Object.values(config?.listeners ?? {}).map(
+    (l) => `${l.name} (${l.type}${l.ssl ? ' ssl' : ''} ${l.bind})`,
+  );
   const plugins = (config?.plugins ?? []).map((p) => p.key);
   writeLine(io.stdout, `${src.label}: OK`);
   writeLine(io.stdout, `  listeners: ${listeners.join(', ') || 'none'}`);

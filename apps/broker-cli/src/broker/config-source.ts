@@ -35,7 +35,12 @@ export const DEFAULT_CONFIG_LABEL = '<default config>';
 export function configSource(path: string | undefined): ConfigSource {
   if (path === undefined) {
     const configDir = process.cwd();
-    return { source: parseConfigYaml(DEFAULT_CONFIG_YAML), label: DEFAULT_CONFIG_LABEL, configDir, searchDirs: [configDir, CLI_DIR] };
+    return {
+      source: parseConfigYaml(DEFAULT_CONFIG_YAML),
+      label: DEFAULT_CONFIG_LABEL,
+      configDir,
+      searchDirs: [configDir, CLI_DIR],
+    };
   }
   const file = resolve(path);
   return { source: file, label: file, configDir: dirname(file), searchDirs: [dirname(file), CLI_DIR] };

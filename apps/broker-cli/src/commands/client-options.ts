@@ -62,7 +62,13 @@ export const CLIENT_FLAGS_HELP = `Connection:
   --help, --version
 `;
 
-type Values = { [K in keyof typeof CLIENT_FLAGS]?: (typeof CLIENT_FLAGS)[K] extends { type: 'boolean' } ? boolean : (typeof CLIENT_FLAGS)[K] extends { multiple: true } ? string[] : string };
+type Values = {
+  [K in keyof typeof CLIENT_FLAGS]?: (typeof CLIENT_FLAGS)[K] extends { type: 'boolean' }
+    ? boolean
+    : (typeof CLIENT_FLAGS)[K] extends { multiple: true }
+      ? string[]
+      : string;
+};
 
 const VERSIONS: Readonly<Record<string, 3 | 4 | 5>> = { '31': 3, mqttv31: 3, '311': 4, mqttv311: 4, '5': 5, mqttv5: 5 };
 
@@ -82,12 +88,17 @@ export function clientOptionsFrom(given: Values, io: CommandIO): MqttClientOptio
   const port = intFlag('-p', values.port, 1, 65535) ?? (tls ? 8883 : 1883);
   const host = values.host ?? '127.0.0.1';
   const protocolVersion = values['protocol-version'] === undefined ? 4 : VERSIONS[values['protocol-version']];
-  if (protocolVersion === undefined) throw new UsageError(`-V must be 31, 311 or 5, got '${values['protocol-version']}'`);
+  if (protocolVersion === undefined)
+    throw new UsageError(`-V must be 31, 311 or 5, got '${values['protocol-version']}'`);
   const persistent = values['disable-clean-session'] === true;
   // A random id with a kept session would leave a session nobody can ever resume.
-  if (persistent && values.id === undefined) throw new UsageError('-c (disable clean session) needs a client id: add -i ID');
+  if (persistent && values.id === undefined)
+    throw new UsageError('-c (disable clean session) needs a client id: add -i ID');
   const willTopic = values['will-topic'];
-  if (willTopic === undefined && (values['will-payload'] !== undefined || values['will-qos'] !== undefined || values['will-retain'] === true)) {
+  if (
+    willTopic === undefined &&
+    (values['will-payload'] !== undefined || values['will-qos'] !== undefined || values['will-retain'] === true)
+  ) {
     throw new UsageError('--will-payload, --will-qos and --will-retain need --will-topic');
   }
   const debug = values.debug === true;

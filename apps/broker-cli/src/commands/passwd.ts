@@ -39,7 +39,9 @@ export async function runPasswd(argv: string[], io: CommandIO): Promise<number> 
     const expected = batch ? 3 : 2;
     if (positionals.length !== expected) {
       throw new UsageError(
-        batch ? `-b needs FILE USER PASSWORD, got ${positionals.length} argument(s)` : `needs FILE USER, got ${positionals.length} argument(s)`,
+        batch
+          ? `-b needs FILE USER PASSWORD, got ${positionals.length} argument(s)`
+          : `needs FILE USER, got ${positionals.length} argument(s)`,
       );
     }
     const [file, user, given] = positionals as [string, string, string | undefined];

@@ -58,9 +58,14 @@ export async function runPub(argv: string[], io: CommandIO): Promise<number> {
       return EXIT_OK;
     }
     const topics = values.topic ?? [];
-    if (topics.length !== 1) throw new UsageError(topics.length === 0 ? 'a topic is needed: -t TOPIC' : 'give -t once: pub publishes to one topic');
+    if (topics.length !== 1)
+      throw new UsageError(
+        topics.length === 0 ? 'a topic is needed: -t TOPIC' : 'give -t once: pub publishes to one topic',
+      );
     const topic = topics[0] as string;
-    const sources = (['message', 'file', 'stdin-line', 'null-message', 'stdin-file'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+    const sources = (['message', 'file', 'stdin-line', 'null-message', 'stdin-file'] as const).filter(
+      (k) => values[k] !== undefined && values[k] !== false,
+    );
     if (sources.length !== 1) throw new UsageError('give exactly one of -m MESSAGE, -f FILE, -l, -n or -s');
     const qos = qosFlag('-q', values.qos) ?? 0;
     const retain = values.retain === true;
@@ -84,7 +89,7 @@ export async function runPub(argv: string[], io: CommandIO): Promise<number> {
       }
     } else if (values['stdin-file'] === true) {
       const chunks: Buffer[] = [];
-      for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk));
+      for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
       await publish(Buffer.concat(chunks));
     } else {
       await publish(fromFile ?? values.message ?? '');
@@ -94,7 +99,10 @@ export async function runPub(argv: string[], io: CommandIO): Promise<number> {
   } catch (err) {
     await client?.end(true);
     if (isFileError(err)) {
-      writeLine(io.stderr, `midge pub: cannot read ${err.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+      writeLine(
+        io.stderr,
+        `midge pub: cannot read ${err.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
+      );
       return EXIT_FAILURE;
     }
     return reportError(io.stderr, 'pub', err);
@@ -102,5 +110,9 @@ export async function runPub(argv: string[], io: CommandIO): Promise<number> {
 }
 
 function isFileError(err: unknown): err is NodeJS.ErrnoException & { path: string } {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).path === 'string' && typeof (err as NodeJS.ErrnoException).code === 'string';
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).path === 'string' &&
+    typeof (err as NodeJS.ErrnoException).code === 'string'
+  );
 }

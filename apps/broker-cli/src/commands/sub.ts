@@ -87,7 +87,9 @@ export async function runSub(argv: string[], io: CommandIO): Promise<number> {
 
 function print(out: NodeJS.WritableStream, m: ClientMessage, verbose: boolean): void {
   // Payloads are bytes: write them as they came, not through a string conversion.
-  out.write(verbose ? Buffer.concat([Buffer.from(`${m.topic} `), m.payload, NEWLINE]) : Buffer.concat([m.payload, NEWLINE]));
+  out.write(
+    verbose ? Buffer.concat([Buffer.from(`${m.topic} `), m.payload, NEWLINE]) : Buffer.concat([m.payload, NEWLINE]),
+  );
 }
 
 const NEWLINE = Buffer.from('\n');

@@ -102,7 +102,11 @@ export class Broker {
       events,
       host: undefined,
       persistence: options.persistence ?? new MemoryPersistence(),
-      topicLimits: { maxLength: config.max_topic_length, maxLevels: config.max_topic_levels, rejectControl: config.control_characters === 'reject' },
+      topicLimits: {
+        maxLength: config.max_topic_length,
+        maxLevels: config.max_topic_levels,
+        rejectControl: config.control_characters === 'reject',
+      },
     };
     const router = new Router(services);
     const pipeline = new Pipeline(services, router);
@@ -118,7 +122,8 @@ export class Broker {
       stats: () => this.stats(),
       sessionCount: () => ctx.sessions.size,
       subscriptionCount: () => ctx.stats.subscriptionCount,
-      disconnectClients: (match: (client: ClientInfo) => boolean, reason?: string) => this.disconnectClients(match, reason),
+      disconnectClients: (match: (client: ClientInfo) => boolean, reason?: string) =>
+        this.disconnectClients(match, reason),
     });
   }
 
@@ -133,7 +138,8 @@ export class Broker {
 
   /** Loads persisted state, sets plugins up, then opens every configured listener. */
   async start(): Promise<this> {
-    if (this.state !== 'new') throw new MidgeError('BROKER_STATE', `start() called on a ${this.state} broker; create a new one`);
+    if (this.state !== 'new')
+      throw new MidgeError('BROKER_STATE', `start() called on a ${this.state} broker; create a new one`);
     this.state = 'starting';
     const ctx = this.ctx;
     try {
@@ -146,7 +152,8 @@ export class Broker {
       ctx.events.host = this.host;
       this.emit('broker:pre-start', {});
       for (const listener of Object.values(this.config.listeners)) {
-        this.openListeners.push(await startListener(listener, (stream, info) => this.handle(stream, info), this.log, {
+        this.openListeners.push(
+          await startListener(listener, (stream, info) => this.handle(stream, info), this.log, {
             maxWebSocketPayload: this.config.max_packet_size,
             handshakeTimeoutMs: this.config.connect_timeout * 1000,
             errorLogIntervalMs: this.config.limit_log_interval * 1000,
@@ -195,7 +202,12 @@ export class Broker {
     for (const p of await ctx.persistence.listSessions()) {
       // A session that expired while the broker was down is removed instead of restored.
       const expiry = p.expiryInterval ?? this.config.session_expiry_interval;
-      if (expiry > 0 && expiry < 0xffffffff && p.disconnectedAt !== undefined && now - p.disconnectedAt >= expiry * 1000) {
+      if (
+        expiry > 0 &&
+        expiry < 0xffffffff &&
+        p.disconnectedAt !== undefined &&
+        now - p.disconnectedAt >= expiry * 1000
+      ) {
         await ctx.persistence.deleteSession(p.clientId);
         continue;
       }
@@ -211,12 +223,14 @@ export class Broker {
     }
     const s = stream as Duplex & { remoteAddress?: string; remotePort?: number };
     // A listener's info is complete: used as is (one object per connection, not two).
-    const full: ConnectionInfo = isComplete(info) ? info : {
-      listener: info.listener ?? 'embedded',
-      remoteAddress: info.remoteAddress ?? s.remoteAddress ?? '',
-      remotePort: info.remotePort ?? s.remotePort ?? 0,
-      secure: info.secure ?? false,
-    };
+    const full: ConnectionInfo = isComplete(info)
+      ? info
+      : {
+          listener: info.listener ?? 'embedded',
+          remoteAddress: info.remoteAddress ?? s.remoteAddress ?? '',
+          remotePort: info.remotePort ?? s.remotePort ?? 0,
+          secure: info.secure ?? false,
+        };
     const conn = new Connection(this.ctx, stream, full, this.forget);
     this.connections.add(conn);
   }
@@ -234,9 +248,13 @@ export class Broker {
    */
   publish(options: PublishOptions, authority: PublishAuthority): Promise<void> {
     const problem = authorityProblem(authority);
-    if (problem !== undefined) return Promise.reject(new MidgeError('BROKER_PUBLISH_OPTIONS', `cannot publish to '${options.topic}': ${problem}`));
+    if (problem !== undefined)
+      return Promise.reject(
+        new MidgeError('BROKER_PUBLISH_OPTIONS', `cannot publish to '${options.topic}': ${problem}`),
+      );
     const invalid = validateTopicName(options.topic, this.ctx.topicLimits);
-    if (invalid !== undefined) return Promise.reject(new MidgeError('BROKER_INVALID_TOPIC', `cannot publish to '${options.topic}': ${invalid}`));
+    if (invalid !== undefined)
+      return Promise.reject(new MidgeError('BROKER_INVALID_TOPIC', `cannot publish to '${options.topic}': ${invalid}`));
     const payload = typeof options.payload === 'string' ? Buffer.from(options.payload) : options.payload;
     const qos: QoS = options.qos ?? 0;
     const message: Message =
@@ -282,7 +300,10 @@ export class Broker {
     for (const conn of [...this.connections]) {
       const client = conn.client;
       if (client === undefined || conn.state === 'closed' || !match(client)) continue;
-      conn.close(`administrative action: ${reason}`, false, { reasonCode: ReasonCode.administrativeAction, reasonString: reason });
+      conn.close(`administrative action: ${reason}`, false, {
+        reasonCode: ReasonCode.administrativeAction,
+        reasonString: reason,
+      });
       closed++;
     }
     return closed;
@@ -374,10 +395,14 @@ export class Broker {
  * error, and a publish must never go out unauthorized because its options were missing or misspelt.
  */
 function authorityProblem(authority: PublishAuthority | undefined): string | undefined {
-  if (typeof authority !== 'object' || authority === null) return 'say whose rights it is published with: { as: client } or { trusted: true }';
+  if (typeof authority !== 'object' || authority === null)
+    return 'say whose rights it is published with: { as: client } or { trusted: true }';
   const trusted = authority.trusted === true;
   const as = authority.as !== undefined;
-  if (trusted === as) return trusted ? 'give either { as: client } or { trusted: true }, not both' : 'say whose rights it is published with: { as: client } or { trusted: true }';
+  if (trusted === as)
+    return trusted
+      ? 'give either { as: client } or { trusted: true }, not both'
+      : 'say whose rights it is published with: { as: client } or { trusted: true }';
   if (as && typeof authority.as?.clientId !== 'string') return '`as` must be a ClientInfo';
   const origin: unknown = authority.origin;
   if (origin !== undefined && origin !== 'api' && !(typeof origin === 'string' && /^(cluster|bridge):./.test(origin))) {
@@ -387,7 +412,12 @@ function authorityProblem(authority: PublishAuthority | undefined): string | und
 }
 
 function isComplete(info: Partial<ConnectionInfo>): info is ConnectionInfo {
-  return info.listener !== undefined && info.remoteAddress !== undefined && info.remotePort !== undefined && info.secure !== undefined;
+  return (
+    info.listener !== undefined &&
+    info.remoteAddress !== undefined &&
+    info.remotePort !== undefined &&
+    info.secure !== undefined
+  );
 }
 
 /**

@@ -228,7 +228,8 @@ export class Connection implements Peer {
   private holdUnauthenticated(): void {
     const held = this.decoder.heldBytes + this.bytesBeforeConnack;
     if (held === this.unauthenticatedHeld) return;
-    if (chargeUnauthenticated(this.ctx, this.unauthenticatedHeld, held, this.info.remoteAddress)) this.unauthenticatedHeld = held;
+    if (chargeUnauthenticated(this.ctx, this.unauthenticatedHeld, held, this.info.remoteAddress))
+      this.unauthenticatedHeld = held;
     else this.close('too many bytes held by connections without CONNACK (max_unauthenticated_bytes)', false);
   }
 
@@ -244,7 +245,8 @@ export class Connection implements Peer {
     this.ctx.stats.packetsReceived++;
     const events = this.ctx.events;
     if (events.wants('packet:received')) events.emit('packet:received', { client: this.client, packet });
-    if (packet.type === 'publish' && packet.qos !== 0 && this.state === 'connected' && !this.admitInbound(packet)) return;
+    if (packet.type === 'publish' && packet.qos !== 0 && this.state === 'connected' && !this.admitInbound(packet))
+      return;
     if (this.blocked) {
       if (this.state === 'authenticating') {
         // Reading is paused, but what already arrived is bounded too.
@@ -277,7 +279,11 @@ export class Connection implements Peer {
     if (resent) return true;
     const max = this.ctx.config.receive_maximum;
     const v5 = this.protocolVersion === 5;
-    const held = v5 ? this.inboundUnacked - 1 + session.inboundQos2Count : packet.qos === 2 ? session.inboundQos2Count : 0;
+    const held = v5
+      ? this.inboundUnacked - 1 + session.inboundQos2Count
+      : packet.qos === 2
+        ? session.inboundQos2Count
+        : 0;
     if (held < max) return true;
     this.ctx.limits.hit('receive_maximum', 'client exceeded the Receive Maximum (receive_maximum): disconnected', {
       clientId: this.client?.clientId,
@@ -349,7 +355,10 @@ export class Connection implements Peer {
         this.send({ type: 'connack', sessionPresent: false, reasonCode: 0x95 });
       }
       if (this.ctx.log.isLevelEnabled('debug')) {
-        this.ctx.log.debug({ err, clientId: this.client?.clientId, remote: this.info.remoteAddress }, 'closing connection: bad packet');
+        this.ctx.log.debug(
+          { err, clientId: this.client?.clientId, remote: this.info.remoteAddress },
+          'closing connection: bad packet',
+        );
       }
       this.close(`protocol error: ${err.message}`, false, { reasonCode: err.reasonCode });
       return;
@@ -371,7 +380,10 @@ export class Connection implements Peer {
   private internalError(err: unknown, where: string): void {
     this.ctx.stats.connectionErrors++;
     try {
-      this.ctx.log.error({ err, where, clientId: this.client?.clientId, remoteAddress: this.info.remoteAddress }, 'internal error on a connection; closing it');
+      this.ctx.log.error(
+        { err, where, clientId: this.client?.clientId, remoteAddress: this.info.remoteAddress },
+        'internal error on a connection; closing it',
+      );
     } catch {
       // Nothing left to tell; the connection is closed below all the same.
     }
@@ -388,7 +400,8 @@ export class Connection implements Peer {
     this.connectTimer = undefined;
     if (this.state === 'awaiting-connect') this.close('no CONNECT within connect_timeout', false);
     // Armed again for each challenge of an enhanced authentication before CONNACK.
-    else if (this.state === 'authenticating' && this.authExchange !== undefined) this.close('no AUTH answer within connect_timeout', false);
+    else if (this.state === 'authenticating' && this.authExchange !== undefined)
+      this.close('no AUTH answer within connect_timeout', false);
   }
 
   /** Gives the client connect_timeout: to send CONNECT, and again to answer each enhanced authentication challenge. */
@@ -508,7 +521,14 @@ export class Connection implements Peer {
   }
 
   /** Writes an already encoded PUBLISH (shared across a fan-out, or stamped with this receiver's id). */
-  writePublish(bytes: Buffer, message: Message, qos: QoS, retain: boolean, packetId: number | undefined, dup: boolean): void {
+  writePublish(
+    bytes: Buffer,
+    message: Message,
+    qos: QoS,
+    retain: boolean,
+    packetId: number | undefined,
+    dup: boolean,
+  ): void {
     if (this.state === 'closed') return;
     this.write(bytes);
     const stats = this.ctx.stats;
@@ -550,7 +570,10 @@ export class Connection implements Peer {
   slowReaderTimedOut(): void {
     this.slowTimer = undefined;
     if (this.stream.writableLength > this.ctx.config.max_outgoing_bytes) {
-      this.ctx.log.warn({ clientId: this.client?.clientId, buffered: this.stream.writableLength }, 'disconnecting slow reader');
+      this.ctx.log.warn(
+        { clientId: this.client?.clientId, buffered: this.stream.writableLength },
+        'disconnecting slow reader',
+      );
       this.close('slow reader (over max_outgoing_bytes for slow_reader_timeout)', false);
     }
   }
@@ -609,7 +632,8 @@ export class Connection implements Peer {
   /** The session outlives the connection: will, detach, stats, events. */
   private leaveSession(reason: string, graceful: boolean, keepWill: boolean): void {
     const { session, client } = this;
-    if (session === undefined || client === undefined) throw new Error('internal error: a connected connection without its session or client');
+    if (session === undefined || client === undefined)
+      throw new Error('internal error: a connected connection without its session or client');
     const ctx = this.ctx;
     const owner = session.connection === this;
     const will = owner && (!graceful || keepWill) ? session.will : undefined;

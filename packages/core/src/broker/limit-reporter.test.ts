@@ -18,7 +18,10 @@ describe('LimitReporter', () => {
     for (let i = 0; i < 1000; i++) limits.hit('max_queued_bytes', 'queue full', { clientId: `c${i}` });
     limits.hit('max_subscriptions_per_client', 'too many subscriptions');
     expect(stats.limitsHit).toEqual({ max_queued_bytes: 1000, max_subscriptions_per_client: 1 });
-    expect(log.records.filter((r) => r.level === 'warn').map((r) => r.msg)).toEqual(['queue full', 'too many subscriptions']);
+    expect(log.records.filter((r) => r.level === 'warn').map((r) => r.msg)).toEqual([
+      'queue full',
+      'too many subscriptions',
+    ]);
     vi.advanceTimersByTime(60_000);
     limits.hit('max_queued_bytes', 'queue full', { clientId: 'late' });
     const last = log.records.at(-1)!;

@@ -191,7 +191,12 @@ abstract class BaseListener implements Listener {
     try {
       onConnection(stream, info);
     } catch (err) {
-      this.errors.warn('setup', 'connection setup failed; socket closed', { listener: this.name, err, remoteAddress: info.remoteAddress, cause: 'setup' });
+      this.errors.warn('setup', 'connection setup failed; socket closed', {
+        listener: this.name,
+        err,
+        remoteAddress: info.remoteAddress,
+        cause: 'setup',
+      });
       stream.destroy();
     }
   }
@@ -268,7 +273,10 @@ class WsListener extends BaseListener {
     tlsOptions: tls.TlsOptions | undefined,
     options: ListenerOptions,
   ) {
-    const server = tlsOptions === undefined ? http.createServer() : https.createServer({ ...tlsOptions, ...handshakeOption(options) });
+    const server =
+      tlsOptions === undefined
+        ? http.createServer()
+        : https.createServer({ ...tlsOptions, ...handshakeOption(options) });
     super(config, server, log, options);
 
     // The HTTP upgrade gets handshakeTimeoutMs from the moment the socket is usable (after TLS for wss):
@@ -296,7 +304,11 @@ class WsListener extends BaseListener {
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const found = this.#pathAccepted(req.url);
       res.writeHead(found ? 426 : 404, { Connection: 'close', 'Content-Type': 'text/plain' });
-      res.end(found ? 'This is an MQTT over WebSocket endpoint: upgrade to a WebSocket with subprotocol mqtt\n' : 'Not Found\n');
+      res.end(
+        found
+          ? 'This is an MQTT over WebSocket endpoint: upgrade to a WebSocket with subprotocol mqtt\n'
+          : 'Not Found\n',
+      );
     });
 
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -29,7 +29,11 @@ function expiryOf(p: PublishProperties): number | undefined {
  * The properties to send for a stored message now: the message expiry interval counts down while it
  * waits [MQTT-3.3.2-6]; `null` when it expired. Subscription identifiers are added per receiver.
  */
-export function outboundProperties(m: Message, subscriptionIds: readonly number[] | undefined, now: number): PublishProperties | undefined | null {
+export function outboundProperties(
+  m: Message,
+  subscriptionIds: readonly number[] | undefined,
+  now: number,
+): PublishProperties | undefined | null {
   let props = m.properties;
   const expiresAt = (m as StoredMessage).expiresAt;
   if (expiresAt !== undefined) {
@@ -37,7 +41,8 @@ export function outboundProperties(m: Message, subscriptionIds: readonly number[
     if (left <= 0) return null;
     if (left !== props?.messageExpiryInterval) props = { ...props, messageExpiryInterval: left };
   }
-  if (subscriptionIds !== undefined && subscriptionIds.length > 0) props = { ...props, subscriptionIdentifier: [...subscriptionIds] };
+  if (subscriptionIds !== undefined && subscriptionIds.length > 0)
+    props = { ...props, subscriptionIdentifier: [...subscriptionIds] };
   return props;
 }
 

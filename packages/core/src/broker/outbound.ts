@@ -147,9 +147,22 @@ function delivery(message: StoredMessage, qos: QoS, retain: boolean, ids: readon
 }
 
 /** The PUBLISH packet of a delivery, or undefined when its v5 message expiry has passed. */
-function publishPacket(conn: PeerLink, d: Delivery, packetId: number | undefined, dup: boolean): PublishPacket | undefined {
+function publishPacket(
+  conn: PeerLink,
+  d: Delivery,
+  packetId: number | undefined,
+  dup: boolean,
+): PublishPacket | undefined {
   const m = d.message;
-  const p: PublishPacket = { type: 'publish', topic: m.topic, payload: m.payload, qos: d.qos, retain: d.retain, dup, packetId };
+  const p: PublishPacket = {
+    type: 'publish',
+    topic: m.topic,
+    payload: m.payload,
+    qos: d.qos,
+    retain: d.retain,
+    dup,
+    packetId,
+  };
   if (conn.protocolVersion === 5) {
     const props = outboundProperties(m, d.subscriptionIds, Date.now());
     if (props === null) return undefined;
@@ -244,7 +257,13 @@ export function resendSession(ctx: BrokerServices, session: Session): void {
 }
 
 /** PUBACK (QoS 1) or PUBCOMP (QoS 2) completed an outbound message: free its id and refill the window. */
-export function completeOutbound(ctx: BrokerServices, session: Session, packetId: number, expected: 'publish' | 'pubrel', qos: QoS): boolean {
+export function completeOutbound(
+  ctx: BrokerServices,
+  session: Session,
+  packetId: number,
+  expected: 'publish' | 'pubrel',
+  qos: QoS,
+): boolean {
   const entry = session.inflightOut.get(packetId);
   if (entry === undefined || entry.state !== expected || entry.delivery.qos !== qos) return false;
   session.inflightOut.delete(packetId);

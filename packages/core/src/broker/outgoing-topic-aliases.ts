@@ -50,7 +50,8 @@ export class OutgoingTopicAliases {
       }
     }
     byTopic.set(topic, alias);
-    packet.properties = packet.properties === undefined ? { topicAlias: alias } : { ...packet.properties, topicAlias: alias };
+    packet.properties =
+      packet.properties === undefined ? { topicAlias: alias } : { ...packet.properties, topicAlias: alias };
     return topic;
   }
 

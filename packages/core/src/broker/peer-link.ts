@@ -32,7 +32,14 @@ export interface PeerLink {
   /** Encodes and writes one packet (nothing once closed). */
   send(packet: Packet): void;
   /** Writes an already encoded PUBLISH (shared across a fan-out, or stamped with this receiver's id). */
-  writePublish(bytes: Buffer, message: Message, qos: QoS, retain: boolean, packetId: number | undefined, dup: boolean): void;
+  writePublish(
+    bytes: Buffer,
+    message: Message,
+    qos: QoS,
+    retain: boolean,
+    packetId: number | undefined,
+    dup: boolean,
+  ): void;
   /** True while the client reads too slowly (over max_outgoing_bytes): QoS 0 deliveries are dropped. */
   overOutgoingLimit(): boolean;
   /**

@@ -16,8 +16,17 @@ function pipelineWith(decide?: (client: ClientInfo, topic: string) => Decision |
   const host =
     decide === undefined
       ? undefined
-      : ({ hasTopicAuthorization: true, authorizeTopic: ({ client, topic }) => decide(client, topic) } as Pick<PluginHostLike, 'hasTopicAuthorization' | 'authorizeTopic'> as PluginHostLike);
-  const services = { log, debug: false, stats: new StatsCounter(), events: new EventBus(log), host } as unknown as BrokerServices;
+      : ({ hasTopicAuthorization: true, authorizeTopic: ({ client, topic }) => decide(client, topic) } as Pick<
+          PluginHostLike,
+          'hasTopicAuthorization' | 'authorizeTopic'
+        > as PluginHostLike);
+  const services = {
+    log,
+    debug: false,
+    stats: new StatsCounter(),
+    events: new EventBus(log),
+    host,
+  } as unknown as BrokerServices;
   const routed: Routed[] = [];
   // Each message matches one subscription.
   const router = {
@@ -29,7 +38,12 @@ function pipelineWith(decide?: (client: ClientInfo, topic: string) => Decision |
   return { pipeline: new Pipeline(services, router), routed, stats: services.stats, log };
 }
 
-const message = (topic: string, payload = 'x'): Message => ({ topic, payload: Buffer.from(payload), qos: 0, retain: false });
+const message = (topic: string, payload = 'x'): Message => ({
+  topic,
+  payload: Buffer.from(payload),
+  qos: 0,
+  retain: false,
+});
 const alice = testClientInfo('alice', { clientId: 'alice-1' });
 
 describe('Pipeline.publishFrom', () => {

@@ -20,14 +20,20 @@ export type Refusal = Exclude<Decision, AllowDecision>;
 export type PublishOutcome = number | Refusal;
 
 /** `$SYS` and `$share` topics are the broker's (topic.ts, isBrokerOnlyTopic). */
-export const BROKER_ONLY_TOPIC: DenyDecision = Object.freeze({ verdict: 'deny', reason: '$SYS and $share topics are reserved to the broker' });
+export const BROKER_ONLY_TOPIC: DenyDecision = Object.freeze({
+  verdict: 'deny',
+  reason: '$SYS and $share topics are reserved to the broker',
+});
 /** A plugin's decision failed (threw, rejected): fail closed. */
 const DENY_ON_ERROR: DenyDecision = Object.freeze({ verdict: 'deny', reason: 'authorization failed' });
 /**
  * The connection a client's message came on closed while a plugin decided: the message is not routed.
  * Unacknowledged, a QoS 1/2 message is the client's to resend, so routing it too could deliver it twice.
  */
-export const SENDER_CLOSED: DenyDecision = Object.freeze({ verdict: 'deny', reason: 'the connection closed while the publish was being authorized' });
+export const SENDER_CLOSED: DenyDecision = Object.freeze({
+  verdict: 'deny',
+  reason: 'the connection closed while the publish was being authorized',
+});
 
 /** The connection a message came on, as far as the pipeline cares: whether it is still open. */
 export interface Sender {
@@ -57,26 +63,43 @@ export class Pipeline {
    * asynchronously; then the message is copied (its payload may be a view on socket memory) and routed
    * once allowed, unless `sender`, the connection it came on, closed meanwhile (SENDER_CLOSED).
    */
-  publishFrom(origin: MessageOrigin, publisher: Publisher, message: Message, sender?: Sender): PublishOutcome | Promise<PublishOutcome> {
+  publishFrom(
+    origin: MessageOrigin,
+    publisher: Publisher,
+    message: Message,
+    sender?: Sender,
+  ): PublishOutcome | Promise<PublishOutcome> {
     const services = this.services;
     // Only the broker's own trusted messages ($SYS statistics) may use its topics; a cluster's or bridge's
     // message describes another system.
     if (isBrokerOnlyTopic(message.topic) && (publisher !== TRUSTED || origin !== 'api')) {
       services.stats.drop('sys-topic');
-      if (services.debug) services.log.debug({ clientId: clientIdOf(publisher), origin, topic: message.topic }, 'dropped PUBLISH to a $ topic');
+      if (services.debug)
+        services.log.debug(
+          { clientId: clientIdOf(publisher), origin, topic: message.topic },
+          'dropped PUBLISH to a $ topic',
+        );
       return BROKER_ONLY_TOPIC;
     }
     if (publisher === TRUSTED) return this.accept(origin, undefined, message);
     const host = services.host;
     if (host === undefined || !host.hasTopicAuthorization) return this.accept(origin, publisher, message);
-    const decision = host.authorizeTopic({ client: publisher, action: 'publish', topic: message.topic, qos: message.qos });
+    const decision = host.authorizeTopic({
+      client: publisher,
+      action: 'publish',
+      topic: message.topic,
+      qos: message.qos,
+    });
     if (!isPromise(decision)) return this.decided(origin, publisher, message, decision);
     const kept = copyMessage(message);
     return decision.then(
-      (d) => (sender !== undefined && sender.state === 'closed' ? SENDER_CLOSED : this.decided(origin, publisher, kept, d)),
+      (d) =>
+        sender !== undefined && sender.state === 'closed' ? SENDER_CLOSED : this.decided(origin, publisher, kept, d),
       (err: unknown) => {
         services.log.warn({ err, clientId: publisher.clientId, origin }, 'publish authorization failed');
-        return sender !== undefined && sender.state === 'closed' ? SENDER_CLOSED : this.decided(origin, publisher, kept, DENY_ON_ERROR);
+        return sender !== undefined && sender.state === 'closed'
+          ? SENDER_CLOSED
+          : this.decided(origin, publisher, kept, DENY_ON_ERROR);
       },
     );
   }
@@ -85,7 +108,8 @@ export class Pipeline {
     if (d.verdict === 'allow') return this.accept(origin, publisher, message);
     const services = this.services;
     services.stats.drop('denied');
-    if (services.debug) services.log.debug({ clientId: publisher.clientId, origin, topic: message.topic }, 'publish denied');
+    if (services.debug)
+      services.log.debug({ clientId: publisher.clientId, origin, topic: message.topic }, 'publish denied');
     return d;
   }
 

@@ -23,16 +23,25 @@ export function connectionDecoderOptions(config: BrokerConfig): PacketDecoderOpt
  * `stats.unauthenticatedBytes`. Counts the difference and returns true, or returns false (counting
  * nothing, the limit hit reported) when growing would pass `max_unauthenticated_bytes`.
  */
-export function chargeUnauthenticated(ctx: BrokerContext, previous: number, held: number, remoteAddress: string): boolean {
+export function chargeUnauthenticated(
+  ctx: BrokerContext,
+  previous: number,
+  held: number,
+  remoteAddress: string,
+): boolean {
   const stats = ctx.stats;
   const max = ctx.config.max_unauthenticated_bytes;
   const total = stats.unauthenticatedBytes - previous + held;
   if (held > previous && max > 0 && total > max) {
-    ctx.limits.hit('max_unauthenticated_bytes', 'connection without CONNACK closed: bytes held by unauthenticated connections over the limit', {
-      remoteAddress,
-      held,
-      total: stats.unauthenticatedBytes,
-    });
+    ctx.limits.hit(
+      'max_unauthenticated_bytes',
+      'connection without CONNACK closed: bytes held by unauthenticated connections over the limit',
+      {
+        remoteAddress,
+        held,
+        total: stats.unauthenticatedBytes,
+      },
+    );
     return false;
   }
   stats.unauthenticatedBytes = total;

@@ -59,7 +59,11 @@ export function resumeSession(ctx: ResumeContext, session: Session): void {
  * that settles once it is. Nothing is removed before every decision is in, so the session stays
  * consistent meanwhile; the caller holds deliveries back until then.
  */
-export function reauthorizeSession(ctx: ResumeContext, host: PluginHostLike, session: Session): Promise<void> | undefined {
+export function reauthorizeSession(
+  ctx: ResumeContext,
+  host: PluginHostLike,
+  session: Session,
+): Promise<void> | undefined {
   const client = session.client;
   const deniedSubscriptions: [string, Subscriber][] = [];
   const deniedInflight: OutboundInflight[] = [];
@@ -97,7 +101,8 @@ export function reauthorizeSession(ctx: ResumeContext, host: PluginHostLike, ses
   }
   if (session.inflightCount > 0) {
     for (const entry of session.inflightOut.values()) {
-      if (entry.state === 'publish') check('receive', entry.delivery.message.topic, entry.delivery.qos, () => deniedInflight.push(entry));
+      if (entry.state === 'publish')
+        check('receive', entry.delivery.message.topic, entry.delivery.qos, () => deniedInflight.push(entry));
     }
   }
   if (session.queueLength > 0) {
@@ -140,6 +145,14 @@ function dropDenied(
     if (removed > 0) stats.drop('denied', removed);
   }
   if (ctx.debug && (subscriptions.length > 0 || inflight.length > 0 || queued.size > 0)) {
-    ctx.log.debug({ clientId: session.clientId, subscriptions: subscriptions.length, inflight: inflight.length, queued: queued.size }, 'resumed session: denied subscriptions and messages removed');
+    ctx.log.debug(
+      {
+        clientId: session.clientId,
+        subscriptions: subscriptions.length,
+        inflight: inflight.length,
+        queued: queued.size,
+      },
+      'resumed session: denied subscriptions and messages removed',
+    );
   }
 }

@@ -62,7 +62,22 @@ function matched(topics: readonly string[], filter: string): string[] {
 }
 
 const TOPICS = ['a', 'a/b', 'a/b/c', 'a/c', 'a/b/c/d', 'b', 'b/b', '$SYS/x', '$SYS/x/y', 'a/$x', '/a', 'a/', 'x/y/z'];
-const FILTERS = ['#', '+', 'a/#', 'a/+', '+/b', '+/+/c', 'a/b/c', '$SYS/#', '+/#', 'a/+/#', '/+', '+/', 'nothing/#', 'a/b/c/d/e'];
+const FILTERS = [
+  '#',
+  '+',
+  'a/#',
+  'a/+',
+  '+/b',
+  '+/+/c',
+  'a/b/c',
+  '$SYS/#',
+  '+/#',
+  'a/+/#',
+  '/+',
+  '+/',
+  'nothing/#',
+  'a/b/c/d/e',
+];
 
 describe('RetainedCursor', () => {
   it.each(FILTERS)('returns what a recursive walk visits for %s, in the same order', (filter) => {

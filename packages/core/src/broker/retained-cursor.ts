@@ -23,9 +23,18 @@ type Frame<M> =
   /** Match the filter levels from `start` against the node's children. */
   | { readonly kind: 'match'; readonly node: RetainedTrieNode<M>; readonly start: number }
   /** Every node below (`#`); `skipDollar` at the root [MQTT-4.7.2-1]. */
-  | { readonly kind: 'subtree'; readonly children: Iterator<[string, RetainedTrieNode<M>]>; readonly skipDollar: boolean }
+  | {
+      readonly kind: 'subtree';
+      readonly children: Iterator<[string, RetainedTrieNode<M>]>;
+      readonly skipDollar: boolean;
+    }
   /** One level of `+`: visit each child (`next` = -1) or match the rest of the filter from `next`. */
-  | { readonly kind: 'plus'; readonly children: Iterator<[string, RetainedTrieNode<M>]>; readonly skipDollar: boolean; readonly next: number };
+  | {
+      readonly kind: 'plus';
+      readonly children: Iterator<[string, RetainedTrieNode<M>]>;
+      readonly skipDollar: boolean;
+      readonly next: number;
+    };
 
 export class RetainedCursor<M> {
   readonly #filter: string;
@@ -71,7 +80,8 @@ export class RetainedCursor<M> {
           const [level, child] = step.value;
           if (top.skipDollar && level.charCodeAt(0) === DOLLAR) break;
           // The child's own message first, then its subtree.
-          if (child.children !== undefined) stack.push({ kind: 'subtree', children: child.children.entries(), skipDollar: false });
+          if (child.children !== undefined)
+            stack.push({ kind: 'subtree', children: child.children.entries(), skipDollar: false });
           stack.push({ kind: 'visit', node: child });
           break;
         }
@@ -101,7 +111,8 @@ export class RetainedCursor<M> {
     const single = end - start === 1;
     if (single && filter.charCodeAt(start) === HASH) {
       // `a/#` matches `a` itself [MQTT-4.7.1-2]; the root holds no message (topics are never empty).
-      if (node.children !== undefined) stack.push({ kind: 'subtree', children: node.children.entries(), skipDollar: atRoot });
+      if (node.children !== undefined)
+        stack.push({ kind: 'subtree', children: node.children.entries(), skipDollar: atRoot });
       stack.push({ kind: 'visit', node });
       return;
     }

@@ -92,7 +92,13 @@ export class RetainedDelivery {
   }
 
   /** Starts sending the retained messages matching `filter` to the session's subscription of it. */
-  start(session: Session, filter: string, cursor: RetainedCursor<StoredMessage>, granted: QoS, subscriptionId: number | undefined): void {
+  start(
+    session: Session,
+    filter: string,
+    cursor: RetainedCursor<StoredMessage>,
+    granted: QoS,
+    subscriptionId: number | undefined,
+  ): void {
     const conn = session.connection;
     const sub = session.subscriptions.get(filter);
     if (conn === undefined || sub === undefined) return;
@@ -147,7 +153,8 @@ export class RetainedDelivery {
   /** Sends up to one chunk; returns true when the delivery is over. */
   private chunk(job: Job): boolean {
     const { session, conn } = job;
-    if (session.connection !== conn || conn.state === 'closed' || session.subscriptions.get(job.filter) !== job.sub) return true;
+    if (session.connection !== conn || conn.state === 'closed' || session.subscriptions.get(job.filter) !== job.sub)
+      return true;
     const ctx = this.ctx;
     const live = this.sessions.get(session)?.liveTopics;
     const fan = this.fan;
@@ -182,8 +189,14 @@ export class RetainedDelivery {
 
   private stop(job: Job, cause: StopCause): boolean {
     this.ctx.stats.drop('retained-stopped');
-    const what = cause === 'max_outgoing_bytes' ? 'the client reads too slowly (max_outgoing_bytes)' : `its session queue is full (${cause})`;
-    this.ctx.limits.hit(cause, `retained delivery stopped: ${what}`, { clientId: job.session.clientId, filter: job.filter });
+    const what =
+      cause === 'max_outgoing_bytes'
+        ? 'the client reads too slowly (max_outgoing_bytes)'
+        : `its session queue is full (${cause})`;
+    this.ctx.limits.hit(cause, `retained delivery stopped: ${what}`, {
+      clientId: job.session.clientId,
+      filter: job.filter,
+    });
     return true;
   }
 
@@ -197,7 +210,12 @@ export class RetainedDelivery {
  * A QoS 1/2 delivery of `m` now would wait in the session queue (window full or others waiting), and the
  * queue has no room for it: the bound it would pass, else undefined.
  */
-function wouldOverflowQueue(session: Session, m: StoredMessage, maxCount: number, maxBytes: number): StopCause | undefined {
+function wouldOverflowQueue(
+  session: Session,
+  m: StoredMessage,
+  maxCount: number,
+  maxBytes: number,
+): StopCause | undefined {
   if (session.queueLength === 0 && session.inflightCount < session.window) return undefined;
   return session.queueBoundPassed(messageBytes(m), maxCount, maxBytes);
 }

@@ -73,26 +73,30 @@ describe('RetainedStore', () => {
   it('match returns exactly the topics that the filter matches, after set/delete sequences (property)', () => {
     const op = fc.tuple(fc.boolean(), arbTopic, fc.nat(9));
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), fc.array(arbFilter, { minLength: 1, maxLength: 8 }), (ops, filters) => {
-        const store = new RetainedStore<number>();
-        const model = new Map<string, number>();
-        for (const [add, topic, value] of ops) {
-          if (add) {
-            store.set(topic, value);
-            model.set(topic, value);
-          } else {
-            expect(store.delete(topic)).toBe(model.delete(topic));
+      fc.property(
+        fc.array(op, { maxLength: 40 }),
+        fc.array(arbFilter, { minLength: 1, maxLength: 8 }),
+        (ops, filters) => {
+          const store = new RetainedStore<number>();
+          const model = new Map<string, number>();
+          for (const [add, topic, value] of ops) {
+            if (add) {
+              store.set(topic, value);
+              model.set(topic, value);
+            } else {
+              expect(store.delete(topic)).toBe(model.delete(topic));
+            }
           }
-        }
-        expect(store.size).toBe(model.size);
-        for (const [topic, value] of model) expect(store.get(topic)).toBe(value);
-        for (const filter of filters) {
-          const expected = [...model.keys()].filter((t) => topicMatchesFilter(filter, t)).sort();
-          expect(collect(store, filter)).toEqual(expected);
-        }
-        for (const topic of [...model.keys()]) expect(store.delete(topic)).toBe(true);
-        expect(store.nodeCount).toBe(0);
-      }),
+          expect(store.size).toBe(model.size);
+          for (const [topic, value] of model) expect(store.get(topic)).toBe(value);
+          for (const filter of filters) {
+            const expected = [...model.keys()].filter((t) => topicMatchesFilter(filter, t)).sort();
+            expect(collect(store, filter)).toEqual(expected);
+          }
+          for (const topic of [...model.keys()]) expect(store.delete(topic)).toBe(true);
+          expect(store.nodeCount).toBe(0);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -9,7 +9,6 @@
 
 import { RetainedCursor } from './retained-cursor.js';
 
-
 class Node<M> {
   children: Map<string, Node<M>> | undefined = undefined;
   /** The full topic name, set while this node holds a message (visitors receive it). */

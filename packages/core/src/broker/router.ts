@@ -75,7 +75,14 @@ export class Router {
   readonly shared = new TopicTrie<SharedGroup>();
   /** Topic, payload and property bytes are counted for max_retained_bytes (messageBytes). */
   readonly retained = new RetainedStore<StoredMessage>(messageBytes);
-  private readonly scratch: MatchScratch = { gen: 0, origin: undefined, sessions: [], count: 0, groups: [], groupCount: 0 };
+  private readonly scratch: MatchScratch = {
+    gen: 0,
+    origin: undefined,
+    sessions: [],
+    count: 0,
+    groups: [],
+    groupCount: 0,
+  };
   private readonly fan = new Fanout();
   /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
   private routing = false;
@@ -122,8 +129,18 @@ export class Router {
     }
     if (added) this.ctx.stats.subscriptionCount++;
     if (session.persisted) {
-      const stored: PersistedSubscription = { topic: filter, qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished };
-      this.persist(this.ctx.persistence.setSubscription(session.clientId, sub.subscriptionId === undefined ? stored : { ...stored, subscriptionId: sub.subscriptionId }));
+      const stored: PersistedSubscription = {
+        topic: filter,
+        qos,
+        noLocal: sub.noLocal,
+        retainAsPublished: sub.retainAsPublished,
+      };
+      this.persist(
+        this.ctx.persistence.setSubscription(
+          session.clientId,
+          sub.subscriptionId === undefined ? stored : { ...stored, subscriptionId: sub.subscriptionId },
+        ),
+      );
     }
     return added;
   }
@@ -269,11 +286,19 @@ export class Router {
     const oldSize = old === undefined ? 0 : messageBytes(old);
     let cause: string | undefined;
     if (old === undefined && maxCount > 0 && store.size >= maxCount) cause = 'max_retained_messages';
-    else if (maxBytes > 0 && (old === undefined || size > oldSize) && store.bytes - oldSize + size > maxBytes) cause = 'max_retained_bytes';
+    else if (maxBytes > 0 && (old === undefined || size > oldSize) && store.bytes - oldSize + size > maxBytes)
+      cause = 'max_retained_bytes';
     if (cause === undefined) return false;
     this.ctx.stats.drop('retained-full');
-    const what = old === undefined ? 'it was still delivered' : "it was still delivered; the topic's older retained message is cleared";
-    this.ctx.limits.hit(cause, `retained message not stored (${cause}); ${what}`, { topic: message.topic, retained: store.size, retainedBytes: store.bytes });
+    const what =
+      old === undefined
+        ? 'it was still delivered'
+        : "it was still delivered; the topic's older retained message is cleared";
+    this.ctx.limits.hit(cause, `retained message not stored (${cause}); ${what}`, {
+      topic: message.topic,
+      retained: store.size,
+      retainedBytes: store.bytes,
+    });
     return true;
   }
 
@@ -322,7 +347,14 @@ export class Router {
    * one for the session still waits: then it waits behind it, in the session's chain, so that a plugin
    * answering async on a cache miss and sync on a hit cannot reorder one topic [MQTT-4.6.0-5].
    */
-  private offer(host: PluginHostLike, session: Session, fan: Fanout, qos: QoS, retain: boolean, ids: number[] | undefined): void {
+  private offer(
+    host: PluginHostLike,
+    session: Session,
+    fan: Fanout,
+    qos: QoS,
+    retain: boolean,
+    ids: number[] | undefined,
+  ): void {
     const decision = host.authorizeTopic({ client: session.client, action: 'receive', topic: fan.message.topic, qos });
     if (!isPromise(decision) && session.receiveChain === undefined) {
       if (decision.verdict === 'allow') deliver(this.ctx, session, fan, qos, retain, ids);
@@ -352,6 +384,8 @@ export class Router {
       .then(() => {
         if (session.receiveChain === chain) session.receiveChain = undefined;
       })
-      .catch((err: unknown) => this.ctx.log.error({ err, clientId: session.clientId }, 'delivery after receive authorization failed'));
+      .catch((err: unknown) =>
+        this.ctx.log.error({ err, clientId: session.clientId }, 'delivery after receive authorization failed'),
+      );
   }
 }

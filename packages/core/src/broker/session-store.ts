@@ -18,10 +18,13 @@ const MAX_TIMER_MS = 2_147_483_647;
  */
 function timerUntil(deadline: number, fire: () => void, rearmed: (timer: NodeJS.Timeout) => void): NodeJS.Timeout {
   const arm = (): NodeJS.Timeout => {
-    const timer = setTimeout(() => {
-      if (deadline > Date.now()) rearmed(arm());
-      else fire();
-    }, Math.min(Math.max(deadline - Date.now(), 0), MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        if (deadline > Date.now()) rearmed(arm());
+        else fire();
+      },
+      Math.min(Math.max(deadline - Date.now(), 0), MAX_TIMER_MS),
+    );
     timer.unref();
     return timer;
   };
@@ -113,7 +116,11 @@ export class SessionStore {
       if (session.pendingWill === pending) session.pendingWill = undefined;
       this.publishWill(client, will);
     };
-    const pending: PendingWill = { message: will, client, timer: timerUntil(Date.now() + delay * 1000, fire, (t) => (pending.timer = t)) };
+    const pending: PendingWill = {
+      message: will,
+      client,
+      timer: timerUntil(Date.now() + delay * 1000, fire, (t) => (pending.timer = t)),
+    };
     session.pendingWill = pending;
   }
 
@@ -131,7 +138,10 @@ export class SessionStore {
    */
   private publishWill(client: ClientInfo, will: StoredMessage): void {
     const outcome = this.pipeline.publishFrom('will', client, will);
-    if (isPromise(outcome)) outcome.catch((err: unknown) => this.ctx.log.error({ err, clientId: client.clientId }, 'publishing a will failed'));
+    if (isPromise(outcome))
+      outcome.catch((err: unknown) =>
+        this.ctx.log.error({ err, clientId: client.clientId }, 'publishing a will failed'),
+      );
   }
 
   /** Adds a session restored from persistence (broker start). */

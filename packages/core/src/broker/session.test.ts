@@ -4,8 +4,20 @@ import type { ClientInfo } from '../plugin-api/types.js';
 import type { Delivery } from './message.js';
 import { Session } from './session.js';
 
-const client: ClientInfo = { clientId: 'c', username: undefined, protocolVersion: 4, listener: 'l', remoteAddress: '', remotePort: 0, secure: false };
-const d = (name: string, qos: QoS): Delivery => ({ message: { topic: 't', payload: Buffer.from(name), qos, retain: false }, qos, retain: false });
+const client: ClientInfo = {
+  clientId: 'c',
+  username: undefined,
+  protocolVersion: 4,
+  listener: 'l',
+  remoteAddress: '',
+  remotePort: 0,
+  secure: false,
+};
+const d = (name: string, qos: QoS): Delivery => ({
+  message: { topic: 't', payload: Buffer.from(name), qos, retain: false },
+  qos,
+  retain: false,
+});
 const names = (s: Session) => s.queue.map((q) => q.message.payload.toString());
 
 describe('Session', () => {
@@ -22,7 +34,12 @@ describe('Session', () => {
   it('a full queue drops the oldest QoS 0, then the oldest QoS 1, then the oldest QoS 2', () => {
     const s = new Session('c', false, client);
     const dropped = (x: Delivery) => s.enqueue(x, 3, 0).map((q) => q.message.payload.toString());
-    for (const [n, q] of [['a1', 1], ['b0', 0], ['c2', 2]] as const) expect(dropped(d(n, q))).toEqual([]);
+    for (const [n, q] of [
+      ['a1', 1],
+      ['b0', 0],
+      ['c2', 2],
+    ] as const)
+      expect(dropped(d(n, q))).toEqual([]);
     expect(dropped(d('d1', 1))).toEqual(['b0']);
     expect(dropped(d('e2', 2))).toEqual(['a1']);
     expect(names(s)).toEqual(['c2', 'd1', 'e2']);
@@ -35,9 +52,18 @@ describe('Session', () => {
 
   it('max_queued_bytes: drops by the same policy until the incoming delivery fits, and accounts every byte', () => {
     const s = new Session('c', false, client);
-    const big = (name: string, qos: QoS, size: number): Delivery => ({ message: { topic: 't', payload: Buffer.alloc(size, name), qos, retain: false }, qos, retain: false });
+    const big = (name: string, qos: QoS, size: number): Delivery => ({
+      message: { topic: 't', payload: Buffer.alloc(size, name), qos, retain: false },
+      qos,
+      retain: false,
+    });
     // 't' + 99 bytes = 100 bytes each; a 300-byte bound holds three.
-    for (const [n, q] of [['a', 1], ['b', 0], ['c', 0]] as const) expect(s.enqueue(big(n, q, 99), 100, 300)).toEqual([]);
+    for (const [n, q] of [
+      ['a', 1],
+      ['b', 0],
+      ['c', 0],
+    ] as const)
+      expect(s.enqueue(big(n, q, 99), 100, 300)).toEqual([]);
     expect(s.queuedBytes).toBe(300);
     // 200 bytes in: both QoS 0 go (oldest first), the QoS 1 stays.
     const out = s.enqueue(big('d', 2, 199), 100, 300);

@@ -202,7 +202,11 @@ export class Session {
    * The bound one more queued delivery of `bytes` would pass (`max_queued_messages` = `maxCount`,
    * `max_queued_bytes` = `maxBytes`, 0 = none), or undefined when it fits.
    */
-  queueBoundPassed(bytes: number, maxCount: number, maxBytes: number): 'max_queued_messages' | 'max_queued_bytes' | undefined {
+  queueBoundPassed(
+    bytes: number,
+    maxCount: number,
+    maxBytes: number,
+  ): 'max_queued_messages' | 'max_queued_bytes' | undefined {
     if (this.queueLength >= maxCount) return 'max_queued_messages';
     if (maxBytes > 0 && this.#queuedBytes + bytes > maxBytes) return 'max_queued_bytes';
     return undefined;

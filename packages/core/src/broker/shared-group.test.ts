@@ -5,14 +5,23 @@ import type { Connection } from './connection.js';
 import { Session, type Subscriber } from './session.js';
 import { SharedGroup } from './shared-group.js';
 
-const info = (clientId: string): ClientInfo => ({ clientId, username: undefined, protocolVersion: 5, listener: 'l', remoteAddress: '', remotePort: 0, secure: false });
+const info = (clientId: string): ClientInfo => ({
+  clientId,
+  username: undefined,
+  protocolVersion: 5,
+  listener: 'l',
+  remoteAddress: '',
+  remotePort: 0,
+  secure: false,
+});
 /** A member; `online` gives its session a (stand-in) connection, which is all `pick` looks at. */
 function member(clientId: string, online = true, qos: QoS = 0): Subscriber {
   const session = new Session(clientId, false, info(clientId));
   if (online) session.connection = {} as Connection;
   return { session, qos, noLocal: false, retainAsPublished: false, subscriptionId: undefined };
 }
-const picks = (g: SharedGroup, n: number): string[] => Array.from({ length: n }, () => g.pick()?.session.clientId ?? '-');
+const picks = (g: SharedGroup, n: number): string[] =>
+  Array.from({ length: n }, () => g.pick()?.session.clientId ?? '-');
 
 describe('SharedGroup', () => {
   it('rotates over its members, one per pick', () => {
@@ -21,7 +30,7 @@ describe('SharedGroup', () => {
     expect(picks(g, 7)).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
   });
 
-  it('replaces a member\'s subscription in place (not a new member)', () => {
+  it("replaces a member's subscription in place (not a new member)", () => {
     const g = new SharedGroup('g', 't');
     g.set(member('a', true, 0));
     expect(g.set(member('a', true, 2))).toBe(false);

@@ -6,7 +6,9 @@ import { Session, UNCLAIMED } from './session.js';
 
 function restoreDelivery(d: PersistedDelivery): Delivery {
   const message = copyMessage(d.message);
-  return d.subscriptionIds === undefined ? { message, qos: d.qos, retain: d.retain } : { message, qos: d.qos, retain: d.retain, subscriptionIds: [...d.subscriptionIds] };
+  return d.subscriptionIds === undefined
+    ? { message, qos: d.qos, retain: d.retain }
+    : { message, qos: d.qos, retain: d.retain, subscriptionIds: [...d.subscriptionIds] };
 }
 
 /** A persistent session as the Persistence interface stores it. */
@@ -14,14 +16,24 @@ export function toPersisted(session: Session): PersistedSession {
   return {
     clientId: session.clientId,
     subscriptions: [...session.subscriptions].map(([topic, sub]) => {
-      const out: { topic: string; qos: typeof sub.qos; noLocal?: boolean; retainAsPublished?: boolean; subscriptionId?: number } = { topic, qos: sub.qos };
+      const out: {
+        topic: string;
+        qos: typeof sub.qos;
+        noLocal?: boolean;
+        retainAsPublished?: boolean;
+        subscriptionId?: number;
+      } = { topic, qos: sub.qos };
       if (sub.noLocal) out.noLocal = true;
       if (sub.retainAsPublished) out.retainAsPublished = true;
       if (sub.subscriptionId !== undefined) out.subscriptionId = sub.subscriptionId;
       return out;
     }),
     queue: session.queue.slice(),
-    inflight: [...session.inflightOut.values()].map((e) => ({ packetId: e.packetId, delivery: e.delivery, state: e.state })),
+    inflight: [...session.inflightOut.values()].map((e) => ({
+      packetId: e.packetId,
+      delivery: e.delivery,
+      state: e.state,
+    })),
     inboundQos2: [...session.inboundQos2],
     disconnectedAt: Date.now(),
     ...(session.expiryInterval !== undefined ? { expiryInterval: session.expiryInterval } : {}),
@@ -55,7 +67,12 @@ export function restoreSession(ctx: BrokerContext, p: PersistedSession): Session
     });
   }
   for (const d of p.queue) session.restoreQueued(restoreDelivery(d));
-  for (const e of p.inflight) session.inflightOut.set(e.packetId, { packetId: e.packetId, delivery: restoreDelivery(e.delivery), state: e.state });
+  for (const e of p.inflight)
+    session.inflightOut.set(e.packetId, {
+      packetId: e.packetId,
+      delivery: restoreDelivery(e.delivery),
+      state: e.state,
+    });
   for (const id of p.inboundQos2) session.inboundQos2.add(id);
   ctx.stats.messagesStored += session.queue.length;
   ctx.stats.inflightOut += session.inflightOut.size;

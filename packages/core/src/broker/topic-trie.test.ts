@@ -102,33 +102,37 @@ describe('TopicTrie', () => {
   it('match returns exactly the entries whose filter matches, after any sequence of set/delete (property)', () => {
     const op = fc.tuple(fc.boolean(), arbFilter, arbKey);
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), fc.array(arbTopic, { minLength: 1, maxLength: 8 }), (ops, topics) => {
-        const trie = new TopicTrie<string>();
-        const model = new Map<string, string>(); // `${filter}|${key}` → filter
-        for (const [add, filter, key] of ops) {
-          const id = `${filter}|${key}`;
-          if (add) {
-            expect(trie.set(filter, key, filter)).toBe(model.get(id));
-            model.set(id, filter);
-          } else {
-            expect(trie.delete(filter, key)).toBe(model.delete(id));
+      fc.property(
+        fc.array(op, { maxLength: 40 }),
+        fc.array(arbTopic, { minLength: 1, maxLength: 8 }),
+        (ops, topics) => {
+          const trie = new TopicTrie<string>();
+          const model = new Map<string, string>(); // `${filter}|${key}` → filter
+          for (const [add, filter, key] of ops) {
+            const id = `${filter}|${key}`;
+            if (add) {
+              expect(trie.set(filter, key, filter)).toBe(model.get(id));
+              model.set(id, filter);
+            } else {
+              expect(trie.delete(filter, key)).toBe(model.delete(id));
+            }
           }
-        }
-        expect(trie.size).toBe(model.size);
-        for (const topic of topics) {
-          const expected = [...model.entries()]
-            .filter(([, filter]) => topicMatchesFilter(filter, topic))
-            .map(([id]) => id)
-            .sort();
-          expect(collect(trie, topic)).toEqual(expected);
-        }
-        for (const id of [...model.keys()]) {
-          const [filter, key] = splitId(id);
-          expect(trie.delete(filter, key)).toBe(true);
-        }
-        expect(trie.size).toBe(0);
-        expect(trie.nodeCount).toBe(0);
-      }),
+          expect(trie.size).toBe(model.size);
+          for (const topic of topics) {
+            const expected = [...model.entries()]
+              .filter(([, filter]) => topicMatchesFilter(filter, topic))
+              .map(([id]) => id)
+              .sort();
+            expect(collect(trie, topic)).toEqual(expected);
+          }
+          for (const id of [...model.keys()]) {
+            const [filter, key] = splitId(id);
+            expect(trie.delete(filter, key)).toBe(true);
+          }
+          expect(trie.size).toBe(0);
+          expect(trie.nodeCount).toBe(0);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -274,7 +278,14 @@ describe('TopicTrie', () => {
       // A small pool of topics, so that matches hit the cache (random topics rarely repeat).
       const pool = ['a', 'a/b', 'b/a', 'a/b/z', 'a//b', '/a', 'z', '$s', '$s/a', '$s/a/b'];
       const arbOp: fc.Arbitrary<Op> = fc.oneof(
-        { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('set' as const, 'delete' as const), filter: arbFilter, key: arbKey }) },
+        {
+          weight: 2,
+          arbitrary: fc.record({
+            kind: fc.constantFrom('set' as const, 'delete' as const),
+            filter: arbFilter,
+            key: arbKey,
+          }),
+        },
         { weight: 1, arbitrary: fc.record({ kind: fc.constant('match' as const), topic: arbTopic }) },
         { weight: 3, arbitrary: fc.record({ kind: fc.constant('match' as const), topic: fc.constantFrom(...pool) }) },
       );

@@ -73,7 +73,9 @@ class Node<V> {
   ) {}
 
   isEmpty(): boolean {
-    return this.children === undefined && this.plus === undefined && this.hash === undefined && this.exact === undefined;
+    return (
+      this.children === undefined && this.plus === undefined && this.hash === undefined && this.exact === undefined
+    );
   }
 }
 
@@ -268,9 +270,10 @@ export class TopicTrie<V> {
       let end = filter.indexOf('/', start);
       if (end < 0) end = filter.length;
       if (end - start === 1 && filter.charCodeAt(start) === 0x23) return { node, isHash: true };
-      node = end - start === 1 && filter.charCodeAt(start) === 0x2b
-        ? node.plus
-        : node.children?.get(filter.substring(start, end));
+      node =
+        end - start === 1 && filter.charCodeAt(start) === 0x2b
+          ? node.plus
+          : node.children?.get(filter.substring(start, end));
       if (node === undefined) return undefined;
       if (end === filter.length) return { node, isHash: false };
       start = end + 1;
@@ -346,7 +349,8 @@ function collectFrom<V>(root: Node<V>, topic: string, rootStart: number, out: En
   while (depth > 0) {
     const node = nodes[--depth];
     const start = starts[depth];
-    if (node === undefined || start === undefined) throw new Error('internal error: the topic trie walk lost its place');
+    if (node === undefined || start === undefined)
+      throw new Error('internal error: the topic trie walk lost its place');
     // `#` matches the remaining levels, including none (`a/#` matches `a`).
     if (node.hash !== undefined) out.push(node.hash);
     if (start > topic.length) {

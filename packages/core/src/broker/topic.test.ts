@@ -119,7 +119,8 @@ describe('validateTopicFilter', () => {
   });
 
   it('[MQTT-4.7.1-3] accepts + only as a whole level', () => {
-    for (const ok of ['+', '+/+', 'a/+/b', '/+', '+/', '+//+']) expect(validateTopicFilter(ok, noLimits)).toBeUndefined();
+    for (const ok of ['+', '+/+', 'a/+/b', '/+', '+/', '+//+'])
+      expect(validateTopicFilter(ok, noLimits)).toBeUndefined();
     for (const bad of ['a+', '+a', 'a/b+/c', '++', 'a/+b']) {
       expect(validateTopicFilter(bad, noLimits), bad).toMatch(/MQTT-4.7.1-3/);
     }
@@ -308,7 +309,9 @@ describe('control characters (control_characters: reject) [MQTT-1.5.4]', () => {
 
 describe('isBrokerOnlyTopic', () => {
   it('is $SYS and $share and below; other $ topics are open to clients', () => {
-    for (const t of ['$SYS', '$SYS/', '$SYS/broker/uptime', '$share', '$share/g/t']) expect(isBrokerOnlyTopic(t), t).toBe(true);
-    for (const t of ['$SYSTEM/x', '$sys/x', '$shared/x', '$app/x', 'a/$SYS', 'SYS']) expect(isBrokerOnlyTopic(t), t).toBe(false);
+    for (const t of ['$SYS', '$SYS/', '$SYS/broker/uptime', '$share', '$share/g/t'])
+      expect(isBrokerOnlyTopic(t), t).toBe(true);
+    for (const t of ['$SYSTEM/x', '$sys/x', '$shared/x', '$app/x', 'a/$SYS', 'SYS'])
+      expect(isBrokerOnlyTopic(t), t).toBe(false);
   });
 });

@@ -74,7 +74,11 @@ export class MqttClient {
       () => this.#send({ type: 'pingreq' }),
       (err) => this.#socket?.destroy(err),
     );
-    this.#in = new Inbound((packet) => this.#send(packet), (m) => this.#emit('message', m), this.options.protocolVersion === 5);
+    this.#in = new Inbound(
+      (packet) => this.#send(packet),
+      (m) => this.#emit('message', m),
+      this.options.protocolVersion === 5,
+    );
     this.#out = new Outstanding((packet, done) => this.#send(packet, done), this.options.protocolVersion);
     const o = this.options;
     this.#info = {
@@ -176,7 +180,10 @@ export class MqttClient {
 
   async #firstConnect(): Promise<ConnectResult> {
     try {
-      this.#plugins = await startClientPlugins(this.options, { publish: (m) => this.#pluginPublish(m), info: () => this.#info });
+      this.#plugins = await startClientPlugins(this.options, {
+        publish: (m) => this.#pluginPublish(m),
+        info: () => this.#info,
+      });
       return await this.#open();
     } catch (err) {
       await this.#finish(undefined);
@@ -219,7 +226,10 @@ export class MqttClient {
       ...(o.properties && o.protocolVersion === 5 ? { properties: o.properties } : {}),
     });
     const timer = setTimeout(
-      () => socket.destroy(new ClientError(ClientErrorCode.timeout, `no CONNACK from ${describeServer(o)} within ${o.connectTimeout} s`)),
+      () =>
+        socket.destroy(
+          new ClientError(ClientErrorCode.timeout, `no CONNACK from ${describeServer(o)} within ${o.connectTimeout} s`),
+        ),
       Math.max(deadline - Date.now(), 0),
     );
     try {
@@ -246,7 +256,11 @@ export class MqttClient {
         decoder.feed(chunk, (packet) => this.#onPacket(packet, socket));
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        socket.destroy(err instanceof ClientError ? err : new ClientError(ClientErrorCode.protocol, `bad packet from the broker: ${msg}`, { cause: err }));
+        socket.destroy(
+          err instanceof ClientError
+            ? err
+            : new ClientError(ClientErrorCode.protocol, `bad packet from the broker: ${msg}`, { cause: err }),
+        );
       }
     });
     socket.on('error', (err) => {
@@ -267,13 +281,21 @@ export class MqttClient {
       waiter.reject(
         err instanceof ClientError
           ? err
-          : new ClientError(ClientErrorCode.network, `${describeServer(this.options)} closed the connection before CONNACK${err ? `: ${err.message}` : ''}`, { cause: err }),
+          : new ClientError(
+              ClientErrorCode.network,
+              `${describeServer(this.options)} closed the connection before CONNACK${err ? `: ${err.message}` : ''}`,
+              { cause: err },
+            ),
       );
       return;
     }
     if (this.#state !== 'connected') return;
     this.#emit('offline');
-    const lost = new ClientError(ClientErrorCode.network, `connection to ${describeServer(this.options)} lost${err ? `: ${err.message}` : ''}`, { cause: err });
+    const lost = new ClientError(
+      ClientErrorCode.network,
+      `connection to ${describeServer(this.options)} lost${err ? `: ${err.message}` : ''}`,
+      { cause: err },
+    );
     if (this.options.autoReconnect && this.options.reconnectRetries !== 0) {
       this.#state = 'reconnecting';
       this.#emit('error', lost);
@@ -301,12 +323,21 @@ export class MqttClient {
         if (this.#state !== 'reconnecting') return;
         o.logger.debug({ attempt, err }, 'reconnect attempt failed');
         // Bad credentials or a banned id will not fix themselves: stop hammering the broker.
-        if (err instanceof ClientError && err.code === ClientErrorCode.connectRefused && !isTransientRefusal(err.reasonCode ?? 0, o.protocolVersion)) break;
+        if (
+          err instanceof ClientError &&
+          err.code === ClientErrorCode.connectRefused &&
+          !isTransientRefusal(err.reasonCode ?? 0, o.protocolVersion)
+        )
+          break;
       }
     }
     const why = last instanceof Error ? last.message : 'no attempt allowed';
     await this.#finish(
-      new ClientError(ClientErrorCode.reconnectFailed, `gave up reconnecting to ${describeServer(o)} after ${tried} attempt(s): ${why}`, { cause: last }),
+      new ClientError(
+        ClientErrorCode.reconnectFailed,
+        `gave up reconnecting to ${describeServer(o)} after ${tried} attempt(s): ${why}`,
+        { cause: last },
+      ),
     );
   }
 
@@ -326,7 +357,9 @@ export class MqttClient {
     }
     this.#waiter = undefined;
     if (code !== 0) {
-      waiter.reject(new ClientError(ClientErrorCode.connectRefused, connackMessage(code, o.protocolVersion), { reasonCode: code }));
+      waiter.reject(
+        new ClientError(ClientErrorCode.connectRefused, connackMessage(code, o.protocolVersion), { reasonCode: code }),
+      );
       this.#socket?.destroy();
       return;
     }
@@ -376,7 +409,8 @@ export class MqttClient {
 
   #onPacket(packet: Packet, socket: Duplex): void {
     if (socket !== this.#socket) return;
-    if (this.#plugins?.hasHook('packet:received')) this.#plugins.emit('packet:received', { client: this.#info, packet });
+    if (this.#plugins?.hasHook('packet:received'))
+      this.#plugins.emit('packet:received', { client: this.#info, packet });
     switch (packet.type) {
       case 'connack':
         this.#onConnack(packet.reasonCode, packet.sessionPresent, packet.properties);
@@ -400,7 +434,13 @@ export class MqttClient {
       case 'disconnect': {
         const code = packet.reasonCode ?? 0;
         const reason = packet.properties?.reasonString;
-        socket.destroy(new ClientError(ClientErrorCode.network, `the broker disconnected (reason code 0x${code.toString(16)}${reason ? `: ${reason}` : ''})`, { reasonCode: code }));
+        socket.destroy(
+          new ClientError(
+            ClientErrorCode.network,
+            `the broker disconnected (reason code 0x${code.toString(16)}${reason ? `: ${reason}` : ''})`,
+            { reasonCode: code },
+          ),
+        );
         return;
       }
       case 'auth':
@@ -411,7 +451,12 @@ export class MqttClient {
       case 'subscribe':
       case 'unsubscribe':
         // These only ever go client → broker.
-        socket.destroy(new ClientError(ClientErrorCode.protocol, `the broker sent a ${packet.type.toUpperCase()}, which a client never accepts`));
+        socket.destroy(
+          new ClientError(
+            ClientErrorCode.protocol,
+            `the broker sent a ${packet.type.toUpperCase()}, which a client never accepts`,
+          ),
+        );
     }
   }
 
@@ -451,18 +496,31 @@ export class MqttClient {
    * QoS 2 on PUBCOMP. While reconnecting the message waits for the next connection; QoS 1/2 ones are
    * resent with DUP=1 after a connection loss until acknowledged, or rejected when the client gives up.
    */
-  publish(topic: string, payload: string | Buffer | Uint8Array = Buffer.alloc(0), options: ClientPublishOptions = {}): Promise<void> {
+  publish(
+    topic: string,
+    payload: string | Buffer | Uint8Array = Buffer.alloc(0),
+    options: ClientPublishOptions = {},
+  ): Promise<void> {
     const unusable = this.#usable('publish');
     if (unusable) return Promise.reject(unusable);
     const qos = options.qos ?? this.options.defaultQos;
-    if (!isQos(qos)) return Promise.reject(new ClientError(ClientErrorCode.invalidArgument, `qos must be 0, 1 or 2, got ${String(qos)}`));
+    if (!isQos(qos))
+      return Promise.reject(
+        new ClientError(ClientErrorCode.invalidArgument, `qos must be 0, 1 or 2, got ${String(qos)}`),
+      );
     if (typeof topic !== 'string' || topic === '' || topic.includes('+') || topic.includes('#')) {
-      return Promise.reject(new ClientError(ClientErrorCode.invalidArgument, `cannot publish to '${String(topic)}': a topic name is not empty and has no wildcard (+ or #)`));
+      return Promise.reject(
+        new ClientError(
+          ClientErrorCode.invalidArgument,
+          `cannot publish to '${String(topic)}': a topic name is not empty and has no wildcard (+ or #)`,
+        ),
+      );
     }
     const packet: PublishPacket = {
       type: 'publish',
       topic,
-      payload: typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+      payload:
+        typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
       qos,
       retain: options.retain ?? this.options.defaultRetain,
       dup: false,
@@ -471,7 +529,13 @@ export class MqttClient {
     if (qos > 0) return this.#out.publish(packet, this.#state === 'connected');
     if (this.#state !== 'connected') return this.#out.queueQos0(packet);
     return new Promise((resolve, reject) => {
-      this.#send(packet, (err) => (err ? reject(new ClientError(ClientErrorCode.network, `publish to '${topic}' failed: ${err.message}`, { cause: err })) : resolve()));
+      this.#send(packet, (err) =>
+        err
+          ? reject(
+              new ClientError(ClientErrorCode.network, `publish to '${topic}' failed: ${err.message}`, { cause: err }),
+            )
+          : resolve(),
+      );
     });
   }
 
@@ -484,16 +548,25 @@ export class MqttClient {
     if (unusable) return Promise.reject(unusable);
     const list = typeof filters === 'string' ? [filters] : [...filters];
     if (list.length === 0 || list.some((f) => typeof f !== 'string' || f === '')) {
-      return Promise.reject(new ClientError(ClientErrorCode.invalidArgument, 'subscribe needs at least one non-empty topic filter'));
+      return Promise.reject(
+        new ClientError(ClientErrorCode.invalidArgument, 'subscribe needs at least one non-empty topic filter'),
+      );
     }
     const qos = options.qos ?? this.options.defaultQos;
-    if (!isQos(qos)) return Promise.reject(new ClientError(ClientErrorCode.invalidArgument, `qos must be 0, 1 or 2, got ${String(qos)}`));
+    if (!isQos(qos))
+      return Promise.reject(
+        new ClientError(ClientErrorCode.invalidArgument, `qos must be 0, 1 or 2, got ${String(qos)}`),
+      );
     const v5 = this.options.protocolVersion === 5;
     const subscriptions: Subscription[] = list.map((topic) => ({
       topic,
       qos,
       ...(v5
-        ? { noLocal: options.noLocal ?? false, retainAsPublished: options.retainAsPublished ?? false, retainHandling: options.retainHandling ?? 0 }
+        ? {
+            noLocal: options.noLocal ?? false,
+            retainAsPublished: options.retainAsPublished ?? false,
+            retainHandling: options.retainHandling ?? 0,
+          }
         : {}),
     }));
     return this.#out.subscribe(subscriptions, v5 ? options.properties : undefined, this.#state === 'connected');
@@ -503,7 +576,10 @@ export class MqttClient {
     const unusable = this.#usable('unsubscribe');
     if (unusable) return Promise.reject(unusable);
     const topics = typeof filters === 'string' ? [filters] : [...filters];
-    if (topics.length === 0) return Promise.reject(new ClientError(ClientErrorCode.invalidArgument, 'unsubscribe needs at least one topic filter'));
+    if (topics.length === 0)
+      return Promise.reject(
+        new ClientError(ClientErrorCode.invalidArgument, 'unsubscribe needs at least one topic filter'),
+      );
     return this.#out.unsubscribe(topics, this.#state === 'connected');
   }
 
@@ -525,12 +601,20 @@ export class MqttClient {
   reauthenticate(data?: Buffer): Promise<void> {
     if (this.#authenticationMethod() === undefined) {
       return Promise.reject(
-        new ClientError(ClientErrorCode.invalidArgument, 'cannot reauthenticate: the CONNECT named no authentication method (set properties.authenticationMethod, protocolVersion 5)'),
+        new ClientError(
+          ClientErrorCode.invalidArgument,
+          'cannot reauthenticate: the CONNECT named no authentication method (set properties.authenticationMethod, protocolVersion 5)',
+        ),
       );
     }
     if (this.#state === 'closed') return Promise.reject(this.#closedError('reauthenticate'));
     if (this.#state !== 'connected' || this.#auth === undefined) {
-      return Promise.reject(new ClientError(ClientErrorCode.notConnected, `cannot reauthenticate while ${this.#state}: it needs a connection that is up`));
+      return Promise.reject(
+        new ClientError(
+          ClientErrorCode.notConnected,
+          `cannot reauthenticate while ${this.#state}: it needs a connection that is up`,
+        ),
+      );
     }
     return this.#auth.reauthenticate(data);
   }
@@ -552,7 +636,9 @@ export class MqttClient {
         socket.once('close', () => resolve());
         setTimeout(resolve, 1000).unref();
       });
-      this.#send({ type: 'disconnect', ...(this.options.protocolVersion === 5 ? { reasonCode: 0 } : {}) }, () => socket.end());
+      this.#send({ type: 'disconnect', ...(this.options.protocolVersion === 5 ? { reasonCode: 0 } : {}) }, () =>
+        socket.end(),
+      );
       await closed;
     }
     await this.#finish(undefined);
@@ -591,7 +677,9 @@ export class MqttClient {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.reject(this.#closedError('connect'));
-    this.#out.failAll(err ?? new ClientError(ClientErrorCode.closed, 'the client closed before the operation finished'));
+    this.#out.failAll(
+      err ?? new ClientError(ClientErrorCode.closed, 'the client closed before the operation finished'),
+    );
     this.#in.end();
     const plugins = this.#plugins;
     this.#plugins = undefined;
@@ -607,10 +695,11 @@ export class MqttClient {
 }
 
 /** `connect('mqtt://host')` or `connect({ ... })`: a connected client. */
-export async function connect(target: string | MqttClientOptions, options: MqttClientOptions = {}): Promise<MqttClient> {
+export async function connect(
+  target: string | MqttClientOptions,
+  options: MqttClientOptions = {},
+): Promise<MqttClient> {
   const client = new MqttClient(typeof target === 'string' ? { ...options, url: target } : target);
   await client.connect();
   return client;
 }
-
-

@@ -71,31 +71,43 @@ export class AuthExchange {
   onAuth(packet: AuthPacket): void {
     const method = this.#method;
     if (method === undefined) {
-      this.#link.fail(protocolError('the broker sent an AUTH although the CONNECT named no authentication method [MQTT-4.12.0-6]'));
+      this.#link.fail(
+        protocolError('the broker sent an AUTH although the CONNECT named no authentication method [MQTT-4.12.0-6]'),
+      );
       return;
     }
     const theirs = packet.properties?.authenticationMethod;
     if (theirs !== method) {
       const named = theirs === undefined ? 'no authentication method' : `authentication method '${theirs}'`;
-      this.#link.fail(protocolError(`the broker's AUTH names ${named}, not '${method}' as the CONNECT did [MQTT-4.12.0-5]`));
+      this.#link.fail(
+        protocolError(`the broker's AUTH names ${named}, not '${method}' as the CONNECT did [MQTT-4.12.0-5]`),
+      );
       return;
     }
     const code = packet.reasonCode;
     if (!this.#connected) {
       if (code !== AuthReason.continueAuthentication) {
-        this.#link.fail(protocolError(`the broker sent AUTH with reason code ${hex(code)} before CONNACK; only 0x18 (continue authentication) may come then [MQTT-4.12.0-2]`));
+        this.#link.fail(
+          protocolError(
+            `the broker sent AUTH with reason code ${hex(code)} before CONNACK; only 0x18 (continue authentication) may come then [MQTT-4.12.0-2]`,
+          ),
+        );
         return;
       }
       this.#answer(method, packet.properties?.authenticationData, false);
       return;
     }
     if (code === AuthReason.reauthenticate) {
-      this.#link.fail(protocolError('the broker sent AUTH with reason code 0x19 (re-authenticate), which only a client sends'));
+      this.#link.fail(
+        protocolError('the broker sent AUTH with reason code 0x19 (re-authenticate), which only a client sends'),
+      );
       return;
     }
     const pending = this.#reauthentication;
     if (pending === undefined) {
-      this.#link.fail(protocolError(`the broker sent AUTH with reason code ${hex(code)} while no re-authentication was under way`));
+      this.#link.fail(
+        protocolError(`the broker sent AUTH with reason code ${hex(code)} while no re-authentication was under way`),
+      );
       return;
     }
     if (code === AuthReason.success) {
@@ -104,7 +116,9 @@ export class AuthExchange {
       return;
     }
     if (code !== AuthReason.continueAuthentication) {
-      this.#link.fail(protocolError(`the broker sent AUTH with reason code ${hex(code)}, which is no AUTH reason code`));
+      this.#link.fail(
+        protocolError(`the broker sent AUTH with reason code ${hex(code)}, which is no AUTH reason code`),
+      );
       return;
     }
     this.#answer(method, packet.properties?.authenticationData, true);
@@ -118,16 +132,30 @@ export class AuthExchange {
     const method = this.#method;
     // A client that named no method must not send AUTH at all [MQTT-4.12.0-7].
     if (method === undefined) {
-      return Promise.reject(new ClientError(ClientErrorCode.invalidArgument, 'cannot reauthenticate: the CONNECT named no authentication method (set properties.authenticationMethod, protocolVersion 5)'));
+      return Promise.reject(
+        new ClientError(
+          ClientErrorCode.invalidArgument,
+          'cannot reauthenticate: the CONNECT named no authentication method (set properties.authenticationMethod, protocolVersion 5)',
+        ),
+      );
     }
     if (data !== undefined && !Buffer.isBuffer(data)) {
-      return Promise.reject(new ClientError(ClientErrorCode.invalidArgument, 'reauthenticate(data): data must be a Buffer'));
+      return Promise.reject(
+        new ClientError(ClientErrorCode.invalidArgument, 'reauthenticate(data): data must be a Buffer'),
+      );
     }
     if (this.#reauthentication !== undefined) {
-      return Promise.reject(new ClientError(ClientErrorCode.invalidArgument, 'cannot reauthenticate: a re-authentication is already under way'));
+      return Promise.reject(
+        new ClientError(
+          ClientErrorCode.invalidArgument,
+          'cannot reauthenticate: a re-authentication is already under way',
+        ),
+      );
     }
     if (this.#ended || !this.#connected) {
-      return Promise.reject(new ClientError(ClientErrorCode.notConnected, 'cannot reauthenticate: the connection is not up'));
+      return Promise.reject(
+        new ClientError(ClientErrorCode.notConnected, 'cannot reauthenticate: the connection is not up'),
+      );
     }
     const packet: AuthPacket = {
       type: 'auth',
@@ -140,7 +168,9 @@ export class AuthExchange {
         this.#link.send(packet);
       } catch (err) {
         this.#reauthentication = undefined;
-        reject(new ClientError(ClientErrorCode.invalidArgument, `cannot reauthenticate: ${messageOf(err)}`, { cause: err }));
+        reject(
+          new ClientError(ClientErrorCode.invalidArgument, `cannot reauthenticate: ${messageOf(err)}`, { cause: err }),
+        );
       }
     });
   }
@@ -165,7 +195,11 @@ export class AuthExchange {
   #answer(method: string, data: Buffer | undefined, reauthenticating: boolean): void {
     const authenticate = this.#authenticate;
     if (authenticate === undefined) {
-      this.#link.fail(protocolError('the broker asked to continue authentication (AUTH 0x18) but the client has no authenticate option'));
+      this.#link.fail(
+        protocolError(
+          'the broker asked to continue authentication (AUTH 0x18) but the client has no authenticate option',
+        ),
+      );
       return;
     }
     const round = this.#reauthentication;
@@ -173,13 +207,23 @@ export class AuthExchange {
   }
 
   /** Never rejects: a failure closes the connection instead, and later answers still go out in order. */
-  async #respond(authenticate: Authenticate, challenge: AuthChallenge, round: PendingReauthentication | undefined): Promise<void> {
+  async #respond(
+    authenticate: Authenticate,
+    challenge: AuthChallenge,
+    round: PendingReauthentication | undefined,
+  ): Promise<void> {
     let response: Buffer | undefined;
     try {
       response = await authenticate(challenge);
-      if (response !== undefined && !Buffer.isBuffer(response)) throw new TypeError('it returned something other than a Buffer or undefined');
+      if (response !== undefined && !Buffer.isBuffer(response))
+        throw new TypeError('it returned something other than a Buffer or undefined');
     } catch (err) {
-      if (!this.#ended) this.#link.fail(new ClientError(ClientErrorCode.protocol, `the authenticate option failed: ${messageOf(err)}`, { cause: err }));
+      if (!this.#ended)
+        this.#link.fail(
+          new ClientError(ClientErrorCode.protocol, `the authenticate option failed: ${messageOf(err)}`, {
+            cause: err,
+          }),
+        );
       return;
     }
     // While `authenticate` ran, the exchange it answers may have ended (connection closed, CONNACK or
@@ -188,7 +232,13 @@ export class AuthExchange {
     try {
       this.#link.send(continueAuthentication(challenge.method, response));
     } catch (err) {
-      this.#link.fail(new ClientError(ClientErrorCode.invalidArgument, `the authenticate option's answer cannot be sent: ${messageOf(err)}`, { cause: err }));
+      this.#link.fail(
+        new ClientError(
+          ClientErrorCode.invalidArgument,
+          `the authenticate option's answer cannot be sent: ${messageOf(err)}`,
+          { cause: err },
+        ),
+      );
     }
   }
 }

@@ -5,7 +5,14 @@ export { ClientError, ClientErrorCode, connackMessage, reasonText } from './erro
 export type { ClientErrorCodeValue } from './errors.js';
 export { SubscribeRefusedError } from './outstanding.js';
 export { CLIENT_DEFAULTS, parseClientUrl, randomClientId, resolveClientOptions } from './options.js';
-export type { ClientConfig, ClientOptions, MqttClientOptions, ResolvedClientOptions, Transport, WillOptions } from './options.js';
+export type {
+  ClientConfig,
+  ClientOptions,
+  MqttClientOptions,
+  ResolvedClientOptions,
+  Transport,
+  WillOptions,
+} from './options.js';
 export type {
   AuthChallenge,
   Authenticate,

@@ -222,12 +222,14 @@ export function parseClientUrl(uri: string): ParsedUrl {
     throw invalid(`'${uri}' is not a URL: use mqtt://host:port, mqtts://, ws:// or wss://`);
   }
   const transport = SCHEMES[url.protocol];
-  if (transport === undefined) throw invalid(`unsupported scheme '${url.protocol}' in '${uri}': use mqtt, mqtts, ws or wss`);
+  if (transport === undefined)
+    throw invalid(`unsupported scheme '${url.protocol}' in '${uri}': use mqtt, mqtts, ws or wss`);
   // ws/wss are "special" URL schemes: their default port is reported as ''.
   const port = url.port === '' ? DEFAULT_PORTS[transport] : Number(url.port);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (host === '') throw invalid(`'${uri}' names no host`);
-  const path = url.pathname === '' || (url.pathname === '/' && !uri.endsWith('/')) ? undefined : url.pathname + url.search;
+  const path =
+    url.pathname === '' || (url.pathname === '/' && !uri.endsWith('/')) ? undefined : url.pathname + url.search;
   return {
     transport,
     host,
@@ -249,7 +251,8 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
   const d = CLIENT_DEFAULTS;
   const url = parseClientUrl(o.url ?? o.connection?.uri ?? d.connection.uri);
   const port = o.port ?? url.port;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(`port must be an integer from 0 to 65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalid(`port must be an integer from 0 to 65535, got ${port}`);
   const protocolVersion = o.protocolVersion ?? 4;
   if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) {
     throw invalid(`protocolVersion must be 3 (MQTT 3.1), 4 (3.1.1) or 5, got ${String(protocolVersion)}`);
@@ -259,7 +262,8 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
   const w = o.will;
   let will: Will | undefined;
   if (w !== undefined) {
-    if (typeof w.topic !== 'string' || w.topic === '' || /[+#]/.test(w.topic)) throw invalid(`will topic '${String(w.topic)}' is not a valid topic name`);
+    if (typeof w.topic !== 'string' || w.topic === '' || /[+#]/.test(w.topic))
+      throw invalid(`will topic '${String(w.topic)}' is not a valid topic name`);
     const body = w.payload ?? w.message ?? '';
     will = {
       topic: w.topic,
@@ -278,7 +282,8 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
   }
   const conn = o.connection;
   const bufferSize = o.messageBufferSize ?? 1000;
-  if (!Number.isInteger(bufferSize) || bufferSize < 1) throw invalid(`messageBufferSize must be a positive integer, got ${bufferSize}`);
+  if (!Number.isInteger(bufferSize) || bufferSize < 1)
+    throw invalid(`messageBufferSize must be a positive integer, got ${bufferSize}`);
   return {
     transport: url.transport,
     host: o.host ?? url.host,
@@ -294,7 +299,9 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
     defaultRetain: o.defaultRetain ?? o.default_retain ?? d.default_retain,
     autoReconnect: o.autoReconnect ?? o.auto_reconnect ?? d.auto_reconnect,
     clean: o.clean ?? o.cleansession ?? d.cleansession,
-    reconnectMaxInterval: seconds(o.reconnectMaxInterval ?? o.reconnect_max_interval, 'reconnectMaxInterval', 0) ?? d.reconnect_max_interval,
+    reconnectMaxInterval:
+      seconds(o.reconnectMaxInterval ?? o.reconnect_max_interval, 'reconnectMaxInterval', 0) ??
+      d.reconnect_max_interval,
     reconnectRetries: o.reconnectRetries ?? o.reconnect_retries ?? d.reconnect_retries,
     reconnectInitialDelay: seconds(o.reconnectInitialDelay, 'reconnectInitialDelay', 0) ?? 1,
     connectTimeout: seconds(o.connectTimeout, 'connectTimeout', 0) ?? 10,

@@ -53,7 +53,9 @@ export class SubscribeRefusedError extends ClientError {
     const what = refused
       .map((r) => `'${r.topic}' (${version === 5 ? reasonText(r.reasonCode) : `0x${r.reasonCode.toString(16)}`})`)
       .join(', ');
-    super(ClientErrorCode.subscribeRefused, `the broker refused the subscription to ${what}`, { reasonCode: refused[0]?.reasonCode ?? 0x80 });
+    super(ClientErrorCode.subscribeRefused, `the broker refused the subscription to ${what}`, {
+      reasonCode: refused[0]?.reasonCode ?? 0x80,
+    });
     this.name = 'SubscribeRefusedError';
     this.granted = granted;
     this.refused = refused;
@@ -78,7 +80,11 @@ export class Outstanding {
   }
 
   #allocate(): number {
-    if (this.#pending.size >= 65535) throw new ClientError(ClientErrorCode.invalidArgument, 'all 65535 packet ids are in use: wait for acknowledgments');
+    if (this.#pending.size >= 65535)
+      throw new ClientError(
+        ClientErrorCode.invalidArgument,
+        'all 65535 packet ids are in use: wait for acknowledgments',
+      );
     for (;;) {
       const id = this.#nextId;
       this.#nextId = id === 65535 ? 1 : id + 1;
@@ -99,9 +105,18 @@ export class Outstanding {
     return new Promise((resolve, reject) => this.#queued0.push({ packet, resolve, reject }));
   }
 
-  subscribe(subscriptions: Subscription[], properties: SubscribeProperties | undefined, sendNow: boolean): Promise<Granted[]> {
+  subscribe(
+    subscriptions: Subscription[],
+    properties: SubscribeProperties | undefined,
+    sendNow: boolean,
+  ): Promise<Granted[]> {
     return new Promise((resolve, reject) => {
-      const packet: SubscribePacket = { type: 'subscribe', packetId: this.#allocate(), subscriptions, ...(properties ? { properties } : {}) };
+      const packet: SubscribePacket = {
+        type: 'subscribe',
+        packetId: this.#allocate(),
+        subscriptions,
+        ...(properties ? { properties } : {}),
+      };
       this.#pending.set(packet.packetId, { kind: 'subscribe', packet, resolve, reject });
       if (sendNow) this.#send(packet);
     });
@@ -122,13 +137,18 @@ export class Outstanding {
     first();
     for (const p of pending) {
       if (p.kind !== 'publish') this.#send(p.packet);
-      else if (p.stage === 'pubrel') this.#send({ type: 'pubrel', packetId: p.packet.packetId as number, ...(this.#v5 ? { reasonCode: 0 } : {}) });
+      else if (p.stage === 'pubrel')
+        this.#send({ type: 'pubrel', packetId: p.packet.packetId as number, ...(this.#v5 ? { reasonCode: 0 } : {}) });
       else this.#send({ ...p.packet, dup: true });
     }
     const queued = this.#queued0;
     this.#queued0 = [];
     for (const q of queued) {
-      this.#send(q.packet, (err) => (err ? q.reject(new ClientError(ClientErrorCode.network, `publish to '${q.packet.topic}' failed: ${err.message}`)) : q.resolve()));
+      this.#send(q.packet, (err) =>
+        err
+          ? q.reject(new ClientError(ClientErrorCode.network, `publish to '${q.packet.topic}' failed: ${err.message}`))
+          : q.resolve(),
+      );
     }
   }
 
@@ -181,13 +201,20 @@ export class Outstanding {
         if (p.kind !== 'unsubscribe') return;
         this.#settle(ack.packetId);
         for (const t of p.packet.topics) subscriptions.delete(t);
-        p.resolve({ ...(ack.reasonCodes ? { reasonCodes: ack.reasonCodes } : {}), ...(ack.properties ? { properties: ack.properties } : {}) });
+        p.resolve({
+          ...(ack.reasonCodes ? { reasonCodes: ack.reasonCodes } : {}),
+          ...(ack.properties ? { properties: ack.properties } : {}),
+        });
         return;
     }
   }
 
   #refused(packet: PublishPacket, code: number): ClientError {
-    return new ClientError(ClientErrorCode.publishRefused, `the broker refused the message to '${packet.topic}': ${reasonText(code)}`, { reasonCode: code });
+    return new ClientError(
+      ClientErrorCode.publishRefused,
+      `the broker refused the message to '${packet.topic}': ${reasonText(code)}`,
+      { reasonCode: code },
+    );
   }
 
   #settle(id: number): void {

@@ -28,7 +28,10 @@ export async function startClientPlugins(o: ResolvedClientOptions, client: Clien
       entries.push(entry);
     } catch (err) {
       if (!OPTIONAL.has(entry.key)) throw err;
-      o.logger.debug({ key: entry.key, err: (err as Error).message }, 'client plugin not available; going on without it');
+      o.logger.debug(
+        { key: entry.key, err: (err as Error).message },
+        'client plugin not available; going on without it',
+      );
     }
   }
   for (const plugin of o.extraPlugins) {

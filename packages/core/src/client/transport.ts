@@ -17,7 +17,11 @@ function pem(value: string | Buffer | undefined, what: string): Buffer | undefin
   try {
     return readFileSync(value);
   } catch (err) {
-    throw new ClientError(ClientErrorCode.invalidArgument, `cannot read the ${what} file ${value}: ${(err as Error).message}`, { cause: err });
+    throw new ClientError(
+      ClientErrorCode.invalidArgument,
+      `cannot read the ${what} file ${value}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -87,7 +91,9 @@ export function openTransport(o: ResolvedClientOptions, timeoutMs: number): Prom
         ? setTimeout(() => {
             cleanup();
             stream.destroy();
-            reject(new ClientError(ClientErrorCode.timeout, `no connection to ${describeServer(o)} within ${timeoutMs} ms`));
+            reject(
+              new ClientError(ClientErrorCode.timeout, `no connection to ${describeServer(o)} within ${timeoutMs} ms`),
+            );
           }, timeoutMs)
         : undefined;
     const onReady = () => {

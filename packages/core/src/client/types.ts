@@ -1,5 +1,11 @@
 /** Public types of the client: messages, events, operation options and results. */
-import type { AckProperties, ConnackProperties, PublishProperties, QoS, SubscribeProperties } from '../codec/packets.js';
+import type {
+  AckProperties,
+  ConnackProperties,
+  PublishProperties,
+  QoS,
+  SubscribeProperties,
+} from '../codec/packets.js';
 
 /** An application message received from the broker. `payload` is a copy: keep it as long as you like. */
 export interface ClientMessage {

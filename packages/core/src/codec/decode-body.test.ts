@@ -112,7 +112,8 @@ describe('PUBLISH', () => {
   ])('[MQTT-3.3.2-2] rejects the wildcard topic %s with Topic Name invalid', (_title, topic) => {
     const body = hex(topic);
     const wire = Buffer.concat([Buffer.from([0x30, body.length]), body]).toString('hex');
-    for (const version of V3_V4) rejects(wire, version, { code: 'CODEC_PROTOCOL', reasonCode: 0x90, specRule: 'MQTT-3.3.2-2' });
+    for (const version of V3_V4)
+      rejects(wire, version, { code: 'CODEC_PROTOCOL', reasonCode: 0x90, specRule: 'MQTT-3.3.2-2' });
   });
 
   it('decodes a non-ASCII topic', () => {
@@ -130,12 +131,15 @@ describe('PUBLISH', () => {
     expect(decodePacket(hex('30 06 00 00 03 23 00 01'), 5)).toMatchObject({ topic: '', properties: { topicAlias: 1 } });
   });
 
-  it.each(ALL)('[MQTT-2.3.1-1] [MQTT-2.2.1-3] packet identifier 0 at QoS 1 and 2 is malformed (level %i)', (version) => {
-    const tail = version === 5 ? ' 00' : '';
-    const length = version === 5 ? '06' : '05';
-    rejects(`32 ${length} 00 01 74 00 00${tail}`, version, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
-    rejects(`34 ${length} 00 01 74 00 00${tail}`, version, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
-  });
+  it.each(ALL)(
+    '[MQTT-2.3.1-1] [MQTT-2.2.1-3] packet identifier 0 at QoS 1 and 2 is malformed (level %i)',
+    (version) => {
+      const tail = version === 5 ? ' 00' : '';
+      const length = version === 5 ? '06' : '05';
+      rejects(`32 ${length} 00 01 74 00 00${tail}`, version, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
+      rejects(`34 ${length} 00 01 74 00 00${tail}`, version, { ...MALFORMED, specRule: 'MQTT-2.3.1-1' });
+    },
+  );
 
   it('rejects a topic length or packet identifier past the end', () => {
     rejects('30 03 00 05 61', 4, MALFORMED);
@@ -200,7 +204,10 @@ describe('CONNECT', () => {
       keepalive: 60,
       clientId: '',
     });
-    const full = decodePacket(hex(`10 1b ${header4} ec 00 0a | 00 01 63 | 00 01 77 00 02 62 79 | 00 01 75 | 00 02 70 77`), 4);
+    const full = decodePacket(
+      hex(`10 1b ${header4} ec 00 0a | 00 01 63 | 00 01 77 00 02 62 79 | 00 01 75 | 00 02 70 77`),
+      4,
+    );
     expect(full).toStrictEqual({
       type: 'connect',
       protocolName: 'MQTT',
@@ -283,7 +290,10 @@ describe('CONNECT', () => {
 
   it('[MQTT-3.1.2-22] rejects a password without a user name in 3.1 and 3.1.1, accepts it in 5.0', () => {
     rejects(`10 10 ${header4} 42 00 00 00 00 00 02 70 77`, 4, { ...MALFORMED, specRule: 'MQTT-3.1.2-22' });
-    rejects('10 12 00 06 4d 51 49 73 64 70 03 42 00 00 00 00 00 02 70 77', 3, { ...MALFORMED, specRule: 'MQTT-3.1.2-22' });
+    rejects('10 12 00 06 4d 51 49 73 64 70 03 42 00 00 00 00 00 02 70 77', 3, {
+      ...MALFORMED,
+      specRule: 'MQTT-3.1.2-22',
+    });
     expect(decodePacket(hex('10 11 00 04 4d 51 54 54 05 42 00 00 00 00 00 00 02 70 77'), 5)).toMatchObject({
       password: Buffer.from('pw'),
     });
@@ -307,8 +317,16 @@ describe('CONNECT', () => {
 describe('CONNACK', () => {
   it('decodes session present and the return or reason code', () => {
     expect(decodePacket(hex('20 02 01 00'), 4)).toStrictEqual({ type: 'connack', sessionPresent: true, reasonCode: 0 });
-    expect(decodePacket(hex('20 02 00 05'), 3)).toStrictEqual({ type: 'connack', sessionPresent: false, reasonCode: 5 });
-    expect(decodePacket(hex('20 03 00 84 00'), 5)).toStrictEqual({ type: 'connack', sessionPresent: false, reasonCode: 0x84 });
+    expect(decodePacket(hex('20 02 00 05'), 3)).toStrictEqual({
+      type: 'connack',
+      sessionPresent: false,
+      reasonCode: 5,
+    });
+    expect(decodePacket(hex('20 03 00 84 00'), 5)).toStrictEqual({
+      type: 'connack',
+      sessionPresent: false,
+      reasonCode: 0x84,
+    });
   });
 
   it.each(ALL)('rejects reserved acknowledge flag bits (level %i)', (version) => {
@@ -349,7 +367,8 @@ describe('SUBSCRIBE', () => {
   });
 
   it.each(['03', '04', '40', '80', 'fc'])('[MQTT-3.8.3-4] rejects the v3/v4 requested QoS byte %s', (options) => {
-    for (const version of V3_V4) rejects(`82 06 00 01 00 01 61 ${options}`, version, { ...MALFORMED, specRule: 'MQTT-3.8.3-4' });
+    for (const version of V3_V4)
+      rejects(`82 06 00 01 00 01 61 ${options}`, version, { ...MALFORMED, specRule: 'MQTT-3.8.3-4' });
   });
 
   it('[MQTT-3.8.3-4] rejects v5 QoS 3; [MQTT-3.8.3-5] rejects v5 option bits 6-7', () => {
@@ -389,7 +408,11 @@ describe('SUBACK', () => {
       packetId: 7,
       reasonCodes: [0, 1, 2, 0x80],
     });
-    expect(decodePacket(hex('90 05 00 07 00 a2 91'), 5)).toStrictEqual({ type: 'suback', packetId: 7, reasonCodes: [0xa2, 0x91] });
+    expect(decodePacket(hex('90 05 00 07 00 a2 91'), 5)).toStrictEqual({
+      type: 'suback',
+      packetId: 7,
+      reasonCodes: [0xa2, 0x91],
+    });
   });
 
   it.each(['03', '81', '11'])('[MQTT-3.9.3-2] rejects the v3/v4 return code %s', (code) => {
@@ -426,7 +449,11 @@ describe('UNSUBSCRIBE and UNSUBACK', () => {
 
   it('decodes UNSUBACK: v3/v4 without, v5 with reason codes', () => {
     expect(decodePacket(hex('b0 02 00 07'), 4)).toStrictEqual({ type: 'unsuback', packetId: 7 });
-    expect(decodePacket(hex('b0 05 00 07 00 00 11'), 5)).toStrictEqual({ type: 'unsuback', packetId: 7, reasonCodes: [0, 0x11] });
+    expect(decodePacket(hex('b0 05 00 07 00 00 11'), 5)).toStrictEqual({
+      type: 'unsuback',
+      packetId: 7,
+      reasonCodes: [0, 0x11],
+    });
   });
 
   it('rejects a v5 UNSUBACK without reason codes or with one it may not carry', () => {

@@ -81,12 +81,30 @@ describe('PacketDecoder', () => {
   });
 
   it('joins a multi-byte remaining length split across chunks', () => {
-    const packet: Packet = { type: 'publish', topic: 't', payload: Buffer.alloc(20_000, 3), qos: 0, retain: false, dup: false };
+    const packet: Packet = {
+      type: 'publish',
+      topic: 't',
+      payload: Buffer.alloc(20_000, 3),
+      qos: 0,
+      retain: false,
+      dup: false,
+    };
     const frame = encodePacket(packet, 4);
     expect(frame.subarray(0, 4).toString('hex')).toBe('30a39c01');
     const decoder = new PacketDecoder();
-    const chunks = [frame.subarray(0, 2), frame.subarray(2, 3), frame.subarray(3, 4), frame.subarray(4, 5000), frame.subarray(5000)];
-    expect(feedAll(decoder, chunks.map((c) => Buffer.from(c)))).toStrictEqual([[packet, frame.length]]);
+    const chunks = [
+      frame.subarray(0, 2),
+      frame.subarray(2, 3),
+      frame.subarray(3, 4),
+      frame.subarray(4, 5000),
+      frame.subarray(5000),
+    ];
+    expect(
+      feedAll(
+        decoder,
+        chunks.map((c) => Buffer.from(c)),
+      ),
+    ).toStrictEqual([[packet, frame.length]]);
   });
 
   it('reports the bytes of the unfinished packet', () => {
@@ -140,7 +158,8 @@ describe('PacketDecoder', () => {
       const decoder = new PacketDecoder();
       const seen: Packet[] = [];
       // Chunks of 30 bytes: every packet straddles a chunk boundary.
-      for (let i = 0; i < stream.length; i += 30) decoder.feed(Buffer.from(stream.subarray(i, i + 30)), (p) => seen.push(p));
+      for (let i = 0; i < stream.length; i += 30)
+        decoder.feed(Buffer.from(stream.subarray(i, i + 30)), (p) => seen.push(p));
       expect(seen).toStrictEqual(packets);
     });
   });
@@ -238,11 +257,20 @@ describe('PacketDecoder', () => {
       const decoder = new PacketDecoder();
       expect(decoder.protocolVersion).toBe(4);
       decoder.protocolVersion = 5;
-      expect(feedAll(decoder, [hex('40 02 00 01')])).toStrictEqual([[{ type: 'puback', packetId: 1, reasonCode: 0 }, 4]]);
+      expect(feedAll(decoder, [hex('40 02 00 01')])).toStrictEqual([
+        [{ type: 'puback', packetId: 1, reasonCode: 0 }, 4],
+      ]);
     });
 
     it('a decoded CONNECT sets it, for the packets after it in the same chunk', () => {
-      const connect: Packet = { type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'c' };
+      const connect: Packet = {
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 5,
+        clean: true,
+        keepalive: 0,
+        clientId: 'c',
+      };
       const decoder = new PacketDecoder();
       const seen = feedAll(decoder, [Buffer.concat([encodePacket(connect), hex('40 03 00 01 10')])]);
       expect(decoder.protocolVersion).toBe(5);
@@ -250,7 +278,14 @@ describe('PacketDecoder', () => {
     });
 
     it('a CONNECT assembled from the tail sets it too', () => {
-      const connect = encodePacket({ type: 'connect', protocolName: 'MQIsdp', protocolVersion: 3, clean: true, keepalive: 0, clientId: 'c' });
+      const connect = encodePacket({
+        type: 'connect',
+        protocolName: 'MQIsdp',
+        protocolVersion: 3,
+        clean: true,
+        keepalive: 0,
+        clientId: 'c',
+      });
       const decoder = new PacketDecoder({ protocolVersion: 5 });
       decoder.feed(connect.subarray(0, 5), () => undefined);
       decoder.feed(connect.subarray(5), () => undefined);
@@ -283,7 +318,12 @@ describe('decodePacket', () => {
     const frames = [...V4_PACKETS.map((p) => encodePacket(p, 4)), ...V5_PACKETS.map((p) => encodePacket(p, 5))];
     for (const frame of [...frames, stream]) {
       for (let i = 0; i < frame.length; i++) {
-        for (const mutated of [frame.subarray(0, i), flip(frame, i, 0x01), flip(frame, i, 0x80), flip(frame, i, 0xff)]) {
+        for (const mutated of [
+          frame.subarray(0, i),
+          flip(frame, i, 0x01),
+          flip(frame, i, 0x80),
+          flip(frame, i, 0xff),
+        ]) {
           for (const version of [3, 4, 5] as const) {
             try {
               decodePacket(mutated, version);
@@ -309,7 +349,10 @@ function flip(frame: Buffer, at: number, mask: number): Buffer {
 }
 
 describe('PacketDecoder role', () => {
-  const connect5 = encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'c' }, 5);
+  const connect5 = encodePacket(
+    { type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'c' },
+    5,
+  );
 
   function failure(decoder: PacketDecoder, chunk: Buffer): unknown {
     try {
@@ -337,7 +380,11 @@ describe('PacketDecoder role', () => {
   });
 
   it('[MQTT-3.1.0-2] server: any CONNECT after the first is a protocol error, whatever its level or name', () => {
-    for (const second of ['10 0d 00 04 4d 51 54 54 06 02 00 00 00 00 00', '10 0c 00 04 4d 51 54 58 04 02 00 00 00 00', '10 00']) {
+    for (const second of [
+      '10 0d 00 04 4d 51 54 54 06 02 00 00 00 00 00',
+      '10 0c 00 04 4d 51 54 58 04 02 00 00 00 00',
+      '10 00',
+    ]) {
       const decoder = new PacketDecoder({ role: 'server' });
       const seen: Packet[] = [];
       let thrown: unknown;

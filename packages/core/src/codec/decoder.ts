@@ -38,8 +38,24 @@ const SERVER_ONLY =
   (1 << PacketType.connack) | (1 << PacketType.suback) | (1 << PacketType.unsuback) | (1 << PacketType.pingresp);
 const CLIENT_ONLY =
   (1 << PacketType.connect) | (1 << PacketType.subscribe) | (1 << PacketType.unsubscribe) | (1 << PacketType.pingreq);
-const TYPE_NAMES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE',
-  'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'] as const;
+const TYPE_NAMES = [
+  'reserved',
+  'CONNECT',
+  'CONNACK',
+  'PUBLISH',
+  'PUBACK',
+  'PUBREC',
+  'PUBREL',
+  'PUBCOMP',
+  'SUBSCRIBE',
+  'SUBACK',
+  'UNSUBSCRIBE',
+  'UNSUBACK',
+  'PINGREQ',
+  'PINGRESP',
+  'DISCONNECT',
+  'AUTH',
+] as const;
 
 /**
  * The streaming decoder of one connection. Feed it socket chunks; it emits every complete packet and
@@ -74,7 +90,8 @@ export class PacketDecoder {
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     const maxCount = options.maxUserProperties ?? 0;
     const maxBytes = options.maxUserPropertiesBytes ?? 0;
-    this.#userPropertyLimits = maxCount === 0 && maxBytes === 0 ? NO_USER_PROPERTY_LIMITS : Object.freeze({ maxCount, maxBytes });
+    this.#userPropertyLimits =
+      maxCount === 0 && maxBytes === 0 ? NO_USER_PROPERTY_LIMITS : Object.freeze({ maxCount, maxBytes });
     this.protocolVersion = options.protocolVersion ?? 4;
     this.#role = options.role;
     this.#refused = options.role === 'server' ? SERVER_ONLY : options.role === 'client' ? CLIENT_ONLY : 0;
@@ -140,7 +157,8 @@ export class PacketDecoder {
       if (packed >= 0) {
         const frameLength = 1 + varintSize(packed) + varintValue(packed);
         if (frameLength > this.maxPacketSize) {
-          if (buffer.readUInt8(offset - 1) >>> 4 === PacketType.connect) this.#noteConnectVersion(buffer, offset + varintSize(packed), end);
+          if (buffer.readUInt8(offset - 1) >>> 4 === PacketType.connect)
+            this.#noteConnectVersion(buffer, offset + varintSize(packed), end);
           tooLarge(`a ${frameLength}-byte packet exceeds the maximum packet size of ${this.maxPacketSize} bytes`);
         }
       }
@@ -183,7 +201,11 @@ export class PacketDecoder {
       return new CodecError(CodecErrorCode.protocol, 'a second CONNECT', 0x82, 'MQTT-3.1.0-2');
     }
     const sender = this.#role === 'server' ? 'client' : 'server';
-    return new CodecError(CodecErrorCode.protocol, `a ${sender} must not send ${TYPE_NAMES[type] ?? `packet type ${type}`}`, 0x82);
+    return new CodecError(
+      CodecErrorCode.protocol,
+      `a ${sender} must not send ${TYPE_NAMES[type] ?? `packet type ${type}`}`,
+      0x82,
+    );
   }
 
   /** Keeps chunk[offset..] as the start of an unfinished packet of `frameLength` bytes (0: not yet known). */

@@ -461,7 +461,11 @@ function writeUnsuback(p: UnsubackPacket, b: Buffer, o: number, remaining: numbe
 // Shared pieces
 
 /** Property length and properties in v5 (always present in these packets), nothing before. */
-function measureOptionalProperties(properties: AllProperties | undefined, carrier: number, version: ProtocolVersion): number {
+function measureOptionalProperties(
+  properties: AllProperties | undefined,
+  carrier: number,
+  version: ProtocolVersion,
+): number {
   if (version !== 5) return 0;
   const length = properties === undefined ? 0 : measureProperties(properties, carrier);
   propertiesLength = length;

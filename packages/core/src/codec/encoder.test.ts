@@ -23,9 +23,45 @@ function unencodable(fields: Partial<CodecError> = {}): CodecError {
 
 /** One packet of every type per version, in canonical form. */
 const SAMPLES: [ProtocolVersion, Packet][] = [
-  [3, { type: 'connect', protocolName: 'MQIsdp', protocolVersion: 3, clean: true, keepalive: 5, clientId: 'c', username: 'u', password: hex('00') }],
-  [4, { type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: false, keepalive: 0, clientId: '', will: { topic: 'w', payload: hex(''), qos: 2, retain: true } }],
-  [5, { type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 65535, clientId: 'é', password: hex('01'), properties: { sessionExpiryInterval: 1 }, will: { topic: 'w', payload: hex('02'), qos: 1, retain: false, properties: { willDelayInterval: 2 } } }],
+  [
+    3,
+    {
+      type: 'connect',
+      protocolName: 'MQIsdp',
+      protocolVersion: 3,
+      clean: true,
+      keepalive: 5,
+      clientId: 'c',
+      username: 'u',
+      password: hex('00'),
+    },
+  ],
+  [
+    4,
+    {
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 4,
+      clean: false,
+      keepalive: 0,
+      clientId: '',
+      will: { topic: 'w', payload: hex(''), qos: 2, retain: true },
+    },
+  ],
+  [
+    5,
+    {
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 5,
+      clean: true,
+      keepalive: 65535,
+      clientId: 'é',
+      password: hex('01'),
+      properties: { sessionExpiryInterval: 1 },
+      will: { topic: 'w', payload: hex('02'), qos: 1, retain: false, properties: { willDelayInterval: 2 } },
+    },
+  ],
   [4, { type: 'connack', sessionPresent: true, reasonCode: 0 }],
   [5, { type: 'connack', sessionPresent: false, reasonCode: 0x87, properties: { reasonString: 'no' } }],
   [4, publish({ qos: 2, dup: true, retain: true, packetId: 65535 })],
@@ -34,8 +70,26 @@ const SAMPLES: [ProtocolVersion, Packet][] = [
   [5, { type: 'pubrec', packetId: 2, reasonCode: 0x80 }],
   [5, { type: 'pubrel', packetId: 3, reasonCode: 0, properties: { reasonString: 'r' } }],
   [3, { type: 'pubcomp', packetId: 4 }],
-  [4, { type: 'subscribe', packetId: 5, subscriptions: [{ topic: 'a/+', qos: 1 }, { topic: '#', qos: 0 }] }],
-  [5, { type: 'subscribe', packetId: 5, subscriptions: [{ topic: 'a', qos: 2, noLocal: true, retainAsPublished: false, retainHandling: 1 }], properties: { subscriptionIdentifier: [7] } }],
+  [
+    4,
+    {
+      type: 'subscribe',
+      packetId: 5,
+      subscriptions: [
+        { topic: 'a/+', qos: 1 },
+        { topic: '#', qos: 0 },
+      ],
+    },
+  ],
+  [
+    5,
+    {
+      type: 'subscribe',
+      packetId: 5,
+      subscriptions: [{ topic: 'a', qos: 2, noLocal: true, retainAsPublished: false, retainHandling: 1 }],
+      properties: { subscriptionIdentifier: [7] },
+    },
+  ],
   [4, { type: 'suback', packetId: 6, reasonCodes: [0, 0x80] }],
   [5, { type: 'suback', packetId: 6, reasonCodes: [0x9e] }],
   [4, { type: 'unsubscribe', packetId: 7, topics: ['a', 'b'] }],
@@ -78,7 +132,14 @@ describe('encoder', () => {
   });
 
   it('encodes a CONNECT with its own protocol version, whatever version it is given', () => {
-    const connect: Packet = { type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: '' };
+    const connect: Packet = {
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 5,
+      clean: true,
+      keepalive: 0,
+      clientId: '',
+    };
     const expected = '100d00044d5154540502000000' + '0000';
     expect(encodePacket(connect, 4).toString('hex')).toBe(expected);
     expect(encodedLength(connect, 3)).toBe(15);
@@ -88,7 +149,11 @@ describe('encoder', () => {
   });
 
   it('ignores v5-only fields at levels 3 and 4', () => {
-    expect(encodePacket({ type: 'puback', packetId: 1, reasonCode: 0x80, properties: { reasonString: 'r' } }, 4).toString('hex')).toBe('40020001');
+    expect(
+      encodePacket({ type: 'puback', packetId: 1, reasonCode: 0x80, properties: { reasonString: 'r' } }, 4).toString(
+        'hex',
+      ),
+    ).toBe('40020001');
     expect(encodePacket(publish({ properties: { contentType: 'c' } }), 4).toString('hex')).toBe('3004000174' + '78');
     expect(encodePacket({ type: 'unsuback', packetId: 1, reasonCodes: [0] }, 4).toString('hex')).toBe('b0020001');
     expect(encodePacket({ type: 'disconnect', reasonCode: 4 }, 3).toString('hex')).toBe('e000');
@@ -99,14 +164,22 @@ describe('encoder', () => {
       ['puback, Success, no properties', { type: 'puback', packetId: 1, reasonCode: 0 }, '40 02 00 01'],
       ['puback, reasonCode omitted', { type: 'puback', packetId: 1 }, '40 02 00 01'],
       ['pubrec with a reason code only', { type: 'pubrec', packetId: 1, reasonCode: 0x10 }, '50 03 00 01 10'],
-      ['pubcomp, empty properties object', { type: 'pubcomp', packetId: 1, reasonCode: 0, properties: {} }, '70 02 00 01'],
+      [
+        'pubcomp, empty properties object',
+        { type: 'pubcomp', packetId: 1, reasonCode: 0, properties: {} },
+        '70 02 00 01',
+      ],
       ['disconnect, Success', { type: 'disconnect', reasonCode: 0 }, 'e0 00'],
       ['disconnect, reasonCode omitted', { type: 'disconnect' }, 'e0 00'],
       ['disconnect with a reason code only', { type: 'disconnect', reasonCode: 0x04 }, 'e0 01 04'],
       ['auth, Success', { type: 'auth', reasonCode: 0 }, 'f0 00'],
       ['auth with a reason code keeps the property length', { type: 'auth', reasonCode: 0x18 }, 'f0 02 18 00'],
       ['suback always has the property length', { type: 'suback', packetId: 1, reasonCodes: [0] }, '90 04 00 01 00 00'],
-      ['connack always has the property length', { type: 'connack', sessionPresent: false, reasonCode: 0 }, '20 03 00 00 00'],
+      [
+        'connack always has the property length',
+        { type: 'connack', sessionPresent: false, reasonCode: 0 },
+        '20 03 00 00 00',
+      ],
     ] as [string, Packet, string][])('%s', (_title, packet, wire) => {
       expect(encodePacket(packet, 5).toString('hex')).toBe(hex(wire).toString('hex'));
     });
@@ -124,14 +197,18 @@ describe('encoder', () => {
     });
 
     it('[MQTT-3.3.1-4] QoS 3; [MQTT-3.3.1-2] DUP on QoS 0', () => {
-      expect(() => encodePacket(publish({ qos: 3 as 0, packetId: 1 }))).toThrow(unencodable({ specRule: 'MQTT-3.3.1-4' }));
+      expect(() => encodePacket(publish({ qos: 3 as 0, packetId: 1 }))).toThrow(
+        unencodable({ specRule: 'MQTT-3.3.1-4' }),
+      );
       expect(() => encodePacket(publish({ dup: true }))).toThrow(unencodable({ specRule: 'MQTT-3.3.1-2' }));
     });
 
     it('[MQTT-4.7.3-1] an empty topic, unless v5 with a Topic Alias', () => {
       expect(() => encodePacket(publish({ topic: '' }), 4)).toThrow(unencodable({ specRule: 'MQTT-4.7.3-1' }));
       expect(() => encodePacket(publish({ topic: '' }), 5)).toThrow(unencodable({ specRule: 'MQTT-4.7.3-1' }));
-      expect(encodePacket(publish({ topic: '', properties: { topicAlias: 2 } }), 5).toString('hex')).toBe('300700000323000278');
+      expect(encodePacket(publish({ topic: '', properties: { topicAlias: 2 } }), 5).toString('hex')).toBe(
+        '300700000323000278',
+      );
     });
 
     it('a string over 65,535 bytes, counted in UTF-8 bytes', () => {
@@ -142,11 +219,22 @@ describe('encoder', () => {
 
     it('[MQTT-1.5.3-2] U+0000 and [MQTT-1.5.3-1] unpaired surrogates in a string', () => {
       expect(() => encodePacket(publish({ topic: 'a\u0000' }))).toThrow(unencodable({ specRule: 'MQTT-1.5.3-2' }));
-      expect(() => encodePacket({ type: 'unsubscribe', packetId: 1, topics: ['\ud800'] })).toThrow(unencodable({ specRule: 'MQTT-1.5.3-1' }));
+      expect(() => encodePacket({ type: 'unsubscribe', packetId: 1, topics: ['\ud800'] })).toThrow(
+        unencodable({ specRule: 'MQTT-1.5.3-1' }),
+      );
     });
 
     it('binary data over 65,535 bytes', () => {
-      const connect: Packet = { type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c', username: 'u', password: Buffer.alloc(65_536) };
+      const connect: Packet = {
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 0,
+        clientId: 'c',
+        username: 'u',
+        password: Buffer.alloc(65_536),
+      };
       expect(() => encodePacket(connect)).toThrow(unencodable());
     });
 
@@ -163,21 +251,34 @@ describe('encoder', () => {
     });
 
     it('[MQTT-3.8.3-3] an empty SUBSCRIBE and [MQTT-3.10.3-2] an empty UNSUBSCRIBE', () => {
-      expect(() => encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [] })).toThrow(unencodable({ specRule: 'MQTT-3.8.3-3' }));
-      expect(() => encodePacket({ type: 'unsubscribe', packetId: 1, topics: [] })).toThrow(unencodable({ specRule: 'MQTT-3.10.3-2' }));
+      expect(() => encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [] })).toThrow(
+        unencodable({ specRule: 'MQTT-3.8.3-3' }),
+      );
+      expect(() => encodePacket({ type: 'unsubscribe', packetId: 1, topics: [] })).toThrow(
+        unencodable({ specRule: 'MQTT-3.10.3-2' }),
+      );
     });
 
     it('subscription QoS 3 and retain handling 3', () => {
-      expect(() => encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'a', qos: 3 as 0 }] })).toThrow(unencodable());
       expect(() =>
-        encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'a', qos: 0, retainHandling: 3 as 0 }] }, 5),
+        encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'a', qos: 3 as 0 }] }),
+      ).toThrow(unencodable());
+      expect(() =>
+        encodePacket(
+          { type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'a', qos: 0, retainHandling: 3 as 0 }] },
+          5,
+        ),
       ).toThrow(unencodable());
     });
 
     it('return and reason codes the packet may not carry', () => {
       expect(() => encodePacket({ type: 'connack', sessionPresent: false, reasonCode: 6 }, 4)).toThrow(unencodable());
-      expect(() => encodePacket({ type: 'connack', sessionPresent: false, reasonCode: 0x10 }, 5)).toThrow(unencodable());
-      expect(() => encodePacket({ type: 'suback', packetId: 1, reasonCodes: [3] }, 4)).toThrow(unencodable({ specRule: 'MQTT-3.9.3-2' }));
+      expect(() => encodePacket({ type: 'connack', sessionPresent: false, reasonCode: 0x10 }, 5)).toThrow(
+        unencodable(),
+      );
+      expect(() => encodePacket({ type: 'suback', packetId: 1, reasonCodes: [3] }, 4)).toThrow(
+        unencodable({ specRule: 'MQTT-3.9.3-2' }),
+      );
       expect(() => encodePacket({ type: 'suback', packetId: 1, reasonCodes: [] }, 4)).toThrow(unencodable());
       expect(() => encodePacket({ type: 'puback', packetId: 1, reasonCode: 0x92 }, 5)).toThrow(unencodable());
       expect(() => encodePacket({ type: 'pubrel', packetId: 1, reasonCode: 256 }, 5)).toThrow(unencodable());
@@ -194,11 +295,22 @@ describe('encoder', () => {
       expect(() => encodePacket({ ...base, protocolName: 'MQTT', protocolVersion: 4, password: hex('01') })).toThrow(
         unencodable({ specRule: 'MQTT-3.1.2-22' }),
       );
-      expect(() => encodePacket({ ...base, protocolName: 'MQTT', protocolVersion: 3 })).toThrow(unencodable({ reasonCode: 0x84 }));
-      expect(() => encodePacket({ ...base, protocolName: 'MQIsdp', protocolVersion: 4 })).toThrow(unencodable({ reasonCode: 0x84 }));
-      expect(() => encodePacket({ ...base, protocolName: 'MQTT', protocolVersion: 4, keepalive: 65_536 })).toThrow(unencodable());
+      expect(() => encodePacket({ ...base, protocolName: 'MQTT', protocolVersion: 3 })).toThrow(
+        unencodable({ reasonCode: 0x84 }),
+      );
+      expect(() => encodePacket({ ...base, protocolName: 'MQIsdp', protocolVersion: 4 })).toThrow(
+        unencodable({ reasonCode: 0x84 }),
+      );
+      expect(() => encodePacket({ ...base, protocolName: 'MQTT', protocolVersion: 4, keepalive: 65_536 })).toThrow(
+        unencodable(),
+      );
       expect(() =>
-        encodePacket({ ...base, protocolName: 'MQTT', protocolVersion: 4, will: { topic: 'w', payload: hex(''), qos: 3 as 0, retain: false } }),
+        encodePacket({
+          ...base,
+          protocolName: 'MQTT',
+          protocolVersion: 4,
+          will: { topic: 'w', payload: hex(''), qos: 3 as 0, retain: false },
+        }),
       ).toThrow(unencodable({ specRule: 'MQTT-3.1.2-14' }));
     });
 

@@ -23,7 +23,9 @@ export function encodeInto(
   const remaining = measure(packet, version);
   const end = offset + 1 + varintLength(remaining) + remaining;
   if (!(offset >= 0 && end <= buffer.length)) {
-    throw new RangeError(`a ${end - offset}-byte packet does not fit at offset ${offset} of a ${buffer.length}-byte buffer`);
+    throw new RangeError(
+      `a ${end - offset}-byte packet does not fit at offset ${offset} of a ${buffer.length}-byte buffer`,
+    );
   }
   return write(packet, buffer, offset, remaining, version);
 }

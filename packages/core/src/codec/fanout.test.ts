@@ -17,7 +17,10 @@ const message = (qos: 0 | 1 | 2, fields: Partial<PublishPacket> = {}): PublishPa
 
 describe.each([3, 4, 5] as ProtocolVersion[])('fan-out at level %i', (version) => {
   // Spread so that v3/v4 packets have no properties key at all (the canonical form).
-  const withProperties = version === 5 ? { properties: { userProperties: [['k', 'v']] as [string, string][], messageExpiryInterval: 9 } } : {};
+  const withProperties =
+    version === 5
+      ? { properties: { userProperties: [['k', 'v']] as [string, string][], messageExpiryInterval: 9 } }
+      : {};
 
   it('QoS 0: the bytes of encodePacket and no packet identifier', () => {
     const packet = message(0, { retain: true, ...withProperties });
@@ -61,7 +64,9 @@ describe.each([3, 4, 5] as ProtocolVersion[])('fan-out at level %i', (version) =
     const once = encodePublishOnce(message(2, withProperties), version);
     const bytes = Buffer.from(once.bytes);
     stampPacketId(bytes, once.packetIdOffset, 0xabcd);
-    expect(bytes.toString('hex')).toBe(encodePacket(message(2, { ...withProperties, packetId: 0xabcd }), version).toString('hex'));
+    expect(bytes.toString('hex')).toBe(
+      encodePacket(message(2, { ...withProperties, packetId: 0xabcd }), version).toString('hex'),
+    );
   });
 });
 

@@ -17,7 +17,8 @@ export interface EncodedPublish {
  */
 export function encodePublishOnce(packet: PublishPacket, protocolVersion: ProtocolVersion = 4): EncodedPublish {
   const remaining = measurePublish(packet, protocolVersion, false);
-  if (remaining > MAX_VARINT) tooLarge(`a remaining length of ${remaining} bytes exceeds the MQTT limit of ${MAX_VARINT}`);
+  if (remaining > MAX_VARINT)
+    tooLarge(`a remaining length of ${remaining} bytes exceeds the MQTT limit of ${MAX_VARINT}`);
   const bytes = allocate(1 + varintLength(remaining) + remaining);
   writePublish(packet, bytes, 0, remaining, protocolVersion, 0);
   return { bytes, packetIdOffset: lastPacketIdOffset };

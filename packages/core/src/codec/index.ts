@@ -5,7 +5,14 @@ export type { PacketDecoderOptions } from './decoder.js';
 export { encodedLength, encodeInto, encodePacket } from './encoder.js';
 export { encodePublishOnce, withPacketId, stampPacketId } from './fanout.js';
 export type { EncodedPublish } from './fanout.js';
-export { ReasonCode, ConnackReturnCode, SubackReturnCode, isKnownReasonCode, isReasonCodeAllowed, toDisconnectReasonCode } from './reason-codes.js';
+export {
+  ReasonCode,
+  ConnackReturnCode,
+  SubackReturnCode,
+  isKnownReasonCode,
+  isReasonCodeAllowed,
+  toDisconnectReasonCode,
+} from './reason-codes.js';
 export { PROPERTIES, propertyById, propertyByName } from './properties.js';
 export type { PropertyDefinition, PropertyWireType, PropertyCarrier } from './properties.js';
 export { MAX_VARINT } from './varint.js';

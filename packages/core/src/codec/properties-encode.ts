@@ -18,9 +18,11 @@ export function measureProperties(p: AllProperties, carrier: number): number {
   if (p.contentType !== undefined) n += allowed(0x03, carrier) + 1 + stringSize(p.contentType);
   if (p.responseTopic !== undefined) n += allowed(0x08, carrier) + 1 + stringSize(p.responseTopic);
   if (p.correlationData !== undefined) n += allowed(0x09, carrier) + 1 + binarySize(p.correlationData);
-  if (p.subscriptionIdentifier !== undefined) n += allowed(0x0b, carrier) + subscriptionIds(p.subscriptionIdentifier, carrier);
+  if (p.subscriptionIdentifier !== undefined)
+    n += allowed(0x0b, carrier) + subscriptionIds(p.subscriptionIdentifier, carrier);
   if (p.sessionExpiryInterval !== undefined) n += allowed(0x11, carrier) + fourByte(0x11, p.sessionExpiryInterval, 0);
-  if (p.assignedClientIdentifier !== undefined) n += allowed(0x12, carrier) + 1 + stringSize(p.assignedClientIdentifier);
+  if (p.assignedClientIdentifier !== undefined)
+    n += allowed(0x12, carrier) + 1 + stringSize(p.assignedClientIdentifier);
   if (p.serverKeepAlive !== undefined) n += allowed(0x13, carrier) + twoByte(0x13, p.serverKeepAlive, 0);
   if (p.authenticationMethod !== undefined) n += allowed(0x15, carrier) + 1 + stringSize(p.authenticationMethod);
   if (p.authenticationData !== undefined) n += allowed(0x16, carrier) + 1 + binarySize(p.authenticationData);

@@ -34,7 +34,13 @@ const SAMPLES: Record<PropertyName, [value: unknown, wire: string]> = {
   topicAlias: [7, '23 00 07'],
   maximumQoS: [0, '24 00'],
   retainAvailable: [false, '25 00'],
-  userProperties: [[['k', 'v'], ['k', '']], '26 00 01 6b 00 01 76 26 00 01 6b 00 00'],
+  userProperties: [
+    [
+      ['k', 'v'],
+      ['k', ''],
+    ],
+    '26 00 01 6b 00 01 76 26 00 01 6b 00 00',
+  ],
   maximumPacketSize: [1, '27 00 00 00 01'],
   wildcardSubscriptionAvailable: [true, '28 01'],
   subscriptionIdentifierAvailable: [false, '29 00'],
@@ -60,7 +66,14 @@ const CARRIERS: PropertyCarrier[] = [
 
 /** A v5 packet of the carrier's type holding `properties` where that carrier keeps them. */
 function packetWith(carrier: PropertyCarrier, properties: AllProperties): Packet {
-  const connect = { type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'c' } as const;
+  const connect = {
+    type: 'connect',
+    protocolName: 'MQTT',
+    protocolVersion: 5,
+    clean: true,
+    keepalive: 0,
+    clientId: 'c',
+  } as const;
   switch (carrier) {
     case 'connect':
       return { ...connect, properties };
@@ -108,8 +121,10 @@ function read(bytes: Buffer, carrier: PropertyCarrier): AllProperties | undefine
   return properties;
 }
 
-const malformed = (): CodecError => expect.objectContaining({ code: 'CODEC_MALFORMED', reasonCode: 0x81 }) as CodecError;
-const protocolError = (): CodecError => expect.objectContaining({ code: 'CODEC_PROTOCOL', reasonCode: 0x82 }) as CodecError;
+const malformed = (): CodecError =>
+  expect.objectContaining({ code: 'CODEC_MALFORMED', reasonCode: 0x81 }) as CodecError;
+const protocolError = (): CodecError =>
+  expect.objectContaining({ code: 'CODEC_PROTOCOL', reasonCode: 0x82 }) as CodecError;
 
 describe('the property table', () => {
   it('lists the 27 MQTT 5.0 properties once each, in identifier order', () => {

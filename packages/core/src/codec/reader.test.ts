@@ -12,7 +12,8 @@ function over(bytes: string): Reader {
   return reader;
 }
 
-const malformed = (): CodecError => expect.objectContaining({ code: 'CODEC_MALFORMED', reasonCode: 0x81 }) as CodecError;
+const malformed = (): CodecError =>
+  expect.objectContaining({ code: 'CODEC_MALFORMED', reasonCode: 0x81 }) as CodecError;
 
 describe('Reader', () => {
   it('reads integers big-endian, four-byte ones unsigned', () => {
@@ -57,7 +58,9 @@ describe('Reader', () => {
   );
 
   it('[MQTT-1.5.3-2] rejects U+0000 in a topic name', () => {
-    expect(() => over('00 02 61 00').topicName()).toThrow(expect.objectContaining({ specRule: 'MQTT-1.5.3-2' }) as CodecError);
+    expect(() => over('00 02 61 00').topicName()).toThrow(
+      expect.objectContaining({ specRule: 'MQTT-1.5.3-2' }) as CodecError,
+    );
   });
 
   it('release drops the frame reference', () => {

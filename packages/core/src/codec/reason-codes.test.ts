@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PacketType } from './packets.js';
-import { ConnackReturnCode, ReasonCode, isKnownReasonCode, isReasonCodeAllowed, toDisconnectReasonCode } from './reason-codes.js';
+import {
+  ConnackReturnCode,
+  ReasonCode,
+  isKnownReasonCode,
+  isReasonCodeAllowed,
+  toDisconnectReasonCode,
+} from './reason-codes.js';
 
 // The reason code lists of each MQTT 5.0 packet section, written out independently of the table.
 const SPEC: Record<string, number[]> = {

@@ -9,7 +9,15 @@ function pairs(n: number, name = 'k', value = 'v'): [string, string][] {
 }
 
 function publishWith(userProperties: [string, string][]): PublishPacket {
-  return { type: 'publish', topic: 't', payload: Buffer.from('p'), qos: 0, retain: false, dup: false, properties: { userProperties } };
+  return {
+    type: 'publish',
+    topic: 't',
+    payload: Buffer.from('p'),
+    qos: 0,
+    retain: false,
+    dup: false,
+    properties: { userProperties },
+  };
 }
 
 /** Feeds one v5 packet to a decoder with `options`; returns the packet or the CodecError. */
@@ -35,7 +43,9 @@ describe('User Property caps (max_user_properties, max_user_properties_bytes)', 
 
   it('counts name and value bytes, without the length prefixes, against maxUserPropertiesBytes', () => {
     // 3 pairs of 2 + 3 bytes = 15 bytes.
-    expect(decodeV5(publishWith(pairs(3, 'ab', 'cde')), { maxUserPropertiesBytes: 15 })).toMatchObject({ type: 'publish' });
+    expect(decodeV5(publishWith(pairs(3, 'ab', 'cde')), { maxUserPropertiesBytes: 15 })).toMatchObject({
+      type: 'publish',
+    });
     expect(decodeV5(publishWith(pairs(3, 'ab', 'cdef')), { maxUserPropertiesBytes: 15 })).toEqual(tooLarge);
     // UTF-8 bytes, not characters: 'é' is two bytes.
     expect(decodeV5(publishWith([['é', '']]), { maxUserPropertiesBytes: 1 })).toEqual(tooLarge);
@@ -68,21 +78,40 @@ describe('User Property caps (max_user_properties, max_user_properties_bytes)', 
 
   it('0 or no option is unlimited, and decodePacket has no caps', () => {
     expect(decodeV5(publishWith(pairs(1000)), {})).toMatchObject({ type: 'publish' });
-    expect(decodeV5(publishWith(pairs(1000)), { maxUserProperties: 0, maxUserPropertiesBytes: 0 })).toMatchObject({ type: 'publish' });
+    expect(decodeV5(publishWith(pairs(1000)), { maxUserProperties: 0, maxUserPropertiesBytes: 0 })).toMatchObject({
+      type: 'publish',
+    });
     expect(decodePacket(encodePacket(publishWith(pairs(1000)), 5), 5)).toMatchObject({ type: 'publish' });
   });
 });
 
 describe('PacketDecoder before CONNACK', () => {
   const v5Connect = (size: number): Buffer =>
-    encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'x'.repeat(size) }, 5);
+    encodePacket(
+      {
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 5,
+        clean: true,
+        keepalive: 0,
+        clientId: 'x'.repeat(size),
+      },
+      5,
+    );
 
   it('a CONNECT over maxPacketSize is refused at its fixed header, and shows it is MQTT 5 when the level is in the chunk', () => {
     const decoder = new PacketDecoder({ maxPacketSize: 1000 });
     expect(() => decoder.feed(v5Connect(2000).subarray(0, 20), () => undefined)).toThrow(tooLarge);
     expect(decoder.protocolVersion).toBe(5);
     const v4 = new PacketDecoder({ maxPacketSize: 1000 });
-    const v4Connect = encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'x'.repeat(2000) });
+    const v4Connect = encodePacket({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 0,
+      clientId: 'x'.repeat(2000),
+    });
     expect(() => v4.feed(v4Connect, () => undefined)).toThrow(tooLarge);
     expect(v4.protocolVersion).toBe(4);
   });

@@ -39,6 +39,7 @@ export function countUserProperty(pairBytes: number): void {
   }
   if (l.maxBytes !== 0) {
     bytes += pairBytes;
-    if (bytes > l.maxBytes) tooLarge(`more than ${l.maxBytes} bytes of User Properties in one packet (max_user_properties_bytes)`);
+    if (bytes > l.maxBytes)
+      tooLarge(`more than ${l.maxBytes} bytes of User Properties in one packet (max_user_properties_bytes)`);
   }
 }

@@ -258,7 +258,8 @@ class Translator {
     // Entry-point aMQTT with no auth section ran every auth plugin, and anonymous auth let everyone in.
     else if (legacy) plugins[P.authAnonymous] = null;
     if (top.topic_check !== undefined) this.topicCheck(top.topic_check, [at('topic_check')], plugins);
-    if (top.sys_interval !== undefined) this.sysInterval(top.sys_interval, [at('sys_interval')], plugins, explicit, fromDefaults);
+    if (top.sys_interval !== undefined)
+      this.sysInterval(top.sys_interval, [at('sys_interval')], plugins, explicit, fromDefaults);
     return plugins;
   }
 
@@ -267,7 +268,11 @@ class Translator {
     list.forEach((item, i) => {
       if (typeof item === 'string') map[item] = null;
       else if (isMapping(item)) Object.assign(map, item);
-      else this.issue([...path, i], `expected a plugin name or a mapping of plugin to options, got ${describeValue(item)}`);
+      else
+        this.issue(
+          [...path, i],
+          `expected a plugin name or a mapping of plugin to options, got ${describeValue(item)}`,
+        );
     });
     return map;
   }
@@ -279,7 +284,9 @@ class Translator {
     for (const [key, value] of Object.entries(map)) {
       const target = mapAmqttPluginName(key) ?? key;
       if (target !== key) {
-        const kind = Object.hasOwn(AMQTT_CLASS_NAMES, key) ? "aMQTT's class name" : "aMQTT's deprecated entry-point name";
+        const kind = Object.hasOwn(AMQTT_CLASS_NAMES, key)
+          ? "aMQTT's class name"
+          : "aMQTT's deprecated entry-point name";
         this.deprecate([...path, key], `'${key}' is ${kind}: use '${target}'`);
       }
       const previous = writtenAs.get(target);
@@ -403,7 +410,11 @@ class Translator {
     if (allow !== undefined) optionsFor[P.authAnonymous] = { allow_anonymous: allow };
     if (auth.password_file !== undefined) {
       if (typeof auth.password_file === 'string') optionsFor[P.authFile] = { password_file: auth.password_file };
-      else this.issue([...path, spelled('password_file')], `expected a file path, got ${describeValue(auth.password_file)}`);
+      else
+        this.issue(
+          [...path, spelled('password_file')],
+          `expected a file path, got ${describeValue(auth.password_file)}`,
+        );
     }
 
     let chosen: string[];
@@ -455,7 +466,10 @@ class Translator {
       produced[pkg] = plugins[pkg] ?? null;
     }
     if (Object.keys(aclOptions).length > 0 && !chosen.includes(P.topicAcl)) {
-      this.deprecate(path, `the ACL keys in '${name}' have no effect: topic_acl is not in its plugins list; remove them`);
+      this.deprecate(
+        path,
+        `the ACL keys in '${name}' have no effect: topic_acl is not in its plugins list; remove them`,
+      );
     }
     this.deprecate(
       path,
@@ -465,14 +479,23 @@ class Translator {
     );
   }
 
-  sysInterval(value: unknown, path: readonly PathSegment[], plugins: PluginMap, explicit: boolean, fromDefaults: boolean): void {
+  sysInterval(
+    value: unknown,
+    path: readonly PathSegment[],
+    plugins: PluginMap,
+    explicit: boolean,
+    fromDefaults: boolean,
+  ): void {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       this.issue(path, `expected a number of seconds, got ${describeValue(value)}`);
       return;
     }
     if (value > 0) {
       this.merge(plugins, P.sys, { sys_interval: value }, path, fromDefaults);
-      this.deprecate(path, `'sys_interval' is deprecated: use plugins: ${renderFlow({ [P.sys]: { sys_interval: value } }, true)}`);
+      this.deprecate(
+        path,
+        `'sys_interval' is deprecated: use plugins: ${renderFlow({ [P.sys]: { sys_interval: value } }, true)}`,
+      );
       return;
     }
     // aMQTT: sys_interval 0 turns $SYS off.

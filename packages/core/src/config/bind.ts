@@ -7,7 +7,8 @@ export interface BindAddress {
 }
 
 // RFC 1123 host names: labels of letters, digits and inner hyphens.
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 /** Loose shape check, also exported into the JSON Schema; `parseBind` does the exact validation. */
 export const BIND_PATTERN = '^(\\[[^\\]]+\\]|[^:\\[\\]]*):[0-9]+$';

@@ -41,7 +41,10 @@ function isMapping(value: unknown): value is Mapping {
 }
 
 /** Loads `source` like createBroker does and checks its plugins. Never throws for a bad config: see `issues`. */
-export async function checkConfig(source: string | object, options: CheckConfigOptions = {}): Promise<ConfigCheckResult> {
+export async function checkConfig(
+  source: string | object,
+  options: CheckConfigOptions = {},
+): Promise<ConfigCheckResult> {
   const file = typeof source === 'string' ? resolve(source) : undefined;
   const loadOptions = {
     ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
@@ -65,7 +68,8 @@ export async function checkConfig(source: string | object, options: CheckConfigO
     deprecations = raw.deprecations;
   }
 
-  const configDir = config?.config_dir ?? (file !== undefined ? resolve(file, '..') : resolve(options.configDir ?? process.cwd()));
+  const configDir =
+    config?.config_dir ?? (file !== undefined ? resolve(file, '..') : resolve(options.configDir ?? process.cwd()));
   const searchDirs = options.searchDirs ?? [configDir];
   const resolved: (MidgePlugin | undefined)[] = [];
   for (const entry of entries) {
@@ -83,7 +87,9 @@ export async function checkConfig(source: string | object, options: CheckConfigO
 }
 
 /** The plugin entries of a config the loader rejected, read as leniently as possible (none if unreadable). */
-async function rawPluginEntries(source: string | object): Promise<{ entries: PluginEntry[]; deprecations: ConfigDeprecation[] }> {
+async function rawPluginEntries(
+  source: string | object,
+): Promise<{ entries: PluginEntry[]; deprecations: ConfigDeprecation[] }> {
   let raw: unknown = source;
   try {
     if (typeof source === 'string') raw = parseConfigYaml(await readFile(source, 'utf8'), resolve(source));

@@ -92,7 +92,8 @@ export function resolveListeners(section: unknown, configDir: string): Listeners
 
   for (const l of inherit(section)) {
     const at = (key: string): string => formatPath(['listeners', l.name, key]);
-    const from = (key: Key): string => (l.inherited.has(key) ? ` (inherited from listeners.${DEFAULT_LISTENER_NAME})` : '');
+    const from = (key: Key): string =>
+      l.inherited.has(key) ? ` (inherited from listeners.${DEFAULT_LISTENER_NAME})` : '';
     const f = l.fields;
     const type = f.type ?? 'tcp';
     const ssl = f.ssl ?? false;
@@ -109,15 +110,25 @@ export function resolveListeners(section: unknown, configDir: string): Listeners
       // Only keys written on this listener: a plain listener may well inherit TLS files from a TLS default.
       for (const key of ['certfile', 'keyfile', 'cafile', 'capath'] as const) {
         if (l.own.has(key) && !l.bad.has(key)) {
-          issues.push({ path: at(key), message: `has no effect while ssl is off${from('ssl')}: set ssl: true or remove it` });
+          issues.push({
+            path: at(key),
+            message: `has no effect while ssl is off${from('ssl')}: set ssl: true or remove it`,
+          });
         }
       }
     }
     if (f.require_certificate === true && !l.bad.has('require_certificate')) {
       if (sslKnown && !ssl) {
         // Inherited by a plain listener it is dropped like the other TLS keys; written here it is a mistake.
-        if (l.own.has('require_certificate')) issues.push({ path: at('require_certificate'), message: 'needs ssl: true' });
-      } else if (sslKnown && f.cafile === undefined && f.capath === undefined && !l.bad.has('cafile') && !l.bad.has('capath')) {
+        if (l.own.has('require_certificate'))
+          issues.push({ path: at('require_certificate'), message: 'needs ssl: true' });
+      } else if (
+        sslKnown &&
+        f.cafile === undefined &&
+        f.capath === undefined &&
+        !l.bad.has('cafile') &&
+        !l.bad.has('capath')
+      ) {
         issues.push({
           path: at('require_certificate'),
           message: 'needs cafile or capath: the CA certificates client certificates must be signed by',
@@ -125,7 +136,10 @@ export function resolveListeners(section: unknown, configDir: string): Listeners
       }
     }
     if (l.own.has('path') && !l.bad.has('path') && !l.bad.has('type') && type !== 'ws') {
-      issues.push({ path: at('path'), message: `only ws listeners have a path; this listener's type is ${type}${from('type')}` });
+      issues.push({
+        path: at('path'),
+        message: `only ws listeners have a path; this listener's type is ${type}${from('type')}`,
+      });
     }
 
     if (l.bad.has('bind')) continue;
@@ -187,7 +201,10 @@ export async function checkListenerFiles(listeners: Readonly<Record<string, List
           (s) =>
             s.isDirectory() === wantDir
               ? undefined
-              : { path: formatPath(['listeners', l.name, key]), message: `${file} is not a ${wantDir ? 'folder' : 'file'}` },
+              : {
+                  path: formatPath(['listeners', l.name, key]),
+                  message: `${file} is not a ${wantDir ? 'folder' : 'file'}`,
+                },
           (err: NodeJS.ErrnoException) => ({
             path: formatPath(['listeners', l.name, key]),
             message: `cannot read ${file}: ${osReason(err)}`,

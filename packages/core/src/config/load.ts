@@ -56,7 +56,10 @@ export function parseConfigYaml(text: string, file?: string): Mapping {
     throw err;
   }
   if (docs.length > 1) {
-    throw new ConfigError([{ path: '', message: `expected one YAML document, found ${docs.length} (remove the extra '---')` }], file);
+    throw new ConfigError(
+      [{ path: '', message: `expected one YAML document, found ${docs.length} (remove the extra '---')` }],
+      file,
+    );
   }
   const doc = docs[0];
   if (doc === undefined || doc === null) return {};

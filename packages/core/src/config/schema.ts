@@ -97,7 +97,9 @@ export const listenerEntries = {
   type: v.optional(
     v.pipe(
       v.picklist(['tcp', 'ws'], expected("'tcp' or 'ws' (with ssl: true they become TLS and wss)")),
-      v.description("Transport: 'tcp' (MQTT over TCP, or TLS with ssl) or 'ws' (MQTT over WebSocket, or wss with ssl). Default 'tcp'."),
+      v.description(
+        "Transport: 'tcp' (MQTT over TCP, or TLS with ssl) or 'ws' (MQTT over WebSocket, or wss with ssl). Default 'tcp'.",
+      ),
     ),
   ),
   bind: v.optional(
@@ -110,12 +112,18 @@ export const listenerEntries = {
       ),
     ),
   ),
-  max_connections: v.optional(integer(0, undefined, 'Most simultaneous connections on this listener; 0 = unlimited. Default 0.')),
+  max_connections: v.optional(
+    integer(0, undefined, 'Most simultaneous connections on this listener; 0 = unlimited. Default 0.'),
+  ),
   ssl: v.optional(flag('Serve TLS (tcp) or wss (ws); needs certfile and keyfile. Default false.')),
-  certfile: v.optional(text('a file path', 'PEM certificate (chain) of the server. Relative paths start at the config file.')),
+  certfile: v.optional(
+    text('a file path', 'PEM certificate (chain) of the server. Relative paths start at the config file.'),
+  ),
   keyfile: v.optional(text('a file path', 'PEM private key of the server.')),
   cafile: v.optional(text('a file path', 'PEM file of CA certificates that client certificates are verified against.')),
-  capath: v.optional(text('a folder path', 'Folder of PEM CA certificates that client certificates are verified against.')),
+  capath: v.optional(
+    text('a folder path', 'Folder of PEM CA certificates that client certificates are verified against.'),
+  ),
   require_certificate: v.optional(
     flag('Ask every client for a certificate and refuse those not signed by cafile/capath. Default false.'),
   ),
@@ -165,7 +173,10 @@ export const CONFIG_DEFAULTS = {
   outgoing_topic_alias_maximum: 0,
   limit_log_interval: 60,
   max_keepalive: 65_535,
-} as const satisfies Record<string, number | LogLevel | SessionOwnerPolicy | ControlCharacterPolicy | DefaultDecisionPolicy>;
+} as const satisfies Record<
+  string,
+  number | LogLevel | SessionOwnerPolicy | ControlCharacterPolicy | DefaultDecisionPolicy
+>;
 
 const D = CONFIG_DEFAULTS;
 
@@ -195,7 +206,11 @@ export const configEntries = {
     D.connect_timeout,
   ),
   timeout_disconnect_delay: v.optional(
-    seconds(false, MAX_TIMER_SECONDS, 'Extra seconds granted on top of 1.5 x keepalive before a silent client is dropped.'),
+    seconds(
+      false,
+      MAX_TIMER_SECONDS,
+      'Extra seconds granted on top of 1.5 x keepalive before a silent client is dropped.',
+    ),
     D.timeout_disconnect_delay,
   ),
   max_packet_size: v.optional(
@@ -207,7 +222,11 @@ export const configEntries = {
     D.max_inflight_messages,
   ),
   max_queued_messages: v.optional(
-    integer(0, undefined, 'Most messages queued per offline or throttled session (what happens beyond it: see the broker docs).'),
+    integer(
+      0,
+      undefined,
+      'Most messages queued per offline or throttled session (what happens beyond it: see the broker docs).',
+    ),
     D.max_queued_messages,
   ),
   session_expiry_interval: v.optional(
@@ -251,14 +270,21 @@ export const configEntries = {
     v.pipe(
       v.picklist(DEFAULT_DECISIONS, expected("'deny' or 'allow'")),
       v.description(
-        "What a publish, subscribe or receive gets when every plugin with an authorizeTopic hook abstained (no deny, no allow). Plugins that only veto (vetoTopic) never make this apply. Authentication is not affected: a CONNECT every authenticate hook abstained on is refused.",
+        'What a publish, subscribe or receive gets when every plugin with an authorizeTopic hook abstained (no deny, no allow). Plugins that only veto (vetoTopic) never make this apply. Authentication is not affected: a CONNECT every authenticate hook abstained on is refused.',
       ),
     ),
     D.default_decision,
   ),
   log_level: v.optional(
     v.pipe(
-      v.picklist(LOG_LEVELS, expected(LOG_LEVELS.map((l) => `'${l}'`).join(', ').replace(/, ([^,]*)$/, ' or $1'))),
+      v.picklist(
+        LOG_LEVELS,
+        expected(
+          LOG_LEVELS.map((l) => `'${l}'`)
+            .join(', ')
+            .replace(/, ([^,]*)$/, ' or $1'),
+        ),
+      ),
       v.description('Least severe log level written.'),
     ),
     D.log_level,
@@ -277,31 +303,59 @@ export const configEntries = {
     D.max_packet_size_before_connack,
   ),
   max_unauthenticated_bytes: v.optional(
-    integer(0, undefined, 'Bytes held by all connections that have no CONNACK yet, together; past it new data closes the connection. 0 = unlimited.'),
+    integer(
+      0,
+      undefined,
+      'Bytes held by all connections that have no CONNACK yet, together; past it new data closes the connection. 0 = unlimited.',
+    ),
     D.max_unauthenticated_bytes,
   ),
   max_filters_per_subscribe: v.optional(
-    integer(1, 65_535, 'Most topic filters in one SUBSCRIBE or UNSUBSCRIBE packet; more closes the connection (MQTT 5: DISCONNECT 0x97 Quota exceeded).'),
+    integer(
+      1,
+      65_535,
+      'Most topic filters in one SUBSCRIBE or UNSUBSCRIBE packet; more closes the connection (MQTT 5: DISCONNECT 0x97 Quota exceeded).',
+    ),
     D.max_filters_per_subscribe,
   ),
   max_user_properties: v.optional(
-    integer(0, undefined, 'MQTT 5: most User Properties in one packet (a will counts with its CONNECT); more closes the connection (CONNECT: CONNACK 0x95, later: DISCONNECT 0x95). 0 = unlimited.'),
+    integer(
+      0,
+      undefined,
+      'MQTT 5: most User Properties in one packet (a will counts with its CONNECT); more closes the connection (CONNECT: CONNACK 0x95, later: DISCONNECT 0x95). 0 = unlimited.',
+    ),
     D.max_user_properties,
   ),
   max_user_properties_bytes: v.optional(
-    integer(0, undefined, 'MQTT 5: most bytes of User Property names and values in one packet; more closes the connection as max_user_properties does. 0 = unlimited.'),
+    integer(
+      0,
+      undefined,
+      'MQTT 5: most bytes of User Property names and values in one packet; more closes the connection as max_user_properties does. 0 = unlimited.',
+    ),
     D.max_user_properties_bytes,
   ),
   max_queued_bytes: v.optional(
-    integer(0, undefined, 'Most topic, payload and property bytes queued per session (offline or throttled); 0 = unlimited.'),
+    integer(
+      0,
+      undefined,
+      'Most topic, payload and property bytes queued per session (offline or throttled); 0 = unlimited.',
+    ),
     D.max_queued_bytes,
   ),
   max_subscriptions_per_client: v.optional(
-    integer(0, undefined, 'Most subscriptions one session may hold; past it SUBSCRIBE gets 0x97 (v5) / 0x80. 0 = unlimited.'),
+    integer(
+      0,
+      undefined,
+      'Most subscriptions one session may hold; past it SUBSCRIBE gets 0x97 (v5) / 0x80. 0 = unlimited.',
+    ),
     D.max_subscriptions_per_client,
   ),
   max_retained_messages: v.optional(
-    integer(0, undefined, 'Most retained messages kept; past it a new retained topic is delivered but not retained. 0 = unlimited.'),
+    integer(
+      0,
+      undefined,
+      'Most retained messages kept; past it a new retained topic is delivered but not retained. 0 = unlimited.',
+    ),
     D.max_retained_messages,
   ),
   max_retained_bytes: v.optional(
@@ -309,7 +363,11 @@ export const configEntries = {
     D.max_retained_bytes,
   ),
   max_persistent_sessions: v.optional(
-    integer(0, undefined, 'Most persistent sessions kept; past it a new persistent session is refused (v5 0x97, v3 0x03). 0 = unlimited.'),
+    integer(
+      0,
+      undefined,
+      'Most persistent sessions kept; past it a new persistent session is refused (v5 0x97, v3 0x03). 0 = unlimited.',
+    ),
     D.max_persistent_sessions,
   ),
   receive_maximum: v.optional(
@@ -330,11 +388,19 @@ export const configEntries = {
     D.control_characters,
   ),
   outgoing_topic_alias_maximum: v.optional(
-    integer(0, 65_535, "MQTT 5: most Topic Aliases the broker sets on a connection for its PUBLISH packets (at most the client's Topic Alias Maximum); 0 = none."),
+    integer(
+      0,
+      65_535,
+      "MQTT 5: most Topic Aliases the broker sets on a connection for its PUBLISH packets (at most the client's Topic Alias Maximum); 0 = none.",
+    ),
     D.outgoing_topic_alias_maximum,
   ),
   limit_log_interval: v.optional(
-    seconds(true, MAX_TIMER_SECONDS, 'Seconds between two log lines about the same limit being hit (the count in between is logged).'),
+    seconds(
+      true,
+      MAX_TIMER_SECONDS,
+      'Seconds between two log lines about the same limit being hit (the count in between is logged).',
+    ),
     D.limit_log_interval,
   ),
   max_keepalive: v.optional(

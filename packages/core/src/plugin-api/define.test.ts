@@ -3,7 +3,14 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { PluginError } from '../errors.js';
 import { definePlugin, isMidgePlugin } from './define.js';
 import { PLUGIN_BRAND } from './types.js';
-import type { BrokerApi, ClientApi, ClientPluginContext, MidgePlugin, PluginContext, PluginDefinition } from './types.js';
+import type {
+  BrokerApi,
+  ClientApi,
+  ClientPluginContext,
+  MidgePlugin,
+  PluginContext,
+  PluginDefinition,
+} from './types.js';
 
 describe('definePlugin', () => {
   it('brands a valid definition with the registered symbol and freezes it', () => {
@@ -143,7 +150,13 @@ describe('definePlugin types', () => {
   });
 
   it('keeps a plugin of any config and side assignable to MidgePlugin', () => {
-    const client = definePlugin({ name: 'c', apiVersion: 1, runsIn: 'client', configSchema: v.strictObject({}), setup: () => ({}) });
+    const client = definePlugin({
+      name: 'c',
+      apiVersion: 1,
+      runsIn: 'client',
+      configSchema: v.strictObject({}),
+      setup: () => ({}),
+    });
     expectTypeOf(client).toExtend<MidgePlugin>();
   });
 });

@@ -96,9 +96,17 @@ export interface BrokerEvents {
    * `client`: whose rights it was published with (the publisher, the will's owner, the API's `as`);
    * undefined for a trusted publish.
    */
-  'message:received': { readonly client: ClientInfo | undefined; readonly message: Message; readonly origin: MessageOrigin };
+  'message:received': {
+    readonly client: ClientInfo | undefined;
+    readonly message: Message;
+    readonly origin: MessageOrigin;
+  };
   /** A message routed to subscribers; `client` and `origin` as in `message:received`. */
-  'message:broadcast': { readonly client: ClientInfo | undefined; readonly message: Message; readonly origin: MessageOrigin };
+  'message:broadcast': {
+    readonly client: ClientInfo | undefined;
+    readonly message: Message;
+    readonly origin: MessageOrigin;
+  };
   'retained:set': { readonly message: Message };
   'retained:cleared': { readonly topic: string };
   'packet:received': { readonly client: ClientInfo | undefined; readonly packet: Packet };
@@ -368,6 +376,9 @@ export interface PluginDefinition<Config = unknown, RunsIn extends PluginRunsIn 
 export const PLUGIN_BRAND: unique symbol = Symbol.for('midge.plugin');
 export const PLUGIN_API_VERSION = 1;
 
-export interface MidgePlugin<Config = unknown, RunsIn extends PluginRunsIn = PluginRunsIn> extends PluginDefinition<Config, RunsIn> {
+export interface MidgePlugin<Config = unknown, RunsIn extends PluginRunsIn = PluginRunsIn> extends PluginDefinition<
+  Config,
+  RunsIn
+> {
   readonly [PLUGIN_BRAND]: true;
 }

@@ -86,7 +86,14 @@ const table: Row[] = [
   { hooks: ['allow', 'async invalid'], expected: 'plugin error', sync: false, asked: 2, failure: 'invalid' },
   { hooks: ['async allow', 'throws'], expected: 'plugin error', sync: false, asked: 2, failure: 'threw' },
   { hooks: ['hangs', 'allow'], expected: 'timeout', sync: false, asked: 1, failure: 'timed-out' },
-  { hooks: ['allow', 'hangs'], whenAllAbstain: 'allow', expected: 'timeout', sync: false, asked: 2, failure: 'timed-out' },
+  {
+    hooks: ['allow', 'hangs'],
+    whenAllAbstain: 'allow',
+    expected: 'timeout',
+    sync: false,
+    asked: 2,
+    failure: 'timed-out',
+  },
 ];
 
 function expectedDecision(row: Row, whenAllAbstain: Decision): Decision {
@@ -112,48 +119,59 @@ describe('decide: the combination rule', () => {
     vi.useRealTimers();
   });
 
-  it.each(table.map((row) => [`${row.hooks.join(' + ') || 'no hook'} (all abstain → ${row.whenAllAbstain ?? 'deny'})`, row] as const))(
-    '%s',
-    async (_label, row) => {
-      const asked: string[] = [];
-      const failures: [string, HookFailure][] = [];
-      const whenAllAbstain = row.whenAllAbstain === 'allow' ? allow : NOBODY_ALLOWED;
-      const rule: DecisionRule<Request, TestVoter> = {
-        whenAllAbstain,
-        timeoutMs: TIMEOUT_MS,
-        onFailure: (voter, req, failure) => {
-          expect(req).toBe(request);
-          failures.push([voter.token, failure]);
-        },
-      };
-      const voters = row.hooks.map((token) => voterFor(token, asked));
+  it.each(
+    table.map(
+      (row) => [`${row.hooks.join(' + ') || 'no hook'} (all abstain → ${row.whenAllAbstain ?? 'deny'})`, row] as const,
+    ),
+  )('%s', async (_label, row) => {
+    const asked: string[] = [];
+    const failures: [string, HookFailure][] = [];
+    const whenAllAbstain = row.whenAllAbstain === 'allow' ? allow : NOBODY_ALLOWED;
+    const rule: DecisionRule<Request, TestVoter> = {
+      whenAllAbstain,
+      timeoutMs: TIMEOUT_MS,
+      onFailure: (voter, req, failure) => {
+        expect(req).toBe(request);
+        failures.push([voter.token, failure]);
+      },
+    };
+    const voters = row.hooks.map((token) => voterFor(token, asked));
 
-      const result = decide(voters, request, rule);
+    const result = decide(voters, request, rule);
 
-      expect(result instanceof Promise).toBe(!row.sync);
-      const settled = Promise.resolve(result);
-      await vi.advanceTimersByTimeAsync(TIMEOUT_MS);
-      const decision = await settled;
-      const want = expectedDecision(row, whenAllAbstain);
-      expect(decision).toEqual(want);
-      // Shared constants stay shared (no copy per decision): allow, the default, the failure denies.
-      if (!row.expected.startsWith('deny:')) expect(decision).toBe(want);
-      expect(asked).toEqual(row.hooks.slice(0, row.asked));
-      expect(failures).toEqual(row.failure === undefined ? [] : [[row.hooks[row.asked - 1], row.failure]]);
-    },
-  );
+    expect(result instanceof Promise).toBe(!row.sync);
+    const settled = Promise.resolve(result);
+    await vi.advanceTimersByTimeAsync(TIMEOUT_MS);
+    const decision = await settled;
+    const want = expectedDecision(row, whenAllAbstain);
+    expect(decision).toEqual(want);
+    // Shared constants stay shared (no copy per decision): allow, the default, the failure denies.
+    if (!row.expected.startsWith('deny:')) expect(decision).toBe(want);
+    expect(asked).toEqual(row.hooks.slice(0, row.asked));
+    expect(failures).toEqual(row.failure === undefined ? [] : [[row.hooks[row.asked - 1], row.failure]]);
+  });
 
   it("returns a hook's own deny object, so its reasonCode and disconnect reach the client", () => {
     const own = deny('banned', { reasonCode: 0x8a, disconnect: true });
-    const rule: DecisionRule<Request, TestVoter> = { whenAllAbstain: NOBODY_ALLOWED, timeoutMs: 0, onFailure: () => {} };
+    const rule: DecisionRule<Request, TestVoter> = {
+      whenAllAbstain: NOBODY_ALLOWED,
+      timeoutMs: 0,
+      onFailure: () => {},
+    };
     const voters: TestVoter[] = [{ token: 'own', vetoOnly: false, ask: () => own }];
     expect(decide(voters, request, rule)).toBe(own);
   });
 
   it('waits without limit when the timeout is 0', async () => {
     let answer: (d: Decision) => void = () => {};
-    const rule: DecisionRule<Request, TestVoter> = { whenAllAbstain: NOBODY_ALLOWED, timeoutMs: 0, onFailure: () => {} };
-    const voters: TestVoter[] = [{ token: 'slow', vetoOnly: false, ask: () => new Promise<Decision>((r) => (answer = r)) }];
+    const rule: DecisionRule<Request, TestVoter> = {
+      whenAllAbstain: NOBODY_ALLOWED,
+      timeoutMs: 0,
+      onFailure: () => {},
+    };
+    const voters: TestVoter[] = [
+      { token: 'slow', vetoOnly: false, ask: () => new Promise<Decision>((r) => (answer = r)) },
+    ];
     const pending = decide(voters, request, rule);
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     answer(allow);

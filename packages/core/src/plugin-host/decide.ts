@@ -132,7 +132,12 @@ export function failed<R, V extends Voter<R>>(
 }
 
 /** One settled answer: true = a grant, false = no grant (abstain, or a veto's allow), a deny = stop here. */
-function count<R, V extends Voter<R>>(voter: V, request: R, rule: DecisionRule<R, V>, answer: unknown): boolean | DenyDecision {
+function count<R, V extends Voter<R>>(
+  voter: V,
+  request: R,
+  rule: DecisionRule<R, V>,
+  answer: unknown,
+): boolean | DenyDecision {
   const verdict = verdictOf(answer);
   if (verdict === 'deny') return answer as DenyDecision;
   if (verdict === 'allow') return !voter.vetoOnly;

@@ -258,9 +258,16 @@ export class PluginHost {
       const hooks = p.hooks;
       if (hooks.reload === undefined) continue;
       try {
-        const r = await withTimeout(call(() => hooks.reload?.()), this.#hookTimeoutMs);
+        const r = await withTimeout(
+          call(() => hooks.reload?.()),
+          this.#hookTimeoutMs,
+        );
         if (r === TIMED_OUT) {
-          const error = new PluginError('PLUGIN_RELOAD_TIMEOUT', p.name, `reload did not finish within ${this.#hookTimeoutMs} ms`);
+          const error = new PluginError(
+            'PLUGIN_RELOAD_TIMEOUT',
+            p.name,
+            `reload did not finish within ${this.#hookTimeoutMs} ms`,
+          );
           p.logger.warn({ err: error }, error.message);
           failures.push({ plugin: p.name, key: p.key, error });
         }
@@ -324,7 +331,8 @@ export class PluginHost {
     if (hooks.authenticate) this.#authenticate.push(voter(p, 'authenticate', hooks.authenticate.bind(hooks)));
     if (hooks.authorizeTopic) this.#topic.push(voter(p, 'authorizeTopic', hooks.authorizeTopic.bind(hooks)));
     if (hooks.vetoTopic) this.#topic.push(voter(p, 'vetoTopic', hooks.vetoTopic.bind(hooks), true));
-    if (hooks.authorizeClient) this.#authorizeClient.push(voter(p, 'authorizeClient', hooks.authorizeClient.bind(hooks)));
+    if (hooks.authorizeClient)
+      this.#authorizeClient.push(voter(p, 'authorizeClient', hooks.authorizeClient.bind(hooks)));
     const enhanced = hooks.enhancedAuth;
     if (enhanced !== undefined) {
       for (const method of enhanced.methods) {
@@ -362,8 +370,12 @@ export class PluginHost {
       const hooks = p.hooks;
       if (hooks.close === undefined) continue;
       try {
-        const r = await withTimeout(call(() => hooks.close?.()), this.#hookTimeoutMs);
-        if (r === TIMED_OUT) p.logger.warn({ timeoutMs: this.#hookTimeoutMs }, 'close did not finish in time; moving on');
+        const r = await withTimeout(
+          call(() => hooks.close?.()),
+          this.#hookTimeoutMs,
+        );
+        if (r === TIMED_OUT)
+          p.logger.warn({ timeoutMs: this.#hookTimeoutMs }, 'close did not finish in time; moving on');
       } catch (err) {
         p.logger.error({ err }, 'close failed');
       }
@@ -378,7 +390,12 @@ function voter<R>(p: Loaded, hook: HookName, ask: (request: R) => unknown, vetoO
 }
 
 /** Logs a failing hook under its plugin's name. Fail closed: the decision denies. The request itself is not logged (password). */
-function reportFailure<R extends DecisionRequest>(h: DecisionHook<R>, request: R, failure: HookFailure, detail: unknown): void {
+function reportFailure<R extends DecisionRequest>(
+  h: DecisionHook<R>,
+  request: R,
+  failure: HookFailure,
+  detail: unknown,
+): void {
   const { hook } = h;
   const clientId = request.client.clientId;
   switch (failure) {
@@ -387,11 +404,15 @@ function reportFailure<R extends DecisionRequest>(h: DecisionHook<R>, request: R
       h.p.logger.error({ err: detail, hook, clientId }, `${hook} failed; denying`);
       return;
     case 'timed-out':
-      h.p.logger.warn({ hook, clientId, timeoutMs: detail }, `${hook} did not answer within ${String(detail)} ms; denying`);
+      h.p.logger.warn(
+        { hook, clientId, timeoutMs: detail },
+        `${hook} did not answer within ${String(detail)} ms; denying`,
+      );
       return;
     case 'invalid': {
       const what = hook === 'enhancedAuth' ? 'enhancedAuth step' : hook;
-      const expected = hook === 'enhancedAuth' ? 'challenge(), allow/authenticated() or deny()' : 'allow, deny() or abstain';
+      const expected =
+        hook === 'enhancedAuth' ? 'challenge(), allow/authenticated() or deny()' : 'allow, deny() or abstain';
       h.p.logger.error({ hook, clientId }, `${what} returned ${describe(detail)} instead of ${expected}; denying`);
       return;
     }
@@ -412,13 +433,15 @@ function checkStep(
   const v = verdictOf(d);
   if (v === 'challenge' || v === 'allow' || v === 'deny') {
     const { data, username } = d as { data?: unknown; username?: unknown };
-    if ((data === undefined || Buffer.isBuffer(data)) && (username === undefined || typeof username === 'string')) return d as EnhancedAuthStep;
+    if ((data === undefined || Buffer.isBuffer(data)) && (username === undefined || typeof username === 'string'))
+      return d as EnhancedAuthStep;
   }
   return failed(entry, request, rule, 'invalid', d);
 }
 
 function describe(x: unknown): string {
   if (x === undefined || x === null) return String(x);
-  if (typeof x === 'object') return `an object without a valid verdict (${String((x as { verdict?: unknown }).verdict)})`;
+  if (typeof x === 'object')
+    return `an object without a valid verdict (${String((x as { verdict?: unknown }).verdict)})`;
   return typeof x;
 }

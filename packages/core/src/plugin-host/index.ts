@@ -1,6 +1,12 @@
 // The plugin host's public surface: the broker and embedders import from here.
 export { PluginHost } from './host.js';
-export type { DefaultDecision, LoadedPluginInfo, PluginHostOptions, PluginReloadFailure, PluginReloadResult } from './host.js';
+export type {
+  DefaultDecision,
+  LoadedPluginInfo,
+  PluginHostOptions,
+  PluginReloadFailure,
+  PluginReloadResult,
+} from './host.js';
 export { checkNamesAndDependencies, formatIssuePath, validatePluginConfigs } from './validate.js';
 export { checkPlugin, isPathSpecifier, packageNameOf, resolvePlugin } from './resolve.js';
 export type { ResolvedPlugin, ResolvePluginOptions } from './resolve.js';

@@ -98,7 +98,9 @@ export async function setUp(
     if (r !== TIMED_OUT) return checkHooks(r, name);
   } catch (err) {
     if (err instanceof PluginError) throw err;
-    throw new PluginError('PLUGIN_SETUP_FAILED', name, `setup failed (plugins.${key}): ${messageOf(err)}`, { cause: err });
+    throw new PluginError('PLUGIN_SETUP_FAILED', name, `setup failed (plugins.${key}): ${messageOf(err)}`, {
+      cause: err,
+    });
   }
   controller.abort();
   // The setup may still finish; close what it built so a late plugin does not leak its resources.
@@ -127,9 +129,14 @@ export function checkHooks(value: unknown, name: string): PluginHooks {
   const enhanced = hooks.enhancedAuth;
   if (enhanced !== undefined) {
     const e: { methods?: unknown; step?: unknown } = typeof enhanced === 'object' && enhanced !== null ? enhanced : {};
-    const methodsOk = Array.isArray(e.methods) && e.methods.length > 0 && e.methods.every((m) => typeof m === 'string' && m.length > 0);
+    const methodsOk =
+      Array.isArray(e.methods) && e.methods.length > 0 && e.methods.every((m) => typeof m === 'string' && m.length > 0);
     if (!methodsOk || typeof e.step !== 'function') {
-      throw new PluginError('PLUGIN_SETUP_FAILED', name, '`enhancedAuth` must be { methods: one or more non-empty strings, step(request) }');
+      throw new PluginError(
+        'PLUGIN_SETUP_FAILED',
+        name,
+        '`enhancedAuth` must be { methods: one or more non-empty strings, step(request) }',
+      );
     }
   }
   const events = hooks.events;
@@ -150,5 +157,7 @@ function lateClose(logger: Logger, late: unknown): void {
   if (typeof late !== 'object' || late === null) return;
   const hooks = late as PluginHooks;
   if (typeof hooks.close !== 'function') return;
-  call(() => hooks.close?.()).then(undefined, (err: unknown) => logger.error({ err }, 'close after a timed-out setup failed'));
+  call(() => hooks.close?.()).then(undefined, (err: unknown) =>
+    logger.error({ err }, 'close after a timed-out setup failed'),
+  );
 }

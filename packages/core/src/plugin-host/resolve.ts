@@ -55,7 +55,10 @@ export async function resolvePlugin(
   // The module itself counts when it is branded (a CommonJS `module.exports = plugin` arrives as default anyway).
   const plugin = isMidgePlugin(candidate) ? candidate : isMidgePlugin(mod) ? mod : candidate;
   const where = url.startsWith('file:') ? fileURLToPath(url) : url;
-  return { plugin: checkPlugin(plugin, entry.key, isPathSpecifier(entry.specifier) ? where : `${entry.specifier} (${where})`), url };
+  return {
+    plugin: checkPlugin(plugin, entry.key, isPathSpecifier(entry.specifier) ? where : `${entry.specifier} (${where})`),
+    url,
+  };
 }
 
 /**
@@ -116,10 +119,18 @@ function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: r
       : path.resolve(searchDirs[0] as string, specifier);
     const stat = statSync(file, { throwIfNoEntry: false });
     if (stat === undefined) {
-      throw new PluginError('PLUGIN_NOT_FOUND', key, `no plugin file at ${file} (paths are relative to the config file's folder)`);
+      throw new PluginError(
+        'PLUGIN_NOT_FOUND',
+        key,
+        `no plugin file at ${file} (paths are relative to the config file's folder)`,
+      );
     }
     if (!stat.isFile()) {
-      throw new PluginError('PLUGIN_NOT_FOUND', key, `${file} is not a file: name the plugin's module file (e.g. ${path.join(file, 'index.js')})`);
+      throw new PluginError(
+        'PLUGIN_NOT_FOUND',
+        key,
+        `${file} is not a file: name the plugin's module file (e.g. ${path.join(file, 'index.js')})`,
+      );
     }
     return pathToFileURL(file).href;
   }
@@ -136,16 +147,28 @@ function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: r
       // Node would load, so its own problems (missing entry file, unexported subpath) are reported as such.
       if (code === 'ERR_MODULE_NOT_FOUND' && !hasUrl(err) && messageOf(err).includes(`'${pkg}'`)) continue;
       if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
-        throw new PluginError('PLUGIN_NOT_FOUND', key, `package ${pkg} (found from ${dir}) does not export ${specifier}: ${messageOf(err)}`, {
-          cause: err,
-        });
+        throw new PluginError(
+          'PLUGIN_NOT_FOUND',
+          key,
+          `package ${pkg} (found from ${dir}) does not export ${specifier}: ${messageOf(err)}`,
+          {
+            cause: err,
+          },
+        );
       }
       if (code === 'ERR_MODULE_NOT_FOUND') {
-        throw new PluginError('PLUGIN_LOAD_FAILED', key, `package ${pkg} is installed but its entry file is missing (is it built?): ${messageOf(err)}`, {
-          cause: err,
-        });
+        throw new PluginError(
+          'PLUGIN_LOAD_FAILED',
+          key,
+          `package ${pkg} is installed but its entry file is missing (is it built?): ${messageOf(err)}`,
+          {
+            cause: err,
+          },
+        );
       }
-      throw new PluginError('PLUGIN_LOAD_FAILED', key, `cannot resolve ${specifier}: ${messageOf(err)}`, { cause: err });
+      throw new PluginError('PLUGIN_LOAD_FAILED', key, `cannot resolve ${specifier}: ${messageOf(err)}`, {
+        cause: err,
+      });
     }
     return resolved.href;
   }

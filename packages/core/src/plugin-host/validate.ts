@@ -43,7 +43,10 @@ export function checkNamesAndDependencies(
 
     const other = keyOfName.get(plugin.name);
     if (other !== undefined && other !== key) {
-      issues.push({ path: at, message: `plugin name "${plugin.name}" is already used by plugins.${other}: names must be unique` });
+      issues.push({
+        path: at,
+        message: `plugin name "${plugin.name}" is already used by plugins.${other}: names must be unique`,
+      });
     } else {
       keyOfName.set(plugin.name, key);
     }
@@ -82,12 +85,16 @@ export async function validatePluginConfigs(
     try {
       result = await schema['~standard'].validate(raw);
     } catch (err) {
-      issues.push({ path: at, message: `the plugin's config schema failed: ${err instanceof Error ? err.message : String(err)}` });
+      issues.push({
+        path: at,
+        message: `the plugin's config schema failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
       configs.push(undefined);
       continue;
     }
     if (result.issues !== undefined) {
-      for (const issue of result.issues) issues.push({ path: at + formatIssuePath(issue.path), message: issue.message });
+      for (const issue of result.issues)
+        issues.push({ path: at + formatIssuePath(issue.path), message: issue.message });
       configs.push(undefined);
     } else {
       configs.push(result.value);

@@ -54,9 +54,7 @@ export function logText(records: readonly LogRecord[], level: string): string {
 }
 
 /** A PluginContext with a recording logger and a broker API stub (publish resolves, counts are 0). */
-export function fakePluginContext(
-  overrides: Partial<PluginContext> = {},
-): PluginContext & { logger: RecordingLogger } {
+export function fakePluginContext(overrides: Partial<PluginContext> = {}): PluginContext & { logger: RecordingLogger } {
   return {
     name: 'test-plugin',
     key: 'test-plugin',
@@ -92,14 +90,19 @@ export function testClientInfo(username: string | undefined, overrides: Partial<
 }
 
 /** A plugin's options through its own Standard Schema, as the broker validates them (`{}` without a schema). */
-export async function validatePluginConfig<C>(plugin: MidgePlugin<C>, input: unknown): Promise<StandardSchemaV1.Result<C>> {
+export async function validatePluginConfig<C>(
+  plugin: MidgePlugin<C>,
+  input: unknown,
+): Promise<StandardSchemaV1.Result<C>> {
   if (plugin.configSchema === undefined) return { value: input as C };
   return await plugin.configSchema['~standard'].validate(input);
 }
 
 /** The dotted paths of a validation result's issues (`publish_acl.alice.0`), in order. */
 export function issuePaths(result: StandardSchemaV1.Result<unknown>): string[] {
-  return (result.issues ?? []).map((i) => (i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'));
+  return (result.issues ?? []).map((i) =>
+    (i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'),
+  );
 }
 
 /**
@@ -130,7 +133,9 @@ export function authenticateRequest(client: ClientInfo, password?: string | Buff
       keepalive: 60,
       clientId: client.clientId,
       ...(client.username === undefined ? {} : { username: client.username }),
-      ...(password === undefined ? {} : { password: typeof password === 'string' ? Buffer.from(password, 'utf8') : password }),
+      ...(password === undefined
+        ? {}
+        : { password: typeof password === 'string' ? Buffer.from(password, 'utf8') : password }),
     },
   };
 }

@@ -21,7 +21,9 @@ export interface PluginTestHarness {
   /** Starts a broker with these `plugins:` (replacing a running one). */
   readonly startBroker: (plugins: Record<string, unknown>, searchDirs?: readonly string[]) => Promise<TestBroker>;
   /** Opens a connection and sends CONNECT; returns the client and the CONNACK code. */
-  readonly connectClient: (options?: Partial<Omit<ConnectPacket, 'type'>>) => Promise<{ client: RawClient; code: number }>;
+  readonly connectClient: (
+    options?: Partial<Omit<ConnectPacket, 'type'>>,
+  ) => Promise<{ client: RawClient; code: number }>;
   /** Connects and throws unless the broker accepted (CONNACK 0). */
   readonly connected: (options?: Partial<Omit<ConnectPacket, 'type'>>) => Promise<RawClient>;
   /** SUBSCRIBE at QoS 1; returns the SUBACK codes (1 = granted QoS 1, 0x80 = refused). */

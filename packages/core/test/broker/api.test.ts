@@ -42,7 +42,9 @@ describe('Broker API', () => {
     await h.tb.broker.publish({ topic: 'api/x', payload: 'hi', qos: 1 }, { trusted: true });
     const p = await s.expectPacket('publish');
     expect(p).toMatchObject({ topic: 'api/x', qos: 1 });
-    await expect(h.tb.broker.publish({ topic: 'bad/#', payload: '' }, { trusted: true })).rejects.toThrow(/cannot publish/);
+    await expect(h.tb.broker.publish({ topic: 'bad/#', payload: '' }, { trusted: true })).rejects.toThrow(
+      /cannot publish/,
+    );
   });
 
   it('handle() serves any Duplex as a client connection', async () => {
@@ -52,7 +54,16 @@ describe('Broker API', () => {
     const decoder = new PacketDecoder();
     const got: Packet[] = [];
     client.on('data', (b: Buffer) => decoder.feed(b, (p) => got.push(p)));
-    client.write(encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'mem' }));
+    client.write(
+      encodePacket({
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 0,
+        clientId: 'mem',
+      }),
+    );
     client.write(encodePacket({ type: 'pingreq' }));
     await until(() => got.length >= 2, 2000, 'CONNACK and PINGRESP');
     expect(got.map((p) => p.type)).toEqual(['connack', 'pingresp']);
@@ -60,15 +71,35 @@ describe('Broker API', () => {
   });
 
   it('listeners() reports bound addresses; a ws listener serves MQTT over WebSocket', async () => {
-    await h.start({ listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' }, web: { type: 'ws', bind: '127.0.0.1:0' } } });
+    await h.start({
+      listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' }, web: { type: 'ws', bind: '127.0.0.1:0' } },
+    });
     const addrs = h.tb.broker.listeners();
     expect(addrs.map((a) => a.name).sort()).toEqual(['default', 'web']);
     const web = addrs.find((a) => a.name === 'web')!;
     const s = await h.subscriber('ws');
     const ws = new WebSocket(`ws://127.0.0.1:${web.port}/`, 'mqtt');
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'w' }));
-    ws.send(encodePacket({ type: 'publish', topic: 'ws', payload: Buffer.from('over ws'), qos: 0, retain: false, dup: false }));
+    ws.send(
+      encodePacket({
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 0,
+        clientId: 'w',
+      }),
+    );
+    ws.send(
+      encodePacket({
+        type: 'publish',
+        topic: 'ws',
+        payload: Buffer.from('over ws'),
+        qos: 0,
+        retain: false,
+        dup: false,
+      }),
+    );
     expect((await s.expectPacket('publish')).payload.toString()).toBe('over ws');
     ws.close();
   });
@@ -108,7 +139,10 @@ describe('Broker API', () => {
     const dir = mkdtempSync(join(tmpdir(), 'midge-cfg-'));
     try {
       const file = join(dir, 'midge.yaml');
-      writeFileSync(file, 'listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:0\nplugins: {}\nmax_inflight_messages: 7\n');
+      writeFileSync(
+        file,
+        'listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:0\nplugins: {}\nmax_inflight_messages: 7\n',
+      );
       const broker = await createBroker(file, { logger: nullLogger });
       expect(broker.config.max_inflight_messages).toBe(7);
       await broker.start();

@@ -12,9 +12,20 @@ function acl(rule: (req: AuthorizeTopicRequest) => Decision | Promise<Decision>)
 
 describe('topic authorization', () => {
   it('[MQTT-3.9.3-2] SUBACK carries 0x80 for an invalid filter and for a filter denied by authorizeTopic', async () => {
-    await h.start({}, { plugins: [acl((r) => (r.action === 'subscribe' && r.topic.startsWith('secret') ? deny() : allow))] });
+    await h.start(
+      {},
+      { plugins: [acl((r) => (r.action === 'subscribe' && r.topic.startsWith('secret') ? deny() : allow))] },
+    );
     const c = await h.connected('c');
-    c.send({ type: 'subscribe', packetId: 3, subscriptions: [{ topic: 'ok', qos: 1 }, { topic: 'secret/#', qos: 1 }, { topic: 'bad/#/x', qos: 0 }] });
+    c.send({
+      type: 'subscribe',
+      packetId: 3,
+      subscriptions: [
+        { topic: 'ok', qos: 1 },
+        { topic: 'secret/#', qos: 1 },
+        { topic: 'bad/#/x', qos: 0 },
+      ],
+    });
     expect(await c.expectPacket('suback')).toMatchObject({ reasonCodes: [1, 0x80, 0x80] });
   });
 
@@ -32,13 +43,18 @@ describe('topic authorization', () => {
 
   it("'receive' authorization is asked per delivery: live, retained and queued", async () => {
     const asked: string[] = [];
-    await h.start({}, {
-      plugins: [acl((r) => {
-        if (r.action !== 'receive') return allow;
-        asked.push(`${r.client.clientId}:${r.topic}`);
-        return r.client.clientId === 'blocked' ? deny() : allow;
-      })],
-    });
+    await h.start(
+      {},
+      {
+        plugins: [
+          acl((r) => {
+            if (r.action !== 'receive') return allow;
+            asked.push(`${r.client.clientId}:${r.topic}`);
+            return r.client.clientId === 'blocked' ? deny() : allow;
+          }),
+        ],
+      },
+    );
     const ok = await h.subscriber('t/#', 0, 'ok');
     const blocked = await h.subscriber('t/#', 0, 'blocked');
     const pub = await h.connected('p');

@@ -25,13 +25,26 @@ describe('end to end over TCP (3.1.1)', () => {
     const p = await sub.expectPacket('publish');
     expect(p).toMatchObject({ topic: 'a/b', qos: 0, retain: false, dup: false });
     expect(p.payload.toString()).toBe('hello');
-    expect(h.tb.broker.stats()).toMatchObject({ publishReceived: 1, publishSent: 1, messagesReceived: 1, messagesSent: 1 });
+    expect(h.tb.broker.stats()).toMatchObject({
+      publishReceived: 1,
+      publishSent: 1,
+      messagesReceived: 1,
+      messagesSent: 1,
+    });
   });
 
   it('[MQTT-3.8.4-1] answers SUBSCRIBE with SUBACK carrying the granted QoS per filter', async () => {
     await h.start();
     const c = await h.connected('c');
-    c.send({ type: 'subscribe', packetId: 7, subscriptions: [{ topic: 'x', qos: 0 }, { topic: 'y/#', qos: 1 }, { topic: 'z/+', qos: 2 }] });
+    c.send({
+      type: 'subscribe',
+      packetId: 7,
+      subscriptions: [
+        { topic: 'x', qos: 0 },
+        { topic: 'y/#', qos: 1 },
+        { topic: 'z/+', qos: 2 },
+      ],
+    });
     const ack = await c.expectPacket('suback');
     expect(ack).toMatchObject({ packetId: 7, reasonCodes: [0, 1, 2] });
     expect(h.tb.broker.stats().subscriptionCount).toBe(3);

@@ -102,7 +102,9 @@ describe('CONNECT', () => {
 });
 
 describe('authentication through plugins', () => {
-  const auth = (decide: (username: string | undefined) => ReturnType<typeof deny> | typeof allow | Promise<typeof allow>) =>
+  const auth = (
+    decide: (username: string | undefined) => ReturnType<typeof deny> | typeof allow | Promise<typeof allow>,
+  ) =>
     definePlugin({
       name: 'test-auth',
       apiVersion: 1,
@@ -119,16 +121,35 @@ describe('authentication through plugins', () => {
   it('a deny with reasonCode 4 gets CONNACK 0x04 (bad user name or password)', async () => {
     await h.start({}, { plugins: [auth(() => deny('bad password', { reasonCode: 4 }))] });
     const c = await h.client();
-    expect(await c.connect({ clientId: 'c', username: 'u', password: Buffer.from('p') })).toMatchObject({ reasonCode: 4 });
+    expect(await c.connect({ clientId: 'c', username: 'u', password: Buffer.from('p') })).toMatchObject({
+      reasonCode: 4,
+    });
     await c.closed();
   });
 
   it('an async allow connects, and packets sent before CONNACK are handled after it, in order', async () => {
     const decided = gate();
-    await h.start({}, { plugins: [auth(async () => { await decided.opened; return allow; })] });
+    await h.start(
+      {},
+      {
+        plugins: [
+          auth(async () => {
+            await decided.opened;
+            return allow;
+          }),
+        ],
+      },
+    );
     const c = await h.client();
     const frames = [
-      encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c' }),
+      encodePacket({
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 0,
+        clientId: 'c',
+      }),
       encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 't', qos: 0 }] }),
       encodePacket({ type: 'pingreq' }),
     ];
@@ -145,10 +166,32 @@ describe('authentication through plugins', () => {
   it('bytes sent while authentication is pending are bounded by max_buffered_before_connack', async () => {
     // Authentication answers only after the test: every byte arrives while it is pending.
     const decided = gate();
-    await h.start({ max_buffered_before_connack: 1024 }, { plugins: [auth(async () => { await decided.opened; return allow; })] });
+    await h.start(
+      { max_buffered_before_connack: 1024 },
+      {
+        plugins: [
+          auth(async () => {
+            await decided.opened;
+            return allow;
+          }),
+        ],
+      },
+    );
     const c = await h.client();
-    const frames = [encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c' })];
-    for (let i = 0; i < 20; i++) frames.push(encodePacket({ type: 'publish', topic: 't', payload: Buffer.alloc(200), qos: 0, retain: false, dup: false }));
+    const frames = [
+      encodePacket({
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 0,
+        clientId: 'c',
+      }),
+    ];
+    for (let i = 0; i < 20; i++)
+      frames.push(
+        encodePacket({ type: 'publish', topic: 't', payload: Buffer.alloc(200), qos: 0, retain: false, dup: false }),
+      );
     c.send(Buffer.concat(frames));
     await c.closed();
     decided.open();
@@ -157,7 +200,10 @@ describe('authentication through plugins', () => {
   it('a large CONNECT (will payload over max_buffered_before_connack) is still accepted', async () => {
     await h.start({ max_buffered_before_connack: 1024 }, { plugins: [auth(() => Promise.resolve(allow))] });
     const c = await h.client();
-    const ack = await c.connect({ clientId: 'big', will: { topic: 'w', payload: Buffer.alloc(60_000), qos: 0, retain: false } });
+    const ack = await c.connect({
+      clientId: 'big',
+      will: { topic: 'w', payload: Buffer.alloc(60_000), qos: 0, retain: false },
+    });
     expect(ack.reasonCode).toBe(0);
   });
 });

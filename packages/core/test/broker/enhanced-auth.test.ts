@@ -4,7 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthPacket, ConnectPacket } from '../../src/codec/packets.js';
 import { connect } from '../../src/client/index.js';
 import { PluginError } from '../../src/errors.js';
-import { allow, authenticated, challenge, definePlugin, deny, type EnhancedAuthRequest } from '../../src/plugin-api/index.js';
+import {
+  allow,
+  authenticated,
+  challenge,
+  definePlugin,
+  deny,
+  type EnhancedAuthRequest,
+} from '../../src/plugin-api/index.js';
 import type { RawClient } from '../../src/testing/index.js';
 import { memoryLogger, type LogRecord } from '../plugin-host/helpers.js';
 import { Harness, publishV5, subscribeV5 } from './helpers.js';
@@ -36,9 +43,12 @@ function hmacPlugin(seen: EnhancedAuthRequest[] = [], opts: { async?: boolean; t
             thrown = true;
             throw new Error('plugin bug');
           }
-          const answer = (): ReturnType<typeof challenge> | ReturnType<typeof authenticated> | ReturnType<typeof deny> => {
+          const answer = ():
+            ReturnType<typeof challenge> | ReturnType<typeof authenticated> | ReturnType<typeof deny> => {
             if (req.step === 0) {
-              const user = req.reauthenticating ? (req.state as string | undefined) ?? req.client.clientId : req.data?.toString();
+              const user = req.reauthenticating
+                ? ((req.state as string | undefined) ?? req.client.clientId)
+                : req.data?.toString();
               if (user === undefined || user === '') return deny('who are you?', { reasonCode: 0x86 });
               const nonce = randomBytes(16);
               return challenge(nonce, { user, nonce });
@@ -57,13 +67,27 @@ function hmacPlugin(seen: EnhancedAuthRequest[] = [], opts: { async?: boolean; t
 
 function connectWith(c: RawClient, extra: Partial<ConnectPacket> = {}): void {
   c.setProtocolVersion(5);
-  c.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'alice', properties: { authenticationMethod: METHOD, authenticationData: Buffer.from('alice') }, ...extra }, 5);
+  c.send(
+    {
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 5,
+      clean: true,
+      keepalive: 0,
+      clientId: 'alice',
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from('alice') },
+      ...extra,
+    },
+    5,
+  );
 }
 const answer = (c: RawClient, data: Buffer, method = METHOD, reasonCode = 0x18): void =>
   c.send({ type: 'auth', reasonCode, properties: { authenticationMethod: method, authenticationData: data } }, 5);
 
 /** Runs the whole exchange; returns the CONNACK. */
-async function authenticate(c: RawClient): Promise<{ challenge: AuthPacket; connack: Awaited<ReturnType<RawClient['expectPacket']>> }> {
+async function authenticate(
+  c: RawClient,
+): Promise<{ challenge: AuthPacket; connack: Awaited<ReturnType<RawClient['expectPacket']>> }> {
   connectWith(c);
   const ch = await c.expectPacket('auth');
   answer(c, hmac(ch.properties!.authenticationData!));
@@ -79,7 +103,9 @@ describe('enhanced authentication', () => {
     expect(ch).toMatchObject({ reasonCode: 0x18, properties: { authenticationMethod: METHOD } });
     expect(ch.properties!.authenticationData).toHaveLength(16);
     expect(connack).toMatchObject({ reasonCode: 0, properties: { authenticationMethod: METHOD } });
-    expect((connack as { properties?: { authenticationData?: Buffer } }).properties?.authenticationData?.toString()).toBe('welcome alice');
+    expect(
+      (connack as { properties?: { authenticationData?: Buffer } }).properties?.authenticationData?.toString(),
+    ).toBe('welcome alice');
     expect(seen.map((r) => [r.step, r.reauthenticating, r.connect?.clientId])).toEqual([
       [0, false, 'alice'],
       [1, false, 'alice'],
@@ -96,13 +122,16 @@ describe('enhanced authentication', () => {
     expect((await authenticate(c)).connack).toMatchObject({ reasonCode: 0 });
   });
 
-  it('[MQTT-4.12.0-4] a wrong response is refused with the plugin\'s CONNACK code and the connection closes', async () => {
+  it("[MQTT-4.12.0-4] a wrong response is refused with the plugin's CONNACK code and the connection closes", async () => {
     await h.start({}, { plugins: [hmacPlugin()] });
     const c = await h.client();
     connectWith(c);
     await c.expectPacket('auth');
     answer(c, Buffer.from('not the proof'));
-    expect(await c.expectPacket('connack')).toMatchObject({ reasonCode: 0x86, properties: { reasonString: 'bad proof' } });
+    expect(await c.expectPacket('connack')).toMatchObject({
+      reasonCode: 0x86,
+      properties: { reasonString: 'bad proof' },
+    });
     await c.closed();
   });
 
@@ -117,7 +146,9 @@ describe('enhanced authentication', () => {
   it('without a method the authenticate hooks decide as before (this plugin denies them)', async () => {
     await h.start({}, { plugins: [hmacPlugin()] });
     const c = await h.client();
-    expect(await c.connect({ protocolVersion: 5, clientId: 'bob', username: 'bob', password: Buffer.from('x') })).toMatchObject({ reasonCode: 0x87 });
+    expect(
+      await c.connect({ protocolVersion: 5, clientId: 'bob', username: 'bob', password: Buffer.from('x') }),
+    ).toMatchObject({ reasonCode: 0x87 });
   });
 
   it('[MQTT-3.1.2-30] a packet other than AUTH during the exchange closes the connection', async () => {
@@ -148,15 +179,22 @@ describe('enhanced authentication', () => {
     await c.closed(2000);
   });
 
-  it('a plugin step that throws denies (0x87), is logged under the plugin\'s name, and the broker carries on', async () => {
+  it("a plugin step that throws denies (0x87), is logged under the plugin's name, and the broker carries on", async () => {
     const records: LogRecord[] = [];
-    await h.start({ log_level: 'error' }, { plugins: [hmacPlugin([], { throwOnceAt: 1 })], logger: memoryLogger(records) });
+    await h.start(
+      { log_level: 'error' },
+      { plugins: [hmacPlugin([], { throwOnceAt: 1 })], logger: memoryLogger(records) },
+    );
     const c = await h.client();
     connectWith(c);
     const ch = await c.expectPacket('auth');
     answer(c, hmac(ch.properties!.authenticationData!));
     expect(await c.expectPacket('connack')).toMatchObject({ reasonCode: 0x87 });
-    expect(records.some((r) => r.level === 'error' && r.bindings?.plugin === 'hmac-auth' && /enhancedAuth failed/.test(r.msg ?? ''))).toBe(true);
+    expect(
+      records.some(
+        (r) => r.level === 'error' && r.bindings?.plugin === 'hmac-auth' && /enhancedAuth failed/.test(r.msg ?? ''),
+      ),
+    ).toBe(true);
     const d = await h.client();
     expect((await authenticate(d)).connack).toMatchObject({ reasonCode: 0 });
   });
@@ -182,7 +220,7 @@ describe('enhanced authentication', () => {
     ]);
   });
 
-  it('[MQTT-4.12.1-2] a failed re-authentication ends with DISCONNECT (0x87 where the plugin\'s code is CONNACK-only)', async () => {
+  it("[MQTT-4.12.1-2] a failed re-authentication ends with DISCONNECT (0x87 where the plugin's code is CONNACK-only)", async () => {
     await h.start({}, { plugins: [hmacPlugin()] });
     const c = await h.client();
     await authenticate(c);
@@ -190,7 +228,10 @@ describe('enhanced authentication', () => {
     await c.expectPacket('auth');
     answer(c, Buffer.from('wrong'));
     // The plugin said 0x86, which only CONNACK may carry.
-    expect(await c.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x87, properties: { reasonString: 'bad proof' } });
+    expect(await c.expectPacket('disconnect')).toMatchObject({
+      reasonCode: 0x87,
+      properties: { reasonString: 'bad proof' },
+    });
     await c.closed();
   });
 
@@ -203,14 +244,21 @@ describe('enhanced authentication', () => {
   });
 
   it('[MQTT-4.12.0-7] AUTH from a client that connected without a method is a Protocol Error (DISCONNECT 0x82)', async () => {
-    await h.start({}, { plugins: [definePlugin({ name: 'open', apiVersion: 1, setup: () => ({ authenticate: () => allow }) })] });
+    await h.start(
+      {},
+      { plugins: [definePlugin({ name: 'open', apiVersion: 1, setup: () => ({ authenticate: () => allow }) })] },
+    );
     const c = await h.v5('plain');
     answer(c, Buffer.from('x'), METHOD, 0x19);
     expect(await c.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x82 });
   });
 
   it('two plugins claiming the same method fail at start, naming both', async () => {
-    const other = definePlugin({ name: 'other-auth', apiVersion: 1, setup: () => ({ enhancedAuth: { methods: [METHOD], step: () => allow } }) });
+    const other = definePlugin({
+      name: 'other-auth',
+      apiVersion: 1,
+      setup: () => ({ enhancedAuth: { methods: [METHOD], step: () => allow } }),
+    });
     const err = await h.start({}, { plugins: [hmacPlugin(), other] }).then(
       () => undefined,
       (e: unknown) => e,

@@ -10,9 +10,20 @@ describe('events', () => {
   it('every BrokerEvents event reaches plugin hooks and broker.on listeners', async () => {
     const seen: string[] = [];
     const names: BrokerEventName[] = [
-      'broker:pre-start', 'broker:post-start', 'broker:pre-shutdown', 'broker:post-shutdown',
-      'client:connected', 'client:disconnected', 'client:subscribed', 'client:unsubscribed',
-      'message:received', 'message:broadcast', 'retained:set', 'retained:cleared', 'packet:received', 'packet:sent',
+      'broker:pre-start',
+      'broker:post-start',
+      'broker:pre-shutdown',
+      'broker:post-shutdown',
+      'client:connected',
+      'client:disconnected',
+      'client:subscribed',
+      'client:unsubscribed',
+      'message:received',
+      'message:broadcast',
+      'retained:set',
+      'retained:cleared',
+      'packet:received',
+      'packet:sent',
     ];
     const plugin = definePlugin({
       name: 'watch',
@@ -46,6 +57,9 @@ describe('events', () => {
     await a.disconnect();
     b.destroy();
     await until(() => got.length === 2);
-    expect(got.sort()).toEqual([['a', true], ['b', false]]);
+    expect(got.sort()).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
   });
 });

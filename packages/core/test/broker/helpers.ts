@@ -19,7 +19,17 @@ export class Harness {
   }
 
   /** A connected client (CONNACK 0 checked). */
-  async connected(clientId = '', options: { clean?: boolean; keepalive?: number; protocolVersion?: 3 | 4; will?: { topic: string; payload: Buffer; qos: QoS; retain: boolean }; username?: string; password?: Buffer } = {}): Promise<RawClient> {
+  async connected(
+    clientId = '',
+    options: {
+      clean?: boolean;
+      keepalive?: number;
+      protocolVersion?: 3 | 4;
+      will?: { topic: string; payload: Buffer; qos: QoS; retain: boolean };
+      username?: string;
+      password?: Buffer;
+    } = {},
+  ): Promise<RawClient> {
     const c = await this.client();
     const ack = await c.connect({ clientId, ...options });
     if (ack.reasonCode !== 0) throw new Error(`CONNACK ${ack.reasonCode}`);
@@ -56,7 +66,14 @@ export async function subscribe(c: RawClient, filter: string, qos: QoS = 0): Pro
   return ack.reasonCodes;
 }
 
-export function publish(c: RawClient, topic: string, payload: string | Buffer, qos: QoS = 0, retain = false, packetId?: number): void {
+export function publish(
+  c: RawClient,
+  topic: string,
+  payload: string | Buffer,
+  qos: QoS = 0,
+  retain = false,
+  packetId?: number,
+): void {
   c.send({
     type: 'publish',
     topic,
@@ -112,7 +129,11 @@ export function disconnection(broker: TestBroker['broker'], clientId: string): P
 }
 
 /** A v5 SUBSCRIBE of one filter (options default to 0/false); resolves with the SUBACK reason codes. */
-export async function subscribeV5(c: RawClient, sub: Partial<Subscription> & { topic: string }, subscriptionId?: number): Promise<number[]> {
+export async function subscribeV5(
+  c: RawClient,
+  sub: Partial<Subscription> & { topic: string },
+  subscriptionId?: number,
+): Promise<number[]> {
   const packetId = nextId++;
   c.send(
     {
@@ -127,8 +148,17 @@ export async function subscribeV5(c: RawClient, sub: Partial<Subscription> & { t
 }
 
 /** A v5 PUBLISH; returns its packet id (undefined at QoS 0). */
-export function publishV5(c: RawClient, topic: string, payload: string, qos: QoS = 0, extra: Partial<PublishPacket> = {}): number | undefined {
+export function publishV5(
+  c: RawClient,
+  topic: string,
+  payload: string,
+  qos: QoS = 0,
+  extra: Partial<PublishPacket> = {},
+): number | undefined {
   const packetId = qos === 0 ? undefined : nextId++;
-  c.send({ type: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false, packetId, ...extra }, 5);
+  c.send(
+    { type: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false, packetId, ...extra },
+    5,
+  );
   return packetId;
 }

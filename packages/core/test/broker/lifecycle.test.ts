@@ -12,7 +12,8 @@ import { barrier, Harness, publish, subscribe, until } from './helpers.js';
 const h = new Harness();
 afterEach(() => h.stop());
 
-const warnings = (records: LogRecord[]): (string | undefined)[] => records.filter((r) => r.level === 'warn').map((r) => r.msg);
+const warnings = (records: LogRecord[]): (string | undefined)[] =>
+  records.filter((r) => r.level === 'warn').map((r) => r.msg);
 
 describe('start', () => {
   it('without an authentication plugin every client is allowed, and one warning says so', async () => {
@@ -47,7 +48,11 @@ describe('start', () => {
       mkdirSync(pkg, { recursive: true });
       writeFileSync(
         join(pkg, 'package.json'),
-        JSON.stringify({ name: 'cond-plugin', type: 'module', exports: { '.': { 'midge-test-cond': './special.js', default: './plain.js' } } }),
+        JSON.stringify({
+          name: 'cond-plugin',
+          type: 'module',
+          exports: { '.': { 'midge-test-cond': './special.js', default: './plain.js' } },
+        }),
       );
       // Built without core's definePlugin, as a package would be: the brand is a registered symbol.
       const body = (name: string): string =>
@@ -55,7 +60,10 @@ describe('start', () => {
       writeFileSync(join(pkg, 'special.js'), body('special'));
       writeFileSync(join(pkg, 'plain.js'), body('plain'));
       const config = { plugins: { 'cond-plugin': null } };
-      const withCond = await createTestBroker(config, { searchDirs: [dir], conditions: ['node', 'import', 'midge-test-cond'] });
+      const withCond = await createTestBroker(config, {
+        searchDirs: [dir],
+        conditions: ['node', 'import', 'midge-test-cond'],
+      });
       const without = await createTestBroker(config, { searchDirs: [dir], conditions: ['node', 'import'] });
       try {
         expect(withCond.broker.plugins?.plugins.map((p) => p.name)).toEqual(['special']);
@@ -213,4 +221,3 @@ describe('exact counters', () => {
     expect(rec?.obj).toMatchObject({ clientId: 'injector', topic: '$SYS/broker/uptime' });
   });
 });
-

@@ -32,13 +32,25 @@ describe('limits', () => {
   });
 
   it('over WebSocket, a frame over max_packet_size closes that WebSocket (1009) and no other', async () => {
-    await h.start({ max_packet_size: 1024, listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' }, web: { type: 'ws', bind: '127.0.0.1:0' } } });
+    await h.start({
+      max_packet_size: 1024,
+      listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' }, web: { type: 'ws', bind: '127.0.0.1:0' } },
+    });
     const port = h.tb.broker.listeners().find((l) => l.name === 'web')!.port;
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, 'mqtt');
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.on('error', () => undefined);
-    ws.send(encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'w' }));
+    ws.send(
+      encodePacket({
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 0,
+        clientId: 'w',
+      }),
+    );
     ws.send(Buffer.alloc(2048));
     expect(await closed).toBe(1009);
     const tcp = await h.connected('tcp');

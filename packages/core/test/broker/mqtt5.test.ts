@@ -30,10 +30,14 @@ describe('MQTT 5', () => {
     const a = await v5('s', { clean: false });
     await a.disconnect(5);
     const b = await h.client();
-    expect(await b.connect({ protocolVersion: 5, clientId: 's', clean: false, properties: { sessionExpiryInterval: 1 } })).toMatchObject({ sessionPresent: false });
+    expect(
+      await b.connect({ protocolVersion: 5, clientId: 's', clean: false, properties: { sessionExpiryInterval: 1 } }),
+    ).toMatchObject({ sessionPresent: false });
     await b.disconnect(5);
     const c = await h.client();
-    expect(await c.connect({ protocolVersion: 5, clientId: 's', clean: false, properties: { sessionExpiryInterval: 1 } })).toMatchObject({ sessionPresent: true });
+    expect(
+      await c.connect({ protocolVersion: 5, clientId: 's', clean: false, properties: { sessionExpiryInterval: 1 } }),
+    ).toMatchObject({ sessionPresent: true });
     await c.disconnect(5);
     await until(() => h.tb.broker.sessionCount() === 0, 3000);
   });
@@ -51,10 +55,30 @@ describe('MQTT 5', () => {
     await sub5(s5, { topic: 'p' });
     const s4 = await h.subscriber('p');
     const p = await v5('p');
-    const properties = { userProperties: [['k', 'v'] as const, ['k', 'w'] as const], contentType: 'text/plain', responseTopic: 'reply', correlationData: Buffer.from([1, 2]), payloadFormatIndicator: true };
-    pub5(p, 'p', 'props', 0, { properties: { ...properties, userProperties: [['k', 'v'], ['k', 'w']] } });
+    const properties = {
+      userProperties: [['k', 'v'] as const, ['k', 'w'] as const],
+      contentType: 'text/plain',
+      responseTopic: 'reply',
+      correlationData: Buffer.from([1, 2]),
+      payloadFormatIndicator: true,
+    };
+    pub5(p, 'p', 'props', 0, {
+      properties: {
+        ...properties,
+        userProperties: [
+          ['k', 'v'],
+          ['k', 'w'],
+        ],
+      },
+    });
     const got = await s5.expectPacket('publish');
-    expect(got.properties).toEqual({ ...properties, userProperties: [['k', 'v'], ['k', 'w']] });
+    expect(got.properties).toEqual({
+      ...properties,
+      userProperties: [
+        ['k', 'v'],
+        ['k', 'w'],
+      ],
+    });
     expect((await s4.expectPacket('publish')).payload.toString()).toBe('props');
   });
 
@@ -72,7 +96,9 @@ describe('MQTT 5', () => {
     await p.expectPacket('puback');
     vi.setSystemTime(Date.now() + 1100);
     const b = await h.client();
-    expect(await b.connect({ protocolVersion: 5, clientId: 'q', clean: false, properties: { sessionExpiryInterval: 60 } })).toMatchObject({ sessionPresent: true });
+    expect(
+      await b.connect({ protocolVersion: 5, clientId: 'q', clean: false, properties: { sessionExpiryInterval: 60 } }),
+    ).toMatchObject({ sessionPresent: true });
     const m = await b.expectPacket('publish');
     expect(m.payload.toString()).toBe('long');
     expect(m.properties?.messageExpiryInterval).toBeLessThan(30);
@@ -136,7 +162,11 @@ describe('MQTT 5', () => {
   });
 
   it('SUBACK reason codes: 0x8F invalid filter or malformed shared subscription, 0x87 denied', async () => {
-    const acl = definePlugin({ name: 'acl', apiVersion: 1, setup: () => ({ authorizeTopic: (r) => (r.topic === 'no' ? deny() : allow) }) });
+    const acl = definePlugin({
+      name: 'acl',
+      apiVersion: 1,
+      setup: () => ({ authorizeTopic: (r) => (r.topic === 'no' ? deny() : allow) }),
+    });
     await h.start({}, { plugins: [acl] });
     const c = await v5('c');
     expect(await sub5(c, { topic: '$share/+/t' })).toEqual([0x8f]);
@@ -168,7 +198,13 @@ describe('MQTT 5', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.now() });
     await h.start();
     const w = await h.subscriber('will/#');
-    const will = (n: string) => ({ topic: `will/${n}`, payload: Buffer.from(n), qos: 0 as const, retain: false, properties: { willDelayInterval: 1 } });
+    const will = (n: string) => ({
+      topic: `will/${n}`,
+      payload: Buffer.from(n),
+      qos: 0 as const,
+      retain: false,
+      properties: { willDelayInterval: 1 },
+    });
     const back = await v5('back', { clean: false, properties: { sessionExpiryInterval: 60 }, will: will('back') });
     const gone = await v5('gone', { clean: false, properties: { sessionExpiryInterval: 60 }, will: will('gone') });
     const bothGone = Promise.all([disconnection(h.tb.broker, 'back'), disconnection(h.tb.broker, 'gone')]);
@@ -234,7 +270,9 @@ describe('MQTT 5', () => {
     const auth = definePlugin({
       name: 'auth',
       apiVersion: 1,
-      setup: () => ({ authenticate: ({ client }) => (client.username === 'bad' ? deny('bad', { reasonCode: 4 }) : deny('no')) }),
+      setup: () => ({
+        authenticate: ({ client }) => (client.username === 'bad' ? deny('bad', { reasonCode: 4 }) : deny('no')),
+      }),
     });
     await h.start({}, { plugins: [auth] });
     const a = await h.client();
@@ -242,6 +280,8 @@ describe('MQTT 5', () => {
     const b = await h.client();
     expect(await b.connect({ protocolVersion: 5, clientId: 'b', username: 'bad' })).toMatchObject({ reasonCode: 0x86 });
     const c = await h.client();
-    expect(await c.connect({ protocolVersion: 5, clientId: 'c', properties: { authenticationMethod: 'SCRAM-SHA-1' } })).toMatchObject({ reasonCode: 0x8c });
+    expect(
+      await c.connect({ protocolVersion: 5, clientId: 'c', properties: { authenticationMethod: 'SCRAM-SHA-1' } }),
+    ).toMatchObject({ reasonCode: 0x8c });
   });
 });

@@ -3,7 +3,11 @@ import { MemoryPersistence } from '../../src/persistence/memory.js';
 import { persistenceConformanceSuite } from '../../src/testing/index.js';
 import { Harness, publish, subscribe, until } from './helpers.js';
 
-persistenceConformanceSuite('MemoryPersistence', () => Promise.resolve(new MemoryPersistence()), { describe, it, expect });
+persistenceConformanceSuite('MemoryPersistence', () => Promise.resolve(new MemoryPersistence()), {
+  describe,
+  it,
+  expect,
+});
 
 const h = new Harness();
 afterEach(() => h.stop());
@@ -37,7 +41,9 @@ describe('broker state across restarts', () => {
     await h.start({}, { persistence: store });
     const a = await h.connected('w', { clean: false });
     await subscribe(a, 'x/#', 1);
-    expect((await store.getSession('w'))?.subscriptions).toEqual([{ topic: 'x/#', qos: 1, noLocal: false, retainAsPublished: false }]);
+    expect((await store.getSession('w'))?.subscriptions).toEqual([
+      { topic: 'x/#', qos: 1, noLocal: false, retainAsPublished: false },
+    ]);
     a.send({ type: 'unsubscribe', packetId: 2, topics: ['x/#'] });
     await a.expectPacket('unsuback');
     expect((await store.getSession('w'))?.subscriptions).toEqual([]);
@@ -51,8 +57,22 @@ describe('broker state across restarts', () => {
 
   it('a stored session that expired while the broker was down is not restored', async () => {
     const store = new MemoryPersistence();
-    await store.saveSession({ clientId: 'old', subscriptions: [{ topic: 't', qos: 0 }], queue: [], inflight: [], inboundQos2: [], disconnectedAt: Date.now() - 10_000 });
-    await store.saveSession({ clientId: 'fresh', subscriptions: [], queue: [], inflight: [], inboundQos2: [], disconnectedAt: Date.now() });
+    await store.saveSession({
+      clientId: 'old',
+      subscriptions: [{ topic: 't', qos: 0 }],
+      queue: [],
+      inflight: [],
+      inboundQos2: [],
+      disconnectedAt: Date.now() - 10_000,
+    });
+    await store.saveSession({
+      clientId: 'fresh',
+      subscriptions: [],
+      queue: [],
+      inflight: [],
+      inboundQos2: [],
+      disconnectedAt: Date.now(),
+    });
     await h.start({ session_expiry_interval: 5 }, { persistence: store });
     expect(h.tb.broker.sessionCount()).toBe(1);
     expect(await store.getSession('old')).toBeUndefined();

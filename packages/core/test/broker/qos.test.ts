@@ -19,7 +19,15 @@ describe('QoS 1 and 2', () => {
     publish(c, 't', 'once', 2, false, 5);
     expect(await c.expectPacket('pubrec')).toMatchObject({ packetId: 5 });
     expect(h.tb.broker.stats().inflightIn).toBe(1);
-    c.send({ type: 'publish', topic: 't', payload: Buffer.from('once'), qos: 2, retain: false, dup: true, packetId: 5 });
+    c.send({
+      type: 'publish',
+      topic: 't',
+      payload: Buffer.from('once'),
+      qos: 2,
+      retain: false,
+      dup: true,
+      packetId: 5,
+    });
     expect(await c.expectPacket('pubrec')).toMatchObject({ packetId: 5 });
     c.send({ type: 'pubrel', packetId: 5 });
     expect(await c.expectPacket('pubcomp')).toMatchObject({ packetId: 5 });

@@ -25,7 +25,10 @@ async function example(): Promise<void> {
   await broker.start();
   const url = `mqtt://127.0.0.1:${broker.listeners()[0]!.port}`;
 
-  const anonymous = await connect(url).then(() => 'admitted', (err: Error) => `${err.name}: ${err.message}`);
+  const anonymous = await connect(url).then(
+    () => 'admitted',
+    (err: Error) => `${err.name}: ${err.message}`,
+  );
   console.log(anonymous);
 
   const bob = await connect(url.replace('//', '//bob@'), { clientId: 'app' });

@@ -75,7 +75,7 @@ describe('shared subscriptions', () => {
     expect(await drain(c)).toEqual(['x', 'x']);
   });
 
-  it('works for MQTT 3.1.1 clients too, and the granted QoS is each member\'s own', async () => {
+  it("works for MQTT 3.1.1 clients too, and the granted QoS is each member's own", async () => {
     await h.start();
     const a = await h.connected('a');
     const b = await h.connected('b');
@@ -106,7 +106,14 @@ describe('shared subscriptions', () => {
   it('[MQTT-3.8.3-4] No Local on a shared subscription is a Protocol Error: DISCONNECT 0x82', async () => {
     await h.start();
     const c = await v5('c');
-    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: '$share/g/t', qos: 0, noLocal: true, retainAsPublished: false, retainHandling: 0 }] }, 5);
+    c.send(
+      {
+        type: 'subscribe',
+        packetId: 1,
+        subscriptions: [{ topic: '$share/g/t', qos: 0, noLocal: true, retainAsPublished: false, retainHandling: 0 }],
+      },
+      5,
+    );
     expect(await c.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x82 });
     await c.closed();
   });

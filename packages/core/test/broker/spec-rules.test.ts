@@ -17,7 +17,9 @@ describe('wills', () => {
     const high = await h.subscriber('will/#', 2, 'high');
     const low = await h.subscriber('will/#', 1, 'low');
     for (const qos of [0, 1, 2] as const) {
-      const c = await h.connected(`dies-${qos}`, { will: { topic: `will/${qos}`, payload: Buffer.from('x'), qos, retain: false } });
+      const c = await h.connected(`dies-${qos}`, {
+        will: { topic: `will/${qos}`, payload: Buffer.from('x'), qos, retain: false },
+      });
       c.destroy();
       expect(await high.expectPacket('publish')).toMatchObject({ topic: `will/${qos}`, qos });
       expect(await low.expectPacket('publish')).toMatchObject({ topic: `will/${qos}`, qos: Math.min(qos, 1) });
@@ -27,7 +29,9 @@ describe('wills', () => {
   it('[MQTT-3.1.2-8] a socket error (connection reset) publishes the will', async () => {
     await h.start();
     const w = await h.subscriber('will/#');
-    const c = await h.connected('reset', { will: { topic: 'will/reset', payload: Buffer.from('rst'), qos: 0, retain: false } });
+    const c = await h.connected('reset', {
+      will: { topic: 'will/reset', payload: Buffer.from('rst'), qos: 0, retain: false },
+    });
     // An RST instead of a FIN: the broker sees ECONNRESET.
     (c.socket as Socket & { resetAndDestroy(): void }).resetAndDestroy();
     expect((await w.expectPacket('publish')).payload.toString()).toBe('rst');
@@ -36,8 +40,18 @@ describe('wills', () => {
 
 describe('CONNECT', () => {
   for (const [rule, what, hex, answer] of [
-    ['[MQTT-3.1.2-1]', 'a protocol name other than MQTT / MQIsdp ("MQTX")', '100d00044d5154580402003c000161', '20020001'],
-    ['[MQTT-3.1.2-2]', 'protocol level 3 under the name MQTT (3.1 is "MQIsdp")', '100d00044d5154540302003c000161', '20020001'],
+    [
+      '[MQTT-3.1.2-1]',
+      'a protocol name other than MQTT / MQIsdp ("MQTX")',
+      '100d00044d5154580402003c000161',
+      '20020001',
+    ],
+    [
+      '[MQTT-3.1.2-2]',
+      'protocol level 3 under the name MQTT (3.1 is "MQIsdp")',
+      '100d00044d5154540302003c000161',
+      '20020001',
+    ],
     // A level above 5 comes from a client newer than MQTT 5: answered in MQTT 5's format, 0x84.
     ['[MQTT-3.1.2-2]', 'protocol level 6', '100d00044d5154540602003c000161', '2003008400'],
   ] as const) {
@@ -143,19 +157,20 @@ describe('topic tries: no linear scans', () => {
     };
     const small = build(100);
     const large = build(100_000);
-    const work = ({ subs, retained }: ReturnType<typeof build>) => () => {
-      let hits = 0;
-      const count = (): void => void hits++;
-      for (let i = 0; i < 20_000; i++) {
-        subs.match('home/kitchen/temp', count, undefined);
-        retained.match('home/+/temp', count, undefined);
-      }
-      if (hits !== 40_000) throw new Error(`expected 40000 matches, got ${hits}`);
-    };
+    const work =
+      ({ subs, retained }: ReturnType<typeof build>) =>
+      () => {
+        let hits = 0;
+        const count = (): void => void hits++;
+        for (let i = 0; i < 20_000; i++) {
+          subs.match('home/kitchen/temp', count, undefined);
+          retained.match('home/+/temp', count, undefined);
+        }
+        if (hits !== 40_000) throw new Error(`expected 40000 matches, got ${hits}`);
+      };
     const tSmall = time(work(small));
     const tLarge = time(work(large));
     // A scan over all entries would make the large case ~1000x slower; a trie walk does not care.
     expect(tLarge).toBeLessThan(Math.max(tSmall, 2) * 10);
   });
 });
-

@@ -3,7 +3,12 @@ import { disconnection, Harness, publish, subscribe } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.stop());
-const will = (payload: string, qos: 0 | 1 | 2 = 0, retain = false) => ({ topic: 'will/c', payload: Buffer.from(payload), qos, retain });
+const will = (payload: string, qos: 0 | 1 | 2 = 0, retain = false) => ({
+  topic: 'will/c',
+  payload: Buffer.from(payload),
+  qos,
+  retain,
+});
 
 describe('will messages', () => {
   it('[MQTT-3.1.2-8] the will is published when the connection closes without DISCONNECT', async () => {
@@ -24,7 +29,9 @@ describe('will messages', () => {
     await c.disconnect();
     await gone;
     // A will published later, the same way: had c's been published, it would have come first.
-    const marker = await h.connected('m', { will: { topic: 'will/m', payload: Buffer.from('marker'), qos: 0, retain: false } });
+    const marker = await h.connected('m', {
+      will: { topic: 'will/m', payload: Buffer.from('marker'), qos: 0, retain: false },
+    });
     marker.destroy();
     expect((await w.expectPacket('publish')).topic).toBe('will/m');
   });
@@ -41,7 +48,9 @@ describe('will messages', () => {
   it('[MQTT-3.1.2-17] a retained will is stored as the retained message of its topic', async () => {
     await h.start();
     const c = await h.connected('c', { will: will('last', 0, true) });
-    const stored = new Promise<void>((resolve) => h.tb.broker.on('retained:set', (e) => e.message.topic === 'will/c' && resolve()));
+    const stored = new Promise<void>((resolve) =>
+      h.tb.broker.on('retained:set', (e) => e.message.topic === 'will/c' && resolve()),
+    );
     c.destroy();
     await stored;
     const s = await h.connected('s');
@@ -62,7 +71,15 @@ describe('will messages', () => {
   it('a will topic over max_topic_length is refused at CONNECT (connection closed)', async () => {
     await h.start({ max_topic_length: 20 });
     const c = await h.client();
-    c.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c', will: { topic: 'a'.repeat(50), payload: Buffer.from('x'), qos: 0, retain: false } });
+    c.send({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 0,
+      clientId: 'c',
+      will: { topic: 'a'.repeat(50), payload: Buffer.from('x'), qos: 0, retain: false },
+    });
     void publish;
     await c.closed();
   });

@@ -36,7 +36,9 @@ async function recordedClient(clientId: string, filter: string) {
     },
   });
   h.tb.broker.handle(server, { listener: 'memory' });
-  server.push(encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId }));
+  server.push(
+    encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId }),
+  );
   server.push(encodePacket({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: filter, qos: 0 }] }));
   await until(() => packets.some((p) => p.type === 'suback'), 2000, 'SUBACK');
   expect(packets.map((p) => p.type)).toEqual(['connack', 'suback']);
@@ -64,7 +66,14 @@ describe('connection writer', () => {
     expect(pubs.map((p) => p.payload.toString())).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
     // Byte-exact: the one buffer is the 20 frames back to back.
     const frames = Array.from({ length: 20 }, (_, i) =>
-      encodePacket({ type: 'publish', topic: `co/${i}`, payload: Buffer.from(`m${i}`), qos: 0, retain: false, dup: false }),
+      encodePacket({
+        type: 'publish',
+        topic: `co/${i}`,
+        payload: Buffer.from(`m${i}`),
+        qos: 0,
+        retain: false,
+        dup: false,
+      }),
     );
     expect(c.calls[0]![0]!.equals(Buffer.concat(frames))).toBe(true);
   });
@@ -74,7 +83,9 @@ describe('connection writer', () => {
     const c = await recordedClient('single', 'one');
     void h.tb.broker.publish({ topic: 'one', payload: 'x' }, { trusted: true });
     await written(c, 1);
-    expect(c.calls).toEqual([[encodePacket({ type: 'publish', topic: 'one', payload: Buffer.from('x'), qos: 0, retain: false, dup: false })]]);
+    expect(c.calls).toEqual([
+      [encodePacket({ type: 'publish', topic: 'one', payload: Buffer.from('x'), qos: 0, retain: false, dup: false })],
+    ]);
   });
 
   it('over 64 KiB in one tick goes out as a corked writev of the frames, not copied into one buffer', async () => {

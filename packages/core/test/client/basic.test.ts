@@ -135,7 +135,9 @@ describe('publish / subscribe round trips against a Midge broker', () => {
     const port = tb.port;
     await tb.close();
     tb = await createTestBroker();
-    await expect(connect(`mqtt://127.0.0.1:${port}`, { connectTimeout: 2 })).rejects.toMatchObject({ code: 'CLIENT_NETWORK' });
+    await expect(connect(`mqtt://127.0.0.1:${port}`, { connectTimeout: 2 })).rejects.toMatchObject({
+      code: 'CLIENT_NETWORK',
+    });
   });
 });
 
@@ -161,7 +163,9 @@ describe('credentials and refusals', () => {
   });
 
   it('a refusal rejects with CLIENT_CONNECT_REFUSED, the CONNACK code and a readable message', async () => {
-    const err = (await connect(tb.url, { username: 'alice', password: 'wrong' }).catch((e: unknown) => e)) as ClientError;
+    const err = (await connect(tb.url, { username: 'alice', password: 'wrong' }).catch(
+      (e: unknown) => e,
+    )) as ClientError;
     expect(err).toBeInstanceOf(ClientError);
     expect(err.code).toBe('CLIENT_CONNECT_REFUSED');
     expect(err.reasonCode).toBe(5);

@@ -19,7 +19,10 @@ function auth(reasonCode: number, method: string | undefined, data?: string): Au
   return {
     type: 'auth',
     reasonCode,
-    properties: { ...(method !== undefined ? { authenticationMethod: method } : {}), ...(data !== undefined ? { authenticationData: Buffer.from(data) } : {}) },
+    properties: {
+      ...(method !== undefined ? { authenticationMethod: method } : {}),
+      ...(data !== undefined ? { authenticationData: Buffer.from(data) } : {}),
+    },
   };
 }
 
@@ -53,7 +56,13 @@ function challengeBroker(challenges: readonly string[]) {
     step.set(conn, n + 1);
     const challenge = challenges[n];
     if (challenge !== undefined) reply(auth(CONTINUE, METHOD, challenge));
-    else reply({ type: 'connack', sessionPresent: false, reasonCode: 0, properties: { authenticationMethod: METHOD, authenticationData: Buffer.from('server-final') } });
+    else
+      reply({
+        type: 'connack',
+        sessionPresent: false,
+        reasonCode: 0,
+        properties: { authenticationMethod: METHOD, authenticationData: Buffer.from('server-final') },
+      });
   };
 }
 
@@ -61,7 +70,7 @@ const authsFromClient = (f: FakeServer, conn = 0) =>
   f.received.filter((r) => r.conn === conn && r.packet.type === 'auth').map((r) => r.packet);
 
 describe('enhanced authentication while connecting (scripted broker)', () => {
-  it('[MQTT-4.12.0-3] answers each AUTH 0x18 before CONNACK through authenticate, with the CONNECT\'s method', async () => {
+  it("[MQTT-4.12.0-3] answers each AUTH 0x18 before CONNACK through authenticate, with the CONNECT's method", async () => {
     const script = challengeBroker(['server-first', 'server-second']);
     fake = await startFakeServer((p, reply, _socket, conn) => script(p, reply, conn));
     const { seen, authenticate } = answering();
@@ -79,7 +88,10 @@ describe('enhanced authentication while connecting (scripted broker)', () => {
       auth(CONTINUE, METHOD, 'server-first-answer'),
       auth(CONTINUE, METHOD, 'server-second-answer'),
     ]);
-    expect(client.connack?.properties).toEqual({ authenticationMethod: METHOD, authenticationData: Buffer.from('server-final') });
+    expect(client.connack?.properties).toEqual({
+      authenticationMethod: METHOD,
+      authenticationData: Buffer.from('server-final'),
+    });
   });
 
   it('sends an AUTH 0x18 without authentication data when authenticate returns undefined', async () => {
@@ -117,7 +129,8 @@ describe('enhanced authentication while connecting (scripted broker)', () => {
     const { seen, authenticate } = answering();
     await expect(connect(fake.url, { ...authOptions, authenticate })).rejects.toMatchObject({
       code: 'CLIENT_PROTOCOL',
-      message: "the broker's AUTH names authentication method 'GS2-KRB5', not 'SCRAM-SHA-1' as the CONNECT did [MQTT-4.12.0-5]",
+      message:
+        "the broker's AUTH names authentication method 'GS2-KRB5', not 'SCRAM-SHA-1' as the CONNECT did [MQTT-4.12.0-5]",
     });
     expect(seen).toEqual([]);
   });
@@ -137,15 +150,24 @@ describe('enhanced authentication while connecting (scripted broker)', () => {
       if (p.type === 'connect') reply(auth(CONTINUE, METHOD, 'server-first'));
     });
     const failure = new Error('no key for this server');
-    const err = (await connect(fake.url, { ...authOptions, authenticate: () => Promise.reject(failure) }).catch((e: unknown) => e)) as Error;
-    expect(err).toMatchObject({ code: 'CLIENT_PROTOCOL', message: 'the authenticate option failed: no key for this server' });
+    const err = (await connect(fake.url, { ...authOptions, authenticate: () => Promise.reject(failure) }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err).toMatchObject({
+      code: 'CLIENT_PROTOCOL',
+      message: 'the authenticate option failed: no key for this server',
+    });
     expect(err.cause).toBe(failure);
   });
 
   it('authenticate needs protocolVersion 5 and an authentication method', () => {
     const authenticate = () => undefined;
-    expect(() => resolveClientOptions({ authenticate, protocolVersion: 5 })).toThrow(expect.objectContaining({ code: 'CLIENT_INVALID_ARGUMENT' }) as Error);
-    expect(() => resolveClientOptions({ authenticate, properties: { authenticationMethod: METHOD } })).toThrow(/protocolVersion 5/);
+    expect(() => resolveClientOptions({ authenticate, protocolVersion: 5 })).toThrow(
+      expect.objectContaining({ code: 'CLIENT_INVALID_ARGUMENT' }) as Error,
+    );
+    expect(() => resolveClientOptions({ authenticate, properties: { authenticationMethod: METHOD } })).toThrow(
+      /protocolVersion 5/,
+    );
   });
 
   it('runs the exchange again on the CONNECT of each reconnect', async () => {
@@ -161,7 +183,9 @@ describe('enhanced authentication while connecting (scripted broker)', () => {
     const [again] = await nextEvent(c, 'connect');
     expect(again.properties?.authenticationData).toEqual(Buffer.from('server-final'));
     expect(fake.received.filter((r) => r.conn === 1).map((r) => r.packet.type)).toEqual(['connect', 'auth']);
-    expect(fake.received.find((r) => r.conn === 1)?.packet).toMatchObject({ properties: { authenticationMethod: METHOD, authenticationData: Buffer.from('client-first') } });
+    expect(fake.received.find((r) => r.conn === 1)?.packet).toMatchObject({
+      properties: { authenticationMethod: METHOD, authenticationData: Buffer.from('client-first') },
+    });
     expect(authsFromClient(fake, 1)).toEqual([auth(CONTINUE, METHOD, 'server-first-answer')]);
     expect(seen.map((s) => s.reauthenticating)).toEqual([false, false]);
   });
@@ -190,7 +214,10 @@ describe('re-authentication (scripted broker)', () => {
     client = await connect(fake.url, { ...authOptions, authenticate });
     await client.reauthenticate(Buffer.from('client-again'));
 
-    expect(authsFromClient(fake).slice(1)).toEqual([auth(REAUTHENTICATE, METHOD, 'client-again'), auth(CONTINUE, METHOD, 'server-again-answer')]);
+    expect(authsFromClient(fake).slice(1)).toEqual([
+      auth(REAUTHENTICATE, METHOD, 'client-again'),
+      auth(CONTINUE, METHOD, 'server-again-answer'),
+    ]);
     expect(seen.at(-1)).toEqual({ method: METHOD, data: Buffer.from('server-again'), reauthenticating: true });
     expect(client.connected).toBe(true);
   });
@@ -214,7 +241,10 @@ describe('re-authentication (scripted broker)', () => {
     });
     client = await connect(fake.url, { ...authOptions, authenticate: () => undefined });
     const first = client.reauthenticate();
-    await expect(client.reauthenticate()).rejects.toMatchObject({ code: 'CLIENT_INVALID_ARGUMENT', message: expect.stringContaining('already under way') as string });
+    await expect(client.reauthenticate()).rejects.toMatchObject({
+      code: 'CLIENT_INVALID_ARGUMENT',
+      message: expect.stringContaining('already under way') as string,
+    });
     await expect.poll(() => finish).toBeDefined();
     finish?.();
     await first;
@@ -247,6 +277,9 @@ describe('re-authentication (scripted broker)', () => {
     c.subscribe('t').catch(() => undefined);
     const [error] = await failed;
     // Reported as the lost connection, caused by the protocol error.
-    expect(error.cause).toMatchObject({ code: 'CLIENT_PROTOCOL', message: expect.stringContaining('no re-authentication was under way') as string });
+    expect(error.cause).toMatchObject({
+      code: 'CLIENT_PROTOCOL',
+      message: expect.stringContaining('no re-authentication was under way') as string,
+    });
   });
 });

@@ -11,7 +11,11 @@ export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const hasMosquitto = existsSync(MOSQUITTO);
 
 /** Resolves with the next `event` of `client` (its arguments). */
-export function nextEvent<K extends MqttClientEventName>(client: MqttClient, event: K, timeoutMs = 10_000): Promise<MqttClientEvents[K]> {
+export function nextEvent<K extends MqttClientEventName>(
+  client: MqttClient,
+  event: K,
+  timeoutMs = 10_000,
+): Promise<MqttClientEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no '${event}' event within ${timeoutMs} ms`)), timeoutMs);
     client.once(event, (...args) => {
@@ -25,7 +29,10 @@ export function nextEvent<K extends MqttClientEventName>(client: MqttClient, eve
 export function collect(client: MqttClient, n: number, timeoutMs = 10_000): Promise<ClientMessage[]> {
   return new Promise((resolve, reject) => {
     const got: ClientMessage[] = [];
-    const timer = setTimeout(() => reject(new Error(`got ${got.length} of ${n} messages within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`got ${got.length} of ${n} messages within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const on = (m: ClientMessage) => {
       got.push(m);
       if (got.length === n) {

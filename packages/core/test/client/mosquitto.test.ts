@@ -3,7 +3,8 @@ import { connect, MqttClient } from '../../src/client/index.js';
 import { definePlugin } from '../../src/plugin-api/define.js';
 import { collect, hasMosquitto, MOSQUITTO, startMosquitto, type Mosquitto } from './helpers.js';
 
-if (!hasMosquitto) console.warn(`skipping the mosquitto interop tests: ${MOSQUITTO} is not installed (apt-get install mosquitto)`);
+if (!hasMosquitto)
+  console.warn(`skipping the mosquitto interop tests: ${MOSQUITTO} is not installed (apt-get install mosquitto)`);
 
 describe.skipIf(!hasMosquitto && process.env.CI === undefined)('against a real mosquitto', () => {
   let mosq: Mosquitto;

@@ -15,11 +15,24 @@ describe('MQTT 5 reason codes and properties (scripted broker)', () => {
   it('sends CONNECT properties, adopts an assigned client id and server keepalive', async () => {
     fake = await startFakeServer((p, reply) => {
       if (p.type === 'connect') {
-        reply({ type: 'connack', sessionPresent: false, reasonCode: 0, properties: { assignedClientIdentifier: 'given', serverKeepAlive: 7 } });
+        reply({
+          type: 'connack',
+          sessionPresent: false,
+          reasonCode: 0,
+          properties: { assignedClientIdentifier: 'given', serverKeepAlive: 7 },
+        });
       }
     });
-    client = await connect(fake.url, { protocolVersion: 5, clientId: '', properties: { sessionExpiryInterval: 60, userProperties: [['a', 'b']] } });
-    expect(fake.received[0]?.packet).toMatchObject({ type: 'connect', protocolVersion: 5, properties: { sessionExpiryInterval: 60, userProperties: [['a', 'b']] } });
+    client = await connect(fake.url, {
+      protocolVersion: 5,
+      clientId: '',
+      properties: { sessionExpiryInterval: 60, userProperties: [['a', 'b']] },
+    });
+    expect(fake.received[0]?.packet).toMatchObject({
+      type: 'connect',
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 60, userProperties: [['a', 'b']] },
+    });
     expect(client.clientId).toBe('given');
     expect(client.connack?.properties?.serverKeepAlive).toBe(7);
   });
@@ -27,8 +40,10 @@ describe('MQTT 5 reason codes and properties (scripted broker)', () => {
   it('rejects a publish the broker refuses with CLIENT_PUBLISH_REFUSED and its reason', async () => {
     fake = await startFakeServer((p, reply) => {
       if (p.type === 'connect') reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
-      if (p.type === 'publish' && p.qos === 1) reply({ type: 'puback', packetId: p.packetId as number, reasonCode: 0x87 });
-      if (p.type === 'publish' && p.qos === 2) reply({ type: 'pubrec', packetId: p.packetId as number, reasonCode: 0x97 });
+      if (p.type === 'publish' && p.qos === 1)
+        reply({ type: 'puback', packetId: p.packetId as number, reasonCode: 0x87 });
+      if (p.type === 'publish' && p.qos === 2)
+        reply({ type: 'pubrec', packetId: p.packetId as number, reasonCode: 0x97 });
     });
     client = await connect(fake.url, { protocolVersion: 5 });
     await expect(client.publish('t', 'x', { qos: 1 })).rejects.toMatchObject({
@@ -36,7 +51,10 @@ describe('MQTT 5 reason codes and properties (scripted broker)', () => {
       reasonCode: 0x87,
       message: "the broker refused the message to 't': not authorised",
     });
-    await expect(client.publish('t', 'x', { qos: 2 })).rejects.toMatchObject({ code: 'CLIENT_PUBLISH_REFUSED', reasonCode: 0x97 });
+    await expect(client.publish('t', 'x', { qos: 2 })).rejects.toMatchObject({
+      code: 'CLIENT_PUBLISH_REFUSED',
+      reasonCode: 0x97,
+    });
   });
 
   it('names v5 SUBACK failure reasons', async () => {
@@ -45,11 +63,16 @@ describe('MQTT 5 reason codes and properties (scripted broker)', () => {
       if (p.type === 'subscribe') reply({ type: 'suback', packetId: p.packetId, reasonCodes: [1, 0xa2] });
     });
     client = await connect(fake.url, { protocolVersion: 5 });
-    const err = (await client.subscribe(['a', 'b/#'], { qos: 1, noLocal: true }).catch((e: unknown) => e)) as SubscribeRefusedError;
+    const err = (await client
+      .subscribe(['a', 'b/#'], { qos: 1, noLocal: true })
+      .catch((e: unknown) => e)) as SubscribeRefusedError;
     expect(err).toBeInstanceOf(SubscribeRefusedError);
     expect(err.message).toBe("the broker refused the subscription to 'b/#' (wildcard subscriptions not supported)");
     expect(fake.received.find((r) => r.packet.type === 'subscribe')?.packet).toMatchObject({
-      subscriptions: [{ topic: 'a', qos: 1, noLocal: true }, { topic: 'b/#', qos: 1, noLocal: true }],
+      subscriptions: [
+        { topic: 'a', qos: 1, noLocal: true },
+        { topic: 'b/#', qos: 1, noLocal: true },
+      ],
     });
   });
 
@@ -100,17 +123,23 @@ describe('topic aliases from the broker (scripted broker)', () => {
       ['c', 'three'],
       ['c', 'four'],
     ]);
-    expect(got.map((m) => m.properties)).toEqual(['one', 'two', 'three', 'four'].map((n) => ({ userProperties: [['n', n]] })));
+    expect(got.map((m) => m.properties)).toEqual(
+      ['one', 'two', 'three', 'four'].map((n) => ({ userProperties: [['n', n]] })),
+    );
   });
 
-  it('[MQTT-3.3.2-11] an alias above the client\'s maximum (or one never set) is a protocol error', async () => {
+  it("[MQTT-3.3.2-11] an alias above the client's maximum (or one never set) is a protocol error", async () => {
     fake = await startFakeServer((p, reply) => {
       if (p.type === 'connect') {
         reply({ type: 'connack', sessionPresent: false, reasonCode: 0 });
         reply(publish('t', 'x', 3));
       }
     });
-    const c = await connect(fake.url, { protocolVersion: 5, properties: { topicAliasMaximum: 2 }, autoReconnect: false });
+    const c = await connect(fake.url, {
+      protocolVersion: 5,
+      properties: { topicAliasMaximum: 2 },
+      autoReconnect: false,
+    });
     client = c;
     const [error] = await nextEvent(c, 'error');
     // Reported as the lost connection, caused by the protocol error.

@@ -43,13 +43,20 @@ describe('client options', () => {
     expect(parseClientUrl('mqtts://h')).toMatchObject({ transport: 'mqtts', port: 8883 });
     expect(parseClientUrl('wss://h')).toMatchObject({ transport: 'wss', port: 443 });
     expect(parseClientUrl('ws://h:9001')).toMatchObject({ port: 9001, path: undefined });
-    expect(parseClientUrl('mqtt://u%40x:p%3Aw@[::1]:1884')).toMatchObject({ host: '::1', port: 1884, username: 'u@x', password: 'p:w' });
+    expect(parseClientUrl('mqtt://u%40x:p%3Aw@[::1]:1884')).toMatchObject({
+      host: '::1',
+      port: 1884,
+      username: 'u@x',
+      password: 'p:w',
+    });
     expect(() => parseClientUrl('http://h')).toThrow(/unsupported scheme/);
     expect(() => parseClientUrl('nope')).toThrow(/not a URL/);
   });
 
   it('rejects bad values with CLIENT_INVALID_ARGUMENT', () => {
-    expect(() => resolveClientOptions({ default_qos: 3 as 0 })).toThrow(expect.objectContaining({ code: 'CLIENT_INVALID_ARGUMENT' }) as Error);
+    expect(() => resolveClientOptions({ default_qos: 3 as 0 })).toThrow(
+      expect.objectContaining({ code: 'CLIENT_INVALID_ARGUMENT' }) as Error,
+    );
     expect(() => resolveClientOptions({ keepalive: 70000 })).toThrow(/keepalive/);
     expect(() => resolveClientOptions({ will: { topic: 'a/#' } })).toThrow(/will topic/);
   });

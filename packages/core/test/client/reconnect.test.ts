@@ -120,7 +120,15 @@ describe('auto-reconnect', () => {
       // Sent once the test listens: it subscribes after adding its listener.
       if (p.type === 'subscribe') {
         reply({ type: 'suback', packetId: p.packetId, reasonCodes: [2] });
-        const msg = { type: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, retain: false, dup: false, packetId: 7 } as const;
+        const msg = {
+          type: 'publish',
+          topic: 't',
+          payload: Buffer.from('x'),
+          qos: 2,
+          retain: false,
+          dup: false,
+          packetId: 7,
+        } as const;
         reply(msg);
         reply({ ...msg, dup: true });
         reply({ type: 'pubrel', packetId: 7 });

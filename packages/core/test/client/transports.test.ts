@@ -79,7 +79,8 @@ describe('transports', () => {
 describe('client plugins from config', () => {
   it('loads the default packet logger by package name and logs packets at debug level', async () => {
     const records: { msg: string; direction?: string }[] = [];
-    const log = (obj: object | string, msg?: string) => void records.push(typeof obj === 'string' ? { msg: obj } : { ...(obj), msg: msg ?? '' });
+    const log = (obj: object | string, msg?: string) =>
+      void records.push(typeof obj === 'string' ? { msg: obj } : { ...obj, msg: msg ?? '' });
     const logger: Logger = {
       trace: log,
       debug: log,
@@ -95,7 +96,9 @@ describe('client plugins from config', () => {
     const c = await connect(tb.url, { logger, searchDirs: [cliDir] });
     await c.publish('p', 'x', { qos: 1 });
     await c.end();
-    expect(records.map((r) => r.msg)).toEqual(expect.arrayContaining(['-> connect', '<- connack', '-> publish', '<- puback']));
+    expect(records.map((r) => r.msg)).toEqual(
+      expect.arrayContaining(['-> connect', '<- connack', '-> publish', '<- puback']),
+    );
   });
 
   it('goes on without the packet logger when it cannot be resolved', async () => {
@@ -105,6 +108,8 @@ describe('client plugins from config', () => {
   });
 
   it('fails to connect when a configured plugin cannot be resolved', async () => {
-    await expect(connect(tb.url, { plugins: { '@midge/no-such-plugin': null } })).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
+    await expect(connect(tb.url, { plugins: { '@midge/no-such-plugin': null } })).rejects.toMatchObject({
+      code: 'PLUGIN_NOT_FOUND',
+    });
   });
 });

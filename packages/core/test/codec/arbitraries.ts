@@ -69,10 +69,7 @@ function resolve(options: ArbOptions = {}): Resolved {
 /** Code points a receiver MAY reject (section 1.5.4): controls and non-characters; U+0000 MUST be rejected. */
 export function isDiscouragedCodePoint(cp: number): boolean {
   return (
-    cp <= 0x1f ||
-    (cp >= 0x7f && cp <= 0x9f) ||
-    (cp >= 0xfdd0 && cp <= 0xfdef) ||
-    (cp & 0xfffe) === 0xfffe // U+xxFFFE and U+xxFFFF in every plane
+    cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe // U+xxFFFE and U+xxFFFF in every plane
   );
 }
 
@@ -107,7 +104,10 @@ export function topicNameArb(o: Resolved): fc.Arbitrary<string> {
 /** A well-formed topic filter: '+' alone in a level, '#' alone in the last level; never a shared subscription. */
 export function topicFilterArb(o: Resolved): fc.Arbitrary<string> {
   const level = fc.oneof(
-    { weight: 4, arbitrary: mqttStringArb({ ...o, maxStringLength: Math.max(1, o.maxStringLength >> 1) }, { exclude: '+#/' }) },
+    {
+      weight: 4,
+      arbitrary: mqttStringArb({ ...o, maxStringLength: Math.max(1, o.maxStringLength >> 1) }, { exclude: '+#/' }),
+    },
     { weight: 1, arbitrary: fc.constant('+') },
   );
   return fc
@@ -276,8 +276,8 @@ export const AUTH_PROPERTIES = [
 /** Legal v5 reason codes per packet (MQTT 5.0 sections 3.2.2.2, 3.4.2.1, 3.5.2.1, 3.6.2.1, 3.7.2.1, 3.9.3, 3.11.3, 3.14.2.1, 3.15.2.1). */
 export const REASON_CODES = {
   connack: [
-    0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97, 0x99, 0x9a,
-    0x9b, 0x9c, 0x9d, 0x9f,
+    0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97, 0x99, 0x9a, 0x9b,
+    0x9c, 0x9d, 0x9f,
   ],
   puback: [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99],
   pubrec: [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99],
@@ -286,8 +286,8 @@ export const REASON_CODES = {
   suback: [0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2],
   unsuback: [0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91],
   disconnect: [
-    0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x8f, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97,
-    0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2,
+    0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x8f, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98,
+    0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2,
   ],
   auth: [0x00, 0x18, 0x19],
 } as const;
@@ -325,35 +325,42 @@ function reasonCodeArb(codes: readonly number[]): fc.Arbitrary<number> {
 }
 
 /** A valid packet of `type` for `version`, in canonical form. */
-export function packetOfTypeArb(type: PacketTypeName, version: ProtocolVersion, options?: ArbOptions): fc.Arbitrary<Packet> {
+export function packetOfTypeArb(
+  type: PacketTypeName,
+  version: ProtocolVersion,
+  options?: ArbOptions,
+): fc.Arbitrary<Packet> {
   const o = resolve(options);
   const v5 = version === 5;
   switch (type) {
     case 'connect': {
       const will = fc
-        .record({
-          topic: topicNameArb(o),
-          payload: bufferArb(o),
-          qos: qosArb,
-          retain: fc.boolean(),
-          properties: v5 ? propertiesArb<WillProperties>(o, WILL_PROPERTIES) : fc.constant(undefined),
-        }, PLAIN)
+        .record(
+          {
+            topic: topicNameArb(o),
+            payload: bufferArb(o),
+            qos: qosArb,
+            retain: fc.boolean(),
+            properties: v5 ? propertiesArb<WillProperties>(o, WILL_PROPERTIES) : fc.constant(undefined),
+          },
+          PLAIN,
+        )
         .map(compact);
       // 3.1 requires a client identifier of 1 to 23 characters.
-      const clientId =
-        version === 3
-          ? fc.stringMatching(/^[0-9A-Za-z]{1,23}$/)
-          : mqttStringArb(o);
+      const clientId = version === 3 ? fc.stringMatching(/^[0-9A-Za-z]{1,23}$/) : mqttStringArb(o);
       return fc
-        .record({
-          clean: fc.boolean(),
-          keepalive: u16,
-          clientId,
-          will: fc.option(will, { nil: undefined }),
-          username: fc.option(mqttStringArb(o), { nil: undefined }),
-          password: fc.option(bufferArb(o, 16), { nil: undefined }),
-          properties: v5 ? propertiesArb<ConnectProperties>(o, CONNECT_PROPERTIES) : fc.constant(undefined),
-        }, PLAIN)
+        .record(
+          {
+            clean: fc.boolean(),
+            keepalive: u16,
+            clientId,
+            will: fc.option(will, { nil: undefined }),
+            username: fc.option(mqttStringArb(o), { nil: undefined }),
+            password: fc.option(bufferArb(o, 16), { nil: undefined }),
+            properties: v5 ? propertiesArb<ConnectProperties>(o, CONNECT_PROPERTIES) : fc.constant(undefined),
+          },
+          PLAIN,
+        )
         .map((c) =>
           compact({
             type: 'connect' as const,
@@ -367,26 +374,38 @@ export function packetOfTypeArb(type: PacketTypeName, version: ProtocolVersion, 
     }
     case 'connack': {
       const codes: readonly number[] = v5 ? REASON_CODES.connack : V4_CONNACK_CODES;
-      return fc
-        .record({
-          sessionPresent: version === 3 ? fc.constant(false) : fc.boolean(),
-          reasonCode: reasonCodeArb(codes),
-          properties: v5 ? propertiesArb<ConnackProperties>(o, CONNACK_PROPERTIES) : fc.constant(undefined),
-        }, PLAIN)
-        // Session Present is 0 with a non-zero code [MQTT-3.2.2-4] (3.1.1) / [MQTT-3.2.2-6] (5.0).
-        .map((c) => compact({ type: 'connack' as const, ...c, sessionPresent: c.reasonCode === 0 && c.sessionPresent }));
+      return (
+        fc
+          .record(
+            {
+              sessionPresent: version === 3 ? fc.constant(false) : fc.boolean(),
+              reasonCode: reasonCodeArb(codes),
+              properties: v5 ? propertiesArb<ConnackProperties>(o, CONNACK_PROPERTIES) : fc.constant(undefined),
+            },
+            PLAIN,
+          )
+          // Session Present is 0 with a non-zero code [MQTT-3.2.2-4] (3.1.1) / [MQTT-3.2.2-6] (5.0).
+          .map((c) =>
+            compact({ type: 'connack' as const, ...c, sessionPresent: c.reasonCode === 0 && c.sessionPresent }),
+          )
+      );
     }
     case 'publish':
       return fc
-        .record({
-          topic: topicNameArb(o),
-          payload: bufferArb(o),
-          qos: qosArb,
-          retain: fc.boolean(),
-          dup: fc.boolean(),
-          packetId: packetIdArb,
-          properties: v5 ? propertiesArb<PublishProperties>(o, PUBLISH_PROPERTIES, 'publish') : fc.constant(undefined),
-        }, PLAIN)
+        .record(
+          {
+            topic: topicNameArb(o),
+            payload: bufferArb(o),
+            qos: qosArb,
+            retain: fc.boolean(),
+            dup: fc.boolean(),
+            packetId: packetIdArb,
+            properties: v5
+              ? propertiesArb<PublishProperties>(o, PUBLISH_PROPERTIES, 'publish')
+              : fc.constant(undefined),
+          },
+          PLAIN,
+        )
         .map((p) =>
           compact({
             type: 'publish' as const,
@@ -404,57 +423,77 @@ export function packetOfTypeArb(type: PacketTypeName, version: ProtocolVersion, 
     case 'pubrel':
     case 'pubcomp':
       return fc
-        .record({
-          packetId: packetIdArb,
-          reasonCode: v5 ? reasonCodeArb(REASON_CODES[type]) : fc.constant(undefined),
-          properties: v5 ? propertiesArb<AckProperties>(o, ACK_PROPERTIES) : fc.constant(undefined),
-        }, PLAIN)
+        .record(
+          {
+            packetId: packetIdArb,
+            reasonCode: v5 ? reasonCodeArb(REASON_CODES[type]) : fc.constant(undefined),
+            properties: v5 ? propertiesArb<AckProperties>(o, ACK_PROPERTIES) : fc.constant(undefined),
+          },
+          PLAIN,
+        )
         .map((a) => compact({ type, ...a }));
     case 'subscribe': {
       const subscription: fc.Arbitrary<Subscription> = v5
-        ? fc.record({
-            topic: topicFilterArb(o),
-            qos: qosArb,
-            noLocal: fc.boolean(),
-            retainAsPublished: fc.boolean(),
-            retainHandling: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
-          }, PLAIN)
+        ? fc.record(
+            {
+              topic: topicFilterArb(o),
+              qos: qosArb,
+              noLocal: fc.boolean(),
+              retainAsPublished: fc.boolean(),
+              retainHandling: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+            },
+            PLAIN,
+          )
         : fc.record({ topic: topicFilterArb(o), qos: qosArb }, PLAIN);
       return fc
-        .record({
-          packetId: packetIdArb,
-          subscriptions: fc.array(subscription, { minLength: 1, maxLength: o.maxItems }),
-          properties: v5 ? propertiesArb<SubscribeProperties>(o, SUBSCRIBE_PROPERTIES, 'subscribe') : fc.constant(undefined),
-        }, PLAIN)
+        .record(
+          {
+            packetId: packetIdArb,
+            subscriptions: fc.array(subscription, { minLength: 1, maxLength: o.maxItems }),
+            properties: v5
+              ? propertiesArb<SubscribeProperties>(o, SUBSCRIBE_PROPERTIES, 'subscribe')
+              : fc.constant(undefined),
+          },
+          PLAIN,
+        )
         .map((s) => compact({ type: 'subscribe' as const, ...s }));
     }
     case 'suback': {
       const codes: readonly number[] = v5 ? REASON_CODES.suback : V4_SUBACK_CODES;
       return fc
-        .record({
-          packetId: packetIdArb,
-          reasonCodes: fc.array(reasonCodeArb(codes), { minLength: 1, maxLength: o.maxItems }),
-          properties: v5 ? propertiesArb<AckProperties>(o, ACK_PROPERTIES) : fc.constant(undefined),
-        }, PLAIN)
+        .record(
+          {
+            packetId: packetIdArb,
+            reasonCodes: fc.array(reasonCodeArb(codes), { minLength: 1, maxLength: o.maxItems }),
+            properties: v5 ? propertiesArb<AckProperties>(o, ACK_PROPERTIES) : fc.constant(undefined),
+          },
+          PLAIN,
+        )
         .map((s) => compact({ type: 'suback' as const, ...s }));
     }
     case 'unsubscribe':
       return fc
-        .record({
-          packetId: packetIdArb,
-          topics: fc.array(topicFilterArb(o), { minLength: 1, maxLength: o.maxItems }),
-          properties: v5 ? propertiesArb<UnsubscribeProperties>(o, UNSUBSCRIBE_PROPERTIES) : fc.constant(undefined),
-        }, PLAIN)
+        .record(
+          {
+            packetId: packetIdArb,
+            topics: fc.array(topicFilterArb(o), { minLength: 1, maxLength: o.maxItems }),
+            properties: v5 ? propertiesArb<UnsubscribeProperties>(o, UNSUBSCRIBE_PROPERTIES) : fc.constant(undefined),
+          },
+          PLAIN,
+        )
         .map((u) => compact({ type: 'unsubscribe' as const, ...u }));
     case 'unsuback':
       return fc
-        .record({
-          packetId: packetIdArb,
-          reasonCodes: v5
-            ? fc.array(reasonCodeArb(REASON_CODES.unsuback), { minLength: 1, maxLength: o.maxItems })
-            : fc.constant(undefined),
-          properties: v5 ? propertiesArb<AckProperties>(o, ACK_PROPERTIES) : fc.constant(undefined),
-        }, PLAIN)
+        .record(
+          {
+            packetId: packetIdArb,
+            reasonCodes: v5
+              ? fc.array(reasonCodeArb(REASON_CODES.unsuback), { minLength: 1, maxLength: o.maxItems })
+              : fc.constant(undefined),
+            properties: v5 ? propertiesArb<AckProperties>(o, ACK_PROPERTIES) : fc.constant(undefined),
+          },
+          PLAIN,
+        )
         .map((u) => compact({ type: 'unsuback' as const, ...u }));
     case 'pingreq':
       return fc.constant({ type: 'pingreq' as const });
@@ -463,18 +502,24 @@ export function packetOfTypeArb(type: PacketTypeName, version: ProtocolVersion, 
     case 'disconnect':
       if (!v5) return fc.constant({ type: 'disconnect' as const });
       return fc
-        .record({
-          reasonCode: reasonCodeArb(REASON_CODES.disconnect),
-          properties: propertiesArb<DisconnectProperties>(o, DISCONNECT_PROPERTIES),
-        }, PLAIN)
+        .record(
+          {
+            reasonCode: reasonCodeArb(REASON_CODES.disconnect),
+            properties: propertiesArb<DisconnectProperties>(o, DISCONNECT_PROPERTIES),
+          },
+          PLAIN,
+        )
         .map((d) => compact({ type: 'disconnect' as const, ...d }));
     case 'auth':
       if (!v5) throw new Error('AUTH exists only in MQTT 5.0');
       return fc
-        .record({
-          reasonCode: reasonCodeArb(REASON_CODES.auth),
-          properties: propertiesArb<AuthProperties>(o, AUTH_PROPERTIES),
-        }, PLAIN)
+        .record(
+          {
+            reasonCode: reasonCodeArb(REASON_CODES.auth),
+            properties: propertiesArb<AuthProperties>(o, AUTH_PROPERTIES),
+          },
+          PLAIN,
+        )
         .map((a) => compact({ type: 'auth' as const, ...a }));
   }
 }
@@ -485,7 +530,10 @@ export function packetArb(version: ProtocolVersion, options?: ArbOptions): fc.Ar
 }
 
 /** A valid PUBLISH for `version`. */
-export function publishArb(version: ProtocolVersion, options?: ArbOptions): fc.Arbitrary<Extract<Packet, { type: 'publish' }>> {
+export function publishArb(
+  version: ProtocolVersion,
+  options?: ArbOptions,
+): fc.Arbitrary<Extract<Packet, { type: 'publish' }>> {
   return packetOfTypeArb('publish', version, options) as fc.Arbitrary<Extract<Packet, { type: 'publish' }>>;
 }
 

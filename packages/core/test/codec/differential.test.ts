@@ -29,7 +29,16 @@ import {
   type UserProperty,
 } from '../../src/codec/index.js';
 import { packetOfTypeArb, typesFor, type ArbOptions } from './arbitraries.js';
-import { MALFORMED, PROTOCOL_ERROR, TOO_LARGE, UNSUPPORTED_PROTOCOL, VERSIONS, canon, expectCodecError, hex } from './helpers.js';
+import {
+  MALFORMED,
+  PROTOCOL_ERROR,
+  TOO_LARGE,
+  UNSUPPORTED_PROTOCOL,
+  VERSIONS,
+  canon,
+  expectCodecError,
+  hex,
+} from './helpers.js';
 
 type Loose = Record<string, unknown>;
 
@@ -219,7 +228,12 @@ export function fromMqttPacket(input: mqttPacket.Packet, version: ProtocolVersio
       break;
     }
     case 'connack':
-      out = { type: 'connack', sessionPresent: p.sessionPresent, reasonCode: v5 ? p.reasonCode : p.returnCode, properties };
+      out = {
+        type: 'connack',
+        sessionPresent: p.sessionPresent,
+        reasonCode: v5 ? p.reasonCode : p.returnCode,
+        properties,
+      };
       break;
     case 'publish':
       out = {
@@ -342,12 +356,15 @@ describe.each(VERSIONS)('level %i', (version: ProtocolVersion) => {
 
   it('a stream mqtt-packet generates decodes to the same packets (one buffer, many packets)', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...typesFor(version)), { minLength: 1, maxLength: 8 }).chain((types) =>
-        fc.tuple(...types.map((t) => comparableArb(t, version))),
-      ), (packets) => {
-        const stream = Buffer.concat(packets.map((p) => theirGenerate(toMqttPacket(p, version), version)));
-        expect(ourDecodeAll(stream, version)).toStrictEqual(packets);
-      }),
+      fc.property(
+        fc
+          .array(fc.constantFrom(...typesFor(version)), { minLength: 1, maxLength: 8 })
+          .chain((types) => fc.tuple(...types.map((t) => comparableArb(t, version)))),
+        (packets) => {
+          const stream = Buffer.concat(packets.map((p) => theirGenerate(toMqttPacket(p, version), version)));
+          expect(ourDecodeAll(stream, version)).toStrictEqual(packets);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -361,7 +378,7 @@ describe('mqtt-packet deviations (pinned; ours follows the spec)', () => {
     // b=1, a=2, b=3 on the wire.
     const wire = hex('31 19 00 01 74 15 26 00 01 62 00 01 31 26 00 01 61 00 01 32 26 00 01 62 00 01 33');
     const theirs = theirParse(wire, 5).packets[0] as unknown as Loose;
-    expect({ ...(theirs.properties as Loose).userProperties as Loose }).toStrictEqual({ b: ['1', '3'], a: '2' });
+    expect({ ...((theirs.properties as Loose).userProperties as Loose) }).toStrictEqual({ b: ['1', '3'], a: '2' });
     expect(canon(decodePacket(wire, 5))).toMatchObject({
       properties: {
         userProperties: [
@@ -409,7 +426,8 @@ describe('mqtt-packet deviations (pinned; ours follows the spec)', () => {
     const packet = { cmd: 'publish', topic: 'a', payload: Buffer.alloc(0), qos: 0, retain: false, dup: true } as const;
     expect(theirGenerate(packet, 4).toString('hex')).toBe('3803000161');
     expectCodecError(
-      () => encodePacket({ type: 'publish', topic: 'a', payload: Buffer.alloc(0), qos: 0, retain: false, dup: true }, 4),
+      () =>
+        encodePacket({ type: 'publish', topic: 'a', payload: Buffer.alloc(0), qos: 0, retain: false, dup: true }, 4),
       { reasonCode: MALFORMED, specRule: 'MQTT-3.3.1-2', code: 'CODEC_UNENCODABLE' },
     );
   });
@@ -422,17 +440,31 @@ describe('mqtt-packet deviations (pinned; ours follows the spec)', () => {
 
   it('4. accepts ill-formed UTF-8 (replaced by U+FFFD) and U+0000 [MQTT-1.5.3-1] [MQTT-1.5.3-2]', () => {
     expect(theirParse(hex('30 04 00 02 C3 28'), 4).packets[0]).toMatchObject({ topic: '\ufffd(' });
-    expectCodecError(() => decodePacket(hex('30 04 00 02 C3 28'), 4), { reasonCode: MALFORMED, specRule: 'MQTT-1.5.3-1' });
+    expectCodecError(() => decodePacket(hex('30 04 00 02 C3 28'), 4), {
+      reasonCode: MALFORMED,
+      specRule: 'MQTT-1.5.3-1',
+    });
     expect(theirParse(hex('30 05 00 03 61 00 62'), 4).packets[0]).toMatchObject({ topic: 'a\u0000b' });
     expectCodecError(() => decodePacket(hex('30 05 00 03 61 00 62'), 4), {
       reasonCode: MALFORMED,
       specRule: 'MQTT-1.5.3-2',
     });
     // Generating: a lone surrogate silently becomes U+FFFD (EF BF BD); we refuse to encode it.
-    const lone = { cmd: 'publish', topic: 'a\ud800', payload: Buffer.alloc(0), qos: 0, retain: false, dup: false } as const;
+    const lone = {
+      cmd: 'publish',
+      topic: 'a\ud800',
+      payload: Buffer.alloc(0),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as const;
     expect(theirGenerate(lone, 4).toString('hex')).toBe('3006000461efbfbd');
     expectCodecError(
-      () => encodePacket({ type: 'publish', topic: 'a\ud800', payload: Buffer.alloc(0), qos: 0, retain: false, dup: false }, 4),
+      () =>
+        encodePacket(
+          { type: 'publish', topic: 'a\ud800', payload: Buffer.alloc(0), qos: 0, retain: false, dup: false },
+          4,
+        ),
       { reasonCode: MALFORMED, code: 'CODEC_UNENCODABLE' },
     );
   });
@@ -444,9 +476,15 @@ describe('mqtt-packet deviations (pinned; ours follows the spec)', () => {
 
   it('6. accepts SUBSCRIBE and UNSUBSCRIBE without topic filters [MQTT-3.8.3-3] [MQTT-3.10.3-2]', () => {
     expect(theirParse(hex('82 02 00 01'), 4).packets[0]).toMatchObject({ cmd: 'subscribe', subscriptions: [] });
-    expectCodecError(() => decodePacket(hex('82 02 00 01'), 4), { reasonCode: PROTOCOL_ERROR, specRule: 'MQTT-3.8.3-3' });
+    expectCodecError(() => decodePacket(hex('82 02 00 01'), 4), {
+      reasonCode: PROTOCOL_ERROR,
+      specRule: 'MQTT-3.8.3-3',
+    });
     expect(theirParse(hex('A2 02 00 01'), 4).packets[0]).toMatchObject({ cmd: 'unsubscribe', unsubscriptions: [] });
-    expectCodecError(() => decodePacket(hex('A2 02 00 01'), 4), { reasonCode: PROTOCOL_ERROR, specRule: 'MQTT-3.10.3-2' });
+    expectCodecError(() => decodePacket(hex('A2 02 00 01'), 4), {
+      reasonCode: PROTOCOL_ERROR,
+      specRule: 'MQTT-3.10.3-2',
+    });
   });
 
   it('7. turns a repeated single-valued property into an array instead of a protocol error (3.3.2.3.3)', () => {
@@ -482,7 +520,10 @@ describe('mqtt-packet deviations (pinned; ours follows the spec)', () => {
   it('11. reads past a zero-length 5.0 DISCONNECT into the next packet of the same chunk', () => {
     // E0 00 (DISCONNECT, Normal disconnection) then C0 00 (PINGREQ): mqtt-packet takes C0 as the reason code.
     expect(theirParse(hex('E0 00 C0 00'), 5).errors).toStrictEqual(['Invalid disconnect reason code']);
-    expect(ourDecodeAll(hex('E0 00 C0 00'), 5)).toStrictEqual([{ type: 'disconnect', reasonCode: 0 }, { type: 'pingreq' }]);
+    expect(ourDecodeAll(hex('E0 00 C0 00'), 5)).toStrictEqual([
+      { type: 'disconnect', reasonCode: 0 },
+      { type: 'pingreq' },
+    ]);
   });
 
   it('12. refuses to generate valid 5.0 CONNECTs: empty client id without Clean Start, password without user name', () => {
@@ -524,7 +565,10 @@ describe('mqtt-packet deviations (pinned; ours follows the spec)', () => {
     expect(theirParse(hex('40 03 00 0A 00'), 4).packets[0]).toMatchObject({ cmd: 'puback', messageId: 10 });
     expectCodecError(() => decodePacket(hex('40 03 00 0A 00'), 4), { reasonCode: MALFORMED });
     expect(theirParse(hex('30 02 00 00'), 4).packets[0]).toMatchObject({ cmd: 'publish', topic: '' });
-    expectCodecError(() => decodePacket(hex('30 02 00 00'), 4), { reasonCode: PROTOCOL_ERROR, specRule: 'MQTT-4.7.3-1' });
+    expectCodecError(() => decodePacket(hex('30 02 00 00'), 4), {
+      reasonCode: PROTOCOL_ERROR,
+      specRule: 'MQTT-4.7.3-1',
+    });
   });
 
   it('16. accepts CONNECT flag combinations the spec forbids [MQTT-3.1.2-14] [MQTT-3.1.2-22]', () => {

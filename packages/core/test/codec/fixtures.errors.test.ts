@@ -7,7 +7,14 @@
  * codec documents; '' means the spec states the requirement without a numbered rule.
  */
 import { describe, expect, it } from 'vitest';
-import { CodecError, PacketDecoder, decodePacket, encodeInto, encodePacket, type Packet } from '../../src/codec/index.js';
+import {
+  CodecError,
+  PacketDecoder,
+  decodePacket,
+  encodeInto,
+  encodePacket,
+  type Packet,
+} from '../../src/codec/index.js';
 import {
   MALFORMED,
   PROTOCOL_ERROR,
@@ -139,7 +146,10 @@ describe('UTF-8 strings', () => {
       specRule: 'MQTT-1.5.3-1',
     });
     expectRejected(hex('82 07 00 01 00 02 ED A0 00'), 4, { reasonCode: MALFORMED, specRule: 'MQTT-1.5.3-1' });
-    expectRejected(hex('40 0B 00 01 00 07 26 00 01 FF 00 01 76'), 5, { reasonCode: MALFORMED, specRule: 'MQTT-1.5.3-1' });
+    expectRejected(hex('40 0B 00 01 00 07 26 00 01 FF 00 01 76'), 5, {
+      reasonCode: MALFORMED,
+      specRule: 'MQTT-1.5.3-1',
+    });
   });
 
   it('[MQTT-1.5.3-2] rejects U+0000 in a topic name, a client id, a user name, a filter and a property', () => {
@@ -296,12 +306,18 @@ describe('5.0 properties', () => {
 
   it('rejects every other duplicated single-valued property', () => {
     const duplicates: [string, string][] = [
-      ['Session Expiry Interval in CONNECT', '10 17 00 04 4D 51 54 54 05 02 00 00 | 0A 11 00 00 00 01 11 00 00 00 02 | 00 00'],
+      [
+        'Session Expiry Interval in CONNECT',
+        '10 17 00 04 4D 51 54 54 05 02 00 00 | 0A 11 00 00 00 01 11 00 00 00 02 | 00 00',
+      ],
       ['Reason String in PUBACK', '40 0C 00 01 00 | 08 1F 00 01 61 1F 00 01 62'],
       ['Receive Maximum in CONNACK', '20 09 00 00 | 06 21 00 01 21 00 02'],
       ['Authentication Method in AUTH', 'F0 0A 18 | 08 15 00 01 61 15 00 01 62'],
       ['Server Reference in DISCONNECT', 'E0 0A 00 | 08 1C 00 01 61 1C 00 01 62'],
-      ['Will Delay Interval in the will properties', '10 1D 00 04 4D 51 54 54 05 06 00 00 00 | 00 00 | 0A 18 00 00 00 01 18 00 00 00 02 | 00 01 77 00 00'],
+      [
+        'Will Delay Interval in the will properties',
+        '10 1D 00 04 4D 51 54 54 05 06 00 00 00 | 00 00 | 0A 18 00 00 00 01 18 00 00 00 02 | 00 01 77 00 00',
+      ],
     ];
     for (const [title, wire] of duplicates) {
       const err = expectCodecError(() => decodePacket(hex(wire), 5), { reasonCode: PROTOCOL_ERROR });
@@ -332,10 +348,16 @@ describe('5.0 properties', () => {
     ['Subscription Identifier (0x0B) in UNSUBSCRIBE', 'A2 08 00 01 02 0B 01 00 01 61'],
     ['Maximum QoS (0x24) in CONNECT', '10 0F 00 04 4D 51 54 54 05 02 00 00 02 24 01 00 00'],
     ['Will Delay Interval (0x18) in CONNECT properties', '10 12 00 04 4D 51 54 54 05 02 00 00 05 18 00 00 00 01 00 00'],
-    ['Session Expiry Interval (0x11) in will properties', '10 18 00 04 4D 51 54 54 05 06 00 00 00 00 00 05 11 00 00 00 01 00 01 77 00 00'],
+    [
+      'Session Expiry Interval (0x11) in will properties',
+      '10 18 00 04 4D 51 54 54 05 06 00 00 00 00 00 05 11 00 00 00 01 00 01 77 00 00',
+    ],
     ['Server Reference (0x1C) in AUTH', 'F0 06 18 04 1C 00 01 61'],
     ['Reason String (0x1F) in SUBSCRIBE', '82 0B 00 01 04 1F 00 01 61 00 01 61 00'],
-    ['Topic Alias (0x23) in the will properties', '10 16 00 04 4D 51 54 54 05 06 00 00 00 00 00 03 23 00 01 00 01 77 00 00'],
+    [
+      'Topic Alias (0x23) in the will properties',
+      '10 16 00 04 4D 51 54 54 05 06 00 00 00 00 00 03 23 00 01 00 01 77 00 00',
+    ],
   ];
   it.each(wrongPacket)('rejects %s as malformed (2.2.2.2)', (_title, wire) => {
     expectRejected(hex(wire), 5, { reasonCode: MALFORMED });
@@ -415,11 +437,17 @@ describe('CONNECT', () => {
   });
 
   it('[MQTT-3.1.2-3] rejects the reserved connect flag', () => {
-    expectRejected(hex('10 0C 00 04 4D 51 54 54 04 03 00 00 00 00'), 4, { reasonCode: MALFORMED, specRule: 'MQTT-3.1.2-3' });
+    expectRejected(hex('10 0C 00 04 4D 51 54 54 04 03 00 00 00 00'), 4, {
+      reasonCode: MALFORMED,
+      specRule: 'MQTT-3.1.2-3',
+    });
   });
 
   it('[MQTT-3.1.2-13] rejects a will QoS without the will flag', () => {
-    expectRejected(hex('10 0C 00 04 4D 51 54 54 04 0A 00 00 00 00'), 4, { reasonCode: MALFORMED, specRule: 'MQTT-3.1.2-13' });
+    expectRejected(hex('10 0C 00 04 4D 51 54 54 04 0A 00 00 00 00'), 4, {
+      reasonCode: MALFORMED,
+      specRule: 'MQTT-3.1.2-13',
+    });
   });
 
   it('[MQTT-3.1.2-14] rejects will QoS 3', () => {
@@ -430,7 +458,10 @@ describe('CONNECT', () => {
   });
 
   it('[MQTT-3.1.2-15] rejects will retain without the will flag', () => {
-    expectRejected(hex('10 0C 00 04 4D 51 54 54 04 22 00 00 00 00'), 4, { reasonCode: MALFORMED, specRule: 'MQTT-3.1.2-15' });
+    expectRejected(hex('10 0C 00 04 4D 51 54 54 04 22 00 00 00 00'), 4, {
+      reasonCode: MALFORMED,
+      specRule: 'MQTT-3.1.2-15',
+    });
   });
 
   it('[MQTT-3.1.2-22] rejects a password without a user name before 5.0', () => {
@@ -523,8 +554,20 @@ describe('the encoder refuses packets it cannot put on the wire (CODEC_UNENCODAB
     ['[MQTT-3.3.1-2] DUP on QoS 0', { ...publish, dup: true }, 4, MALFORMED, 'MQTT-3.3.1-2'],
     ['[MQTT-1.5.3-2] U+0000 in a topic', { ...publish, topic: 'a\u0000' }, 4, MALFORMED, 'MQTT-1.5.3-2'],
     ['[MQTT-1.5.3-1] an unpaired surrogate in a topic', { ...publish, topic: '\udc00' }, 4, MALFORMED, 'MQTT-1.5.3-1'],
-    ['[MQTT-2.3.1-1] a QoS 1 PUBLISH without a packet identifier', { ...publish, qos: 1 }, 4, PROTOCOL_ERROR, 'MQTT-2.3.1-1'],
-    ['[MQTT-2.3.1-1] packet identifier 0 in PUBACK', { type: 'puback', packetId: 0 }, 4, PROTOCOL_ERROR, 'MQTT-2.3.1-1'],
+    [
+      '[MQTT-2.3.1-1] a QoS 1 PUBLISH without a packet identifier',
+      { ...publish, qos: 1 },
+      4,
+      PROTOCOL_ERROR,
+      'MQTT-2.3.1-1',
+    ],
+    [
+      '[MQTT-2.3.1-1] packet identifier 0 in PUBACK',
+      { type: 'puback', packetId: 0 },
+      4,
+      PROTOCOL_ERROR,
+      'MQTT-2.3.1-1',
+    ],
     ['[MQTT-2.3.1-1] packet identifier 65536', { type: 'puback', packetId: 65536 }, 4, PROTOCOL_ERROR, 'MQTT-2.3.1-1'],
     [
       '[MQTT-3.8.3-3] a SUBSCRIBE without subscriptions',
@@ -563,9 +606,9 @@ describe('the encoder refuses packets it cannot put on the wire (CODEC_UNENCODAB
 
   it('refuses a property the packet may not carry, a reason code it may not carry, and AUTH before 5.0', () => {
     const unencodable = { code: 'CODEC_UNENCODABLE' };
-    expect(() => encodePacket({ type: 'puback', packetId: 1, reasonCode: 0, properties: { topicAlias: 1 } } as Packet, 5)).toThrow(
-      CodecError,
-    );
+    expect(() =>
+      encodePacket({ type: 'puback', packetId: 1, reasonCode: 0, properties: { topicAlias: 1 } } as Packet, 5),
+    ).toThrow(CodecError);
     expectCodecError(() => encodePacket({ type: 'puback', packetId: 1, reasonCode: 0x92 }, 5), {
       reasonCode: PROTOCOL_ERROR,
       ...unencodable,

@@ -100,7 +100,11 @@ describe('CONNECT, level 3 (3.1, "MQIsdp")', () => {
 /** Fixtures whose bytes are the same at levels 3 and 4. */
 const shared: [title: string, packet: Packet, wire: string][] = [
   ['CONNACK accepted', { type: 'connack', sessionPresent: false, reasonCode: 0 }, '20 02 00 00'],
-  ['CONNACK refused: bad user name or password (4)', { type: 'connack', sessionPresent: false, reasonCode: 4 }, '20 02 00 04'],
+  [
+    'CONNACK refused: bad user name or password (4)',
+    { type: 'connack', sessionPresent: false, reasonCode: 4 },
+    '20 02 00 04',
+  ],
   ['CONNACK refused: not authorized (5)', { type: 'connack', sessionPresent: false, reasonCode: 5 }, '20 02 00 05'],
   [
     'PUBLISH QoS 0 "a/b" payload "hi"',

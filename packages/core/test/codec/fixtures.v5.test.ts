@@ -449,11 +449,25 @@ describe('property values at their limits', () => {
       clean: true,
       keepalive: 0,
       clientId: '',
-      properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 1, topicAliasMaximum: 65535, maximumPacketSize: 1 },
+      properties: {
+        sessionExpiryInterval: 0xffffffff,
+        receiveMaximum: 1,
+        topicAliasMaximum: 65535,
+        maximumPacketSize: 1,
+      },
     };
     checkFixture(
       packet,
-      bytes('10 1D', '00 04 4D 51 54 54 05 02 00 00', '10', '11 FF FF FF FF', '21 00 01', '22 FF FF', '27 00 00 00 01', '00 00'),
+      bytes(
+        '10 1D',
+        '00 04 4D 51 54 54 05 02 00 00',
+        '10',
+        '11 FF FF FF FF',
+        '21 00 01',
+        '22 FF FF',
+        '27 00 00 00 01',
+        '00 00',
+      ),
       5,
     );
   });

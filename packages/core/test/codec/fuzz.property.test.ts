@@ -155,9 +155,13 @@ describe.each(VERSIONS)('level %i', (version: ProtocolVersion) => {
 
   it('a single mutated frame gives a packet or a CodecError from decodePacket', () => {
     fc.assert(
-      fc.property(packetArb(version, { maxPayloadLength: 32 }), fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (packet, mutations) => {
-        decodeFrame(mutate(encodePacket(packet, version), mutations), version);
-      }),
+      fc.property(
+        packetArb(version, { maxPayloadLength: 32 }),
+        fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
+        (packet, mutations) => {
+          decodeFrame(mutate(encodePacket(packet, version), mutations), version);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -177,7 +181,7 @@ describe('maxPacketSize bounds the buffer', () => {
         fc.integer({ min: MAX_PACKET_SIZE + 1, max: 268_435_455 }),
         fc.integer({ min: 1, max: 15 }),
         (version, remaining, type) => {
-          const header = [type << 4 | (type === 6 || type === 8 || type === 10 ? 2 : 0)];
+          const header = [(type << 4) | (type === 6 || type === 8 || type === 10 ? 2 : 0)];
           let v = remaining;
           do {
             header.push((v & 127) | (v > 127 ? 128 : 0));

@@ -81,23 +81,31 @@ describe.each(VERSIONS)('level %i', (version: ProtocolVersion) => {
 
     it('withPacketId without dup clears a DUP flag set on the template', () => {
       fc.assert(
-        fc.property(publishArb(version).filter((p) => p.qos > 0), packetIdArb, (packet, packetId) => {
-          const once = encodePublishOnce({ ...packet, dup: true }, version);
-          const out = withPacketId(once, packetId);
-          expect(canon(decodePacket(out, version))).toStrictEqual({ ...packet, dup: false, packetId });
-        }),
+        fc.property(
+          publishArb(version).filter((p) => p.qos > 0),
+          packetIdArb,
+          (packet, packetId) => {
+            const once = encodePublishOnce({ ...packet, dup: true }, version);
+            const out = withPacketId(once, packetId);
+            expect(canon(decodePacket(out, version))).toStrictEqual({ ...packet, dup: false, packetId });
+          },
+        ),
         { numRuns: 50 },
       );
     });
 
     it('stampPacketId writes the id in place, leaving every other byte alone', () => {
       fc.assert(
-        fc.property(publishArb(version).filter((p) => p.qos > 0), packetIdArb, (packet, packetId) => {
-          const once = encodePublishOnce(packet, version);
-          const copy = Buffer.from(once.bytes);
-          stampPacketId(copy, once.packetIdOffset, packetId);
-          expect(copy.toString('hex')).toBe(encodePacket({ ...packet, packetId }, version).toString('hex'));
-        }),
+        fc.property(
+          publishArb(version).filter((p) => p.qos > 0),
+          packetIdArb,
+          (packet, packetId) => {
+            const once = encodePublishOnce(packet, version);
+            const copy = Buffer.from(once.bytes);
+            stampPacketId(copy, once.packetIdOffset, packetId);
+            expect(copy.toString('hex')).toBe(encodePacket({ ...packet, packetId }, version).toString('hex'));
+          },
+        ),
         { numRuns: RUNS },
       );
     });

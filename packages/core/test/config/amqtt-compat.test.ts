@@ -71,7 +71,11 @@ plugins:
   '@acme/midge-plugin':
     some-option: 1
 `;
-    expect(plugins(yaml)).toEqual({ './local-plugin.js': null, [TABOO]: null, '@acme/midge-plugin': { some_option: 1 } });
+    expect(plugins(yaml)).toEqual({
+      './local-plugin.js': null,
+      [TABOO]: null,
+      '@acme/midge-plugin': { some_option: 1 },
+    });
   });
 
   test('two names for the same plugin are an issue', () => {
@@ -104,7 +108,10 @@ describe('kebab-case', () => {
       plugins: {},
     });
     expect(t.deprecations).toEqual([
-      { path: 'timeout-disconnect-delay', message: "'timeout-disconnect-delay' is deprecated: use 'timeout_disconnect_delay'" },
+      {
+        path: 'timeout-disconnect-delay',
+        message: "'timeout-disconnect-delay' is deprecated: use 'timeout_disconnect_delay'",
+      },
       { path: 'listeners.default.max-connections', message: "'max-connections' is deprecated: use 'max_connections'" },
     ]);
   });
@@ -210,7 +217,9 @@ auth:
   password-file: p.txt
 `;
     expect(plugins(yaml)).toEqual({ [ANON]: { allow_anonymous: false } });
-    expect(messages(yaml)).toContain(`auth.password-file: 'password-file' has no effect: ${FILE} is not enabled; remove it`);
+    expect(messages(yaml)).toContain(
+      `auth.password-file: 'password-file' has no effect: ${FILE} is not enabled; remove it`,
+    );
   });
 
   test('an auth option contradicting the plugins: map is an issue', () => {
@@ -225,7 +234,8 @@ auth:
     expect(t.issues).toEqual([
       {
         path: 'auth.allow-anonymus',
-        message: "unknown key 'allow-anonymus' in this deprecated section (expected one of: plugins, allow-anonymous, password-file)",
+        message:
+          "unknown key 'allow-anonymus' in this deprecated section (expected one of: plugins, allow-anonymous, password-file)",
       },
       {
         path: 'auth.plugins[0]',
@@ -295,7 +305,10 @@ topic-check:
 
 describe('sys_interval', () => {
   test('becomes the $SYS plugin option, alongside an existing plugins: map', () => {
-    expect(plugins('sys_interval: 10\nplugins:\n  auth_anonymous:\n')).toEqual({ [ANON]: null, [SYS]: { sys_interval: 10 } });
+    expect(plugins('sys_interval: 10\nplugins:\n  auth_anonymous:\n')).toEqual({
+      [ANON]: null,
+      [SYS]: { sys_interval: 10 },
+    });
   });
 
   test('overrides the default plugins when no plugins: map is given', () => {
@@ -314,7 +327,7 @@ describe('sys_interval', () => {
 });
 
 describe('listeners', () => {
-  test("aMQTT keys we do not implement are issues naming the alternative", async () => {
+  test('aMQTT keys we do not implement are issues naming the alternative', async () => {
     expect(
       await issuesOf({ listeners: { default: { bind: ':1883', cadata: '-----BEGIN', reader: 'x' } }, plugins: {} }),
     ).toEqual([
@@ -333,7 +346,10 @@ describe('listeners', () => {
   });
 
   test('null values mean unset', () => {
-    const t = translateAmqtt({ listeners: { default: { bind: ':1', cafile: null }, other: null }, session_expiry_interval: null });
+    const t = translateAmqtt({
+      listeners: { default: { bind: ':1', cafile: null }, other: null },
+      session_expiry_interval: null,
+    });
     expect(t.config).toMatchObject({ listeners: { default: { bind: ':1' }, other: {} } });
     expect(t.config).not.toHaveProperty('session_expiry_interval');
   });
@@ -346,7 +362,11 @@ test('qos1_puback_timeout is dropped with a note', () => {
 });
 
 test('a Midge config passes through unchanged and without deprecations', () => {
-  const ours = { listeners: { default: { bind: ':1883' } }, plugins: { [ANON]: { allow_anonymous: false } }, log_level: 'debug' };
+  const ours = {
+    listeners: { default: { bind: ':1883' } },
+    plugins: { [ANON]: { allow_anonymous: false } },
+    log_level: 'debug',
+  };
   const t = translateAmqtt(structuredClone(ours));
   expect(t).toEqual({ config: ours, deprecations: [], issues: [] });
 });
@@ -371,7 +391,12 @@ topic-check:
 `;
   const { config } = await loadConfig(parseConfigYaml(yaml));
   expect(Object.keys(config.listeners)).toEqual(['default', 'my-tcp-1', 'my-ws-1']);
-  expect(config.listeners['my-ws-1']).toMatchObject({ type: 'ws', max_connections: 50000, host: '127.0.0.1', port: 8080 });
+  expect(config.listeners['my-ws-1']).toMatchObject({
+    type: 'ws',
+    max_connections: 50000,
+    host: '127.0.0.1',
+    port: 8080,
+  });
   expect(config.listeners.default).toMatchObject({ bind: '0.0.0.0:1883', max_connections: 50000 });
   expect(config.timeout_disconnect_delay).toBe(2);
   expect(config.plugins.map((p) => p.key)).toEqual([EVENTS, PACKETS, ANON]);

@@ -30,7 +30,8 @@ function validate(schema: Schema, value: unknown, path = '$'): string[] {
   if (typeof value === 'number') {
     if (typeof s.minimum === 'number' && value < s.minimum) errors.push(`${path}: < minimum`);
     if (typeof s.maximum === 'number' && value > s.maximum) errors.push(`${path}: > maximum`);
-    if (typeof s.exclusiveMinimum === 'number' && value <= s.exclusiveMinimum) errors.push(`${path}: <= exclusiveMinimum`);
+    if (typeof s.exclusiveMinimum === 'number' && value <= s.exclusiveMinimum)
+      errors.push(`${path}: <= exclusiveMinimum`);
   }
   if (typeof value === 'string') {
     if (typeof s.minLength === 'number' && value.length < s.minLength) errors.push(`${path}: too short`);
@@ -45,9 +46,11 @@ function validate(schema: Schema, value: unknown, path = '$'): string[] {
     const props = (s.properties ?? {}) as Record<string, Schema>;
     for (const key of (s.required ?? []) as string[]) if (!(key in obj)) errors.push(`${path}.${key}: required`);
     for (const [key, v] of Object.entries(obj)) {
-      if (s.propertyNames !== undefined) errors.push(...validate(s.propertyNames as Schema, key, `${path}.${key}(name)`));
+      if (s.propertyNames !== undefined)
+        errors.push(...validate(s.propertyNames as Schema, key, `${path}.${key}(name)`));
       if (key in props) errors.push(...validate(props[key]!, v, `${path}.${key}`));
-      else if (s.additionalProperties !== undefined) errors.push(...validate(s.additionalProperties as Schema, v, `${path}.${key}`));
+      else if (s.additionalProperties !== undefined)
+        errors.push(...validate(s.additionalProperties as Schema, v, `${path}.${key}`));
     }
   }
   return errors;
@@ -94,11 +97,15 @@ describe('config JSON Schema', () => {
 
   test('rejects unknown keys at the top and in listeners', () => {
     expect(validate(schema, { colour: 'red' })).toEqual(['$.colour: not allowed']);
-    expect(validate(schema, { listeners: { default: { bnd: ':1' } } })).toEqual(['$.listeners.default.bnd: not allowed']);
+    expect(validate(schema, { listeners: { default: { bnd: ':1' } } })).toEqual([
+      '$.listeners.default.bnd: not allowed',
+    ]);
   });
 
   test('rejects wrong values', () => {
-    expect(validate(schema, { max_packet_size: 100.5, log_level: 'loud', listeners: { a: { type: 'udp', bind: 'x' } } })).toEqual([
+    expect(
+      validate(schema, { max_packet_size: 100.5, log_level: 'loud', listeners: { a: { type: 'udp', bind: 'x' } } }),
+    ).toEqual([
       '$.max_packet_size: type number',
       '$.log_level: not in enum',
       '$.listeners.a.type: not in enum',

@@ -106,7 +106,7 @@ describe('bind', () => {
     ['0.0.0.0:65536', 'port must be a number from 0 to 65535, got "65536"'],
     ['0.0.0.0:-1', 'port must be a number from 0 to 65535, got "-1"'],
     ['0.0.0.0:', 'port must be a number from 0 to 65535, got ""'],
-    ['::1:1883', "write IPv6 addresses in brackets, e.g. '[::1]:1883', got \"::1:1883\""],
+    ['::1:1883', 'write IPv6 addresses in brackets, e.g. \'[::1]:1883\', got "::1:1883"'],
     ['[zz]:1883', `"[zz]" is not an IPv6 address in brackets (e.g. '[::1]:1883')`],
     ['bad_host!:1883', '"bad_host!" is not a host name or IP address'],
   ])('%s is refused', async (bind, message) => {
@@ -160,17 +160,22 @@ describe('ssl', () => {
 
   test('an unknown ssl word is refused', async () => {
     expect(await issues({ default: { ssl: 'maybe' } })).toEqual([
-      "listeners.default.ssl: expected true or false (aMQTT's on/off and yes/no work too), got \"maybe\"",
+      'listeners.default.ssl: expected true or false (aMQTT\'s on/off and yes/no work too), got "maybe"',
     ]);
   });
 
   test('ssl needs certfile and keyfile', async () => {
-    expect(await issues({ default: { ssl: true, keyfile: key } })).toEqual(['listeners.default.certfile: required when ssl is on']);
-    const l = await listeners({ default: { ssl: true, certfile: cert, keyfile: key }, other: { bind: ':2', certfile: null } });
-    expect(l.other).toMatchObject({ ssl: true, certfile: cert, keyfile: key });
-    expect(await issues({ default: { ssl: true, certfile: cert, keyfile: key }, other: { bind: ':2', keyfile: 'k' } })).toEqual([
-      `listeners.other.keyfile: cannot read ${join(dir, 'k')}: ENOENT: no such file or directory`,
+    expect(await issues({ default: { ssl: true, keyfile: key } })).toEqual([
+      'listeners.default.certfile: required when ssl is on',
     ]);
+    const l = await listeners({
+      default: { ssl: true, certfile: cert, keyfile: key },
+      other: { bind: ':2', certfile: null },
+    });
+    expect(l.other).toMatchObject({ ssl: true, certfile: cert, keyfile: key });
+    expect(
+      await issues({ default: { ssl: true, certfile: cert, keyfile: key }, other: { bind: ':2', keyfile: 'k' } }),
+    ).toEqual([`listeners.other.keyfile: cannot read ${join(dir, 'k')}: ENOENT: no such file or directory`]);
     expect(await issues({ default: { ssl: true }, other: { bind: ':2', certfile: cert, keyfile: key } })).toEqual([
       'listeners.default.certfile: required when ssl is on',
       'listeners.default.keyfile: required when ssl is on',
@@ -181,15 +186,23 @@ describe('ssl', () => {
   });
 
   test('TLS files on a plain listener are a mistake, unless inherited', async () => {
-    expect(await issues({ default: { bind: ':1', ssl: true, certfile: cert, keyfile: key }, plain: { bind: ':2', ssl: false, cafile: ca } })).toEqual([
-      'listeners.plain.cafile: has no effect while ssl is off: set ssl: true or remove it',
-    ]);
-    expect(await issues({ default: { bind: ':1', ssl: false }, tls: { bind: ':2', ssl: true, certfile: cert, keyfile: key, require_certificate: true } })).toEqual([
+    expect(
+      await issues({
+        default: { bind: ':1', ssl: true, certfile: cert, keyfile: key },
+        plain: { bind: ':2', ssl: false, cafile: ca },
+      }),
+    ).toEqual(['listeners.plain.cafile: has no effect while ssl is off: set ssl: true or remove it']);
+    expect(
+      await issues({
+        default: { bind: ':1', ssl: false },
+        tls: { bind: ':2', ssl: true, certfile: cert, keyfile: key, require_certificate: true },
+      }),
+    ).toEqual([
       'listeners.tls.require_certificate: needs cafile or capath: the CA certificates client certificates must be signed by',
     ]);
-    expect(await issues({ default: { bind: ':1', require_certificate: true }, tls: { bind: ':2', ssl: false } })).toEqual([
-      'listeners.default.require_certificate: needs ssl: true',
-    ]);
+    expect(
+      await issues({ default: { bind: ':1', require_certificate: true }, tls: { bind: ':2', ssl: false } }),
+    ).toEqual(['listeners.default.require_certificate: needs ssl: true']);
     expect(await issues({ default: { certfile: cert, keyfile: key } })).toEqual([
       'listeners.default.certfile: has no effect while ssl is off: set ssl: true or remove it',
       'listeners.default.keyfile: has no effect while ssl is off: set ssl: true or remove it',
@@ -210,7 +223,14 @@ describe('ssl', () => {
       'listeners.default.require_certificate: needs cafile or capath: the CA certificates client certificates must be signed by',
     ]);
     const l = await listeners({
-      default: { ssl: true, certfile: 'cert.pem', keyfile: 'key.pem', cafile: 'ca.pem', capath: 'cas', require_certificate: true },
+      default: {
+        ssl: true,
+        certfile: 'cert.pem',
+        keyfile: 'key.pem',
+        cafile: 'ca.pem',
+        capath: 'cas',
+        require_certificate: true,
+      },
     });
     expect(l.default).toMatchObject({ cafile: ca, capath: join(dir, 'cas'), require_certificate: true });
   });
@@ -226,7 +246,9 @@ describe('ssl', () => {
   });
 
   test('a file shared through inheritance is reported once', async () => {
-    expect(await issues({ default: { ssl: true, certfile: 'nope.pem', keyfile: key, bind: ':1' }, b: { bind: ':2' } })).toHaveLength(1);
+    expect(
+      await issues({ default: { ssl: true, certfile: 'nope.pem', keyfile: key, bind: ':1' }, b: { bind: ':2' } }),
+    ).toHaveLength(1);
   });
 });
 

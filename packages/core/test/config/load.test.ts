@@ -74,7 +74,11 @@ plugins: {}
     const file = await write('syntax.yaml', 'listeners:\n  default:\n    bind: [0.0.0.0:1883\nplugins: {}\n');
     const err = await failure(loadConfig(file));
     expect(err.issues).toHaveLength(1);
-    expect(err.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\(root\\): YAML syntax error at line 4, column \\d+: `));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\(root\\): YAML syntax error at line 4, column \\d+: `,
+      ),
+    );
   });
 
   test('duplicate keys are a YAML error with their line', async () => {
@@ -161,11 +165,15 @@ describe('parseConfigYaml', () => {
   });
 
   test('a top level that is not a mapping is an error', () => {
-    expect(() => parseConfigYaml('- a\n- b\n', 'x.yaml')).toThrow('x.yaml: (root): expected a mapping of settings, got a list');
+    expect(() => parseConfigYaml('- a\n- b\n', 'x.yaml')).toThrow(
+      'x.yaml: (root): expected a mapping of settings, got a list',
+    );
   });
 
   test('several documents are an error', () => {
-    expect(() => parseConfigYaml('a: 1\n---\nb: 2\n')).toThrow("expected one YAML document, found 2 (remove the extra '---')");
+    expect(() => parseConfigYaml('a: 1\n---\nb: 2\n')).toThrow(
+      "expected one YAML document, found 2 (remove the extra '---')",
+    );
   });
 
   test('syntax errors name the file and position', () => {
@@ -178,7 +186,9 @@ describe('parseConfigYaml', () => {
       throw new Error('no error');
     })();
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toBe('cfg.yaml: (root): YAML syntax error at line 2, column 4: bad indentation of a mapping entry');
+    expect(err.message).toBe(
+      'cfg.yaml: (root): YAML syntax error at line 2, column 4: bad indentation of a mapping entry',
+    );
   });
 });
 
@@ -225,22 +235,30 @@ describe('in-memory configs and overrides', () => {
   test('plugin options that are not a mapping are an issue', async () => {
     const err = await failure(loadConfig({ plugins: { a: 5, b: [1] } }));
     expect(err.issues).toHaveLength(2);
-    expect(err.issues).toEqual(expect.arrayContaining([
-      { path: 'plugins.a', message: 'expected a mapping of plugin options (or nothing), got 5' },
-      { path: 'plugins.b', message: 'expected a mapping of plugin options (or nothing), got a list' },
-    ]));
+    expect(err.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'plugins.a', message: 'expected a mapping of plugin options (or nothing), got 5' },
+        { path: 'plugins.b', message: 'expected a mapping of plugin options (or nothing), got a list' },
+      ]),
+    );
   });
 
   test('a list where a mapping belongs is reported as such', async () => {
     const err = await failure(loadConfig({ listeners: { default: ['x'] }, plugins: {} }));
-    expect(err.issues).toEqual([{ path: 'listeners.default', message: 'expected a mapping of listener settings, got a list' }]);
+    expect(err.issues).toEqual([
+      { path: 'listeners.default', message: 'expected a mapping of listener settings, got a list' },
+    ]);
     const err2 = await failure(loadConfig({ listeners: ['x'], plugins: {} }));
-    expect(err2.issues).toEqual([{ path: 'listeners', message: 'expected a mapping of listener name to settings, got a list' }]);
+    expect(err2.issues).toEqual([
+      { path: 'listeners', message: 'expected a mapping of listener name to settings, got a list' },
+    ]);
   });
 
   test('plugins that is not a mapping is an issue, and no default plugins are added', async () => {
     const err = await failure(loadConfig({ plugins: 'all' }));
-    expect(err.issues).toEqual([{ path: 'plugins', message: 'expected a mapping of plugin package name to options, got "all"' }]);
+    expect(err.issues).toEqual([
+      { path: 'plugins', message: 'expected a mapping of plugin package name to options, got "all"' },
+    ]);
   });
 
   test('limit values: fractions of seconds are fine, fractions of counts are not', async () => {

@@ -22,7 +22,8 @@ function brokerCtx(): BrokerContext {
 }
 
 function retainMany(count: number, payload = 'r', prefix = 'ret'): void {
-  for (let i = 0; i < count; i++) void h.tb.broker.publish({ topic: `${prefix}/${i}`, payload, retain: true }, { trusted: true });
+  for (let i = 0; i < count; i++)
+    void h.tb.broker.publish({ topic: `${prefix}/${i}`, payload, retain: true }, { trusted: true });
 }
 
 /** Sends PINGREQ and collects every packet before the PINGRESP (the broker writes in order). */
@@ -89,7 +90,15 @@ describe('retained delivery on SUBSCRIBE', () => {
     await h.start();
     void h.tb.broker.publish({ topic: 'a/1', payload: 'x', qos: 2, retain: true }, { trusted: true });
     const c = await h.connected('sub');
-    c.send({ type: 'subscribe', packetId: 3, subscriptions: [{ topic: 'a/#', qos: 2 }, { topic: 'b', qos: 0 }, { topic: 'a/#', qos: 1 }] });
+    c.send({
+      type: 'subscribe',
+      packetId: 3,
+      subscriptions: [
+        { topic: 'a/#', qos: 2 },
+        { topic: 'b', qos: 0 },
+        { topic: 'a/#', qos: 1 },
+      ],
+    });
     expect((await c.expectPacket('suback')).reasonCodes).toEqual([2, 0, 1]);
     const m = await c.expectPacket('publish');
     expect(m).toMatchObject({ topic: 'a/1', qos: 1, retain: true });
@@ -145,7 +154,8 @@ describe('retained delivery on SUBSCRIBE', () => {
 
   it('queues QoS 1 retained messages up to max_queued_messages, then stops (no unbounded queue)', async () => {
     await h.start({ max_inflight_messages: 5, max_queued_messages: 10 });
-    for (let i = 0; i < 200; i++) void h.tb.broker.publish({ topic: `q/${i}`, payload: 'p', qos: 1, retain: true }, { trusted: true });
+    for (let i = 0; i < 200; i++)
+      void h.tb.broker.publish({ topic: `q/${i}`, payload: 'p', qos: 1, retain: true }, { trusted: true });
     const c = await h.connected('q1');
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
     await c.expectPacket('suback');
@@ -194,7 +204,19 @@ describe('max_filters_per_subscribe', () => {
   it('a v5 SUBSCRIBE with more filters gets DISCONNECT 0x97 (Quota exceeded) and is closed', async () => {
     await h.start({ max_filters_per_subscribe: 3 });
     const c = await h.v5('v5');
-    c.send({ type: 'subscribe', packetId: 1, subscriptions: copies('a', 4).map((s) => ({ ...s, noLocal: false, retainAsPublished: false, retainHandling: 0 })) }, 5);
+    c.send(
+      {
+        type: 'subscribe',
+        packetId: 1,
+        subscriptions: copies('a', 4).map((s) => ({
+          ...s,
+          noLocal: false,
+          retainAsPublished: false,
+          retainHandling: 0,
+        })),
+      },
+      5,
+    );
     expect(await c.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x97 });
     await c.closed();
     expect(h.tb.broker.stats().limitsHit.max_filters_per_subscribe).toBe(1);
@@ -232,17 +254,27 @@ describe('MQTT 5 User Properties (max_user_properties, max_user_properties_bytes
     await c.closed();
     // 64 is the default and passes.
     const ok = await h.client();
-    expect((await ok.connect({ protocolVersion: 5, clientId: 'ok', properties: { userProperties: props(64) } })).reasonCode).toBe(0);
+    expect(
+      (await ok.connect({ protocolVersion: 5, clientId: 'ok', properties: { userProperties: props(64) } })).reasonCode,
+    ).toBe(0);
   });
 
   it('a CONNECT over max_user_properties_bytes is refused with CONNACK 0x95', async () => {
     await h.start({ max_user_properties_bytes: 1000 });
     const c = await h.client();
     // 10 x ("kN" + 98 bytes) = 1,000 bytes pass; one byte more does not.
-    const ok = await c.connect({ protocolVersion: 5, clientId: 'ok', properties: { userProperties: props(10, 'v'.repeat(98)) } });
+    const ok = await c.connect({
+      protocolVersion: 5,
+      clientId: 'ok',
+      properties: { userProperties: props(10, 'v'.repeat(98)) },
+    });
     expect(ok.reasonCode).toBe(0);
     const over = await h.client();
-    const ack = await over.connect({ protocolVersion: 5, clientId: 'over', properties: { userProperties: [...props(9, 'v'.repeat(98)), ['k9', 'v'.repeat(99)]] } });
+    const ack = await over.connect({
+      protocolVersion: 5,
+      clientId: 'over',
+      properties: { userProperties: [...props(9, 'v'.repeat(98)), ['k9', 'v'.repeat(99)]] },
+    });
     expect(ack.reasonCode).toBe(0x95);
     await over.closed();
   });
@@ -250,7 +282,18 @@ describe('MQTT 5 User Properties (max_user_properties, max_user_properties_bytes
   it('a PUBLISH over max_user_properties gets DISCONNECT 0x95 before any of it is routed', async () => {
     await h.start({ max_user_properties: 4 });
     const c = await h.v5('pub');
-    c.send({ type: 'publish', topic: 't', payload: Buffer.from('p'), qos: 0, retain: false, dup: false, properties: { userProperties: props(5) } }, 5);
+    c.send(
+      {
+        type: 'publish',
+        topic: 't',
+        payload: Buffer.from('p'),
+        qos: 0,
+        retain: false,
+        dup: false,
+        properties: { userProperties: props(5) },
+      },
+      5,
+    );
     expect(await c.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x95 });
     await c.closed();
     expect(h.tb.broker.stats().publishReceived).toBe(0);
@@ -266,7 +309,16 @@ describe('before CONNACK', () => {
     expect(await c5.expectPacket('connack')).toMatchObject({ reasonCode: 0x95 });
     await c5.closed();
     const c4 = await h.client();
-    c4.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'c4', username: 'u'.repeat(40 * 1024), password: Buffer.alloc(30 * 1024) });
+    c4.send({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 0,
+      clientId: 'c4',
+      username: 'u'.repeat(40 * 1024),
+      password: Buffer.alloc(30 * 1024),
+    });
     await c4.closed();
     expect(h.tb.broker.stats().packetsSent).toBe(1);
   });
@@ -281,7 +333,16 @@ describe('before CONNACK', () => {
   it('max_unauthenticated_bytes: of 50 sockets each holding part of a 60 KiB CONNECT, the later ones are closed; a normal client is served; the count returns to 0', async () => {
     const cap = 10 * 60 * 1024;
     await h.start({ max_unauthenticated_bytes: cap });
-    const frame = encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'x', username: 'u', password: Buffer.alloc(60 * 1024 - 40) });
+    const frame = encodePacket({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 0,
+      clientId: 'x',
+      username: 'u',
+      password: Buffer.alloc(60 * 1024 - 40),
+    });
     expect(frame.length).toBeLessThan(60 * 1024);
     expect(frame.length).toBeGreaterThan(59 * 1024);
     const partial: Socket[] = [];
@@ -309,7 +370,16 @@ describe('before CONNACK', () => {
   it('max_unauthenticated_bytes: what a connection held is released at CONNACK', async () => {
     await h.start({ max_unauthenticated_bytes: 1024 * 1024 });
     const stats = brokerCtx().stats;
-    const frame = encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'slow', username: 'u', password: Buffer.alloc(30 * 1024) });
+    const frame = encodePacket({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 0,
+      clientId: 'slow',
+      username: 'u',
+      password: Buffer.alloc(30 * 1024),
+    });
     const c = await h.client();
     c.send(frame.subarray(0, 1000));
     await until(() => stats.unauthenticatedBytes === frame.length);

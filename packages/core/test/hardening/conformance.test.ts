@@ -70,7 +70,9 @@ describe('control characters (control_characters: reject by default) [MQTT-1.5.4
 
   it('[MQTT-1.5.4] a will topic with a control character is refused at CONNECT (v5: 0x90)', async () => {
     await h.start();
-    const { ack } = await connectV5('w', { will: { topic: 'will/\u0001', payload: Buffer.from('x'), qos: 0, retain: false } });
+    const { ack } = await connectV5('w', {
+      will: { topic: 'will/\u0001', payload: Buffer.from('x'), qos: 0, retain: false },
+    });
     expect(ack.reasonCode).toBe(0x90);
   });
 
@@ -98,7 +100,11 @@ describe('v5 Will Delay Interval [MQTT-3.1.3-9]', () => {
   it('[MQTT-3.1.3-9] the will waits for its delay when the session outlives the connection, then is published', async () => {
     await h.start();
     const w = await h.subscriber('will/#');
-    const { c } = await connectV5('late', { clean: false, properties: { sessionExpiryInterval: 60 }, will: will('will/late', 1) });
+    const { c } = await connectV5('late', {
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+      will: will('will/late', 1),
+    });
     const closedAt = Date.now();
     c.destroy();
     const p = await w.expectPacket('publish', 3000);
@@ -109,7 +115,11 @@ describe('v5 Will Delay Interval [MQTT-3.1.3-9]', () => {
   it('[MQTT-3.1.3-9] a session that ends before the will delay (session expiry 1 s < delay 60 s) publishes the will at session end', async () => {
     await h.start();
     const w = await h.subscriber('will/#');
-    const { c } = await connectV5('short', { clean: false, properties: { sessionExpiryInterval: 1 }, will: will('will/short', 60) });
+    const { c } = await connectV5('short', {
+      clean: false,
+      properties: { sessionExpiryInterval: 1 },
+      will: will('will/short', 60),
+    });
     const closedAt = Date.now();
     c.destroy();
     expect((await w.expectPacket('publish', 3000)).topic).toBe('will/short');
@@ -125,15 +135,23 @@ describe('v5 Will Delay Interval [MQTT-3.1.3-9]', () => {
     expect((await w.expectPacket('publish', 500)).topic).toBe('will/now');
   });
 
-  it('[MQTT-3.1.3-9] takeover with Clean Start 0 continues the session: the old connection\'s delayed will is not published', async () => {
+  it("[MQTT-3.1.3-9] takeover with Clean Start 0 continues the session: the old connection's delayed will is not published", async () => {
     await h.start();
     const w = await h.subscriber('will/#');
-    const { c: old } = await connectV5('t', { clean: false, properties: { sessionExpiryInterval: 60 }, will: will('will/t', 1) });
+    const { c: old } = await connectV5('t', {
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+      will: will('will/t', 1),
+    });
     const { ack } = await connectV5('t', { clean: false, properties: { sessionExpiryInterval: 60 } });
     expect(ack.sessionPresent).toBe(true);
     expect(await old.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x8e });
     // A marker will with the same delay, started after the takeover: a wrongly kept will/t timer would fire first.
-    const { c: marker } = await connectV5('marker', { clean: false, properties: { sessionExpiryInterval: 60 }, will: will('will/marker', 1) });
+    const { c: marker } = await connectV5('marker', {
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+      will: will('will/marker', 1),
+    });
     marker.destroy();
     expect((await w.expectPacket('publish', 3000)).topic).toBe('will/marker');
   });
@@ -165,9 +183,19 @@ describe('v5 Will Delay Interval [MQTT-3.1.3-9]', () => {
       debug: false,
     } as unknown as BrokerServices;
     const router = { unsubscribeAll: () => undefined } as Pick<Router, 'unsubscribeAll'>;
-    const pipeline: Pick<Pipeline, 'publishFrom'> = { publishFrom: (_origin, _publisher, m) => published.push(m.topic) };
+    const pipeline: Pick<Pipeline, 'publishFrom'> = {
+      publishFrom: (_origin, _publisher, m) => published.push(m.topic),
+    };
     const store = new SessionStore(services, router, pipeline);
-    const client = { clientId: 'x', username: undefined, protocolVersion: 5, listener: 'l', remoteAddress: '', remotePort: 0, secure: false } as const;
+    const client = {
+      clientId: 'x',
+      username: undefined,
+      protocolVersion: 5,
+      listener: 'l',
+      remoteAddress: '',
+      remotePort: 0,
+      secure: false,
+    } as const;
     const session = new Session('x', false, client);
     session.willDelay = 30 * 24 * 3600; // 30 days, past setTimeout's 2^31-1 ms
     store.scheduleWill(session, client, { topic: 'will/x', payload: Buffer.alloc(0), qos: 0, retain: false });

@@ -103,12 +103,17 @@ describe('a second CONNECT on a connected session [MQTT-3.1.0-2]', () => {
     const slowAuth = definePlugin({
       name: 'slow-auth',
       apiVersion: 1,
-      setup: () => ({ authenticate: ({ client }) => (client.clientId === 'attacker' ? gate.then(() => allow) : allow) }),
+      setup: () => ({
+        authenticate: ({ client }) => (client.clientId === 'attacker' ? gate.then(() => allow) : allow),
+      }),
     });
     await h.start({}, { plugins: [slowAuth] });
     const attacker = await h.client();
     attacker.setProtocolVersion(5);
-    const first = encodePacket({ type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'attacker' }, 5);
+    const first = encodePacket(
+      { type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'attacker' },
+      5,
+    );
     attacker.send(Buffer.concat([first, connectBytes('MQTT', 6, true)]));
     await attacker.closed();
     release();
@@ -122,7 +127,9 @@ describe('closing a connection never throws', () => {
     const tb = await h.start();
     const c = await h.v5('victim');
     await until(() => tb.broker.stats().clientsConnected === 1);
-    const conn = [...(tb.broker as unknown as { connections: Set<{ close(r: string, g: boolean, o: object): void }> }).connections][0]!;
+    const conn = [
+      ...(tb.broker as unknown as { connections: Set<{ close(r: string, g: boolean, o: object): void }> }).connections,
+    ][0]!;
     conn.close('test', false, { reasonCode: 0x84 });
     await expectDisconnect(c, 0x82);
     await brokerStillServes();
@@ -151,7 +158,14 @@ async function subscribeToInjectedFailure(ctx: BrokerContext, c: RawClient): Pro
     if (args[1] === 'boom') throw new Error('injected: subscribe failed');
     return original(...args);
   };
-  c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'boom', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 }] }, 5);
+  c.send(
+    {
+      type: 'subscribe',
+      packetId: 1,
+      subscriptions: [{ topic: 'boom', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 }],
+    },
+    5,
+  );
   await expectDisconnect(c, 0x83);
 }
 
@@ -247,7 +261,16 @@ describe('listeners', () => {
   });
 
   const listenerConfig = (type: 'tcp' | 'ws') =>
-    ({ name: 'test', type, bind: '127.0.0.1:0', host: '127.0.0.1', port: 0, max_connections: 0, ssl: false, require_certificate: false }) as const;
+    ({
+      name: 'test',
+      type,
+      bind: '127.0.0.1:0',
+      host: '127.0.0.1',
+      port: 0,
+      max_connections: 0,
+      ssl: false,
+      require_certificate: false,
+    }) as const;
 
   async function tcp(port: number): Promise<Socket> {
     const s = netConnect({ port, host: '127.0.0.1' });
@@ -259,11 +282,17 @@ describe('listeners', () => {
 
   function recordingLog() {
     const lines: { obj: Record<string, unknown>; msg: string | undefined }[] = [];
-    return { lines, warn: (obj: object, msg?: string) => void lines.push({ obj: obj as Record<string, unknown>, msg }) };
+    return {
+      lines,
+      warn: (obj: object, msg?: string) => void lines.push({ obj: obj as Record<string, unknown>, msg }),
+    };
   }
 
   it('connect_timeout covers a WebSocket upgrade: a half-sent upgrade request is closed', async () => {
-    await h.start({ connect_timeout: 0.3, listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' }, web: { type: 'ws', bind: '127.0.0.1:0' } } });
+    await h.start({
+      connect_timeout: 0.3,
+      listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' }, web: { type: 'ws', bind: '127.0.0.1:0' } },
+    });
     const web = h.tb.broker.listeners().find((l) => l.name === 'web')!;
     const s = await tcp(web.port);
     s.write('GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
@@ -278,7 +307,9 @@ describe('listeners', () => {
     try {
       let handOver!: (stream: Duplex) => void;
       const handed = new Promise<Duplex>((resolve) => (handOver = resolve));
-      const listener = await startListener(listenerConfig('ws'), (stream) => handOver(stream), undefined, { handshakeTimeoutMs: 150 });
+      const listener = await startListener(listenerConfig('ws'), (stream) => handOver(stream), undefined, {
+        handshakeTimeoutMs: 150,
+      });
       open.push(listener);
       const ws = new WebSocket(`ws://127.0.0.1:${listener.address().port}/`, 'mqtt');
       ws.on('error', () => {});
@@ -299,7 +330,9 @@ describe('listeners', () => {
   it('EMFILE on accept is logged once per interval, with the count of those not logged; the listener keeps accepting', async () => {
     const log = recordingLog();
     const accepted: unknown[] = [];
-    const listener = await startListener(listenerConfig('tcp'), (stream) => void accepted.push(stream), log, { errorLogIntervalMs: 200 });
+    const listener = await startListener(listenerConfig('tcp'), (stream) => void accepted.push(stream), log, {
+      errorLogIntervalMs: 200,
+    });
     open.push(listener);
     const server = (listener as unknown as { server: Server }).server;
     const emfile = () => Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', errno: -24, syscall: 'accept' });

@@ -71,7 +71,13 @@ describe('max_subscriptions_per_client', () => {
       {
         type: 'subscribe',
         packetId,
-        subscriptions: ['a', 'b', 'a', 'c', 'd', 'e'].map((topic) => ({ topic, qos: 0 as const, noLocal: false, retainAsPublished: false, retainHandling: 0 as const })),
+        subscriptions: ['a', 'b', 'a', 'c', 'd', 'e'].map((topic) => ({
+          topic,
+          qos: 0 as const,
+          noLocal: false,
+          retainAsPublished: false,
+          retainHandling: 0 as const,
+        })),
       },
       5,
     );
@@ -102,7 +108,10 @@ describe('max_retained_messages and max_retained_bytes', () => {
     publish(pub, 'r/2', 'r/2 again', 0, true);
     await live.expectPacket('publish');
     const late = await h.subscriber('r/#', 0, 'late-r');
-    const got = [(await late.expectPacket('publish')).payload.toString(), (await late.expectPacket('publish')).payload.toString()].sort();
+    const got = [
+      (await late.expectPacket('publish')).payload.toString(),
+      (await late.expectPacket('publish')).payload.toString(),
+    ].sort();
     expect(got).toEqual(['r/1', 'r/2 again']);
     await barrier(late);
     // Clearing frees a place for another topic.
@@ -136,7 +145,16 @@ describe('max_persistent_sessions', () => {
     const v4 = await h.client();
     expect((await v4.connect({ clientId: 'p-c', clean: false })).reasonCode).toBe(0x03);
     const v5 = await h.client();
-    expect((await v5.connect({ protocolVersion: 5, clientId: 'p-d', clean: false, properties: { sessionExpiryInterval: 60 } })).reasonCode).toBe(0x97);
+    expect(
+      (
+        await v5.connect({
+          protocolVersion: 5,
+          clientId: 'p-d',
+          clean: false,
+          properties: { sessionExpiryInterval: 60 },
+        })
+      ).reasonCode,
+    ).toBe(0x97);
     expect(h.tb.broker.stats().limitsHit.max_persistent_sessions).toBe(2);
     // Clean sessions are not persistent; the owner of a persistent one may come back.
     await h.connected('p-e', { clean: true });
@@ -191,13 +209,23 @@ describe('receive_maximum [MQTT-3.3.4-7]', () => {
     const slow = definePlugin({
       name: 'slow-authorizer',
       apiVersion: 1,
-      setup: () => ({ authorizeTopic: async () => { await gate; return allow; } }),
+      setup: () => ({
+        authorizeTopic: async () => {
+          await gate;
+          return allow;
+        },
+      }),
     });
     await h.start({ receive_maximum: 2 }, { plugins: [slow] });
     const c = await h.v5('rm-async');
     const bytes = recordBytes(c);
     // One chunk: reading pauses while the first waits for its decision, so the others must already be in.
-    const frames = [1, 2, 3].map((packetId) => encodePacket({ type: 'publish', topic: 'rm/async', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, packetId }, 5));
+    const frames = [1, 2, 3].map((packetId) =>
+      encodePacket(
+        { type: 'publish', topic: 'rm/async', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, packetId },
+        5,
+      ),
+    );
     c.send(Buffer.concat(frames));
     await c.closed();
     release();

@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 /** A v5 raw client that also records every byte the broker sends it. */
-async function recordingV5(clientId: string, extra: Partial<Omit<ConnectPacket, 'type'>> = {}): Promise<{ c: RawClient; bytes: () => Buffer }> {
+async function recordingV5(
+  clientId: string,
+  extra: Partial<Omit<ConnectPacket, 'type'>> = {},
+): Promise<{ c: RawClient; bytes: () => Buffer }> {
   const c = await h.client();
   const chunks: Buffer[] = [];
   c.socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -68,7 +71,15 @@ describe('broker → client topic aliases', () => {
     const { c, bytes } = await recordingV5('s', { properties: { topicAliasMaximum: 5 } });
     await subscribeV5(c, { topic: 'a/#' });
     const p = await h.connected('p');
-    for (const [topic, payload] of [['a/1', 'x'], ['a/1', 'y'], ['a/2', 'z'], ['a/3', 'w'], ['a/2', 'v'], ['a/1', 'u']] as const) publish(p, topic, payload);
+    for (const [topic, payload] of [
+      ['a/1', 'x'],
+      ['a/1', 'y'],
+      ['a/2', 'z'],
+      ['a/3', 'w'],
+      ['a/2', 'v'],
+      ['a/1', 'u'],
+    ] as const)
+      publish(p, topic, payload);
     const got = await received(c, 6);
     expect(got.map((m) => [m.topic, m.properties?.topicAlias, m.payload.toString()])).toEqual([
       ['a/1', 1, 'x'],
@@ -138,7 +149,7 @@ describe('broker → client topic aliases', () => {
     ]);
   });
 
-  it('a PUBLISH over the client\'s Maximum Packet Size is dropped without taking an alias', async () => {
+  it("a PUBLISH over the client's Maximum Packet Size is dropped without taking an alias", async () => {
     await h.start({ outgoing_topic_alias_maximum: 4 });
     const { c } = await recordingV5('s', { properties: { topicAliasMaximum: 4, maximumPacketSize: 64 } });
     await subscribeV5(c, { topic: 'big/#' });
@@ -151,10 +162,17 @@ describe('broker → client topic aliases', () => {
 
   it('MQTT.js with topicAliasMaximum reads aliased messages with their topic names', async () => {
     await h.start({ outgoing_topic_alias_maximum: 3 });
-    const client = mqtt.connect(h.tb.url, { protocolVersion: 5, clientId: 'mqttjs', reconnectPeriod: 0, properties: { topicAliasMaximum: 3 } });
+    const client = mqtt.connect(h.tb.url, {
+      protocolVersion: 5,
+      clientId: 'mqttjs',
+      reconnectPeriod: 0,
+      properties: { topicAliasMaximum: 3 },
+    });
     mqttClients.push(client);
     const got: [string, string, number | undefined][] = [];
-    client.on('message', (topic, payload, packet) => got.push([topic, payload.toString(), packet.properties?.topicAlias]));
+    client.on('message', (topic, payload, packet) =>
+      got.push([topic, payload.toString(), packet.properties?.topicAlias]),
+    );
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);

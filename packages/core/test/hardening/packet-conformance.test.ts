@@ -170,7 +170,11 @@ describe('MQTT 3.1 (MQIsdp) client ids', () => {
   });
 
   it('a 3.1 CONNECT refused by authentication gets CONNACK 0x05 (a v5 reason code from the plugin is mapped)', async () => {
-    const denyAll = definePlugin({ name: 'deny-all', apiVersion: 1, setup: () => ({ authenticate: () => deny('no', { reasonCode: 0x87 }) }) });
+    const denyAll = definePlugin({
+      name: 'deny-all',
+      apiVersion: 1,
+      setup: () => ({ authenticate: () => deny('no', { reasonCode: 0x87 }) }),
+    });
     await h.start({}, { plugins: [denyAll] });
     const c = await h.client();
     const sent = record(c);

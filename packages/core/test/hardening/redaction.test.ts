@@ -15,7 +15,11 @@ const PASSWORD = 'correct horse battery staple';
 
 function memoryLog(): { lines: string[]; text: () => string; logger: ReturnType<typeof createLogger> } {
   const lines: string[] = [];
-  return { lines, text: () => lines.join('\n'), logger: createLogger({ level: 'trace', destination: { write: (s: string) => void lines.push(s) } }) };
+  return {
+    lines,
+    text: () => lines.join('\n'),
+    logger: createLogger({ level: 'trace', destination: { write: (s: string) => void lines.push(s) } }),
+  };
 }
 
 /** Logs what a naive plugin would: whole requests, at debug. */
@@ -24,7 +28,10 @@ const chatty = definePlugin({
   apiVersion: 1,
   setup: (ctx) => ({
     authenticate(req) {
-      ctx.logger.debug({ request: { password: req.password?.toString(), connect: { properties: req.connect.properties } } }, 'authenticating');
+      ctx.logger.debug(
+        { request: { password: req.password?.toString(), connect: { properties: req.connect.properties } } },
+        'authenticating',
+      );
       return req.client.username === 'alice' ? allow : deny('unknown user', { reasonCode: 0x86 });
     },
     enhancedAuth: {
@@ -40,21 +47,41 @@ const chatty = definePlugin({
 describe('secrets in logs (finding 5)', () => {
   it('the logger redacts password and authenticationData fields whoever logs them, nested as packet loggers do', () => {
     const log = memoryLog();
-    log.logger.info({ password: PASSWORD, packet: { password: PASSWORD, properties: { authenticationData: Buffer.from(SERVER_AUTH_DATA) } } }, 'x');
+    log.logger.info(
+      {
+        password: PASSWORD,
+        packet: { password: PASSWORD, properties: { authenticationData: Buffer.from(SERVER_AUTH_DATA) } },
+      },
+      'x',
+    );
     log.logger.child({ plugin: 'p' }).debug({ authenticationData: CLIENT_AUTH_DATA }, 'y');
     expect(log.text()).not.toContain(PASSWORD);
     expect(log.text()).not.toContain(SERVER_AUTH_DATA);
     expect(log.text()).not.toContain(CLIENT_AUTH_DATA);
-    expect(JSON.parse(log.lines[0]!)).toMatchObject({ password: '<redacted>', packet: { password: '<redacted>', properties: { authenticationData: '<redacted>' } } });
+    expect(JSON.parse(log.lines[0]!)).toMatchObject({
+      password: '<redacted>',
+      packet: { password: '<redacted>', properties: { authenticationData: '<redacted>' } },
+    });
   });
 
   it('a refused CONNECT (password typed as username) and an enhanced-auth CONNACK leave no secret in the broker log at trace level', async () => {
     const log = memoryLog();
     await h.start({ log_level: 'trace' }, { logger: log.logger, plugins: [chatty] });
     const refused = await h.client();
-    expect((await refused.connect({ protocolVersion: 5, clientId: 'r', username: PASSWORD_AS_USERNAME, password: Buffer.from(PASSWORD) })).reasonCode).toBe(0x86);
+    expect(
+      (
+        await refused.connect({
+          protocolVersion: 5,
+          clientId: 'r',
+          username: PASSWORD_AS_USERNAME,
+          password: Buffer.from(PASSWORD),
+        })
+      ).reasonCode,
+    ).toBe(0x86);
     const v3 = await h.client();
-    expect((await v3.connect({ protocolVersion: 4, clientId: 'r3', username: PASSWORD_AS_USERNAME })).reasonCode).toBe(0x04);
+    expect((await v3.connect({ protocolVersion: 4, clientId: 'r3', username: PASSWORD_AS_USERNAME })).reasonCode).toBe(
+      0x04,
+    );
     const enhanced = await h.client();
     const ack = await enhanced.connect({
       protocolVersion: 5,
@@ -64,6 +91,7 @@ describe('secrets in logs (finding 5)', () => {
     expect(ack.reasonCode).toBe(0);
     expect(ack.properties?.authenticationData?.toString()).toBe(SERVER_AUTH_DATA);
     expect(log.lines.length).toBeGreaterThan(0);
-    for (const secret of [PASSWORD_AS_USERNAME, PASSWORD, CLIENT_AUTH_DATA, SERVER_AUTH_DATA]) expect(log.text()).not.toContain(secret);
+    for (const secret of [PASSWORD_AS_USERNAME, PASSWORD, CLIENT_AUTH_DATA, SERVER_AUTH_DATA])
+      expect(log.text()).not.toContain(secret);
   });
 });

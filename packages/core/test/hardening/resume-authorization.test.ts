@@ -26,7 +26,9 @@ async function published(topic: string, payload = topic): Promise<void> {
 
 describe('re-authorization on resume', () => {
   it("session_owner 'off': alice resuming bob's session inherits neither his subscriptions nor his queued messages", async () => {
-    const own = rules((r) => (r.client.username === undefined || r.topic.startsWith(`${r.client.username}/`) ? allow : deny()));
+    const own = rules((r) =>
+      r.client.username === undefined || r.topic.startsWith(`${r.client.username}/`) ? allow : deny(),
+    );
     await h.start({ session_owner: 'off' }, { plugins: [own] });
     const bob = await h.connected('bob-phone', { username: 'bob', clean: false });
     expect(await subscribe(bob, 'bob/#', 1)).toEqual([1]);
@@ -35,7 +37,10 @@ describe('re-authorization on resume', () => {
     await until(() => h.tb.broker.stats().messagesStored === 1);
 
     const alice = await h.client();
-    expect(await alice.connect({ clientId: 'bob-phone', username: 'alice', clean: false })).toMatchObject({ reasonCode: 0, sessionPresent: true });
+    expect(await alice.connect({ clientId: 'bob-phone', username: 'alice', clean: false })).toMatchObject({
+      reasonCode: 0,
+      sessionPresent: true,
+    });
     await until(() => h.tb.broker.stats().dropped['denied'] === 1, 2000, 'the queued message to be denied');
     await barrier(alice);
     expect(h.tb.broker.stats().subscriptionCount).toBe(0);
@@ -61,7 +66,10 @@ describe('re-authorization on resume', () => {
     denyA = true;
 
     const back = await h.client();
-    expect(await back.connect({ clientId: 'bob', username: 'bob', clean: false })).toMatchObject({ reasonCode: 0, sessionPresent: true });
+    expect(await back.connect({ clientId: 'bob', username: 'bob', clean: false })).toMatchObject({
+      reasonCode: 0,
+      sessionPresent: true,
+    });
     const resent = await back.expectPacket('publish');
     expect(resent).toMatchObject({ topic: 'b/inflight', dup: true });
     expect((await back.expectPacket('publish')).topic).toBe('b/queued');
@@ -97,7 +105,10 @@ describe('re-authorization on resume', () => {
 
     const pub = await h.connected('pub');
     const back = await h.client();
-    expect(await back.connect({ clientId: 'bob', clean: false })).toMatchObject({ reasonCode: 0, sessionPresent: true });
+    expect(await back.connect({ clientId: 'bob', clean: false })).toMatchObject({
+      reasonCode: 0,
+      sessionPresent: true,
+    });
     await until(() => asked.includes('q/1'), 2000, 'the re-authorization to start');
     // Decided at once, while the queued messages are still being re-authorized: it must wait its turn.
     publish(pub, 'q/live', 'live', 1);
@@ -116,7 +127,9 @@ describe('re-authorization on resume', () => {
     await bob.disconnect();
     await published('x');
     const other = await h.client();
-    expect(await other.connect({ clientId: 'bob', username: 'alice', clean: false })).toMatchObject({ sessionPresent: true });
+    expect(await other.connect({ clientId: 'bob', username: 'alice', clean: false })).toMatchObject({
+      sessionPresent: true,
+    });
     expect((await other.expectPacket('publish')).topic).toBe('x');
   });
 });

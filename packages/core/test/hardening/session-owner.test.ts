@@ -19,7 +19,8 @@ const usersOwnTopics = definePlugin({
   apiVersion: 1,
   setup: () => ({
     authenticate: () => allow,
-    authorizeTopic: (r) => (r.client.username === 'pub' || r.topic.startsWith(`${r.client.username ?? 'anonymous'}/`) ? allow : deny()),
+    authorizeTopic: (r) =>
+      r.client.username === 'pub' || r.topic.startsWith(`${r.client.username ?? 'anonymous'}/`) ? allow : deny(),
   }),
 });
 
@@ -36,14 +37,24 @@ async function bobWithQueuedMessage(): Promise<void> {
   await until(() => h.tb.broker.stats().messagesStored === 1);
 }
 
-async function connectAs(clientId: string, username: string | undefined, extra: { protocolVersion?: 4 | 5; clean?: boolean } = {}) {
+async function connectAs(
+  clientId: string,
+  username: string | undefined,
+  extra: { protocolVersion?: 4 | 5; clean?: boolean } = {},
+) {
   const c = await h.client();
-  const connack = await c.connect({ clientId, clean: extra.clean ?? false, protocolVersion: extra.protocolVersion ?? 5, ...(username !== undefined ? { username } : {}), ...(extra.protocolVersion === 4 ? {} : { properties: LONG_SESSION }) });
+  const connack = await c.connect({
+    clientId,
+    clean: extra.clean ?? false,
+    protocolVersion: extra.protocolVersion ?? 5,
+    ...(username !== undefined ? { username } : {}),
+    ...(extra.protocolVersion === 4 ? {} : { properties: LONG_SESSION }),
+  });
   return { c, connack };
 }
 
 describe("session_owner: 'strict' (default)", () => {
-  it('[MQTT-3.2.2-1] v5: another user resuming bob\'s session gets CONNACK 0x87 and none of his messages', async () => {
+  it("[MQTT-3.2.2-1] v5: another user resuming bob's session gets CONNACK 0x87 and none of his messages", async () => {
     await h.start({}, { plugins: [usersOwnTopics] });
     await bobWithQueuedMessage();
     const { c, connack } = await connectAs('bob-phone', 'alice');
@@ -97,7 +108,7 @@ describe("session_owner: 'strict' (default)", () => {
 });
 
 describe("session_owner: 'fresh'", () => {
-  it('another user gets a new empty session; bob\'s is discarded', async () => {
+  it("another user gets a new empty session; bob's is discarded", async () => {
     await h.start({ session_owner: 'fresh' }, { plugins: [usersOwnTopics] });
     await bobWithQueuedMessage();
     const { c, connack } = await connectAs('bob-phone', 'alice');
@@ -139,7 +150,10 @@ describe('the owner is persisted with the session', () => {
     expect((await alice.connect({ clientId: 'bob-phone', username: 'alice', clean: false })).reasonCode).toBe(0x05);
     const bobAgain = await RawClient.connect(second.port);
     clients.push(bobAgain);
-    expect(await bobAgain.connect({ clientId: 'bob-phone', username: 'bob', clean: false })).toMatchObject({ reasonCode: 0, sessionPresent: true });
+    expect(await bobAgain.connect({ clientId: 'bob-phone', username: 'bob', clean: false })).toMatchObject({
+      reasonCode: 0,
+      sessionPresent: true,
+    });
     expect((await bobAgain.expectPacket('publish')).payload.toString()).toBe('kept');
   });
 });
@@ -147,7 +161,13 @@ describe('the owner is persisted with the session', () => {
 describe('sessions stored before owners were', () => {
   it('are claimed by the first identity that resumes them, then bound to it', async () => {
     const persistence = new MemoryPersistence();
-    await persistence.saveSession({ clientId: 'old', subscriptions: [{ topic: 'alice/#', qos: 1 }], queue: [], inflight: [], inboundQos2: [] });
+    await persistence.saveSession({
+      clientId: 'old',
+      subscriptions: [{ topic: 'alice/#', qos: 1 }],
+      queue: [],
+      inflight: [],
+      inboundQos2: [],
+    });
     await h.start({}, { plugins: [usersOwnTopics], persistence });
     const connect = async (username: string) => (await h.client()).connect({ clientId: 'old', username, clean: false });
     expect(await connect('alice')).toMatchObject({ reasonCode: 0, sessionPresent: true });
@@ -179,16 +199,36 @@ describe('enhanced authentication sets the identity', () => {
       name: 'admin-may-all',
       apiVersion: 1,
       setup: () => ({
-        authorizeTopic: (r) => (r.client.username === 'admin' || r.topic.startsWith(`${r.client.username}/`) ? allow : deny()),
+        authorizeTopic: (r) =>
+          r.client.username === 'admin' || r.topic.startsWith(`${r.client.username}/`) ? allow : deny(),
         events: { 'client:connected': (e) => void seen.push(e.client) },
       }),
     });
     await h.start({}, { plugins: [tokenAuth, rules] });
     const c = await h.client();
     c.setProtocolVersion(5);
-    c.send({ type: 'connect', protocolName: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'c1', username: 'admin', properties: { authenticationMethod: 'TOKEN' } }, 5);
+    c.send(
+      {
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 5,
+        clean: true,
+        keepalive: 0,
+        clientId: 'c1',
+        username: 'admin',
+        properties: { authenticationMethod: 'TOKEN' },
+      },
+      5,
+    );
     expect((await c.expectPacket('auth')).reasonCode).toBe(0x18);
-    c.send({ type: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'TOKEN', authenticationData: Buffer.from('token-for-bob') } }, 5);
+    c.send(
+      {
+        type: 'auth',
+        reasonCode: 0x18,
+        properties: { authenticationMethod: 'TOKEN', authenticationData: Buffer.from('token-for-bob') },
+      },
+      5,
+    );
     expect((await c.expectPacket('connack')).reasonCode).toBe(0);
     await until(() => seen.length === 1);
     expect(seen[0]?.username).toBe('bob');
@@ -209,9 +249,23 @@ describe('enhanced authentication sets the identity', () => {
     });
     await h.start({}, { plugins: [switching] });
     const c = await h.v5('c2', { properties: { authenticationMethod: 'WHO', authenticationData: Buffer.from('bob') } });
-    c.send({ type: 'auth', reasonCode: 0x19, properties: { authenticationMethod: 'WHO', authenticationData: Buffer.from('bob') } }, 5);
+    c.send(
+      {
+        type: 'auth',
+        reasonCode: 0x19,
+        properties: { authenticationMethod: 'WHO', authenticationData: Buffer.from('bob') },
+      },
+      5,
+    );
     expect((await c.expectPacket('auth')).reasonCode).toBe(0);
-    c.send({ type: 'auth', reasonCode: 0x19, properties: { authenticationMethod: 'WHO', authenticationData: Buffer.from('admin') } }, 5);
+    c.send(
+      {
+        type: 'auth',
+        reasonCode: 0x19,
+        properties: { authenticationMethod: 'WHO', authenticationData: Buffer.from('admin') },
+      },
+      5,
+    );
     expect(await c.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x87 });
     await c.closed();
   });

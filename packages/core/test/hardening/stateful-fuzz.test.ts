@@ -30,7 +30,13 @@ const TIMEOUT_MS = 20_000 + RUNS * 150;
 // ---- what an attacker sends -------------------------------------------------------------------
 
 type Action =
-  | { kind: 'packet'; conn: number; packet: Packet; version: ProtocolVersion; flip?: readonly [at: number, xor: number] | undefined }
+  | {
+      kind: 'packet';
+      conn: number;
+      packet: Packet;
+      version: ProtocolVersion;
+      flip?: readonly [at: number, xor: number] | undefined;
+    }
   /** A CONNECT whose level or name is overwritten after encoding (the encoder refuses to write them). */
   | { kind: 'bad-connect'; conn: number; packet: ConnectPacket; level?: number | undefined; name?: 'MQTX' | undefined }
   /** Any fixed header (16 types x 16 flag nibbles) with a random body. */
@@ -40,8 +46,32 @@ type Action =
   | { kind: 'pause' }
   | { kind: 'end'; conn: number };
 
-const topics = fc.constantFrom('fz/a', 'fz/b/c', '', '#', 'fz/+', '$SYS/x', '$share/g/fz', 'ü/€', 't\u0001', 'x'.repeat(300));
-const filters = fc.constantFrom('fz/#', 'fz/a', '#', '+/+', '', '$share/g/fz/#', '$share//a', '$share/g', 'a/#/b', 'a+', '$SYS/#', '/'.repeat(40));
+const topics = fc.constantFrom(
+  'fz/a',
+  'fz/b/c',
+  '',
+  '#',
+  'fz/+',
+  '$SYS/x',
+  '$share/g/fz',
+  'ü/€',
+  't\u0001',
+  'x'.repeat(300),
+);
+const filters = fc.constantFrom(
+  'fz/#',
+  'fz/a',
+  '#',
+  '+/+',
+  '',
+  '$share/g/fz/#',
+  '$share//a',
+  '$share/g',
+  'a/#/b',
+  'a+',
+  '$SYS/#',
+  '/'.repeat(40),
+);
 const packetIds = fc.constantFrom(1, 2, 42, 65535);
 const qos = fc.constantFrom<QoS>(0, 1, 2);
 const reasonCodes = fc.constantFrom(0x00, 0x04, 0x10, 0x80, 0x81, 0x83, 0x84, 0x87, 0x92, 0x97);
@@ -53,7 +83,9 @@ function connectPacket(version: ProtocolVersion): fc.Arbitrary<ConnectPacket> {
       clean: fc.boolean(),
       keepalive: fc.constantFrom(0, 0, 60, 65535),
       clientId: fc.constantFrom('', 'fz-a', 'fz-b', 'fz-a', 'x'.repeat(30)),
-      will: fc.option(fc.record({ topic: topics, payload: fc.constant(Buffer.from('w')), qos, retain: fc.boolean() }), { nil: undefined }),
+      will: fc.option(fc.record({ topic: topics, payload: fc.constant(Buffer.from('w')), qos, retain: fc.boolean() }), {
+        nil: undefined,
+      }),
       username: fc.option(fc.constantFrom('alice', 'bob', 'deny'), { nil: undefined }),
       sessionExpiryInterval: fc.option(fc.constantFrom(0, 10, 0xffffffff), { nil: undefined }),
       receiveMaximum: fc.option(fc.constantFrom(1, 2, 65535), { nil: undefined }),
@@ -88,9 +120,9 @@ function connectPacket(version: ProtocolVersion): fc.Arbitrary<ConnectPacket> {
 function packets(version: ProtocolVersion): fc.Arbitrary<Packet> {
   const v5 = version === 5;
   const ack = (type: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp') =>
-    fc.record({ packetId: packetIds, reasonCode: reasonCodes }).map(({ packetId, reasonCode }): Packet =>
-      v5 ? { type, packetId, reasonCode } : { type, packetId },
-    );
+    fc
+      .record({ packetId: packetIds, reasonCode: reasonCodes })
+      .map(({ packetId, reasonCode }): Packet => (v5 ? { type, packetId, reasonCode } : { type, packetId }));
   return fc.oneof(
     connectPacket(version),
     fc
@@ -104,7 +136,14 @@ function packets(version: ProtocolVersion): fc.Arbitrary<Packet> {
         topicAlias: fc.option(fc.constantFrom(1, 2, 11, 65535), { nil: undefined }),
       })
       .map((r): Packet => {
-        const p: Packet = { type: 'publish', topic: r.topic, payload: r.payload, qos: r.qos, retain: r.retain, dup: r.qos > 0 && r.dup };
+        const p: Packet = {
+          type: 'publish',
+          topic: r.topic,
+          payload: r.payload,
+          qos: r.qos,
+          retain: r.retain,
+          dup: r.qos > 0 && r.dup,
+        };
         if (r.qos > 0) p.packetId = r.packetId;
         if (v5 && r.topicAlias !== undefined) p.properties = { topicAlias: r.topicAlias };
         return p;
@@ -117,7 +156,13 @@ function packets(version: ProtocolVersion): fc.Arbitrary<Packet> {
       .record({
         packetId: packetIds,
         subs: fc.array(
-          fc.record({ topic: filters, qos, noLocal: fc.boolean(), retainAsPublished: fc.boolean(), retainHandling: fc.constantFrom<0 | 1 | 2>(0, 1, 2) }),
+          fc.record({
+            topic: filters,
+            qos,
+            noLocal: fc.boolean(),
+            retainAsPublished: fc.boolean(),
+            retainHandling: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+          }),
           { minLength: 1, maxLength: 3 },
         ),
       })
@@ -126,24 +171,51 @@ function packets(version: ProtocolVersion): fc.Arbitrary<Packet> {
         packetId,
         subscriptions: v5 ? subs : subs.map((s) => ({ topic: s.topic, qos: s.qos })),
       })),
-    fc.record({ packetId: packetIds, topics: fc.array(filters, { minLength: 1, maxLength: 3 }) }).map((r): Packet => ({ type: 'unsubscribe', ...r })),
+    fc
+      .record({ packetId: packetIds, topics: fc.array(filters, { minLength: 1, maxLength: 3 }) })
+      .map((r): Packet => ({ type: 'unsubscribe', ...r })),
     fc.constant<Packet>({ type: 'pingreq' }),
     // Packets only a server sends.
     fc.constant<Packet>({ type: 'pingresp' }),
-    fc.constant<Packet>(v5 ? { type: 'connack', sessionPresent: false, reasonCode: 0, properties: {} } : { type: 'connack', sessionPresent: false, reasonCode: 0 }),
-    fc.constant<Packet>(v5 ? { type: 'suback', packetId: 1, reasonCodes: [0], properties: {} } : { type: 'suback', packetId: 1, reasonCodes: [0] }),
-    fc.constant<Packet>(v5 ? { type: 'unsuback', packetId: 1, reasonCodes: [0], properties: {} } : { type: 'unsuback', packetId: 1 }),
+    fc.constant<Packet>(
+      v5
+        ? { type: 'connack', sessionPresent: false, reasonCode: 0, properties: {} }
+        : { type: 'connack', sessionPresent: false, reasonCode: 0 },
+    ),
+    fc.constant<Packet>(
+      v5
+        ? { type: 'suback', packetId: 1, reasonCodes: [0], properties: {} }
+        : { type: 'suback', packetId: 1, reasonCodes: [0] },
+    ),
+    fc.constant<Packet>(
+      v5 ? { type: 'unsuback', packetId: 1, reasonCodes: [0], properties: {} } : { type: 'unsuback', packetId: 1 },
+    ),
     reasonCodes.map((reasonCode): Packet => (v5 ? { type: 'disconnect', reasonCode } : { type: 'disconnect' })),
-    fc.constantFrom(0x00, 0x18, 0x19).map((reasonCode): Packet => ({ type: 'auth', reasonCode, properties: { authenticationMethod: 'none' } })),
+    fc
+      .constantFrom(0x00, 0x18, 0x19)
+      .map((reasonCode): Packet => ({ type: 'auth', reasonCode, properties: { authenticationMethod: 'none' } })),
   );
 }
 
 function actions(version: ProtocolVersion): fc.Arbitrary<Action[]> {
   const otherVersion = fc.constantFrom<ProtocolVersion>(3, 4, 5);
   const action: fc.Arbitrary<Action> = fc.oneof(
-    { weight: 10, arbitrary: fc.record({ kind: fc.constant('packet' as const), conn, packet: packets(version), version: fc.constant(version) }) },
+    {
+      weight: 10,
+      arbitrary: fc.record({
+        kind: fc.constant('packet' as const),
+        conn,
+        packet: packets(version),
+        version: fc.constant(version),
+      }),
+    },
     // A packet encoded for another version than the connection speaks.
-    { weight: 1, arbitrary: otherVersion.chain((v) => fc.record({ kind: fc.constant('packet' as const), conn, packet: packets(v), version: fc.constant(v) })) },
+    {
+      weight: 1,
+      arbitrary: otherVersion.chain((v) =>
+        fc.record({ kind: fc.constant('packet' as const), conn, packet: packets(v), version: fc.constant(v) }),
+      ),
+    },
     // A valid packet with one byte changed.
     {
       weight: 2,
@@ -165,16 +237,31 @@ function actions(version: ProtocolVersion): fc.Arbitrary<Action[]> {
         name: fc.option(fc.constant('MQTX' as const), { nil: undefined }),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('frame' as const), conn, first: fc.nat(255), body: fc.uint8Array({ maxLength: 24 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('bytes' as const), conn, bytes: fc.uint8Array({ minLength: 1, maxLength: 48 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('frame' as const),
+        conn,
+        first: fc.nat(255),
+        body: fc.uint8Array({ maxLength: 24 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('bytes' as const),
+        conn,
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 48 }),
+      }),
+    },
     { weight: 4, arbitrary: fc.constant<Action>({ kind: 'pause' }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('end' as const), conn }) },
   );
   // Most sequences start with a CONNECT, so the rest reaches a connected session.
   const opening = connectPacket(version).map((packet): Action => ({ kind: 'packet', conn: 0, packet, version }));
-  return fc.tuple(fc.option(opening, { freq: 4, nil: undefined }), fc.array(action, { minLength: 1, maxLength: 14 })).map(([first, rest]) =>
-    first === undefined ? rest : [first, { kind: 'pause' }, ...rest],
-  );
+  return fc
+    .tuple(fc.option(opening, { freq: 4, nil: undefined }), fc.array(action, { minLength: 1, maxLength: 14 }))
+    .map(([first, rest]) => (first === undefined ? rest : [first, { kind: 'pause' }, ...rest]));
 }
 
 /** The bytes of one action; undefined when the encoder refuses the packet (an invalid combination). */
@@ -230,7 +317,8 @@ const asyncPlugins = definePlugin({
   apiVersion: 1,
   setup: () => ({
     authenticate: ({ client }) => Promise.resolve(client.username === 'deny' ? deny('fuzz') : allow),
-    authorizeTopic: ({ topic }) => (topic.startsWith('fz/b') ? Promise.resolve(deny('fuzz')) : topic === 'fz/a' ? allow : Promise.resolve(allow)),
+    authorizeTopic: ({ topic }) =>
+      topic.startsWith('fz/b') ? Promise.resolve(deny('fuzz')) : topic === 'fz/a' ? allow : Promise.resolve(allow),
   }),
 });
 
@@ -269,10 +357,12 @@ async function attack(tb: TestBroker, sequence: Action[]): Promise<void> {
 
 /** The broker is alive, lets every attacking connection go, and serves a fresh client end to end. */
 async function checkServes(tb: TestBroker): Promise<void> {
-  if (escaped.length > 0) throw new Error(`an exception reached the process: ${String(escaped[0])}`, { cause: escaped[0] });
+  if (escaped.length > 0)
+    throw new Error(`an exception reached the process: ${String(escaped[0])}`, { cause: escaped[0] });
   const deadline = Date.now() + 3000;
   while (tb.broker.stats().clientsConnected > 0) {
-    if (Date.now() > deadline) throw new Error(`${tb.broker.stats().clientsConnected} connections still open after the attack`);
+    if (Date.now() > deadline)
+      throw new Error(`${tb.broker.stats().clientsConnected} connections still open after the attack`);
     await macrotask();
   }
   const c = await RawClient.connect(tb.port);
@@ -280,13 +370,22 @@ async function checkServes(tb: TestBroker): Promise<void> {
     expect((await c.connect({ clientId: 'fz-check' })).reasonCode).toBe(0);
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'fz-check/#', qos: 1 }] });
     expect((await c.expectPacket('suback')).reasonCodes).toEqual([1]);
-    c.send({ type: 'publish', topic: 'fz-check/x', payload: Buffer.from('alive'), qos: 1, retain: false, dup: false, packetId: 7 });
+    c.send({
+      type: 'publish',
+      topic: 'fz-check/x',
+      payload: Buffer.from('alive'),
+      qos: 1,
+      retain: false,
+      dup: false,
+      packetId: 7,
+    });
     const got = [await c.next(), await c.next()];
     expect(got.map((p) => p.type).sort()).toEqual(['puback', 'publish']);
   } finally {
     c.destroy();
   }
-  if (escaped.length > 0) throw new Error(`an exception reached the process: ${String(escaped[0])}`, { cause: escaped[0] });
+  if (escaped.length > 0)
+    throw new Error(`an exception reached the process: ${String(escaped[0])}`, { cause: escaped[0] });
 }
 
 async function fuzz(version: ProtocolVersion, seed: number, withPlugins: boolean): Promise<void> {
@@ -318,7 +417,15 @@ describe('stateful fuzzer: random packet sequences never take the broker down', 
   const randomSeed = (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
 
   for (const version of [3, 4, 5] as const) {
-    it(`MQTT ${version === 3 ? '3.1' : version === 4 ? '3.1.1' : '5'}: fixed seed`, () => fuzz(version, FIXED_SEED + version, false), TIMEOUT_MS);
-    it(`MQTT ${version === 3 ? '3.1' : version === 4 ? '3.1.1' : '5'}: random seed, async plugins`, () => fuzz(version, randomSeed + version, true), TIMEOUT_MS);
+    it(
+      `MQTT ${version === 3 ? '3.1' : version === 4 ? '3.1.1' : '5'}: fixed seed`,
+      () => fuzz(version, FIXED_SEED + version, false),
+      TIMEOUT_MS,
+    );
+    it(
+      `MQTT ${version === 3 ? '3.1' : version === 4 ? '3.1.1' : '5'}: random seed, async plugins`,
+      () => fuzz(version, randomSeed + version, true),
+      TIMEOUT_MS,
+    );
   }
 });

@@ -23,7 +23,15 @@ async function stillWorks(): Promise<void> {
   await sub.expectPacket('suback');
   const pub = await client();
   await pub.connect({ clientId: 'pub' });
-  pub.send({ type: 'publish', topic: 'ok', payload: Buffer.from('fine'), qos: 1, retain: false, dup: false, packetId: 1 });
+  pub.send({
+    type: 'publish',
+    topic: 'ok',
+    payload: Buffer.from('fine'),
+    qos: 1,
+    retain: false,
+    dup: false,
+    packetId: 1,
+  });
   await pub.expectPacket('puback');
   await sub.expectPacket('publish');
 }
@@ -36,7 +44,10 @@ describe('bad input closes only that connection', () => {
     ['an oversize remaining length (5-byte varint)', [Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f])]],
     ['PUBLISH before CONNECT [MQTT-3.1.0-1]', [Buffer.from([0x30, 0x05, 0x00, 0x01, 0x61, 0x68, 0x69])]],
     ['a topic with invalid UTF-8 [MQTT-1.5.3-1]', [CONNECT, Buffer.from([0x30, 0x05, 0x00, 0x02, 0xc3, 0x28, 0x41])]],
-    ['reserved flags set on SUBSCRIBE [MQTT-3.8.1-1]', [CONNECT, Buffer.from([0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00])]],
+    [
+      'reserved flags set on SUBSCRIBE [MQTT-3.8.1-1]',
+      [CONNECT, Buffer.from([0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00])],
+    ],
     ['QoS 3 PUBLISH [MQTT-3.3.1-4]', [CONNECT, Buffer.from([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01])]],
   ];
   for (const [name, frames] of cases) {

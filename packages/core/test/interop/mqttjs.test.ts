@@ -29,7 +29,9 @@ interface Received {
 
 function collect(c: MqttClient): Received[] {
   const out: Received[] = [];
-  c.on('message', (topic, payload, packet) => out.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+  c.on('message', (topic, payload, packet) =>
+    out.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }),
+  );
   return out;
 }
 
@@ -46,7 +48,9 @@ for (const transport of ['tcp', 'ws', 'tls', 'wss'] as const) {
         : {
             ca: readFileSync(certs.ca),
             rejectUnauthorized: true,
-            ...(transport === 'wss' ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } : {}),
+            ...(transport === 'wss'
+              ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) }
+              : {}),
           };
     const start = async (): Promise<string> => {
       const listener = !secure
@@ -131,7 +135,9 @@ describe('MQTT.js with protocolVersion 5', () => {
     const sub = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'sub5' });
     clients.push(sub);
     const got: { topic: string; qos: number; user: unknown; retain: boolean }[] = [];
-    sub.on('message', (topic, _payload, packet) => got.push({ topic, qos: packet.qos, user: packet.properties?.userProperties, retain: packet.retain }));
+    sub.on('message', (topic, _payload, packet) =>
+      got.push({ topic, qos: packet.qos, user: packet.properties?.userProperties, retain: packet.retain }),
+    );
     await sub.subscribeAsync('v5/#', { qos: 2 });
     const pub = await mqtt.connectAsync(tb.url, { ...opts, clientId: 'pub5' });
     clients.push(pub);
@@ -196,7 +202,14 @@ describe('MQTT.js topic aliases', () => {
     for (let i = 0; i < 4; i++) await pub.publishAsync(i % 2 === 0 ? 'alias/even' : 'alias/odd', `n${i}`, { qos: 1 });
     for (let i = 4; i < 6; i++) await pub.publishAsync(i % 2 === 0 ? 'alias/even' : 'alias/odd', `n${i}`, { qos: 1 });
     await until(() => got.length === 6);
-    expect(got.map((m) => `${m.topic} ${m.payload}`)).toEqual(['alias/even n0', 'alias/odd n1', 'alias/even n2', 'alias/odd n3', 'alias/even n4', 'alias/odd n5']);
+    expect(got.map((m) => `${m.topic} ${m.payload}`)).toEqual([
+      'alias/even n0',
+      'alias/odd n1',
+      'alias/even n2',
+      'alias/odd n3',
+      'alias/even n4',
+      'alias/odd n5',
+    ]);
     // From the third PUBLISH on, MQTT.js sent only the alias (an empty topic name).
     expect(sent).toHaveLength(6);
     expect(sent.slice(2).every((p) => p.topic === '' && p.alias !== undefined)).toBe(true);
@@ -218,7 +231,9 @@ describe('MQTT.js enhanced authentication (AUTH)', () => {
               const nonce = randomBytes(16);
               return challenge(nonce, nonce);
             }
-            return data !== undefined && proof(state as Buffer).equals(data) ? authenticated(Buffer.from('ok')) : deny('bad proof', { reasonCode: 0x86 });
+            return data !== undefined && proof(state as Buffer).equals(data)
+              ? authenticated(Buffer.from('ok'))
+              : deny('bad proof', { reasonCode: 0x86 });
           },
         },
       }),
@@ -226,11 +241,23 @@ describe('MQTT.js enhanced authentication (AUTH)', () => {
     tb = await createTestBroker({}, { plugins: [hmacAuth] });
     const connectWith = (key: Buffer): Promise<MqttClient> =>
       new Promise((resolve, reject) => {
-        const c = mqtt.connect(tb.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `mqttjs-${key.length}`, properties: { authenticationMethod: 'HMAC-SHA256' } });
+        const c = mqtt.connect(tb.url, {
+          protocolVersion: 5,
+          reconnectPeriod: 0,
+          clientId: `mqttjs-${key.length}`,
+          properties: { authenticationMethod: 'HMAC-SHA256' },
+        });
         clients.push(c);
         c.handleAuth = (packet, callback) => {
           const nonce = packet.properties?.authenticationData as Buffer;
-          callback(undefined, { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'HMAC-SHA256', authenticationData: createHmac('sha256', key).update(nonce).digest() } });
+          callback(undefined, {
+            cmd: 'auth',
+            reasonCode: 0x18,
+            properties: {
+              authenticationMethod: 'HMAC-SHA256',
+              authenticationData: createHmac('sha256', key).update(nonce).digest(),
+            },
+          });
         };
         c.once('connect', () => resolve(c));
         c.once('error', reject);

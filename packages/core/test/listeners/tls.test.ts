@@ -98,7 +98,10 @@ describe('tls listener', () => {
 
   it('capath: trusts every *.pem / *.crt of the folder', async () => {
     const echo = echoServer();
-    const listener = await startListener(tlsConfig({ capath: certs.caDir, require_certificate: true }), echo.onConnection);
+    const listener = await startListener(
+      tlsConfig({ capath: certs.caDir, require_certificate: true }),
+      echo.onConnection,
+    );
     open.push(listener);
     const good = connect(listener.address().port, {
       cert: readFileSync(certs.clientCert),
@@ -124,7 +127,9 @@ describe('tls listener', () => {
   });
 
   it('fails to start with LISTENER_TLS when a certificate file is missing or unset', async () => {
-    const missing = await startListener(tlsConfig({ certfile: '/nonexistent/cert.pem' }), () => {}).catch((e: unknown) => e);
+    const missing = await startListener(tlsConfig({ certfile: '/nonexistent/cert.pem' }), () => {}).catch(
+      (e: unknown) => e,
+    );
     expect(missing).toBeInstanceOf(MidgeError);
     expect((missing as MidgeError).code).toBe('LISTENER_TLS');
     expect((missing as MidgeError).message).toMatch(/cannot read certfile \/nonexistent\/cert\.pem/);

@@ -4,7 +4,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MidgeError } from '../../src/errors.js';
 import { allow, definePlugin, deny } from '../../src/plugin-api/index.js';
-import type { AuthorizeTopicRequest, BrokerApi, ClientInfo, Decision, PublishAuthority, PublishOptions } from '../../src/plugin-api/types.js';
+import type {
+  AuthorizeTopicRequest,
+  BrokerApi,
+  ClientInfo,
+  Decision,
+  PublishAuthority,
+  PublishOptions,
+} from '../../src/plugin-api/types.js';
 import { Harness } from '../broker/helpers.js';
 
 const h = new Harness();
@@ -87,8 +94,18 @@ describe('broker.publish({ trusted: true })', () => {
     await h.start();
     const untyped = h.tb.broker.publish.bind(h.tb.broker) as (m: PublishOptions, a?: unknown) => Promise<void>;
     const message = { topic: 't', payload: 'x' };
-    for (const authority of [undefined, {}, { trusted: false }, { trusted: true, as: bob }, { trusted: true, origin: 'client' }, { as: bob, origin: 'will' }, { trusted: true, origin: 'cluster:' }]) {
-      expect((await rejection(untyped(message, authority))).code, JSON.stringify(authority)).toBe('BROKER_PUBLISH_OPTIONS');
+    for (const authority of [
+      undefined,
+      {},
+      { trusted: false },
+      { trusted: true, as: bob },
+      { trusted: true, origin: 'client' },
+      { as: bob, origin: 'will' },
+      { trusted: true, origin: 'cluster:' },
+    ]) {
+      expect((await rejection(untyped(message, authority))).code, JSON.stringify(authority)).toBe(
+        'BROKER_PUBLISH_OPTIONS',
+      );
     }
   });
 });
@@ -98,13 +115,28 @@ describe('the $-topic rule for every origin', () => {
     await h.start();
     const watcher = await h.subscriber('$SYS/#', 1, 'watcher');
     const publisher = await h.v5('publisher');
-    publisher.send({ type: 'publish', topic: '$SYS/from-client', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, packetId: 7 }, 5);
+    publisher.send(
+      {
+        type: 'publish',
+        topic: '$SYS/from-client',
+        payload: Buffer.from('x'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        packetId: 7,
+      },
+      5,
+    );
     expect(await publisher.expectPacket('puback')).toMatchObject({ packetId: 7, reasonCode: 0x87 });
 
-    expect((await rejection(h.tb.broker.publish({ topic: '$SYS/as', payload: 'x' }, { as: bob }))).code).toBe('BROKER_PUBLISH_DENIED');
+    expect((await rejection(h.tb.broker.publish({ topic: '$SYS/as', payload: 'x' }, { as: bob }))).code).toBe(
+      'BROKER_PUBLISH_DENIED',
+    );
     const cluster: PublishAuthority = { trusted: true, origin: 'cluster:node-b' };
     const fromCluster = await rejection(h.tb.broker.publish({ topic: '$SYS/cluster', payload: 'x' }, cluster));
-    expect(fromCluster.message).toBe("publish to '$SYS/cluster' from cluster:node-b refused: $SYS and $share topics are reserved to the broker");
+    expect(fromCluster.message).toBe(
+      "publish to '$SYS/cluster' from cluster:node-b refused: $SYS and $share topics are reserved to the broker",
+    );
     await h.tb.broker.publish({ topic: '$SYS/broker/own', payload: 'x' }, { trusted: true });
 
     // The broker's own message is the first one the watcher gets: none of the refused ones was routed.
@@ -128,7 +160,9 @@ describe('ctx.broker.publish', () => {
     await h.start({}, { plugins: [aclPlugin, probe] });
     if (api === undefined) throw new Error('the probe plugin was not set up');
     const watcher = await h.subscriber('#', 0, 'watcher');
-    expect((await rejection(api.publish({ topic: 'alice/x', payload: 'no' }, { as: bob }))).code).toBe('BROKER_PUBLISH_DENIED');
+    expect((await rejection(api.publish({ topic: 'alice/x', payload: 'no' }, { as: bob }))).code).toBe(
+      'BROKER_PUBLISH_DENIED',
+    );
     await api.publish({ topic: 'bridged/x', payload: 'in' }, { trusted: true, origin: 'bridge:legacy' });
     expect((await watcher.expectPacket('publish')).topic).toBe('bridged/x');
     expect(publishes.map((r) => r.topic)).toEqual(['alice/x']);

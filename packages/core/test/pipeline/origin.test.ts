@@ -13,7 +13,8 @@ describe('message origin', () => {
   it('message:received and message:broadcast carry client, will, api and cluster origins with the publishing client', async () => {
     await h.start();
     const seen: Seen[] = [];
-    const record = (event: string) => (e: BrokerEvents['message:broadcast']) => void seen.push([event, e.origin, e.client?.clientId, e.message.topic]);
+    const record = (event: string) => (e: BrokerEvents['message:broadcast']) =>
+      void seen.push([event, e.origin, e.client?.clientId, e.message.topic]);
     h.tb.broker.on('message:received', record('received'));
     h.tb.broker.on('message:broadcast', record('broadcast'));
 
@@ -21,11 +22,21 @@ describe('message origin', () => {
     publish(publisher, 'from/client', 'x');
     await until(() => seen.length === 2);
 
-    const owner = await h.connected('owner', { will: { topic: 'from/will', payload: Buffer.from('bye'), qos: 0, retain: false } });
+    const owner = await h.connected('owner', {
+      will: { topic: 'from/will', payload: Buffer.from('bye'), qos: 0, retain: false },
+    });
     owner.destroy();
     await until(() => seen.length === 4);
 
-    const as: ClientInfo = { clientId: 'app-user', username: 'u', protocolVersion: 5, listener: 'embedded', remoteAddress: '', remotePort: 0, secure: false };
+    const as: ClientInfo = {
+      clientId: 'app-user',
+      username: 'u',
+      protocolVersion: 5,
+      listener: 'embedded',
+      remoteAddress: '',
+      remotePort: 0,
+      secure: false,
+    };
     await h.tb.broker.publish({ topic: 'from/api', payload: 'x' }, { trusted: true });
     await h.tb.broker.publish({ topic: 'from/api-as', payload: 'x' }, { as });
     await h.tb.broker.publish({ topic: 'from/cluster', payload: 'x' }, { trusted: true, origin: 'cluster:node-b' });

@@ -19,7 +19,9 @@ async function example(): Promise<void> {
     { plugins: [acl] },
   );
   await broker.start();
-  broker.on('message:broadcast', ({ origin, client, message }) => console.log(origin, client?.username ?? '-', message.topic));
+  broker.on('message:broadcast', ({ origin, client, message }) =>
+    console.log(origin, client?.username ?? '-', message.topic),
+  );
 
   // A user of the application: published with her rights, as if she had published over MQTT.
   const alice: ClientInfo = {

@@ -38,17 +38,20 @@ function cachingPlugin() {
 }
 
 describe('receive ordering', () => {
-  it.each([0, 1] as const)('[MQTT-4.6.0-5] QoS %i messages of one topic arrive in publish order when receive decisions mix async and sync', async (qos: QoS) => {
-    await h.start({}, { plugins: [cachingPlugin()] });
-    const subscriber = await h.subscriber('order/t', qos, 'subscriber');
-    const publisher = await h.connected('publisher');
-    for (const payload of ['1', '2', '3']) publish(publisher, 'order/t', payload, qos);
-    const got: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const p = await subscriber.expectPacket('publish');
-      got.push(p.payload.toString());
-      if (p.qos === 1 && p.packetId !== undefined) subscriber.send({ type: 'puback', packetId: p.packetId });
-    }
-    expect(got).toEqual(['1', '2', '3']);
-  });
+  it.each([0, 1] as const)(
+    '[MQTT-4.6.0-5] QoS %i messages of one topic arrive in publish order when receive decisions mix async and sync',
+    async (qos: QoS) => {
+      await h.start({}, { plugins: [cachingPlugin()] });
+      const subscriber = await h.subscriber('order/t', qos, 'subscriber');
+      const publisher = await h.connected('publisher');
+      for (const payload of ['1', '2', '3']) publish(publisher, 'order/t', payload, qos);
+      const got: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const p = await subscriber.expectPacket('publish');
+        got.push(p.payload.toString());
+        if (p.qos === 1 && p.packetId !== undefined) subscriber.send({ type: 'puback', packetId: p.packetId });
+      }
+      expect(got).toEqual(['1', '2', '3']);
+    },
+  );
 });

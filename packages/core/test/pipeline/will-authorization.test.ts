@@ -8,7 +8,12 @@ import { Harness, until } from '../broker/helpers.js';
 const h = new Harness();
 afterEach(() => h.stop());
 
-const will = (topic: string, payload: string) => ({ topic, payload: Buffer.from(payload), qos: 0 as const, retain: false });
+const will = (topic: string, payload: string) => ({
+  topic,
+  payload: Buffer.from(payload),
+  qos: 0 as const,
+  retain: false,
+});
 
 /** An ACL: nobody publishes under `forbidden/`; `asked` records the publish requests it judged. */
 function acl(answer: (d: Decision) => Decision | Promise<Decision>) {
@@ -35,7 +40,10 @@ describe.each([
     const { plugin, asked } = acl(answer);
     await h.start({}, { plugins: [plugin] });
     const watcher = await h.subscriber('#', 0, 'watcher');
-    const denied = await h.connected('denied-owner', { will: will('forbidden/x', 'must not arrive'), username: 'dora' });
+    const denied = await h.connected('denied-owner', {
+      will: will('forbidden/x', 'must not arrive'),
+      username: 'dora',
+    });
     const allowed = await h.connected('allowed-owner', { will: will('open/y', 'bye'), username: 'alan' });
 
     denied.destroy();

@@ -10,7 +10,9 @@ const fileAuth = definePlugin({
   name: 'file-auth',
   apiVersion: 1,
   configSchema: v.strictObject({ password_file: v.string(), allow_anonymous: v.optional(v.boolean(), false) }),
-  setup: (_ctx, config) => ({ authenticate: () => (config.allow_anonymous ? { verdict: 'allow' } : { verdict: 'abstain' }) }),
+  setup: (_ctx, config) => ({
+    authenticate: () => (config.allow_anonymous ? { verdict: 'allow' } : { verdict: 'abstain' }),
+  }),
 });
 const topics = definePlugin({
   name: 'topics',
@@ -111,11 +113,18 @@ describe('plugin config validation', () => {
       },
     };
     const err = await configErrorOf(startHost([throwing]));
-    expect(err.issues).toEqual([{ path: 'plugins.throwing', message: "the plugin's config schema failed: schema bug" }]);
+    expect(err.issues).toEqual([
+      { path: 'plugins.throwing', message: "the plugin's config schema failed: schema bug" },
+    ]);
   });
 
   it('rejects duplicate plugin names', async () => {
-    const err = await configErrorOf(startHost([['one', bare], ['two', bare]]));
+    const err = await configErrorOf(
+      startHost([
+        ['one', bare],
+        ['two', bare],
+      ]),
+    );
     expect(err.issues.map((i) => i.path)).toEqual(['plugins.two']);
     expect(err.issues[0]?.message).toContain('"bare" is already used by plugins.one');
   });
@@ -127,7 +136,10 @@ describe('plugin config validation', () => {
     const err = await configErrorOf(startHost([needsBare, bare, needsGhost]));
     expect(err.issues).toEqual([
       { path: 'plugins.needs', message: 'needs plugin "bare" (plugins.bare), which must be listed before this one' },
-      { path: 'plugins.ghost-user', message: 'needs plugin "ghost", which is not loaded: add it under plugins: before this one' },
+      {
+        path: 'plugins.ghost-user',
+        message: 'needs plugin "ghost", which is not loaded: add it under plugins: before this one',
+      },
     ]);
   });
 

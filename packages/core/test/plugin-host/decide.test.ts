@@ -23,7 +23,8 @@ function answering(name: string, v: Verdict, mode: 'sync' | 'async', calls: stri
 const verdicts: Verdict[] = ['allow', 'deny', 'abstain'];
 const modes = ['sync', 'async'] as const;
 const table: [Verdict, (typeof modes)[number], Verdict, (typeof modes)[number]][] = [];
-for (const a of verdicts) for (const ma of modes) for (const b of verdicts) for (const mb of modes) table.push([a, ma, b, mb]);
+for (const a of verdicts)
+  for (const ma of modes) for (const b of verdicts) for (const mb of modes) table.push([a, ma, b, mb]);
 
 function expected(a: Verdict, b: Verdict): 'allow' | 'deny' {
   if (a === 'deny' || b === 'deny') return 'deny';
@@ -71,11 +72,20 @@ describe('decision combination', () => {
       setup: () => ({ authenticate: () => deny('banned', { reasonCode: 0x8a, disconnect: true }) }),
     });
     const { host } = await startHost([answering('A', 'allow', 'sync'), p]);
-    expect(host.authenticate(authReq)).toEqual({ verdict: 'deny', reason: 'banned', reasonCode: 0x8a, disconnect: true });
+    expect(host.authenticate(authReq)).toEqual({
+      verdict: 'deny',
+      reason: 'banned',
+      reasonCode: 0x8a,
+      disconnect: true,
+    });
   });
 
   it('allows everything when no plugin implements the hooks, and reports it', async () => {
-    const onlyEvents = definePlugin({ name: 'ev', apiVersion: 1, setup: () => ({ events: { 'broker:pre-start': () => {} } }) });
+    const onlyEvents = definePlugin({
+      name: 'ev',
+      apiVersion: 1,
+      setup: () => ({ events: { 'broker:pre-start': () => {} } }),
+    });
     const { host } = await startHost([onlyEvents]);
     expect(host.hasTopicAuthorization).toBe(false);
     expect(host.hasAuthentication).toBe(false);
@@ -138,12 +148,19 @@ describe('decision combination', () => {
   });
 
   it.each([
-    ['throws', () => {
-      throw new Error('db down');
-    }],
+    [
+      'throws',
+      () => {
+        throw new Error('db down');
+      },
+    ],
     ['rejects', () => Promise.reject(new Error('db down'))],
   ])('a hook that %s denies (fail closed) and is logged as error under the plugin name', async (_label, hook) => {
-    const broken = definePlugin({ name: 'broken', apiVersion: 1, setup: () => ({ authenticate: hook, authorizeTopic: hook }) });
+    const broken = definePlugin({
+      name: 'broken',
+      apiVersion: 1,
+      setup: () => ({ authenticate: hook, authorizeTopic: hook }),
+    });
     const { host, logger } = await startHost([answering('A', 'allow', 'sync'), broken]);
     expect(await host.authenticate(authReq)).toEqual({ verdict: 'deny', reason: 'plugin error' });
     expect(await host.authorizeTopic(topicReq)).toEqual({ verdict: 'deny', reason: 'plugin error' });

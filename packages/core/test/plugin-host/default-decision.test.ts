@@ -7,7 +7,12 @@ import { connect, SubscribeRefusedError, type MqttClient } from '../../src/clien
 import type { ConnectPacket } from '../../src/codec/packets.js';
 import { abstain, allow, deny } from '../../src/plugin-api/decision.js';
 import { definePlugin } from '../../src/plugin-api/define.js';
-import type { AbstainDecision, AuthenticateRequest, AuthorizeTopicRequest, MidgePlugin } from '../../src/plugin-api/types.js';
+import type {
+  AbstainDecision,
+  AuthenticateRequest,
+  AuthorizeTopicRequest,
+  MidgePlugin,
+} from '../../src/plugin-api/types.js';
 import { createTestBroker, type TestBroker } from '../../src/testing/index.js';
 import { client, startHost } from './helpers.js';
 
@@ -84,7 +89,11 @@ describe('default_decision in the broker config', () => {
     c = tb = undefined;
   });
 
-  async function subscribeWith(config: Record<string, unknown>, plugins: MidgePlugin[], filter: string): Promise<string> {
+  async function subscribeWith(
+    config: Record<string, unknown>,
+    plugins: MidgePlugin[],
+    filter: string,
+  ): Promise<string> {
     tb = await createTestBroker(config, { plugins });
     c = await connect(tb.url, { protocolVersion: 5 });
     return c.subscribe(filter).then(

@@ -4,13 +4,23 @@ import { authenticated, challenge, definePlugin, deny } from '../../src/plugin-a
 import type { EnhancedAuthRequest, EnhancedAuthStep } from '../../src/plugin-api/types.js';
 import { client, startHost } from './helpers.js';
 
-const request = (method: string): EnhancedAuthRequest => ({ client, method, data: undefined, step: 0, reauthenticating: false, state: undefined, connect: undefined });
+const request = (method: string): EnhancedAuthRequest => ({
+  client,
+  method,
+  data: undefined,
+  step: 0,
+  reauthenticating: false,
+  state: undefined,
+  connect: undefined,
+});
 const plugin = (step: (r: EnhancedAuthRequest) => unknown, methods: unknown = ['M']) =>
   definePlugin({ name: 'ea', apiVersion: 1, setup: () => ({ enhancedAuth: { methods, step } }) as never });
 
 describe('PluginHost enhancedAuth', () => {
   it('routes a step to the plugin owning the method and passes its answer through', async () => {
-    const { host } = await startHost([plugin((r) => (r.step === 0 ? challenge(Buffer.from('n'), 7) : authenticated(Buffer.from('ok'))))]);
+    const { host } = await startHost([
+      plugin((r) => (r.step === 0 ? challenge(Buffer.from('n'), 7) : authenticated(Buffer.from('ok')))),
+    ]);
     expect(host.hasEnhancedAuth('M')).toBe(true);
     expect(host.hasEnhancedAuth('other')).toBe(false);
     expect(host.enhancedAuth(request('M'))).toEqual({ verdict: 'challenge', data: Buffer.from('n'), state: 7 });
@@ -33,8 +43,13 @@ describe('PluginHost enhancedAuth', () => {
     expect(host.enhancedAuth(request('M'))).toMatchObject({ verdict: 'deny' });
     expect(host.enhancedAuth(request('M'))).toMatchObject({ verdict: 'deny' });
     expect(await host.enhancedAuth(request('M'))).toMatchObject({ verdict: 'deny' });
-    expect(await (host.enhancedAuth(request('M')) as Promise<EnhancedAuthStep>)).toMatchObject({ verdict: 'deny', reason: 'timeout' });
-    const errors = logger.records.filter((r) => r.bindings.plugin === 'ea' && (r.level === 'error' || r.level === 'warn'));
+    expect(await (host.enhancedAuth(request('M')) as Promise<EnhancedAuthStep>)).toMatchObject({
+      verdict: 'deny',
+      reason: 'timeout',
+    });
+    const errors = logger.records.filter(
+      (r) => r.bindings.plugin === 'ea' && (r.level === 'error' || r.level === 'warn'),
+    );
     expect(errors).toHaveLength(4);
   });
 

@@ -13,7 +13,10 @@ export interface LogRecord {
 }
 
 /** A Logger that records every call with the child bindings in force, so tests can check "logged under the plugin's name". */
-export function memoryLogger(records: LogRecord[] = [], bindings: Record<string, unknown> = {}): Logger & { records: LogRecord[] } {
+export function memoryLogger(
+  records: LogRecord[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger & { records: LogRecord[] } {
   const at =
     (level: Level) =>
     (a: string | object, b?: string): void => {

@@ -113,7 +113,11 @@ describe('setup and close', () => {
   });
 
   it('a setup returning something other than hooks fails', async () => {
-    const bad = definePlugin({ name: 'bad', apiVersion: 1, setup: () => ({ authenticate: 'yes' }) as unknown as PluginHooks });
+    const bad = definePlugin({
+      name: 'bad',
+      apiVersion: 1,
+      setup: () => ({ authenticate: 'yes' }) as unknown as PluginHooks,
+    });
     const err = await rejectionOf(startHost([bad]));
     expect(err.code).toBe('PLUGIN_SETUP_FAILED');
     expect(err.message).toContain('authenticate');

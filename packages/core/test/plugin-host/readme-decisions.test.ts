@@ -24,13 +24,21 @@ async function example(): Promise<void> {
 
   for (const default_decision of ['deny', 'allow'] as const) {
     const broker = await createBroker(
-      { listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' } }, plugins: {}, log_level: 'warn', default_decision },
+      {
+        listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' } },
+        plugins: {},
+        log_level: 'warn',
+        default_decision,
+      },
       { plugins: [ownTree, noSecrets] },
     );
     await broker.start();
     const bob = await connect(`mqtt://bob@127.0.0.1:${broker.listeners()[0]?.port}`);
     for (const filter of ['users/bob/#', 'users/bob/secret', 'news/#']) {
-      const answer = await bob.subscribe(filter).then(() => 'granted', () => 'refused');
+      const answer = await bob.subscribe(filter).then(
+        () => 'granted',
+        () => 'refused',
+      );
       console.log(`default_decision ${default_decision}: ${filter} ${answer}`);
     }
     await bob.end();

@@ -52,7 +52,12 @@ beforeAll(() => {
     { exports: { '.': './index.js', './sub': './sub.js' } },
   );
   pkg(cfgDir, 'shadowed', { 'index.js': pluginSource('from-config-dir') }, { exports: './index.js' });
-  pkg(cfgDir, 'not-a-plugin', { 'index.js': 'export default { name: "x", apiVersion: 1, setup() {} };\n' }, { exports: './index.js' });
+  pkg(
+    cfgDir,
+    'not-a-plugin',
+    { 'index.js': 'export default { name: "x", apiVersion: 1, setup() {} };\n' },
+    { exports: './index.js' },
+  );
   pkg(cfgDir, 'future-plugin', { 'index.js': pluginSource('future', 2) }, { exports: './index.js' });
   pkg(cfgDir, 'throws-plugin', { 'index.js': 'throw new Error("cannot start");\n' }, { exports: './index.js' });
   pkg(cfgDir, 'unbuilt-plugin', {}, { exports: './dist/index.js' });
@@ -163,8 +168,12 @@ describe('resolvePlugin', () => {
     );
     // Explicit conditions: the default set includes this process's --conditions, and vitest passes
     // --conditions=midge-source to its workers.
-    expect((await resolvePlugin(entry('conditional'), [cfgDir], { conditions: ['node', 'import'] })).plugin.name).toBe('from-dist');
-    const withSource = await resolvePlugin(entry('conditional'), [cfgDir], { conditions: ['midge-source', 'node', 'import'] });
+    expect((await resolvePlugin(entry('conditional'), [cfgDir], { conditions: ['node', 'import'] })).plugin.name).toBe(
+      'from-dist',
+    );
+    const withSource = await resolvePlugin(entry('conditional'), [cfgDir], {
+      conditions: ['midge-source', 'node', 'import'],
+    });
     expect(withSource.plugin.name).toBe('from-source');
   });
 });
@@ -193,15 +202,18 @@ describe('helpers', () => {
 describe('PluginHost with resolution', () => {
   it('resolves entries it was not given in memory, in config order', async () => {
     const mem = definePlugin({ name: 'mem', apiVersion: 1, setup: () => ({}) });
-    const host = await PluginHost.start([entry('@acme/midge-plugin-x'), entry('./plugins/mine.js'), entry('in-memory')], {
-      searchDirs: [cfgDir, cliDir],
-      configDir: cfgDir,
-      logger: memoryLogger(),
-      broker: fakeBroker,
-      decisionTimeoutMs: 100,
-      setupTimeoutMs: 100,
-      resolved: new Map([['in-memory', mem]]),
-    });
+    const host = await PluginHost.start(
+      [entry('@acme/midge-plugin-x'), entry('./plugins/mine.js'), entry('in-memory')],
+      {
+        searchDirs: [cfgDir, cliDir],
+        configDir: cfgDir,
+        logger: memoryLogger(),
+        broker: fakeBroker,
+        decisionTimeoutMs: 100,
+        setupTimeoutMs: 100,
+        resolved: new Map([['in-memory', mem]]),
+      },
+    );
     expect(host.plugins).toEqual([
       { name: 'acme-x', key: '@acme/midge-plugin-x' },
       { name: 'mine', key: './plugins/mine.js' },

@@ -55,11 +55,14 @@ describe('runsIn', () => {
     expect(err.message).toMatch(/runs-in-client.*runs in MQTT clients only/);
   });
 
-  it.each([undefined, 'broker'] as const)('a client host refuses runsIn %s (a broker plugin), naming the fix', async (runsIn) => {
-    const err = await refusal(startHost([recorder(runsIn, [])], { client: fakeClient }));
-    expect(err.code).toBe('PLUGIN_INVALID');
-    expect(err.message).toMatch(/is a broker plugin.*runsIn: 'client' or 'both'/);
-  });
+  it.each([undefined, 'broker'] as const)(
+    'a client host refuses runsIn %s (a broker plugin), naming the fix',
+    async (runsIn) => {
+      const err = await refusal(startHost([recorder(runsIn, [])], { client: fakeClient }));
+      expect(err.code).toBe('PLUGIN_INVALID');
+      expect(err.message).toMatch(/is a broker plugin.*runsIn: 'client' or 'both'/);
+    },
+  );
 
   it('definePlugin refuses an unknown runsIn', () => {
     expect(() => definePlugin({ name: 'x', apiVersion: 1, runsIn: 'server' as 'broker', setup: () => ({}) })).toThrow(

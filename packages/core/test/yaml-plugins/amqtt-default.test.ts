@@ -56,8 +56,16 @@ async function client(broker: Broker): Promise<RawClient> {
 
 describe("aMQTT's default broker configs run unchanged", () => {
   for (const [name, yaml, deprecated] of [
-    ['current default (class names)', AMQTT_DEFAULT, ['amqtt.plugins.logging_amqtt.EventLoggerPlugin', 'amqtt.plugins.sys.broker.BrokerSysPlugin']],
-    ['previous default (auth, topic-check, sys_interval)', AMQTT_LEGACY_DEFAULT, ['auth', 'topic-check', 'sys_interval']],
+    [
+      'current default (class names)',
+      AMQTT_DEFAULT,
+      ['amqtt.plugins.logging_amqtt.EventLoggerPlugin', 'amqtt.plugins.sys.broker.BrokerSysPlugin'],
+    ],
+    [
+      'previous default (auth, topic-check, sys_interval)',
+      AMQTT_LEGACY_DEFAULT,
+      ['auth', 'topic-check', 'sys_interval'],
+    ],
   ] as const) {
     it(name, async () => {
       const log = memoryLogger();
@@ -67,7 +75,9 @@ describe("aMQTT's default broker configs run unchanged", () => {
       const warned = log.records.filter((r) => r.level === 'warn');
       for (const path of deprecated) {
         const rec = warned.find((r) => typeof r.obj.path === 'string' && r.obj.path.includes(path));
-        expect(rec?.msg, `${path} in ${JSON.stringify(warned)}`).toMatch(/(deprecated|class name).*(@midge\/|remove it)/);
+        expect(rec?.msg, `${path} in ${JSON.stringify(warned)}`).toMatch(
+          /(deprecated|class name).*(@midge\/|remove it)/,
+        );
       }
       // An authentication plugin is configured, so no "every client is allowed" warning.
       expect(warned.map((r) => r.msg)).not.toContain(NO_AUTH_WARNING);
@@ -83,7 +93,15 @@ describe("aMQTT's default broker configs run unchanged", () => {
       c.send({ type: 'publish', topic: 'a/b', payload: Buffer.from('hi'), qos: 0, retain: false, dup: false });
       c.send({ type: 'subscribe', packetId: 2, subscriptions: [{ topic: 'x/#', qos: 1 }] });
       await c.expectPacket('suback');
-      c.send({ type: 'publish', topic: 'x/1', payload: Buffer.from('ok'), qos: 1, retain: false, dup: false, packetId: 3 });
+      c.send({
+        type: 'publish',
+        topic: 'x/1',
+        payload: Buffer.from('ok'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        packetId: 3,
+      });
       const [first, second] = [await c.next(), await c.next()];
       expect([first.type, second.type].sort()).toEqual(['puback', 'publish']);
     });

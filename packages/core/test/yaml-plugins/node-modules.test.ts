@@ -33,7 +33,10 @@ function write(rel: string, text: string): string {
 
 /** A package in <dir>/node_modules/<name> whose index.js is `body`. */
 function installPackage(name: string, body: string): void {
-  write(`node_modules/${name}/package.json`, JSON.stringify({ name, version: '1.0.0', type: 'module', exports: './index.js' }));
+  write(
+    `node_modules/${name}/package.json`,
+    JSON.stringify({ name, version: '1.0.0', type: 'module', exports: './index.js' }),
+  );
   write(`node_modules/${name}/index.js`, body);
 }
 
@@ -101,9 +104,25 @@ describe('plugins named in a YAML file', () => {
     sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: '#', qos: 1 }] });
     await sub.expectPacket('suback');
     const pub = await client(broker, 'pub');
-    pub.send({ type: 'publish', topic: 'secret/plans', payload: Buffer.from('no'), qos: 1, retain: false, dup: false, packetId: 1 });
+    pub.send({
+      type: 'publish',
+      topic: 'secret/plans',
+      payload: Buffer.from('no'),
+      qos: 1,
+      retain: false,
+      dup: false,
+      packetId: 1,
+    });
     await pub.expectPacket('puback'); // 3.1.1 has no negative PUBACK: acknowledged, then dropped
-    pub.send({ type: 'publish', topic: 'public/news', payload: Buffer.from('yes'), qos: 1, retain: false, dup: false, packetId: 2 });
+    pub.send({
+      type: 'publish',
+      topic: 'public/news',
+      payload: Buffer.from('yes'),
+      qos: 1,
+      retain: false,
+      dup: false,
+      packetId: 2,
+    });
     await pub.expectPacket('puback');
     const got = await sub.expectPacket('publish');
     expect(got.topic).toBe('public/news');
@@ -121,7 +140,10 @@ describe('plugins named in a YAML file', () => {
     installPackage('@acme/midge-plugin-x', ACME_PLUGIN);
     const file = write('broker.yaml', `${LISTENER}plugins:\n  '@acme/midge-plugin-x':\n    deny_prefx: secret/\n`);
     const broker = await createBroker(file, { logger: nullLogger });
-    const err = await broker.start().then(() => undefined, (e: unknown) => e);
+    const err = await broker.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as ConfigError).message;
     expect(message).toContain(`${file}: plugins.@acme/midge-plugin-x.deny_prefx: unknown option`);
@@ -131,7 +153,10 @@ describe('plugins named in a YAML file', () => {
   it('an unknown package fails, naming the package and the install command', async () => {
     const file = write('broker.yaml', `${LISTENER}plugins:\n  '@acme/not-installed':\n`);
     const broker = await createBroker(file, { logger: nullLogger });
-    const err = await broker.start().then(() => undefined, (e: unknown) => e);
+    const err = await broker.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PluginError);
     expect(err).toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
     expect((err as Error).message).toMatch(/cannot find package @acme\/not-installed/);
@@ -142,14 +167,20 @@ describe('plugins named in a YAML file', () => {
 
   it('a module that is not a plugin, or is built for another apiVersion, is refused by name', async () => {
     installPackage('not-a-plugin', 'export default { hello: "world" };\n');
-    installPackage('future-plugin', `export default { [Symbol.for('midge.plugin')]: true, name: 'future', apiVersion: 2, setup() {} };\n`);
+    installPackage(
+      'future-plugin',
+      `export default { [Symbol.for('midge.plugin')]: true, name: 'future', apiVersion: 2, setup() {} };\n`,
+    );
     for (const [pkg, code, text] of [
       ['not-a-plugin', 'PLUGIN_INVALID', /does not export a Midge plugin/],
       ['future-plugin', 'PLUGIN_API_VERSION', /built for plugin API v2, this broker supports v1/],
     ] as const) {
       const file = write('broker.yaml', `${LISTENER}plugins:\n  ${pkg}:\n`);
       const broker = await createBroker(file, { logger: nullLogger });
-      const err = await broker.start().then(() => undefined, (e: unknown) => e);
+      const err = await broker.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(PluginError);
       expect(err).toMatchObject({ code, plugin: pkg });
       expect((err as Error).message).toMatch(text);

@@ -28,7 +28,14 @@ export function startEnhancedAuth(
   accept: ConnectAccept,
 ): void | Promise<void> {
   conn.state = 'authenticating';
-  const exchange: AuthExchange = { method, client, reauthenticating: false, step: 0, state: undefined, connect: { packet, accept } };
+  const exchange: AuthExchange = {
+    method,
+    client,
+    reauthenticating: false,
+    step: 0,
+    state: undefined,
+    connect: { packet, accept },
+  };
   conn.authExchange = exchange;
   return runStep(ctx, conn, exchange, packet.properties?.authenticationData);
 }
@@ -38,10 +45,22 @@ export function handleAuth(ctx: BrokerContext, conn: ConnectedPeer, packet: Auth
   if (packet.reasonCode !== REAUTHENTICATE) return continueAuth(ctx, conn, packet);
   const method = packet.properties?.authenticationMethod;
   // Only a client that authenticated with a method may re-authenticate, with the same method [MQTT-4.12.1-1].
-  if (conn.authMethod === undefined) return protocolError(conn, 'AUTH 0x19 from a client that did not use enhanced authentication [MQTT-4.12.0-7]');
-  if (method !== conn.authMethod) return protocolError(conn, `re-authentication with method '${String(method)}' instead of '${conn.authMethod}' [MQTT-4.12.1-1]`);
+  if (conn.authMethod === undefined)
+    return protocolError(conn, 'AUTH 0x19 from a client that did not use enhanced authentication [MQTT-4.12.0-7]');
+  if (method !== conn.authMethod)
+    return protocolError(
+      conn,
+      `re-authentication with method '${String(method)}' instead of '${conn.authMethod}' [MQTT-4.12.1-1]`,
+    );
   if (conn.authExchange !== undefined) return protocolError(conn, 'AUTH 0x19 while a re-authentication is in progress');
-  const exchange: AuthExchange = { method, client: conn.client, reauthenticating: true, step: 0, state: undefined, connect: undefined };
+  const exchange: AuthExchange = {
+    method,
+    client: conn.client,
+    reauthenticating: true,
+    step: 0,
+    state: undefined,
+    connect: undefined,
+  };
   conn.authExchange = exchange;
   return runStep(ctx, conn, exchange, packet.properties?.authenticationData);
 }
@@ -55,11 +74,20 @@ export function continueAuth(ctx: BrokerContext, conn: Peer, packet: AuthPacket)
   const exchange = conn.authExchange;
   if (exchange === undefined) return protocolError(conn, 'AUTH 0x18 without an authentication exchange in progress');
   // [MQTT-4.12.0-5]: the method stays the one of the CONNECT.
-  if (method !== exchange.method) return protocolError(conn, `AUTH with method '${String(method)}' during an exchange for '${exchange.method}' [MQTT-4.12.0-5]`);
+  if (method !== exchange.method)
+    return protocolError(
+      conn,
+      `AUTH with method '${String(method)}' during an exchange for '${exchange.method}' [MQTT-4.12.0-5]`,
+    );
   return runStep(ctx, conn, exchange, packet.properties?.authenticationData);
 }
 
-function runStep(ctx: BrokerContext, conn: Peer, exchange: AuthExchange, data: Buffer | undefined): void | Promise<void> {
+function runStep(
+  ctx: BrokerContext,
+  conn: Peer,
+  exchange: AuthExchange,
+  data: Buffer | undefined,
+): void | Promise<void> {
   const host = ctx.host;
   // handleConnect starts an exchange only for a method a plugin handles; a re-authentication reuses that method.
   if (host === undefined) throw new Error('internal error: enhanced authentication without a plugin host');
@@ -78,13 +106,22 @@ function runStep(ctx: BrokerContext, conn: Peer, exchange: AuthExchange, data: B
   return step.then((s) => afterStep(ctx, conn, exchange, s));
 }
 
-function afterStep(ctx: BrokerContext, conn: Peer, exchange: AuthExchange, step: EnhancedAuthStep): void | Promise<void> {
+function afterStep(
+  ctx: BrokerContext,
+  conn: Peer,
+  exchange: AuthExchange,
+  step: EnhancedAuthStep,
+): void | Promise<void> {
   if (conn.state === 'closed' || conn.authExchange !== exchange) return;
   exchange.step++;
   const withData = step.verdict === 'deny' || step.data === undefined ? {} : { authenticationData: step.data };
   if (step.verdict === 'challenge') {
     exchange.state = step.state;
-    conn.send({ type: 'auth', reasonCode: CONTINUE_AUTHENTICATION, properties: { authenticationMethod: exchange.method, ...withData } });
+    conn.send({
+      type: 'auth',
+      reasonCode: CONTINUE_AUTHENTICATION,
+      properties: { authenticationMethod: exchange.method, ...withData },
+    });
     // The client has connect_timeout to answer a challenge made before CONNACK.
     if (exchange.connect !== undefined) conn.restartConnectTimer();
     return;
@@ -99,7 +136,11 @@ function afterStep(ctx: BrokerContext, conn: Peer, exchange: AuthExchange, step:
         conn.close('re-authentication established another username', false, { reasonCode: NOT_AUTHORIZED });
         return;
       }
-      conn.send({ type: 'auth', reasonCode: SUCCESS, properties: { authenticationMethod: exchange.method, ...withData } });
+      conn.send({
+        type: 'auth',
+        reasonCode: SUCCESS,
+        properties: { authenticationMethod: exchange.method, ...withData },
+      });
       if (ctx.debug) ctx.log.debug({ clientId, method: exchange.method }, 're-authenticated');
       return;
     }
@@ -108,15 +149,25 @@ function afterStep(ctx: BrokerContext, conn: Peer, exchange: AuthExchange, step:
     return exchange.connect.accept(step.data, step.username);
   }
   const reason = step.reason !== undefined ? `not authorized: ${step.reason}` : 'not authorized';
-  if (ctx.debug) ctx.log.debug({ clientId, method: exchange.method, reauthenticating: exchange.reauthenticating }, 'enhanced authentication denied');
+  if (ctx.debug)
+    ctx.log.debug(
+      { clientId, method: exchange.method, reauthenticating: exchange.reauthenticating },
+      'enhanced authentication denied',
+    );
   if (exchange.connect !== undefined) {
     refuse(conn, refusalCode(5, step.reasonCode), reason, step.reason);
     return;
   }
   // A CONNACK-only code such as 0x86 (bad user name or password) cannot be a DISCONNECT reason: 0x87 then.
   const requested = step.reasonCode;
-  const code = requested !== undefined && requested >= 0x80 && isReasonCodeAllowed(DISCONNECT, requested) ? requested : NOT_AUTHORIZED;
-  conn.close(`re-authentication failed: ${reason}`, false, { reasonCode: code, ...(step.reason !== undefined ? { reasonString: step.reason } : {}) });
+  const code =
+    requested !== undefined && requested >= 0x80 && isReasonCodeAllowed(DISCONNECT, requested)
+      ? requested
+      : NOT_AUTHORIZED;
+  conn.close(`re-authentication failed: ${reason}`, false, {
+    reasonCode: code,
+    ...(step.reason !== undefined ? { reasonString: step.reason } : {}),
+  });
 }
 
 /** Before CONNACK a protocol error is answered with CONNACK 0x82, after it with DISCONNECT 0x82. */

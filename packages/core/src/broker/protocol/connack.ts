@@ -38,7 +38,13 @@ export function refusalCode(version: number, requested: number | undefined): num
   if (version === 5) {
     if (requested === undefined) return V5.notAuthorized;
     if (requested >= 0x80) return requested;
-    const fromV4: Record<number, number> = { 1: 0x84, 2: V5.clientIdentifierNotValid, 3: V5.serverUnavailable, 4: V5.badUserNameOrPassword, 5: V5.notAuthorized };
+    const fromV4: Record<number, number> = {
+      1: 0x84,
+      2: V5.clientIdentifierNotValid,
+      3: V5.serverUnavailable,
+      4: V5.badUserNameOrPassword,
+      5: V5.notAuthorized,
+    };
     return fromV4[requested] ?? V5.notAuthorized;
   }
   if (requested !== undefined && requested >= 1 && requested <= 5) return requested;

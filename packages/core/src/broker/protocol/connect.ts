@@ -80,7 +80,9 @@ export function handleConnect(ctx: BrokerContext, conn: Peer, packet: ConnectPac
   if (packet.password !== undefined) packet.password = Buffer.from(packet.password);
   if (packet.will !== undefined) packet.will = { ...packet.will, payload: Buffer.from(packet.will.payload) };
   if (method !== undefined) {
-    return startEnhancedAuth(ctx, conn, packet, client, method, (data, username) => admit(ctx, conn, packet, identified(conn, client, username), assigned, { method, data }));
+    return startEnhancedAuth(ctx, conn, packet, client, method, (data, username) =>
+      admit(ctx, conn, packet, identified(conn, client, username), assigned, { method, data }),
+    );
   }
   const decision = host.authenticate({ client, password: packet.password, connect: packet });
   if (!isPromise(decision)) return decide(ctx, conn, packet, client, assigned, decision);
@@ -100,21 +102,39 @@ export function handleConnect(ctx: BrokerContext, conn: Peer, packet: ConnectPac
  * `max_keepalive` (0x02, as Mosquitto: those versions cannot be told a Server Keep Alive). The refusal
  * names no username: a refused username is often a mistyped password.
  */
-function admissible(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, clientId: string, assigned: boolean): boolean {
+function admissible(
+  ctx: BrokerContext,
+  conn: Peer,
+  packet: ConnectPacket,
+  clientId: string,
+  assigned: boolean,
+): boolean {
   const config = ctx.config;
   const v5 = packet.protocolVersion === 5;
   if (config.control_characters === 'reject') {
     if (!assigned && findControlCharacter(clientId) >= 0) {
-      refuse(conn, v5 ? V5.clientIdentifierNotValid : ConnackCode.identifierRejected, 'control character in the client id (control_characters: reject)');
+      refuse(
+        conn,
+        v5 ? V5.clientIdentifierNotValid : ConnackCode.identifierRejected,
+        'control character in the client id (control_characters: reject)',
+      );
       return false;
     }
     if (packet.username !== undefined && findControlCharacter(packet.username) >= 0) {
-      refuse(conn, v5 ? V5.badUserNameOrPassword : ConnackCode.badUsernameOrPassword, 'control character in the username (control_characters: reject)');
+      refuse(
+        conn,
+        v5 ? V5.badUserNameOrPassword : ConnackCode.badUsernameOrPassword,
+        'control character in the username (control_characters: reject)',
+      );
       return false;
     }
   }
   if (!v5 && exceedsMaxKeepalive(packet.keepalive, config.max_keepalive)) {
-    refuse(conn, ConnackCode.identifierRejected, `keepalive ${String(packet.keepalive)} s above max_keepalive (${String(config.max_keepalive)})`);
+    refuse(
+      conn,
+      ConnackCode.identifierRejected,
+      `keepalive ${String(packet.keepalive)} s above max_keepalive (${String(config.max_keepalive)})`,
+    );
     return false;
   }
   return true;
@@ -125,7 +145,14 @@ function exceedsMaxKeepalive(keepalive: number, max: number): boolean {
   return max < 0xffff && (keepalive > max || keepalive === 0);
 }
 
-function decide(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, client: ClientInfo, assigned: boolean, d: Decision): void | Promise<void> {
+function decide(
+  ctx: BrokerContext,
+  conn: Peer,
+  packet: ConnectPacket,
+  client: ClientInfo,
+  assigned: boolean,
+  d: Decision,
+): void | Promise<void> {
   if (conn.state === 'closed') return;
   if (d.verdict === 'allow') return admit(ctx, conn, packet, client, assigned);
   refuseByPlugin(ctx, conn, client, d, 'CONNECT refused');
@@ -148,7 +175,14 @@ function identified(conn: Peer, client: ClientInfo, username: string | undefined
 }
 
 /** Authenticated: the plugins' `authorizeClient` vetoes (client id rules) come last, then the session. */
-function admit(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, client: ClientInfo, assigned: boolean, auth?: { method: string; data: Buffer | undefined }): void | Promise<void> {
+function admit(
+  ctx: BrokerContext,
+  conn: Peer,
+  packet: ConnectPacket,
+  client: ClientInfo,
+  assigned: boolean,
+  auth?: { method: string; data: Buffer | undefined },
+): void | Promise<void> {
   const decision = ctx.host?.authorizeClient?.({ client, connect: packet });
   if (decision === undefined) return accept(ctx, conn, packet, client, assigned, auth);
   const admitted = (d: Decision): void => {
@@ -173,8 +207,15 @@ function overPersistentSessionCap(ctx: BrokerContext, conn: Peer, clientId: stri
   const cap = ctx.config.max_persistent_sessions;
   if (!persistent || cap <= 0 || ctx.sessions.persistentCount < cap) return false;
   if (ctx.sessions.get(clientId)?.persisted === true) return false;
-  ctx.limits.hit('max_persistent_sessions', 'new persistent session refused (max_persistent_sessions)', { clientId, persistentSessions: ctx.sessions.persistentCount });
-  refuse(conn, conn.protocolVersion === 5 ? V5.quotaExceeded : ConnackCode.serverUnavailable, 'too many persistent sessions (max_persistent_sessions)');
+  ctx.limits.hit('max_persistent_sessions', 'new persistent session refused (max_persistent_sessions)', {
+    clientId,
+    persistentSessions: ctx.sessions.persistentCount,
+  });
+  refuse(
+    conn,
+    conn.protocolVersion === 5 ? V5.quotaExceeded : ConnackCode.serverUnavailable,
+    'too many persistent sessions (max_persistent_sessions)',
+  );
   return true;
 }
 
@@ -185,7 +226,14 @@ function sessionExpiry(ctx: BrokerContext, requested: number): number {
 }
 
 /** `auth`: the enhanced authentication that admitted the client, echoed in CONNACK [MQTT-4.12.0-5]. */
-function accept(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, client: ClientInfo, assigned: boolean, auth?: { method: string; data: Buffer | undefined }): void {
+function accept(
+  ctx: BrokerContext,
+  conn: Peer,
+  packet: ConnectPacket,
+  client: ClientInfo,
+  assigned: boolean,
+  auth?: { method: string; data: Buffer | undefined },
+): void {
   const v5 = packet.protocolVersion === 5;
   const requestedExpiry = packet.properties?.sessionExpiryInterval ?? 0;
   const expiry = v5 ? sessionExpiry(ctx, requestedExpiry) : undefined;
@@ -218,9 +266,13 @@ function accept(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, client: C
     // Absent means 65,535 (MQTT 5.0 section 3.2.2.3.3); the client must not exceed it [MQTT-3.3.4-7] (connection.ts enforces it).
     if (ctx.config.receive_maximum < 0xffff) props.receiveMaximum = ctx.config.receive_maximum;
     // [MQTT-3.2.2-21]: the client must use the Server Keep Alive; the broker holds it to that value.
-    if (exceedsMaxKeepalive(keepalive, ctx.config.max_keepalive)) keepalive = props.serverKeepAlive = ctx.config.max_keepalive;
+    if (exceedsMaxKeepalive(keepalive, ctx.config.max_keepalive))
+      keepalive = props.serverKeepAlive = ctx.config.max_keepalive;
     // Broker → client aliases only as far as the client allows them (absent = 0 = none) [MQTT-3.3.2-11].
-    const outgoingAliases = Math.min(ctx.config.outgoing_topic_alias_maximum, packet.properties?.topicAliasMaximum ?? 0);
+    const outgoingAliases = Math.min(
+      ctx.config.outgoing_topic_alias_maximum,
+      packet.properties?.topicAliasMaximum ?? 0,
+    );
     if (outgoingAliases > 0) conn.outgoingAliases = new OutgoingTopicAliases(outgoingAliases);
     if (auth !== undefined) {
       props.authenticationMethod = auth.method;
@@ -242,7 +294,11 @@ function accept(ctx: BrokerContext, conn: Peer, packet: ConnectPacket, client: C
       const { willDelayInterval: _delay, ...rest } = will.properties;
       if (Object.keys(rest).length > 0) properties = rest;
     }
-    session.will = copyMessage(properties === undefined ? { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain } : { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, properties });
+    session.will = copyMessage(
+      properties === undefined
+        ? { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain }
+        : { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, properties },
+    );
     session.willDelay = v5 ? (will.properties?.willDelayInterval ?? 0) : 0;
   }
   if (ctx.debug) ctx.log.debug({ clientId: client.clientId, clean: packet.clean, sessionPresent }, 'client connected');

@@ -8,13 +8,20 @@ import type { ConnectedPeer } from '../peer.js';
  * Refusing only the excess filters in the SUBACK would still make the broker walk and answer every one of
  * them. Returns true when the connection was closed.
  */
-export function overFilterCap(ctx: BrokerContext, conn: ConnectedPeer, filters: number, packetName: 'SUBSCRIBE' | 'UNSUBSCRIBE'): boolean {
+export function overFilterCap(
+  ctx: BrokerContext,
+  conn: ConnectedPeer,
+  filters: number,
+  packetName: 'SUBSCRIBE' | 'UNSUBSCRIBE',
+): boolean {
   const max = ctx.config.max_filters_per_subscribe;
   if (filters <= max) return false;
   ctx.limits.hit('max_filters_per_subscribe', `${packetName} with too many topic filters; connection closed`, {
     clientId: conn.client.clientId,
     filters,
   });
-  conn.close(`${packetName} with ${filters} topic filters (max_filters_per_subscribe ${max})`, false, { reasonCode: ReasonCode.quotaExceeded });
+  conn.close(`${packetName} with ${filters} topic filters (max_filters_per_subscribe ${max})`, false, {
+    reasonCode: ReasonCode.quotaExceeded,
+  });
   return true;
 }

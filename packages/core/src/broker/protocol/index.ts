@@ -27,7 +27,8 @@ export function handlePacket(ctx: BrokerContext, conn: Peer, packet: Packet): vo
     if (conn.authExchange !== undefined) {
       // During enhanced authentication only AUTH (and DISCONNECT) may come before CONNACK [MQTT-3.1.2-30].
       if (packet.type === 'auth') return continueAuth(ctx, conn, packet);
-      if (packet.type !== 'disconnect') conn.close(`${packet.type.toUpperCase()} during enhanced authentication [MQTT-3.1.2-30]`, false);
+      if (packet.type !== 'disconnect')
+        conn.close(`${packet.type.toUpperCase()} during enhanced authentication [MQTT-3.1.2-30]`, false);
       else conn.close('DISCONNECT during enhanced authentication', true);
       return;
     }

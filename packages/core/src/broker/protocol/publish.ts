@@ -20,7 +20,11 @@ export function handlePublish(ctx: BrokerContext, peer: ConnectedPeer, packet: P
   stats.publishReceived++;
   const props = packet.properties;
   if (props !== undefined) {
-    if (props.topicAlias !== undefined && !resolveTopicAlias(peer, packet, props.topicAlias, ctx.config.topic_alias_maximum)) return;
+    if (
+      props.topicAlias !== undefined &&
+      !resolveTopicAlias(peer, packet, props.topicAlias, ctx.config.topic_alias_maximum)
+    )
+      return;
     if (props.subscriptionIdentifier !== undefined) {
       peer.close('PUBLISH from a client with a subscription identifier [MQTT-3.3.4-6]', false, { reasonCode: 0x82 });
       return;
@@ -60,7 +64,8 @@ function answer(ctx: BrokerContext, peer: ConnectedPeer, packet: PublishPacket, 
   const requested = outcome.verdict === 'deny' ? outcome.reasonCode : undefined;
   const code = requested !== undefined && requested >= 0x80 ? requested : NOT_AUTHORIZED;
   acknowledge(ctx, peer, packet, code);
-  if (outcome.verdict === 'deny' && outcome.disconnect === true) peer.close('PUBLISH denied by a plugin', false, { reasonCode: code });
+  if (outcome.verdict === 'deny' && outcome.disconnect === true)
+    peer.close('PUBLISH denied by a plugin', false, { reasonCode: code });
 }
 
 /**

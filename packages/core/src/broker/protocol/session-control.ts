@@ -20,7 +20,9 @@ export function handleDisconnect(ctx: BrokerContext, conn: ConnectedPeer, packet
   if (expiry !== undefined && conn.protocolVersion === 5) {
     // A session that was to end with the connection cannot be revived here [MQTT-3.14.2-2].
     if (session.expiryInterval === 0 && expiry !== 0) {
-      conn.close('DISCONNECT sets a session expiry after CONNECT said 0 [MQTT-3.14.2-2]', false, { reasonCode: ReasonCode.protocolError });
+      conn.close('DISCONNECT sets a session expiry after CONNECT said 0 [MQTT-3.14.2-2]', false, {
+        reasonCode: ReasonCode.protocolError,
+      });
       return;
     }
     const cap = ctx.config.session_expiry_interval;

@@ -21,7 +21,10 @@ export function checkSessionOwner(ctx: BrokerContext, conn: Peer, client: Client
   const policy = ctx.config.session_owner;
   if (policy === 'off') return 'ok';
   // The username is left out of the log line: whoever tries this may be guessing client ids.
-  ctx.limits.hit('session_owner', `client id in use by another identity's session (session_owner: ${policy})`, { clientId: client.clientId, policy });
+  ctx.limits.hit('session_owner', `client id in use by another identity's session (session_owner: ${policy})`, {
+    clientId: client.clientId,
+    policy,
+  });
   if (policy === 'fresh') return 'discard';
   const code = conn.protocolVersion === 5 ? V5.notAuthorized : ConnackCode.notAuthorized;
   refuse(conn, code, "not authorized: the client id belongs to another user's session (session_owner: strict)");

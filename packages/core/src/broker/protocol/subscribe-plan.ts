@@ -19,14 +19,23 @@ export interface FilterPlan {
  * packet repeating `ret/#` a thousand times is one subscription and one delivery of its retained
  * messages, not a thousand [MQTT-3.8.4-3: a repeated filter replaces the subscription].
  */
-export function planFilters(subscriptions: readonly Subscription[], allowed: (i: number) => boolean): Map<string, FilterPlan> {
+export function planFilters(
+  subscriptions: readonly Subscription[],
+  allowed: (i: number) => boolean,
+): Map<string, FilterPlan> {
   const plan = new Map<string, FilterPlan>();
   for (const [i, sub] of subscriptions.entries()) {
     if (!allowed(i)) continue;
     const handling = sub.retainHandling ?? 0;
     const p = plan.get(sub.topic);
     if (p === undefined) {
-      plan.set(sub.topic, { last: i, qos: sub.qos, anyHandling0: handling === 0, firstHandling1: handling === 1, isNew: false });
+      plan.set(sub.topic, {
+        last: i,
+        qos: sub.qos,
+        anyHandling0: handling === 0,
+        firstHandling1: handling === 1,
+        isNew: false,
+      });
       continue;
     }
     p.last = i;

@@ -33,7 +33,11 @@ const NOT_AUTHORIZED: Refused = Object.freeze({ verdict: 'refused', code: Reason
  * plugins judge it by its inner filter (`parseSharedFilter`), and every message is still authorized
  * for 'receive' on its own topic.
  */
-export function handleSubscribe(ctx: BrokerContext, conn: ConnectedPeer, packet: SubscribePacket): void | Promise<void> {
+export function handleSubscribe(
+  ctx: BrokerContext,
+  conn: ConnectedPeer,
+  packet: SubscribePacket,
+): void | Promise<void> {
   if (overFilterCap(ctx, conn, packet.subscriptions.length, 'SUBSCRIBE')) return;
   const host = ctx.host;
   const authorize = host !== undefined && host.hasTopicAuthorization;
@@ -44,12 +48,15 @@ export function handleSubscribe(ctx: BrokerContext, conn: ConnectedPeer, packet:
     if (isSharedFilter(filter)) {
       if (sub.noLocal === true) {
         // [MQTT-3.8.3-4] (v5): No Local on a shared subscription is a Protocol Error.
-        conn.close('No Local set on a shared subscription [MQTT-3.8.3-4]', false, { reasonCode: ReasonCode.protocolError });
+        conn.close('No Local set on a shared subscription [MQTT-3.8.3-4]', false, {
+          reasonCode: ReasonCode.protocolError,
+        });
         return;
       }
       const share = parseSharedFilter(filter);
       if (share === undefined) {
-        if (ctx.debug) ctx.log.debug({ clientId: conn.client.clientId, filter }, 'malformed shared subscription [MQTT-4.8.2-1/2]');
+        if (ctx.debug)
+          ctx.log.debug({ clientId: conn.client.clientId, filter }, 'malformed shared subscription [MQTT-4.8.2-1/2]');
         outcomes.push(FILTER_INVALID);
         continue;
       }
@@ -71,7 +78,9 @@ export function handleSubscribe(ctx: BrokerContext, conn: ConnectedPeer, packet:
     finish(ctx, conn, packet, outcomes as Outcome[]);
     return;
   }
-  const settled = outcomes.map((d): Promise<Outcome> => (isPromise(d) ? d.catch((): Outcome => NOT_AUTHORIZED) : Promise.resolve(d)));
+  const settled = outcomes.map((d): Promise<Outcome> =>
+    isPromise(d) ? d.catch((): Outcome => NOT_AUTHORIZED) : Promise.resolve(d),
+  );
   return Promise.all(settled).then((ds) => finish(ctx, conn, packet, ds));
 }
 
@@ -94,7 +103,12 @@ function outcomeAt(outcomes: readonly Outcome[], i: number): Outcome {
  * (v5 SUBACK 0x97 Quota exceeded, v3 0x80). Replacing an existing subscription adds none, and a filter
  * repeated in the packet counts once.
  */
-function limitSubscriptions(ctx: BrokerContext, conn: ConnectedPeer, packet: SubscribePacket, outcomes: Outcome[]): void {
+function limitSubscriptions(
+  ctx: BrokerContext,
+  conn: ConnectedPeer,
+  packet: SubscribePacket,
+  outcomes: Outcome[],
+): void {
   const max = ctx.config.max_subscriptions_per_client;
   const existing = conn.session.subscriptions;
   let count = existing.size;
@@ -110,7 +124,10 @@ function limitSubscriptions(ctx: BrokerContext, conn: ConnectedPeer, packet: Sub
       continue;
     }
     outcomes[i] = QUOTA_EXCEEDED;
-    ctx.limits.hit('max_subscriptions_per_client', 'subscription refused (max_subscriptions_per_client)', { clientId: conn.client.clientId, subscriptions: count });
+    ctx.limits.hit('max_subscriptions_per_client', 'subscription refused (max_subscriptions_per_client)', {
+      clientId: conn.client.clientId,
+      subscriptions: count,
+    });
   }
 }
 

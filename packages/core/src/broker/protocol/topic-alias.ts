@@ -15,9 +15,15 @@ export function resolveTopicAlias(peer: Peer, packet: PublishPacket, alias: numb
   const problem = (peer.topicAliases ??= new TopicAliasTable(maximum)).resolve(packet, alias);
   if (problem === undefined) return true;
   if (problem === 'above-maximum') {
-    peer.close(`Topic Alias ${String(alias)} is above the Topic Alias Maximum ${String(maximum)} [MQTT-3.3.2-12]`, false, { reasonCode: TOPIC_ALIAS_INVALID });
+    peer.close(
+      `Topic Alias ${String(alias)} is above the Topic Alias Maximum ${String(maximum)} [MQTT-3.3.2-12]`,
+      false,
+      { reasonCode: TOPIC_ALIAS_INVALID },
+    );
   } else {
-    peer.close(`Topic Alias ${String(alias)} used with an empty topic before it was set`, false, { reasonCode: PROTOCOL_ERROR });
+    peer.close(`Topic Alias ${String(alias)} used with an empty topic before it was set`, false, {
+      reasonCode: PROTOCOL_ERROR,
+    });
   }
   return false;
 }

@@ -18,5 +18,9 @@ export function handleUnsubscribe(ctx: BrokerContext, conn: ConnectedPeer, packe
     codes.push(removed ? ReasonCode.success : ReasonCode.noSubscriptionExisted);
     if (removed && wants) ctx.events.emit('client:unsubscribed', { client, topic });
   }
-  conn.send(conn.protocolVersion === 5 ? { type: 'unsuback', packetId: packet.packetId, reasonCodes: codes } : { type: 'unsuback', packetId: packet.packetId });
+  conn.send(
+    conn.protocolVersion === 5
+      ? { type: 'unsuback', packetId: packet.packetId, reasonCodes: codes }
+      : { type: 'unsuback', packetId: packet.packetId },
+  );
 }

@@ -125,10 +125,10 @@ export class PacketDecoder {
       this.#tail = EMPTY;
       this.#tailLength = 0;
       this.#frameLength = 0;
-      onPacket(this.#decode(frame, this.#headerLength, frameLength, frame.readUInt8(0)), frameLength);
+      onPacket(this.#decode(frame, this.#headerLength, frameLength, frame[0] as number), frameLength);
     }
     while (offset < length) {
-      const firstByte = chunk.readUInt8(offset);
+      const firstByte = chunk[offset] as number;
       if ((this.#refused & (1 << (firstByte >>> 4))) !== 0) throw this.#fail(this.#refusal(firstByte >>> 4));
       const packed = this.#readRemainingLength(chunk, offset + 1, length);
       if (packed < 0) {
@@ -157,7 +157,7 @@ export class PacketDecoder {
       if (packed >= 0) {
         const frameLength = 1 + varintSize(packed) + varintValue(packed);
         if (frameLength > this.maxPacketSize) {
-          if (buffer.readUInt8(offset - 1) >>> 4 === PacketType.connect)
+          if ((buffer[offset - 1] as number) >>> 4 === PacketType.connect)
             this.#noteConnectVersion(buffer, offset + varintSize(packed), end);
           tooLarge(`a ${frameLength}-byte packet exceeds the maximum packet size of ${this.maxPacketSize} bytes`);
         }
@@ -224,7 +224,7 @@ export class PacketDecoder {
       // The fixed header was split: take one byte at a time until its remaining length ends.
       for (;;) {
         if (offset >= chunk.length) return offset;
-        this.#tail[this.#tailLength++] = chunk.readUInt8(offset++);
+        this.#tail[this.#tailLength++] = chunk[offset++] as number;
         const packed = this.#readRemainingLength(this.#tail, 1, this.#tailLength);
         if (packed >= 0) {
           this.#headerLength = 1 + varintSize(packed);
@@ -282,7 +282,7 @@ export function decodePacket(frame: Buffer, protocolVersion: ProtocolVersion = 4
   }
   try {
     beginPacket(NO_USER_PROPERTY_LIMITS);
-    return decodeBody(frame, bodyStart, end, frame.readUInt8(0), protocolVersion);
+    return decodeBody(frame, bodyStart, end, frame[0] as number, protocolVersion);
   } catch (error) {
     if (error instanceof CodecError) throw error;
     throw new CodecError(CodecErrorCode.malformed, `undecodable packet: ${String(error)}`, 0x81);

@@ -36,7 +36,7 @@ export function withPacketId(encoded: EncodedPublish, packetId: number, dup = fa
     if (dup) unencodable('PUBLISH with QoS 0 must not set DUP', 0x81, 'MQTT-3.3.1-2');
   } else {
     stampPacketId(bytes, encoded.packetIdOffset, packetId);
-    const flags = bytes.readUInt8(0);
+    const flags = bytes[0] as number;
     bytes[0] = dup ? flags | 0x08 : flags & 0xf7;
   }
   return bytes;

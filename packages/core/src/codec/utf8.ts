@@ -11,8 +11,7 @@ const SHORT_STRING = 32;
  */
 export function decodeUtf8(buffer: Buffer, start: number, end: number): string {
   for (let i = start; i < end; i++) {
-    const byte = buffer[i];
-    if (byte === undefined) malformed('string runs past the end of the buffer');
+    const byte = buffer[i] as number;
     if (byte === 0) nulCharacter();
     if (byte >= 0x80) return decodeNonAscii(buffer, start, end, i);
   }

@@ -29,8 +29,8 @@ export function readVarint(buffer: Buffer, offset: number, end: number): number 
   let value = 0;
   let multiplier = 1;
   for (let i = 0; i < 4; i++) {
-    const byte = buffer[offset + i];
-    if (offset + i >= end || byte === undefined) return -1;
+    if (offset + i >= end) return -1;
+    const byte = buffer[offset + i] as number;
     value += (byte & 127) * multiplier;
     if (byte < 128) {
       // A zero in the last byte of a longer encoding adds nothing: a shorter encoding existed.

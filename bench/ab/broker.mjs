@@ -1,23 +1,8 @@
 // In-process A/B of the broker's decode → route → encode path: the baseline and main brokers run in the
 // same process over in-memory streams (no sockets), alternating in short rounds, so machine noise hits
 // both alike. Prints main/baseline throughput ratios (median and quartiles) per scenario.
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-// usage: node bench/ab/broker.mjs BASELINE_CHECKOUT [CANDIDATE_CHECKOUT] [--rounds=N]
-// Both checkouts built (`pnpm --filter @midge/mqtt-core run build`); the candidate defaults to this one.
-// e.g. git worktree add /tmp/base <commit> && (cd /tmp/base && pnpm install && pnpm run build)
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-if (positional.length === 0) {
-  console.error('usage: node bench/ab/broker.mjs BASELINE_CHECKOUT [CANDIDATE_CHECKOUT] [--rounds=N]');
-  process.exit(2);
-}
-const here = resolve(fileURLToPath(import.meta.url), '../../..');
-const BASE = pathToFileURL(resolve(positional[0])).href;
-const CAND = pathToFileURL(resolve(positional[1] ?? here)).href;
-const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
-const ROUNDS = roundsArg === undefined ? 15 : Number(roundsArg.slice('--rounds='.length));
 import { Duplex } from 'node:stream';
+import { BASE, CAND, ROUNDS } from './checkouts.mjs';
 const libs = {
   baseline: await import(BASE + '/packages/core/dist/index.js'),
   main: await import(CAND + '/packages/core/dist/index.js'),

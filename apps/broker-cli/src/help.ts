@@ -22,35 +22,46 @@ Options:
 With no command, midge runs the broker: 'midge -c broker.yaml' is 'midge broker -c broker.yaml'.
 `;
 
-export const BROKER_HELP = `Usage: midge [broker] [-c FILE] [-p PORT] [--host ADDR] [-v | --log-level LEVEL] [--check]
+export const BROKER_HELP = `Usage: midge [broker] [-c FILE] [-p PORT] [--host ADDR] [--data-dir DIR | --in-memory]
+                      [-v | --log-level LEVEL] [--check]
 
 Runs an MQTT broker in the foreground. Without -c it runs the default config: a tcp listener
-'default' on 0.0.0.0:1883, the event and packet loggers, anonymous access allowed, $SYS every 20 s.
+'default' on 0.0.0.0:1883, the event and packet loggers, anonymous access allowed, $SYS every 20 s,
+and its state (persistent sessions, queued and in-flight messages, retained messages, wills) kept
+in ./midge-data, written as it changes: a QoS 1/2 message is on disk before it is acknowledged.
+With -c, the config's 'persistence:' decides (none: state in memory only).
 aMQTT config files run unchanged (old spellings are translated, with a warning naming the new one).
 
 Options:
   -c, --config FILE      YAML config file (relative paths in it start from its folder)
   -p, --port PORT        port of the 'default' listener (0 picks a free one)
       --host ADDR        address the 'default' listener binds (e.g. 127.0.0.1, ::1)
+      --data-dir DIR     keep the state in DIR (from the working directory): instead of ./midge-data,
+                         or of the config's persistence.path; turns persistence on for a config without it
+      --in-memory        keep the state in memory only, lost when the broker stops (throwaway runs)
   -v, --verbose          log at debug level (same as --log-level debug)
       --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (overrides log_level)
-      --check            validate the config, resolve every plugin and validate its options, then exit
+      --check            validate the config, resolve every plugin and validate its options, check that
+                         the data directory can be written and that its store opens (read-only), then exit
   -h, --help             show this help
   -V, --version          print the version
 
-Logs go to stdout: readable lines on a terminal, JSON lines otherwise. At start one 'listening'
-record per listener gives its name, type, host and port.
+Logs go to stdout: readable lines on a terminal, JSON lines otherwise. At start a 'persistence:'
+record names the store and its directory, and one 'listening' record per listener gives its name,
+type, host and port.
 
 Signals:
   SIGINT, SIGTERM   graceful shutdown (at most 10 s, then exit 1); a second signal exits at once
   SIGHUP            reload what plugins can (password file, ACLs); other clients stay connected,
                     users removed from the password file are disconnected
 
-Exit codes: 0 stopped cleanly or config OK, 1 config/plugin/runtime failure, 2 command-line mistake.
+Exit codes: 0 stopped cleanly or config OK, 1 config/plugin/store/runtime failure, 2 command-line mistake.
 
 Examples:
-  midge                            # default config, port 1883
+  midge                            # default config, port 1883, state in ./midge-data
   midge -p 1884 --host 127.0.0.1   # default config, local only, port 1884
+  midge --data-dir /var/lib/midge  # default config, state in /var/lib/midge
+  midge --in-memory                # default config, nothing written to disk
   midge -c broker.yaml             # your config
   midge -c broker.yaml --check     # list every problem of broker.yaml, start nothing
 `;

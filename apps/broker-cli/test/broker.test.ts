@@ -196,7 +196,8 @@ plugins:
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as AddressInfo;
     try {
-      const r = await runMidge(['-p', String(port), '--host', '127.0.0.1']);
+      // --in-memory: the default config would put a store in the working directory (the shared tmpdir).
+      const r = await runMidge(['-p', String(port), '--host', '127.0.0.1', '--in-memory']);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
     } finally {

@@ -1,4 +1,7 @@
-/** `midge --check`: every problem of the config and its plugins, without starting anything. */
+/**
+ * `midge --check`: every problem of the config, its plugins and its store (data directory writable, store
+ * opened read-only), without starting, creating or writing anything.
+ */
 import { checkConfig, formatConfigIssues, type ConfigOverrides } from '@midge/mqtt-core';
 import type { CommandIO } from '../io.js';
 import { EXIT_FAILURE, EXIT_OK, formatWarnings, writeLine } from '../report.js';
@@ -21,5 +24,9 @@ export async function runCheck(src: ConfigSource, overrides: ConfigOverrides, io
   writeLine(io.stdout, `${src.label}: OK`);
   writeLine(io.stdout, `  listeners: ${listeners.join(', ') || 'none'}`);
   writeLine(io.stdout, `  plugins: ${plugins.join(', ') || 'none'}`);
+  const store = config?.persistence;
+  const persistence =
+    store === undefined ? 'none (state in memory only)' : `${store.store} in ${store.path} (sync: ${store.sync})`;
+  writeLine(io.stdout, `  persistence: ${persistence}`);
   return EXIT_OK;
 }

@@ -11,8 +11,9 @@ import {
 } from '@midge/mqtt-core';
 import { UsageError } from '../args.js';
 import { CLI_DIR } from '../cli-dir.js';
+import { persistenceOverride, type PersistenceFlags } from './persistence-flags.js';
 
-export interface BrokerFlags {
+export interface BrokerFlags extends PersistenceFlags {
   readonly config?: string;
   readonly port?: number;
   readonly host?: string;
@@ -48,11 +49,17 @@ export function configSource(path: string | undefined): ConfigSource {
 
 /**
  * The config keys set by flags. `-p`/`--host` replace one half of the default listener's bind each,
- * so the other half is read from the config first.
+ * so the other half is read from the config first. `persistence` see persistenceOverride.
  */
 export async function configOverrides(src: ConfigSource, flags: BrokerFlags): Promise<ConfigOverrides> {
-  const overrides: { log_level?: LogLevel; listeners?: Record<string, { bind: string }> } = {};
+  const overrides: {
+    log_level?: LogLevel;
+    listeners?: Record<string, { bind: string }>;
+    persistence?: NonNullable<ConfigOverrides['persistence']>;
+  } = {};
   if (flags.logLevel !== undefined) overrides.log_level = flags.logLevel;
+  const persistence = persistenceOverride(flags, typeof src.source !== 'string');
+  if (persistence !== undefined) overrides.persistence = persistence;
   if (flags.port === undefined && flags.host === undefined) return overrides;
 
   let current: { host: string; port: number } | undefined;

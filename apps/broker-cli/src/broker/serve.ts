@@ -27,6 +27,8 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
   // Sized when Node started (relaunch.ts): less RSS per connection and under load. Empty: Node's default.
   log.debug({ flags: youngGenerationFlags() }, 'V8 young generation');
 
+  // With a store, the broker logs which one and where when it loads it.
+  if (config.persistence === undefined) log.info('persistence: none, state is kept in memory and lost at exit');
   const broker = new Broker(config, { logger: log, searchDirs: src.searchDirs });
   // Handlers go in before anything is printed: a signal sent as soon as 'listening' appears must not
   // meet the default action (instant death) because the handler was a few microseconds late.

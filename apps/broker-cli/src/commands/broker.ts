@@ -15,6 +15,8 @@ const OPTIONS = {
   host: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   'log-level': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'in-memory': { type: 'boolean' },
   check: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -52,6 +54,8 @@ function brokerFlags(values: {
   host?: string;
   verbose?: boolean;
   'log-level'?: string;
+  'data-dir'?: string;
+  'in-memory'?: boolean;
 }): BrokerFlags {
   const level = values['log-level'];
   if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -59,6 +63,10 @@ function brokerFlags(values: {
   }
   if (level !== undefined && values.verbose === true) throw new UsageError('give either -v or --log-level, not both');
   if (values.host === '') throw new UsageError('--host must not be empty');
+  const dataDir = values['data-dir'];
+  if (dataDir === '') throw new UsageError('--data-dir must not be empty');
+  if (dataDir !== undefined && values['in-memory'] === true)
+    throw new UsageError('give either --data-dir or --in-memory, not both');
   const port = intFlag('--port', values.port, 0, 65535);
   const logLevel = (level as LogLevel | undefined) ?? (values.verbose === true ? 'debug' : undefined);
   return {
@@ -66,5 +74,7 @@ function brokerFlags(values: {
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(logLevel !== undefined ? { logLevel } : {}),
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(values['in-memory'] === true ? { inMemory: true } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/index.js';
 import type { BrokerConfig, PluginEntry } from '../config/types.js';
 import { createLogger } from '../log.js';
 import { MemoryPersistence } from '../persistence/memory.js';
+import { loadPersistence } from '../persistence/load.js';
 import type { Persistence } from '../persistence/types.js';
 import type {
   BrokerApi,
@@ -24,13 +25,15 @@ import { PluginHost } from '../plugin-host/index.js';
 import { Connection } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { EventBus, type BrokerEventListener } from './events.js';
-import { Pipeline, TRUSTED, type PublishOutcome } from './pipeline.js';
+import { isRefusal, Pipeline, TRUSTED, type PublishOutcome } from './pipeline.js';
+import { Journal } from './journal.js';
 import { isPromise } from './plugin-port.js';
 import { startListener, type ConnectionInfo, type Listener } from './listeners.js';
 import { Router } from './router.js';
 import type { BrokerServices } from './services.js';
 import { SessionStore } from './session-store.js';
-import { restoreSession, toPersisted } from './snapshot.js';
+import { copyMessage } from './message.js';
+import { restoreSession } from './snapshot.js';
 import { LimitReporter } from './limit-reporter.js';
 import { StatsCounter } from './stats.js';
 import { validateTopicName } from './topic.js';
@@ -44,7 +47,7 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Folders plugin packages are resolved from (default: the config file's folder). */
   searchDirs?: readonly string[];
-  /** Where sessions and retained messages are kept (default: in memory). */
+  /** Where the broker's state is kept (default: the store the config's `persistence:` names, else in memory). */
   persistence?: Persistence;
   /**
    * Export conditions used to pick a plugin package's entry point (e.g. `['midge-source']` to load
@@ -65,6 +68,13 @@ export interface ListenerAddress {
 export const NO_AUTH_WARNING = 'no authentication plugin configured: every client is allowed';
 
 type BrokerState = 'new' | 'starting' | 'running' | 'closing' | 'closed';
+
+/** What `restore` found in the store, for the start log. */
+interface RestoreCounts {
+  readonly sessions: number;
+  readonly queued: number;
+  readonly retained: number;
+}
 
 /**
  * The MQTT broker: listeners feed connections; connections talk to sessions and the router; plugins
@@ -93,7 +103,7 @@ export class Broker {
     this.log = options.logger ?? createLogger({ level: config.log_level });
     const stats = new StatsCounter();
     const events = new EventBus(this.log);
-    const services: BrokerServices = {
+    const shared = {
       config,
       log: this.log,
       debug: this.log.isLevelEnabled('debug'),
@@ -108,6 +118,8 @@ export class Broker {
         rejectControl: config.control_characters === 'reject',
       },
     };
+    // One object: the journal reads `persistence` from it, which start() may replace by the configured store.
+    const services: BrokerServices = Object.assign(shared, { journal: new Journal(shared) });
     const router = new Router(services);
     const pipeline = new Pipeline(services, router);
     const sessions = new SessionStore(services, router, pipeline);
@@ -143,10 +155,24 @@ export class Broker {
     this.state = 'starting';
     const ctx = this.ctx;
     try {
+      // The store the config's `persistence:` names, unless one was given in code.
+      if (this.options.persistence === undefined && this.config.persistence !== undefined)
+        ctx.persistence = await loadPersistence(this.config, {
+          searchDirs: this.options.searchDirs,
+          conditions: this.options.conditions,
+          log: this.log,
+        });
       await ctx.persistence.open?.();
-      await this.restore();
+      const began = performance.now();
+      const restored = await this.restore();
       this.host = await this.startPlugins();
       ctx.host = this.host;
+      const wills = await this.restoreWills();
+      if (restored.sessions + restored.retained + wills > 0)
+        this.log.info(
+          { ...restored, wills, ms: Math.round(performance.now() - began) },
+          `restored ${restored.sessions.toLocaleString('en')} sessions, ${restored.queued.toLocaleString('en')} queued messages, ${restored.retained.toLocaleString('en')} retained, ${wills} wills in ${((performance.now() - began) / 1000).toFixed(1)} s`,
+        );
       // Said once, loudly: an open broker is a fine default for development and a mistake in production.
       if (this.host?.hasAuthentication !== true) this.log.warn(NO_AUTH_WARNING);
       ctx.events.host = this.host;
@@ -166,6 +192,11 @@ export class Broker {
     } catch (err) {
       await Promise.allSettled(this.openListeners.map((l) => l.close()));
       await this.host?.close();
+      // The store is released too (an LMDB store holds its directory's lock until closed).
+      await ctx.journal.idle();
+      await ctx.persistence
+        .close()
+        .catch((error: unknown) => this.log.error({ err: error }, 'closing the store failed'));
       this.state = 'closed';
       throw err;
     }
@@ -194,13 +225,29 @@ export class Broker {
     });
   }
 
-  private async restore(): Promise<void> {
+  /**
+   * Rebuilds the state the store holds: retained messages, persistent sessions (subscriptions, queues,
+   * inflight windows, inbound QoS 2 ids). Expiry runs in wall-clock time: what expired while the broker was
+   * down is removed, not restored. A session still connected when the broker stopped (a crash) is taken as
+   * disconnected now. Wills wait for the plugins (restoreWills): they are authorized like any publish.
+   */
+  private async restore(): Promise<RestoreCounts> {
     const ctx = this.ctx;
-    for (const m of await ctx.persistence.listRetained()) ctx.router.retained.set(m.topic, m);
-    ctx.stats.retainedCount = ctx.router.retained.size;
+    const store = ctx.persistence;
     const now = Date.now();
-    for (const p of await ctx.persistence.listSessions()) {
-      // A session that expired while the broker was down is removed instead of restored.
+    let retained = 0;
+    for (const m of await store.listRetained()) {
+      if (m.expiresAt !== undefined && m.expiresAt <= now) {
+        ctx.journal.write(store.deleteRetained(m.topic));
+        continue;
+      }
+      ctx.router.retained.set(m.topic, m);
+      retained++;
+    }
+    ctx.stats.retainedCount = ctx.router.retained.size;
+    let sessions = 0;
+    let queued = 0;
+    for (const p of await store.listSessions()) {
       const expiry = p.expiryInterval ?? this.config.session_expiry_interval;
       if (
         expiry > 0 &&
@@ -208,11 +255,49 @@ export class Broker {
         p.disconnectedAt !== undefined &&
         now - p.disconnectedAt >= expiry * 1000
       ) {
-        await ctx.persistence.deleteSession(p.clientId);
+        ctx.journal.write(store.deleteSession(p.clientId));
         continue;
       }
-      ctx.sessions.restore(restoreSession(ctx, p));
+      if (p.disconnectedAt === undefined) ctx.journal.write(store.updateSession(p.clientId, { disconnectedAt: now }));
+      const session = restoreSession(ctx, p);
+      ctx.sessions.restore(session, p.disconnectedAt ?? now);
+      sessions++;
+      queued += session.queueLength;
     }
+    return { sessions, queued, retained };
+  }
+
+  /**
+   * Wills the store holds: of clients connected when the broker stopped (a crash is an ungraceful
+   * disconnect: published now, or after their delay from now) and delayed wills still pending (published
+   * when due; at once if that passed while the broker was down, or if their session is gone).
+   */
+  private async restoreWills(): Promise<number> {
+    const ctx = this.ctx;
+    const now = Date.now();
+    let count = 0;
+    for (const [clientId, w] of await ctx.persistence.listWills()) {
+      count++;
+      const client: ClientInfo = Object.freeze({
+        clientId,
+        username: w.username ?? undefined,
+        protocolVersion: w.protocolVersion,
+        listener: '',
+        remoteAddress: '',
+        remotePort: 0,
+        secure: false,
+      });
+      const message = copyMessage(w.message);
+      const session = ctx.sessions.get(clientId);
+      const publishAt = w.publishAt ?? now + w.delay * 1000;
+      if (session === undefined || w.delay <= 0 || publishAt <= now) {
+        ctx.sessions.publishWill(client, message);
+        continue;
+      }
+      if (w.publishAt === undefined) ctx.sessions.storeWill(client, message, w.delay, publishAt);
+      ctx.sessions.delayWill(session, client, message, publishAt);
+    }
+    return count;
   }
 
   /** Serves any Duplex (a socket, a WebSocket stream, an in-process pair) as one client connection. */
@@ -263,8 +348,17 @@ export class Broker {
         : { topic: options.topic, payload, qos, retain: options.retain ?? false, properties: options.properties };
     const origin = authority.origin ?? 'api';
     const publisher = authority.trusted === true ? TRUSTED : authority.as;
-    const settle = (outcome: PublishOutcome): void => {
+    const settle = (outcome: PublishOutcome): void | Promise<void> => {
       if (typeof outcome === 'number') return;
+      if (!isRefusal(outcome))
+        // Resolves once the store holds it (persistent subscribers, the retained value), as a PUBACK would.
+        return outcome.stored.catch((err: unknown) => {
+          throw new MidgeError(
+            'BROKER_PUBLISH_NOT_STORED',
+            `publish to '${options.topic}' was not stored: ${String(err)}`,
+            { cause: err },
+          );
+        });
       const who = publisher === TRUSTED ? `from ${origin}` : `as client '${publisher.clientId}'`;
       const why = outcome.verdict === 'deny' && outcome.reason !== undefined ? outcome.reason : 'not authorized';
       throw new MidgeError('BROKER_PUBLISH_DENIED', `publish to '${options.topic}' ${who} refused: ${why}`);
@@ -272,7 +366,8 @@ export class Broker {
     try {
       const outcome = this.ctx.pipeline.publishFrom(origin, publisher, message);
       if (isPromise(outcome)) return outcome.then(settle);
-      settle(outcome);
+      const stored = settle(outcome);
+      if (stored !== undefined) return stored;
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -362,30 +457,14 @@ export class Broker {
     for (const conn of [...this.connections]) conn.close('server shutting down', false, { reasonCode: 0x8b });
     await Promise.allSettled(this.openListeners.map((l) => l.close()));
     ctx.sessions.close();
-    try {
-      await this.saveSessions();
-    } catch (err) {
-      this.log.error({ err }, 'saving sessions on shutdown failed');
-    }
+    // Everything was written through as it happened; what is still on its way is waited for.
+    await ctx.journal.idle();
     this.emit('broker:post-shutdown', {});
     try {
       await this.host?.close();
     } finally {
       await ctx.persistence.close();
       this.state = 'closed';
-    }
-  }
-
-  private async saveSessions(): Promise<void> {
-    const p = this.ctx.persistence;
-    const live = new Set<string>();
-    for (const s of this.ctx.sessions.values()) {
-      if (s.clean) continue;
-      live.add(s.clientId);
-      await p.saveSession(toPersisted(s));
-    }
-    for (const stored of await p.listSessions()) {
-      if (!live.has(stored.clientId)) await p.deleteSession(stored.clientId);
     }
   }
 }

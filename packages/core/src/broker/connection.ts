@@ -142,6 +142,7 @@ export class Connection implements Peer {
    * plugin decision, or in the backlog): with the QoS 2 ids awaiting PUBREL, what Receive Maximum bounds.
    */
   inboundUnacked = 0;
+  ackTail: Promise<void> | undefined = undefined;
 
   private readonly decoder: PacketDecoder;
   /**

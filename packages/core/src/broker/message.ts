@@ -53,6 +53,8 @@ export interface Delivery {
   readonly retain: boolean;
   /** v5: identifiers of the matching subscriptions that carry one. */
   readonly subscriptionIds?: readonly number[];
+  /** Its key in the store's queue of a persistent session (set when it was queued for one). */
+  readonly seq?: number;
 }
 
 export function minQos(a: QoS, b: QoS): QoS {

@@ -64,11 +64,14 @@ export class Fanout {
   }
 }
 
-function queueDelivery(ctx: BrokerServices, session: Session, d: Delivery): void {
+function queueDelivery(ctx: BrokerServices, session: Session, incoming: Delivery): void {
   const config = ctx.config;
+  // A persistent session's queue is written through, each delivery under its own key.
+  const d = session.persisted ? { ...incoming, seq: session.nextSeq++ } : incoming;
   // Which bound, if any, this delivery passes: the one named when the queue gives a message up.
   const bound = session.queueBoundPassed(deliveryBytes(d), config.max_queued_messages, config.max_queued_bytes);
   const dropped = session.enqueue(d, config.max_queued_messages, config.max_queued_bytes);
+  if (d.seq !== undefined) storeQueueChange(ctx, session, d, dropped);
   const stats = ctx.stats;
   stats.messagesStored += 1 - dropped.length;
   if (dropped.length === 0) return;
@@ -78,6 +81,83 @@ function queueDelivery(ctx: BrokerServices, session: Session, d: Delivery): void
     clientId: session.clientId,
     queued: session.queueLength,
     queuedBytes: session.queuedBytes,
+  });
+}
+
+/** Writes what `enqueue` did to a persistent session's stored queue: the drops, then the new delivery. */
+function storeQueueChange(ctx: BrokerServices, session: Session, d: Delivery, dropped: readonly Delivery[]): void {
+  const journal = ctx.journal;
+  const store = journal.store;
+  let queued = true;
+  for (const gone of dropped) {
+    if (gone === d) queued = false;
+    else if (gone.seq !== undefined) journal.write(store.deleteQueued(session.clientId, gone.seq));
+  }
+  if (queued && d.seq !== undefined) journal.write(store.pushQueued(session.clientId, { seq: d.seq, delivery: d }));
+}
+
+/** A queued delivery of a persistent session left the queue without being sent (dropped, expired). */
+function forgetQueued(ctx: BrokerServices, session: Session, d: Delivery): void {
+  if (d.seq !== undefined && session.persisted)
+    ctx.journal.write(ctx.journal.store.deleteQueued(session.clientId, d.seq));
+}
+
+/**
+ * A QoS 1/2 delivery went out: its inflight entry is stored, and the queue entry it came from (if any)
+ * removed in the same turn (one transaction in the LMDB store; `seq` lets a restart drop a leftover).
+ */
+function storeInflight(
+  ctx: BrokerServices,
+  session: Session,
+  packetId: number,
+  d: Delivery,
+): Promise<void> | undefined {
+  if (!session.persisted) return undefined;
+  const journal = ctx.journal;
+  const store = journal.store;
+  const stored = store.setInflight(
+    session.clientId,
+    d.seq === undefined
+      ? { packetId, delivery: d, state: 'publish' }
+      : { packetId, delivery: d, state: 'publish', seq: d.seq },
+  );
+  journal.write(stored);
+  if (d.seq !== undefined) journal.write(store.deleteQueued(session.clientId, d.seq));
+  return stored;
+}
+
+/**
+ * Writes a QoS 1/2 PUBLISH now, or, for a QoS 2 delivery to a persistent session, once its inflight entry is
+ * stored: a client that saw the packet id must never find the broker without it after a crash, or the broker
+ * could send that message again under a new id, or another message under this id, which the client would
+ * take for a resend and drop (exactly once, [MQTT-4.3.3]). QoS 2 sends keep their order: stores confirm in
+ * order. Not stored, or the connection gone meanwhile: the entry stays inflight and is resent on reconnect.
+ */
+function writeInflight(
+  session: Session,
+  conn: PeerLink,
+  stored: Promise<void> | undefined,
+  packetId: number,
+  bytes: Buffer,
+  d: Delivery,
+): void {
+  if (stored === undefined || d.qos !== 2) {
+    conn.writePublish(bytes, d.message, d.qos, d.retain, packetId, false);
+    return;
+  }
+  // Behind the session's earlier QoS 2 sends that still wait: a store need not confirm in issue order.
+  const previous = session.storedSendTail;
+  const ready = previous === undefined ? stored : previous.then(() => stored);
+  const tail = ready.then(
+    () => {
+      if (session.connection === conn && session.inflightOut.get(packetId)?.delivery === d)
+        conn.writePublish(bytes, d.message, d.qos, d.retain, packetId, false);
+    },
+    () => undefined, // logged by the journal; resent from memory on reconnect
+  );
+  session.storedSendTail = tail;
+  void tail.then(() => {
+    if (session.storedSendTail === tail) session.storedSendTail = undefined;
   });
 }
 
@@ -139,7 +219,7 @@ export function deliver(
   const packetId = session.allocatePacketId();
   session.inflightOut.set(packetId, { packetId, delivery: d, state: 'publish' });
   ctx.stats.inflightOut++;
-  conn.writePublish(withPacketId(enc, packetId), d.message, qos, retain, packetId, false);
+  writeInflight(session, conn, storeInflight(ctx, session, packetId, d), packetId, withPacketId(enc, packetId), d);
 }
 
 function delivery(message: StoredMessage, qos: QoS, retain: boolean, ids: readonly number[] | undefined): Delivery {
@@ -189,6 +269,8 @@ function encodeOwn(ctx: BrokerServices, conn: PeerLink, packet: PublishPacket): 
 /** Encodes and sends one delivery on its own (queued, resent, or with per-receiver properties). */
 function sendDelivery(ctx: BrokerServices, session: Session, conn: PeerLink, d: Delivery): void {
   if (d.qos === 0) {
+    // Sent or not, a QoS 0 delivery leaves the stored queue now (at most once).
+    if (d.seq !== undefined) forgetQueued(ctx, session, d);
     const packet = publishPacket(conn, d, undefined, false);
     if (packet === undefined) {
       ctx.stats.drop('expired');
@@ -202,13 +284,17 @@ function sendDelivery(ctx: BrokerServices, session: Session, conn: PeerLink, d: 
   const packet = publishPacket(conn, d, packetId, false);
   if (packet === undefined) {
     ctx.stats.drop('expired');
+    forgetQueued(ctx, session, d);
     return;
   }
   const bytes = encodeOwn(ctx, conn, packet);
-  if (bytes === undefined) return;
+  if (bytes === undefined) {
+    forgetQueued(ctx, session, d);
+    return;
+  }
   session.inflightOut.set(packetId, { packetId, delivery: d, state: 'publish' });
   ctx.stats.inflightOut++;
-  conn.writePublish(bytes, d.message, d.qos, d.retain, packetId, false);
+  writeInflight(session, conn, storeInflight(ctx, session, packetId, d), packetId, bytes, d);
 }
 
 /** Sends queued deliveries while the inflight window has room. */
@@ -222,8 +308,10 @@ export function drainQueue(ctx: BrokerServices, session: Session): void {
     if (d === undefined || (d.qos > 0 && session.inflightCount >= session.window)) break;
     session.dequeue();
     ctx.stats.messagesStored--;
-    if (d.qos === 0 && conn.overOutgoingLimit()) ctx.stats.drop('slow-reader');
-    else sendDelivery(ctx, session, conn, d);
+    if (d.qos === 0 && conn.overOutgoingLimit()) {
+      ctx.stats.drop('slow-reader');
+      forgetQueued(ctx, session, d);
+    } else sendDelivery(ctx, session, conn, d);
   }
 }
 
@@ -268,6 +356,7 @@ export function completeOutbound(
   if (entry === undefined || entry.state !== expected || entry.delivery.qos !== qos) return false;
   session.inflightOut.delete(packetId);
   ctx.stats.inflightOut--;
+  if (session.persisted) ctx.journal.write(ctx.journal.store.deleteInflight(session.clientId, packetId));
   drainQueue(ctx, session);
   return true;
 }

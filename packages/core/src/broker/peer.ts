@@ -34,6 +34,12 @@ export interface Peer extends PeerLink {
    * awaiting PUBREL, what Receive Maximum bounds. The PUBLISH handler counts the answers down.
    */
   inboundUnacked: number;
+  /**
+   * The last PUBACK / PUBREC still waiting for the store (persistent subscribers' writes): later ones
+   * queue behind it, so acknowledgements keep the order of the PUBLISH packets [MQTT-4.6.0-2]. Undefined
+   * when none waits (the usual case: nothing is chained).
+   */
+  ackTail: Promise<void> | undefined;
   /** Sets the client at CONNECT (again when enhanced authentication names another username). */
   setClient(client: ClientInfo): void;
   /** The CONNECT's protocol level: encoder and decoder follow it. */

@@ -14,10 +14,25 @@ export type Publisher = ClientInfo | typeof TRUSTED;
 export type Refusal = Exclude<Decision, AllowDecision>;
 
 /**
- * What `publishFrom` did: routed, with the number of subscriptions that matched (-1 when not known yet:
- * the message waits behind the one being routed), or refused, with why.
+ * A QoS 1/2 message routed to persistent sessions (or retained): `stored` settles once the store has what
+ * routing wrote (queued deliveries, inflight entries, the retained value); it rejects if a write failed.
  */
-export type PublishOutcome = number | Refusal;
+export interface StoredOutcome {
+  readonly matched: number;
+  readonly stored: Promise<void>;
+}
+
+/**
+ * What `publishFrom` did: routed, with the number of subscriptions that matched (-1 when not known yet:
+ * the message waits behind the one being routed), routed with writes to wait for (StoredOutcome), or
+ * refused, with why.
+ */
+export type PublishOutcome = number | StoredOutcome | Refusal;
+
+/** Whether an outcome is a refusal (a plugin's decision or a rule), not a routed message. */
+export function isRefusal(outcome: PublishOutcome): outcome is Refusal {
+  return typeof outcome !== 'number' && 'verdict' in outcome;
+}
 
 /** `$SYS` and `$share` topics are the broker's (topic.ts, isBrokerOnlyTopic). */
 export const BROKER_ONLY_TOPIC: DenyDecision = Object.freeze({
@@ -113,10 +128,25 @@ export class Pipeline {
     return d;
   }
 
-  private accept(origin: MessageOrigin, client: ClientInfo | undefined, message: Message): number {
+  /**
+   * Routes an accepted message. A QoS 1/2 message's writes to the store (persistent sessions' queues and
+   * inflight windows, the retained value) are collected: its acknowledgement waits for them. QoS 0 never waits.
+   */
+  private accept(origin: MessageOrigin, client: ClientInfo | undefined, message: Message): number | StoredOutcome {
     const events = this.services.events;
     if (events.wants('message:received')) events.emit('message:received', { client, message, origin });
-    return this.router.publish(message, client, origin);
+    if (message.qos === 0) return this.router.publish(message, client, origin);
+    const journal = this.services.journal;
+    journal.begin();
+    let matched: number;
+    try {
+      matched = this.router.publish(message, client, origin);
+    } catch (err) {
+      journal.end()?.catch(() => undefined); // logged by the journal; the error below is what matters
+      throw err;
+    }
+    const stored = journal.end();
+    return stored === undefined ? matched : { matched, stored };
   }
 }
 

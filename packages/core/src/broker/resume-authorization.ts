@@ -138,9 +138,15 @@ function dropDenied(
     session.inflightOut.delete(entry.packetId);
     stats.inflightOut--;
     stats.drop('denied');
+    if (session.persisted) ctx.journal.write(ctx.persistence.deleteInflight(session.clientId, entry.packetId));
   }
   if (queued.size > 0) {
-    const removed = session.removeQueued((d) => queued.has(d));
+    const removed = session.removeQueued((d) => {
+      if (!queued.has(d)) return false;
+      if (d.seq !== undefined && session.persisted)
+        ctx.journal.write(ctx.persistence.deleteQueued(session.clientId, d.seq));
+      return true;
+    });
     stats.messagesStored -= removed;
     if (removed > 0) stats.drop('denied', removed);
   }

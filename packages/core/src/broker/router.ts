@@ -1,7 +1,6 @@
 import type { QoS } from '../codec/packets.js';
 import type { ClientInfo, Decision, Message, MessageOrigin } from '../plugin-api/types.js';
 import type { PersistedSubscription } from '../persistence/types.js';
-import { persistWrite } from './durable.js';
 import { copyMessage, messageBytes, minQos, type StoredMessage } from './message.js';
 import { deliver, Fanout } from './outbound.js';
 import { isPromise, type PluginHostLike } from './plugin-port.js';
@@ -337,9 +336,12 @@ export class Router {
     return true;
   }
 
-  /** Retained messages and subscriptions are written through; a failed write is logged, never fatal. */
+  /**
+   * Retained messages and subscriptions are written through; a failed write is logged, and fails the
+   * acknowledgement of the QoS 1/2 message being routed, if any (journal.ts).
+   */
   private persist(write: Promise<void>): void {
-    persistWrite(this.ctx, write);
+    this.ctx.journal.write(write);
   }
 
   /**
@@ -365,14 +367,23 @@ export class Router {
     const stored = fan.storedMessage();
     // Chained per session so decisions cannot reorder one subscriber's messages.
     const previous = session.receiveChain ?? Promise.resolve();
+    let written: Promise<void> | undefined;
     const chain = previous
       .then(() => decision)
       .then(
         (d: Decision) => {
           // The session may have ended while the plugin was deciding.
           if (session.ended) return;
-          if (d.verdict === 'allow') deliver(this.ctx, session, new Fanout().reset(stored, stored), qos, retain, ids);
-          else this.ctx.stats.drop('denied');
+          if (d.verdict !== 'allow') {
+            this.ctx.stats.drop('denied');
+            return;
+          }
+          // The store writes of this late delivery (a persistent session's queue or inflight entry) are
+          // what the publisher's acknowledgement waits for (collected below), not the next delivery.
+          const journal = this.ctx.journal;
+          journal.begin();
+          deliver(this.ctx, session, new Fanout().reset(stored, stored), qos, retain, ids);
+          written = journal.end();
         },
         (err: unknown) => {
           this.ctx.log.warn({ err, clientId: session.clientId }, 'receive authorization failed; message dropped');
@@ -380,6 +391,8 @@ export class Router {
         },
       );
     session.receiveChain = chain;
+    // A QoS 1/2 message for a persistent session: its acknowledgement waits for this delivery's writes.
+    if (qos > 0 && session.persisted) this.ctx.journal.collect(chain.then(() => written));
     chain
       .then(() => {
         if (session.receiveChain === chain) session.receiveChain = undefined;

@@ -2,6 +2,7 @@ import type { BrokerConfig } from '../config/types.js';
 import type { Persistence } from '../persistence/types.js';
 import type { Logger } from '../plugin-api/types.js';
 import type { EventBus } from './events.js';
+import type { Journal } from './journal.js';
 import type { LimitReporter } from './limit-reporter.js';
 import type { PluginHostLike } from './plugin-port.js';
 import type { StatsCounter } from './stats.js';
@@ -22,7 +23,10 @@ export interface BrokerServices {
   /** Counts and logs (rate-limited) every time a configured limit is hit. */
   readonly limits: LimitReporter;
   readonly events: EventBus;
-  readonly persistence: Persistence;
+  /** The store; chosen at start when the config names one (`persistence:`), so not readonly. */
+  persistence: Persistence;
+  /** Write-through to `persistence`, and the writes a QoS 1/2 publish must wait for. */
+  readonly journal: Journal;
   readonly topicLimits: TopicLimits;
   /**
    * The plugin host once `start()` set the plugins up (undefined before, and without plugins). Plugins

@@ -1,5 +1,5 @@
+import type { PersistedWill } from '../persistence/types.js';
 import type { ClientInfo } from '../plugin-api/types.js';
-import { persistWrite } from './durable.js';
 import type { StoredMessage } from './message.js';
 import type { PeerLink } from './peer-link.js';
 import type { Pipeline } from './pipeline.js';
@@ -88,11 +88,24 @@ export class SessionStore {
       // Back before the will delay ran out: the will is not sent [MQTT-3.1.3-9].
       clearTimeout(existing.pendingWill.timer);
       existing.pendingWill = undefined;
+      this.forgetWill(clientId);
     }
     if (existing !== undefined) {
       if (existing.expiryTimer !== undefined) clearTimeout(existing.expiryTimer);
       existing.expiryTimer = undefined;
       existing.client = client;
+      if (existing.persisted) {
+        // Connected again: no expiry clock (a crash from now on starts it at the restart). The username is
+        // the owner's (session_owner lets no one else resume), and claims a session stored without one.
+        const journal = this.ctx.journal;
+        journal.write(
+          journal.store.updateSession(clientId, {
+            disconnectedAt: null,
+            protocolVersion: client.protocolVersion,
+            username: client.username ?? null,
+          }),
+        );
+      }
       return { session: existing, sessionPresent: true };
     }
     const session = new Session(clientId, clean, client);
@@ -110,8 +123,17 @@ export class SessionStore {
       this.publishWill(client, will);
       return;
     }
-    // The Will Delay Interval is up to 2^32-1 s: timerUntil re-arms past setTimeout's ceiling, so a long
-    // delay is never cut short [MQTT-3.1.3-9].
+    const publishAt = Date.now() + delay * 1000;
+    // Stored with its deadline: a restart before it publishes the will when it is due, not never.
+    this.storeWill(client, will, delay, publishAt);
+    this.delayWill(session, client, will, publishAt);
+  }
+
+  /**
+   * A will whose delay runs until `publishAt` (epoch ms). The Will Delay Interval is up to 2^32-1 s:
+   * timerUntil re-arms past setTimeout's ceiling, so a long delay is never cut short [MQTT-3.1.3-9].
+   */
+  delayWill(session: Session, client: ClientInfo, will: StoredMessage, publishAt: number): void {
     const fire = (): void => {
       if (session.pendingWill === pending) session.pendingWill = undefined;
       this.publishWill(client, will);
@@ -119,9 +141,28 @@ export class SessionStore {
     const pending: PendingWill = {
       message: will,
       client,
-      timer: timerUntil(Date.now() + delay * 1000, fire, (t) => (pending.timer = t)),
+      timer: timerUntil(publishAt, fire, (t) => (pending.timer = t)),
     };
     session.pendingWill = pending;
+  }
+
+  /** The will of a client that connected: stored, so a crash (an ungraceful disconnect) still publishes it. */
+  storeWill(client: ClientInfo, will: StoredMessage, delay: number, publishAt?: number): void {
+    const record: PersistedWill = {
+      message: will,
+      delay,
+      username: client.username ?? null,
+      protocolVersion: client.protocolVersion,
+      ...(publishAt !== undefined ? { publishAt } : {}),
+    };
+    const journal = this.ctx.journal;
+    journal.write(journal.store.setWill(client.clientId, record));
+  }
+
+  /** The client's will will not be published (DISCONNECT, back in time) or was: its record goes. */
+  forgetWill(clientId: string): void {
+    const journal = this.ctx.journal;
+    journal.write(journal.store.deleteWill(clientId));
   }
 
   private flushWill(session: Session): void {
@@ -135,31 +176,46 @@ export class SessionStore {
   /**
    * A will goes through the pipeline with its owner's rights, as a PUBLISH of that client would: the
    * `$`-topic rule and publish authorization apply (Mosquitto checks a will against the ACL as well).
+   * Its stored record goes once it is routed (a crash in between publishes it again: at least once).
    */
-  private publishWill(client: ClientInfo, will: StoredMessage): void {
+  publishWill(client: ClientInfo, will: StoredMessage): void {
     const outcome = this.pipeline.publishFrom('will', client, will);
     if (isPromise(outcome))
-      outcome.catch((err: unknown) =>
-        this.ctx.log.error({ err, clientId: client.clientId }, 'publishing a will failed'),
+      outcome.then(
+        () => this.forgetWill(client.clientId),
+        (err: unknown) => this.ctx.log.error({ err, clientId: client.clientId }, 'publishing a will failed'),
       );
+    else this.forgetWill(client.clientId);
   }
 
-  /** Adds a session restored from persistence (broker start). */
-  restore(session: Session): void {
+  /** Adds a session restored from persistence (broker start), disconnected since `disconnectedAt` (epoch ms). */
+  restore(session: Session, disconnectedAt: number): void {
     this.sessions.set(session.clientId, session);
     if (session.persisted) this.persistentSessions++;
-    this.armExpiry(session);
+    this.armExpiry(session, disconnectedAt);
   }
 
   /** The session's connection closed: drop a clean session, start the expiry clock of a persistent one. */
   detach(session: Session, conn: PeerLink): void {
     if (session.connection !== conn) return;
     session.connection = undefined;
-    if (session.clean) this.discard(session);
-    else this.armExpiry(session);
+    if (session.clean) {
+      this.discard(session);
+      return;
+    }
+    if (session.persisted) {
+      // The expiry clock starts now, in wall-clock time: it keeps running while the broker is down.
+      const journal = this.ctx.journal;
+      const update =
+        session.expiryInterval === undefined
+          ? { disconnectedAt: Date.now() }
+          : { disconnectedAt: Date.now(), expiryInterval: session.expiryInterval };
+      journal.write(journal.store.updateSession(session.clientId, update));
+    }
+    this.armExpiry(session);
   }
 
-  private armExpiry(session: Session): void {
+  private armExpiry(session: Session, since = Date.now()): void {
     const seconds = session.expiryInterval ?? this.ctx.config.session_expiry_interval;
     if (seconds <= 0 || seconds >= 0xffffffff) return; // 0 (v3 config) or 0xFFFFFFFF (v5) = never expires
     const expire = (): void => {
@@ -170,7 +226,7 @@ export class SessionStore {
       }
     };
     if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
-    session.expiryTimer = timerUntil(Date.now() + seconds * 1000, expire, (t) => (session.expiryTimer = t));
+    session.expiryTimer = timerUntil(since + seconds * 1000, expire, (t) => (session.expiryTimer = t));
   }
 
   /** Removes a session and everything it holds from the broker's counters and the subscription trie. */
@@ -181,7 +237,7 @@ export class SessionStore {
       // Cleared first, so unsubscribing below does not write each subscription's removal too.
       session.persisted = false;
       this.persistentSessions--;
-      persistWrite(this.ctx, this.ctx.persistence.deleteSession(session.clientId));
+      this.ctx.journal.write(this.ctx.persistence.deleteSession(session.clientId));
     }
     if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
     session.expiryTimer = undefined;
@@ -196,10 +252,14 @@ export class SessionStore {
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
 
-  /** Broker shutdown: publish delayed wills now, stop every expiry timer. */
+  /**
+   * Broker shutdown: stop every expiry and will-delay timer. Delayed wills stay stored with their deadline
+   * and are published when due after the next start; expiry clocks keep running in wall-clock time.
+   */
   close(): void {
     for (const s of this.sessions.values()) {
-      this.flushWill(s);
+      if (s.pendingWill !== undefined) clearTimeout(s.pendingWill.timer);
+      s.pendingWill = undefined;
       if (s.expiryTimer !== undefined) clearTimeout(s.expiryTimer);
       s.expiryTimer = undefined;
     }

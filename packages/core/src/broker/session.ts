@@ -100,6 +100,10 @@ export class Session {
   matchRetainAsPublished = false;
   matchIds: number[] | undefined;
   private nextPacketId = 1;
+  /** The store key of the next delivery queued for this persistent session (keys grow in queue order). */
+  nextSeq = 0;
+  /** The last QoS 2 PUBLISH waiting for its inflight entry to be stored before it is sent (outbound.ts). */
+  storedSendTail: Promise<void> | undefined;
 
   /** Subscriptions by topic filter. */
   get subscriptions(): Map<string, Subscriber> {

@@ -122,6 +122,12 @@ export const ErrorCodes = {
     description: 'broker.publish() was refused: the $-topic rule, or authorization of the client it publishes as.',
     hint: 'Publish as a client allowed to, or with { trusted: true } when the application itself is the publisher.',
   },
+  BROKER_PUBLISH_NOT_STORED: {
+    errorClass: 'MidgeError',
+    description:
+      'broker.publish() of a QoS 1/2 message: the store failed to write it for a persistent session or as the retained value (disk full, I/O error).',
+    hint: 'Free space on (or repair) the persistence directory; the broker keeps serving and stores again once writes succeed.',
+  },
   LISTENER_BIND: {
     errorClass: 'MidgeError',
     description: 'A listener could not listen on its address (port in use, no permission, unknown host).',

@@ -1,7 +1,8 @@
 /**
  * Checking a config without running it (`midge --check`): load and validate it, then resolve every
- * plugin and validate every plugin's options, collecting every problem instead of stopping at the
- * first. Nothing is set up and no port is opened.
+ * plugin and validate every plugin's options, then check the store of `persistence:` (its data directory
+ * writable, its module loaded, an existing store opened read-only), collecting every problem instead of
+ * stopping at the first. Nothing is set up, created or written, and no port is opened.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,9 +13,10 @@ import { ConfigError, PluginError } from '../errors.js';
 import type { MidgePlugin } from '../plugin-api/types.js';
 import { checkNamesAndDependencies, validatePluginConfigs } from '../plugin-host/validate.js';
 import { resolvePlugin } from '../plugin-host/resolve.js';
+import { checkPersistence } from '../persistence/check.js';
 
 export interface CheckConfigOptions {
-  /** Folders plugin packages are resolved from, as for createBroker (default: the config file's folder). */
+  /** Folders plugin and store packages are resolved from, as for createBroker (default: the config file's folder). */
   readonly searchDirs?: readonly string[];
   /** As for loadConfig (e.g. command-line flags). */
   readonly overrides?: ConfigOverrides;
@@ -27,7 +29,7 @@ export interface ConfigCheckResult {
   readonly ok: boolean;
   /** The config file (absolute), when checking a file. */
   readonly file: string | undefined;
-  /** Every problem found: config keys first, then plugins (`plugins.<key>...`). */
+  /** Every problem found: config keys first, then plugins (`plugins.<key>...`), then `persistence.*`. */
   readonly issues: readonly ConfigIssue[];
   readonly deprecations: readonly ConfigDeprecation[];
   /** The loaded config, when the config itself is valid (its plugins may still have issues). */
@@ -83,6 +85,7 @@ export async function checkConfig(
   }
   issues.push(...checkNamesAndDependencies(entries, resolved));
   await validatePluginConfigs(entries, resolved, issues);
+  if (config !== undefined) issues.push(...(await checkPersistence(config, { searchDirs })));
   return { ok: issues.length === 0, file, issues, deprecations, ...(config !== undefined ? { config } : {}) };
 }
 

@@ -1,9 +1,23 @@
-export type { BrokerConfig, ConfigDeprecation, ConfigIssue, ListenerConfig, PluginEntry } from './types.js';
+export type {
+  BrokerConfig,
+  ConfigDeprecation,
+  ConfigIssue,
+  ListenerConfig,
+  PersistenceConfig,
+  PluginEntry,
+} from './types.js';
 export { loadConfig, parseConfigYaml } from './load.js';
 export type { ConfigOverrides, LoadConfigOptions, LoadedConfig } from './load.js';
 export { DEFAULT_CONFIG_YAML, DEFAULT_BIND, DEFAULT_LISTENER_NAME, defaultPluginMap } from './defaults.js';
-export { CONFIG_DEFAULTS, LOG_LEVELS, brokerConfigSchema, listenerSchema } from './schema.js';
-export type { ConfigInput, ListenerInput, LogLevel } from './schema.js';
+export {
+  CONFIG_DEFAULTS,
+  DEFAULT_PERSISTENCE_STORE,
+  LOG_LEVELS,
+  PERSISTENCE_SYNC_MODES,
+  brokerConfigSchema,
+  listenerSchema,
+} from './schema.js';
+export type { ConfigInput, ListenerInput, LogLevel, PersistenceInput, PersistenceSyncMode } from './schema.js';
 export {
   AMQTT_CLASS_NAMES,
   AMQTT_ENTRY_POINT_NAMES,

@@ -88,9 +88,13 @@ export function fromValibotIssues(
   knownKeysAt: (parent: readonly PathSegment[]) => readonly string[] | undefined,
   prefix: readonly PathSegment[] = [],
 ): ConfigIssue[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue) => {
     const segments: PathSegment[] = [...prefix];
     for (const item of issue.path ?? []) segments.push(item.key as PathSegment);
+    // A union (`persistence: false | { ... }`) fails as a whole with every option's issues inside. Issues
+    // deeper than the union come from the option the value has the shape of (a mapping): report those.
+    const deeper = issue.type === 'union' ? (issue.issues ?? []).filter((i) => (i.path?.length ?? 0) > 0) : [];
+    if (deeper.length > 0) return fromValibotIssues(deeper, knownKeysAt, segments);
     if (issue.type === 'never' && segments.length > 0) {
       const key = String(segments[segments.length - 1]);
       const known = knownKeysAt(segments.slice(0, -1)) ?? [];

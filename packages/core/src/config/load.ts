@@ -3,7 +3,7 @@
  * Every problem is collected and thrown as one ConfigError, so a user fixes a config in one pass.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { CORE_SCHEMA, YAMLException, loadAll, mergeTag } from 'js-yaml';
 import * as v from 'valibot';
 import { ConfigError } from '../errors.js';
@@ -11,11 +11,12 @@ import { translateAmqtt } from './amqtt-compat.js';
 import { describeValue, formatPath, fromValibotIssues } from './issues.js';
 import { checkListenerFiles, osReason, resolveListeners } from './listeners.js';
 import { brokerConfigSchema, knownKeysAt, type ConfigInput } from './schema.js';
-import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PluginEntry } from './types.js';
+import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PersistenceConfig, PluginEntry } from './types.js';
 
 /**
  * Replaces top-level keys of the file (our spelling), e.g. from command-line flags. `listeners` and
- * `plugins` merge per name (and a listener's keys one by one); everything is validated like the file.
+ * `plugins` merge per name (and a listener's keys one by one), `persistence` key by key when both are
+ * mappings; everything is validated like the file. Relative paths start at the config's folder.
  */
 export type ConfigOverrides = Partial<ConfigInput>;
 
@@ -111,7 +112,18 @@ function rejectLists(config: Mapping): { config: Mapping; issues: ConfigIssue[] 
     }
     out.plugins = plugins;
   }
+  if (Array.isArray(out.persistence)) {
+    list('persistence', 'a mapping of persistence settings (or false)');
+    delete out.persistence;
+  }
   return { config: out, issues };
+}
+
+/** `sync:` with nothing after it means "not set" inside `persistence:`, as it does at the top and in listeners. */
+function dropUnsetPersistenceKeys(config: Mapping): Mapping {
+  const section = config.persistence;
+  if (!isMapping(section)) return config;
+  return { ...config, persistence: Object.fromEntries(Object.entries(section).filter(([, value]) => value !== null)) };
 }
 
 function applyOverrides(config: Mapping, overrides: ConfigOverrides | undefined): Mapping {
@@ -127,7 +139,7 @@ function applyOverrides(config: Mapping, overrides: ConfigOverrides | undefined)
         merged[name] = isMapping(listener) && isMapping(existing) ? { ...existing, ...listener } : listener;
       }
       out[key] = merged;
-    } else if (key === 'plugins' && isMapping(value) && isMapping(current)) {
+    } else if ((key === 'plugins' || key === 'persistence') && isMapping(value) && isMapping(current)) {
       out[key] = { ...current, ...value };
     } else {
       out[key] = value;
@@ -159,7 +171,7 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
   }
   const translated = translateAmqtt(raw);
   // A mapping in gives a mapping out.
-  const shaped = rejectLists(applyOverrides(translated.config as Mapping, options.overrides));
+  const shaped = rejectLists(applyOverrides(dropUnsetPersistenceKeys(translated.config as Mapping), options.overrides));
   const config = shaped.config;
   const issues: ConfigIssue[] = [...translated.issues, ...shaped.issues];
 
@@ -172,7 +184,7 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
 
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues, file);
 
-  const { listeners: _raw, plugins, ...limits } = parsed.output;
+  const { listeners: _raw, plugins, persistence, ...limits } = parsed.output;
   const pluginEntries: PluginEntry[] = Object.entries(plugins ?? {}).map(([key, options]) => ({
     key,
     specifier: key,
@@ -183,9 +195,21 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
       ...limits,
       listeners: listeners.listeners,
       plugins: pluginEntries,
+      ...(persistence !== undefined && persistence !== false
+        ? { persistence: persistenceConfig(persistence, configDir) }
+        : {}),
       config_dir: configDir,
       ...(file !== undefined ? { config_file: file } : {}),
     },
     deprecations: translated.deprecations,
+  };
+}
+
+/** The validated `persistence:` mapping with its data directory made absolute. */
+function persistenceConfig(parsed: PersistenceConfig, configDir: string): PersistenceConfig {
+  return {
+    path: isAbsolute(parsed.path) ? parsed.path : resolve(configDir, parsed.path),
+    sync: parsed.sync,
+    store: parsed.store,
   };
 }

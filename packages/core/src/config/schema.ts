@@ -87,10 +87,21 @@ function bindMessage(issue: v.BaseIssue<unknown>): string {
 
 /**
  * A strict object that reports every unknown key (valibot's strictObject stops at the first one).
- * The rest schema's issues are turned into "unknown key" messages by fromValibotIssues.
+ * The rest schema's issues are turned into "unknown key" messages by fromValibotIssues. `required` says,
+ * for each key that must be set, what to write (a missing key is the only issue of the object itself
+ * that carries a path when its message is made).
  */
-function strict<const TEntries extends v.ObjectEntries>(entries: TEntries, what: string) {
-  return v.objectWithRest(entries, v.never(), expected(what));
+function strict<const TEntries extends v.ObjectEntries>(
+  entries: TEntries,
+  what: string,
+  required: Partial<Record<keyof TEntries, string>> = {},
+) {
+  const wrongType = expected(what);
+  return v.objectWithRest(entries, v.never(), (issue) => {
+    const key = issue.path?.[0]?.key;
+    const hint = typeof key === 'string' ? (required as Record<string, string | undefined>)[key] : undefined;
+    return hint === undefined ? wrongType(issue) : `required: ${hint}`;
+  });
 }
 
 export const listenerEntries = {
@@ -137,6 +148,40 @@ export const listenerEntries = {
 };
 
 export const listenerSchema = strict(listenerEntries, 'a mapping of listener settings');
+
+/** `persistence.sync`: when a write counts as done (docs/configuration.md states each mode's promise). */
+export const PERSISTENCE_SYNC_MODES = ['batch', 'always', 'none'] as const;
+export type PersistenceSyncMode = (typeof PERSISTENCE_SYNC_MODES)[number];
+
+/** The store package `persistence:` loads unless `store` names another. */
+export const DEFAULT_PERSISTENCE_STORE = '@midge/persistence-lmdb';
+
+export const persistenceEntries = {
+  path: text(
+    'a folder path',
+    "The store's data directory, created if missing. Relative paths start at the config file's folder.",
+  ),
+  sync: v.optional(
+    v.pipe(
+      v.picklist(PERSISTENCE_SYNC_MODES, expected("'batch', 'always' or 'none'")),
+      v.description(
+        "'batch': each event-loop turn's writes are committed and fsync'd together before the QoS 1/2 messages they carry are acknowledged (nothing acknowledged is lost, even by a power cut). 'always': the same promise with one fsync per write (slower). 'none': the OS writes when it likes (a process crash loses nothing acknowledged; a power cut or OS crash may lose recent writes). Default 'batch'.",
+      ),
+    ),
+    'batch',
+  ),
+  store: v.optional(
+    text(
+      'a package name or a path to a module file',
+      `The store module: a package name, a package subpath or a path relative to the config file; it exports createPersistence. Default '${DEFAULT_PERSISTENCE_STORE}'.`,
+    ),
+    DEFAULT_PERSISTENCE_STORE,
+  ),
+};
+
+export const persistenceSchema = strict(persistenceEntries, 'a mapping of persistence settings', {
+  path: "the store's data directory, e.g. path: /var/lib/midge",
+});
 
 /** Defaults of every top-level key but `listeners` and `plugins`. */
 export const CONFIG_DEFAULTS = {
@@ -186,6 +231,17 @@ export const configEntries = {
       v.record(v.string(), listenerSchema, expected('a mapping of listener name to settings')),
       v.description(
         "Network listeners by name. Every listener inherits the keys it does not set from 'default'. Absent = one tcp listener 'default' on 0.0.0.0:1883.",
+      ),
+    ),
+  ),
+  persistence: v.optional(
+    v.pipe(
+      v.union(
+        [v.literal(false), persistenceSchema],
+        expected('a mapping such as { path: /var/lib/midge }, or false (state in memory only)'),
+      ),
+      v.description(
+        'Durable state (sessions, queues, inflight messages, retained messages, wills) in a store on disk: { path, sync, store }. Absent or false = in memory only, lost when the broker stops.',
       ),
     ),
   ),
@@ -418,6 +474,7 @@ export const brokerConfigSchema = strict(configEntries, 'a mapping of settings a
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(configEntries);
 export const LISTENER_KEYS: readonly string[] = Object.keys(listenerEntries);
+export const PERSISTENCE_KEYS: readonly string[] = Object.keys(persistenceEntries);
 
 // Spelled out from the entries: the inferred object types carry the rest schema's `[key: string]: never`.
 type EntriesInput<TEntries extends v.ObjectEntries> = { [K in keyof TEntries]?: v.InferInput<TEntries[K]> };
@@ -425,9 +482,12 @@ type EntriesOutput<TEntries extends v.ObjectEntries> = { [K in keyof TEntries]: 
 
 /** One listener as a config file may write it (our spelling). */
 export type ListenerInput = EntriesInput<typeof listenerEntries>;
+/** `persistence:` as a config file may write it (`path` is required there; an override may set any key). */
+export type PersistenceInput = EntriesInput<typeof persistenceEntries>;
 /** What a config file may hold (our spelling): also the type of `loadConfig`'s `overrides`. */
-export type ConfigInput = Omit<EntriesInput<typeof configEntries>, 'listeners'> & {
+export type ConfigInput = Omit<EntriesInput<typeof configEntries>, 'listeners' | 'persistence'> & {
   listeners?: Record<string, ListenerInput>;
+  persistence?: false | PersistenceInput;
 };
 export type ParsedListener = EntriesOutput<typeof listenerEntries>;
 
@@ -435,5 +495,6 @@ export type ParsedListener = EntriesOutput<typeof listenerEntries>;
 export function knownKeysAt(parent: readonly (string | number)[]): readonly string[] | undefined {
   if (parent.length === 0) return CONFIG_KEYS;
   if (parent.length === 2 && parent[0] === 'listeners') return LISTENER_KEYS;
+  if (parent.length === 1 && parent[0] === 'persistence') return PERSISTENCE_KEYS;
   return undefined;
 }

@@ -40,6 +40,16 @@ export interface PluginEntry {
   readonly config: Readonly<Record<string, unknown>>;
 }
 
+/** `persistence:`: the store durable state is kept in. */
+export interface PersistenceConfig {
+  /** The data directory, absolute (a relative `path` in the file starts at config_dir). */
+  readonly path: string;
+  /** When a write counts as done: see `PersistenceOptions.sync` and docs/configuration.md. */
+  readonly sync: 'batch' | 'always' | 'none';
+  /** The store module as written: a package name, package subpath or path relative to config_dir. */
+  readonly store: string;
+}
+
 export interface BrokerConfig {
   readonly listeners: Readonly<Record<string, ListenerConfig>>;
   /** In config order: setup runs in this order, close in reverse. */
@@ -103,6 +113,11 @@ export interface BrokerConfig {
   readonly limit_log_interval: number;
   /** Longest keepalive accepted, seconds (v5: Server Keep Alive; v3: refused above it); 65535 = no cap. */
   readonly max_keepalive: number;
+  /**
+   * The store named by `persistence:` (the broker loads it at start unless `BrokerOptions.persistence` is
+   * given); absent: state is kept in memory.
+   */
+  readonly persistence?: PersistenceConfig;
   /** Folder of the config file (process.cwd() for an in-memory config): relative paths resolve from it. */
   readonly config_dir: string;
   /** Path of the config file, when loaded from one. */

@@ -5,7 +5,7 @@
  *   import { describe, it, expect } from 'vitest';
  *   persistenceConformanceSuite('my store', async () => new MyStore(tmpdir()), { describe, it, expect });
  */
-import type { PersistedDelivery, PersistedMessage, PersistedSession, Persistence } from './types.js';
+import type { PersistedDelivery, PersistedMessage, PersistedSession, PersistedWill, Persistence } from './types.js';
 
 /** The assertions the suite uses (vitest's and jest's `expect` satisfy it). */
 export interface ConformanceAssertion {
@@ -40,10 +40,20 @@ function plain(value: unknown): unknown {
   ) as unknown;
 }
 
+/** What a store can do beyond the interface, for the cases that need it. */
+export interface ConformanceOptions {
+  /**
+   * Opens the store `factory` last created again (same files) after it was closed: given, the suite checks
+   * that everything written survives close and reopen. Omit it for a store that lives in memory only.
+   */
+  reopen?: () => Promise<Persistence>;
+}
+
 export function persistenceConformanceSuite(
   name: string,
   factory: () => Promise<Persistence>,
   { describe, it, expect }: ConformanceTestApi,
+  options: ConformanceOptions = {},
 ): void {
   const withStore = (fn: (p: Persistence) => Promise<void>) => async (): Promise<void> => {
     const p = await factory();
@@ -65,23 +75,27 @@ export function persistenceConformanceSuite(
             { topic: 'b', qos: 2, noLocal: true, retainAsPublished: true, subscriptionId: 12 },
           ],
           queue: [
-            delivery('a/b', 'q1'),
+            { seq: 3, delivery: delivery('a/b', 'q1') },
             {
-              message: {
-                ...msg('a/e', 'v5', 1),
-                properties: { contentType: 'text/plain', userProperties: [['k', 'v']] },
-                expiresAt: 99,
+              seq: 5,
+              delivery: {
+                message: {
+                  ...msg('a/e', 'v5', 1),
+                  properties: { contentType: 'text/plain', userProperties: [['k', 'v']] },
+                  expiresAt: 99,
+                },
+                qos: 1,
+                retain: false,
+                subscriptionIds: [12],
               },
-              qos: 1,
-              retain: false,
-              subscriptionIds: [12],
             },
           ],
-          inflight: [{ packetId: 7, delivery: delivery('a/c', 'i1', 2), state: 'pubrel' }],
+          inflight: [{ packetId: 7, delivery: delivery('a/c', 'i1', 2), state: 'pubrel', seq: 2 }],
           inboundQos2: [3, 9],
           disconnectedAt: 1234,
           expiryInterval: 3600,
           username: 'bob',
+          protocolVersion: 5,
         });
         await p.saveSession(s);
         await p.saveSession(session('c2'));
@@ -135,16 +149,119 @@ export function persistenceConformanceSuite(
     );
 
     it(
-      'queues deliveries first in, first out',
+      'queues deliveries by sequence number: pages, counts and deletes without taking',
       withStore(async (p) => {
         await p.saveSession(session('c'));
-        for (let i = 0; i < 5; i++) await p.pushQueued('c', delivery('t', `m${i}`));
-        const first = await p.takeQueued('c', 2);
-        expect(first.map((d) => d.message.payload.toString())).toEqual(['m0', 'm1']);
-        const rest = await p.takeQueued('c', 10);
-        expect(rest.map((d) => d.message.payload.toString())).toEqual(['m2', 'm3', 'm4']);
-        expect(await p.takeQueued('c', 10)).toHaveLength(0);
-        expect(await p.takeQueued('ghost', 10)).toHaveLength(0);
+        for (let i = 0; i < 5; i++) await p.pushQueued('c', { seq: i, delivery: delivery('t', `m${i}`) });
+        const payloads = (entries: readonly { delivery: PersistedDelivery }[]): string[] =>
+          entries.map((e) => e.delivery.message.payload.toString());
+        expect(payloads(await p.listQueued('c', -1, 2))).toEqual(['m0', 'm1']);
+        expect(payloads(await p.listQueued('c', 1, 10))).toEqual(['m2', 'm3', 'm4']);
+        expect((await p.listQueued('c', -1, 10)).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+        expect(await p.countQueued('c')).toBe(5);
+        await p.deleteQueued('c', 0);
+        await p.deleteQueued('c', 3);
+        expect(payloads(await p.listQueued('c', -1, 10))).toEqual(['m1', 'm2', 'm4']);
+        expect(await p.countQueued('c')).toBe(3);
+        expect(payloads((await p.getSession('c'))?.queue ?? [])).toEqual(['m1', 'm2', 'm4']);
+        expect(payloads((await p.listSessions(2))[0]?.queue ?? [])).toEqual(['m1', 'm2']);
+        expect(await p.listQueued('ghost', -1, 10)).toHaveLength(0);
+        expect(await p.countQueued('ghost')).toBe(0);
+        // Unknown sessions are ignored, not created.
+        await p.pushQueued('ghost', { seq: 0, delivery: delivery('t', 'x') });
+        expect(await p.getSession('ghost')).toBeUndefined();
+      }),
+    );
+
+    it(
+      "applies one client's writes in the order they were issued, even when not awaited one by one",
+      withStore(async (p) => {
+        await p.saveSession(session('c'));
+        const writes: Promise<void>[] = [];
+        for (let i = 0; i < 50; i++) writes.push(p.pushQueued('c', { seq: i, delivery: delivery('t', `m${i}`) }));
+        for (let i = 0; i < 50; i += 2) writes.push(p.deleteQueued('c', i));
+        writes.push(p.setSubscription('c', { topic: 'a', qos: 0 }));
+        writes.push(p.setSubscription('c', { topic: 'a', qos: 2 }));
+        writes.push(p.updateSession('c', { disconnectedAt: 1 }));
+        writes.push(p.updateSession('c', { disconnectedAt: null, expiryInterval: 60 }));
+        await Promise.all(writes);
+        expect((await p.listQueued('c', -1, 100)).map((e) => e.seq)).toEqual(
+          Array.from({ length: 25 }, (_, i) => 2 * i + 1),
+        );
+        const s = await p.getSession('c');
+        expect(plain(s?.subscriptions)).toEqual([{ topic: 'a', qos: 2 }]);
+        expect(s?.disconnectedAt).toBeUndefined();
+        expect(s?.expiryInterval).toBe(60);
+      }),
+    );
+
+    it(
+      'updates the header of a stored session: disconnect time, expiry, owner, protocol version',
+      withStore(async (p) => {
+        await p.saveSession(session('c', { username: 'ann', protocolVersion: 4, disconnectedAt: 5 }));
+        await p.updateSession('c', { disconnectedAt: null, protocolVersion: 5 });
+        let s = await p.getSession('c');
+        expect(s?.disconnectedAt).toBeUndefined();
+        expect(s?.protocolVersion).toBe(5);
+        expect(s?.username).toBe('ann');
+        await p.updateSession('c', { disconnectedAt: 1234, expiryInterval: 30, username: null });
+        s = await p.getSession('c');
+        expect(s?.disconnectedAt).toBe(1234);
+        expect(s?.expiryInterval).toBe(30);
+        expect(s?.username).toBe(null);
+        await p.updateSession('ghost', { disconnectedAt: 1 });
+        expect(await p.getSession('ghost')).toBeUndefined();
+      }),
+    );
+
+    it(
+      'keeps inbound QoS 2 ids until released',
+      withStore(async (p) => {
+        await p.saveSession(session('c'));
+        await p.addInboundQos2('c', 9);
+        await p.addInboundQos2('c', 3);
+        await p.addInboundQos2('c', 9);
+        await p.deleteInboundQos2('c', 3);
+        expect((await p.getSession('c'))?.inboundQos2).toEqual([9]);
+      }),
+    );
+
+    it(
+      'keeps wills by client id, with their deadline, apart from sessions',
+      withStore(async (p) => {
+        const will: PersistedWill = {
+          message: msg('w/a', 'gone', 1, true),
+          delay: 0,
+          username: null,
+          protocolVersion: 4,
+        };
+        await p.setWill('a', will);
+        await p.setWill('b', { ...will, delay: 30, publishAt: 99_000, username: 'bob', protocolVersion: 5 });
+        await p.setWill('a', { ...will, message: msg('w/a', 'replaced', 0) });
+        await p.saveSession(session('b'));
+        await p.deleteSession('b');
+        const wills = await p.listWills();
+        expect([...wills.keys()].sort()).toEqual(['a', 'b']);
+        expect(wills.get('a')?.message.payload.toString()).toBe('replaced');
+        expect(plain(wills.get('b'))).toEqual(
+          plain({ ...will, delay: 30, publishAt: 99_000, username: 'bob', protocolVersion: 5 }),
+        );
+        await p.deleteWill('a');
+        expect([...(await p.listWills()).keys()]).toEqual(['b']);
+      }),
+    );
+
+    it(
+      'removes everything of a deleted session: subscriptions, queue, inflight, ids',
+      withStore(async (p) => {
+        await p.saveSession(session('c', { subscriptions: [{ topic: 'x', qos: 1 }] }));
+        await p.pushQueued('c', { seq: 0, delivery: delivery('t', 'q') });
+        await p.setInflight('c', { packetId: 1, delivery: delivery('t', 'i'), state: 'publish' });
+        await p.addInboundQos2('c', 4);
+        await p.deleteSession('c');
+        await p.saveSession(session('c'));
+        expect(plain(await p.getSession('c'))).toEqual(plain(session('c')));
+        expect(await p.countQueued('c')).toBe(0);
       }),
     );
 
@@ -153,11 +270,11 @@ export function persistenceConformanceSuite(
       withStore(async (p) => {
         await p.saveSession(session('c'));
         await p.setInflight('c', { packetId: 1, delivery: delivery('t', 'a'), state: 'publish' });
-        await p.setInflight('c', { packetId: 2, delivery: delivery('t', 'b', 2), state: 'publish' });
+        await p.setInflight('c', { packetId: 2, delivery: delivery('t', 'b', 2), state: 'publish', seq: 8 });
         await p.setInflight('c', { packetId: 2, delivery: delivery('t', 'b', 2), state: 'pubrel' });
         await p.deleteInflight('c', 1);
         const s = await p.getSession('c');
-        expect(s?.inflight.map((i) => [i.packetId, i.state])).toEqual([[2, 'pubrel']]);
+        expect(s?.inflight.map((i) => [i.packetId, i.state, i.seq])).toEqual([[2, 'pubrel', undefined]]);
       }),
     );
 
@@ -197,5 +314,59 @@ export function persistenceConformanceSuite(
         expect((await p.getRetained('bin'))?.payload.equals(payload)).toBe(true);
       }),
     );
+
+    it(
+      'keeps retained messages with their v5 properties and expiry',
+      withStore(async (p) => {
+        const m: PersistedMessage = {
+          ...msg('v5/r', 'x', 1, true),
+          properties: { contentType: 'a/b', userProperties: [['k', 'v']], correlationData: Buffer.from([1, 2]) },
+          expiresAt: 1_700_000_000_000,
+        };
+        await p.setRetained(m);
+        expect(plain(await p.getRetained('v5/r'))).toEqual(plain(m));
+      }),
+    );
+
+    const reopen = options.reopen;
+    if (reopen !== undefined)
+      it('keeps everything over close and reopen', async () => {
+        const p = await factory();
+        await p.open?.();
+        const will: PersistedWill = {
+          message: msg('w', 'bye'),
+          delay: 5,
+          publishAt: 1,
+          username: 'u',
+          protocolVersion: 5,
+        };
+        await p.saveSession(
+          session('c', {
+            subscriptions: [{ topic: 's/#', qos: 2, subscriptionId: 4 }],
+            username: 'u',
+            protocolVersion: 5,
+          }),
+        );
+        await p.pushQueued('c', { seq: 7, delivery: delivery('t', 'queued') });
+        await p.setInflight('c', { packetId: 3, delivery: delivery('t', 'inflight', 2), state: 'pubrel', seq: 6 });
+        await p.addInboundQos2('c', 11);
+        await p.updateSession('c', { disconnectedAt: 42, expiryInterval: 3600 });
+        await p.setWill('c', will);
+        await p.setRetained(msg('r', 'kept', 1, true));
+        const before = plain(await p.getSession('c'));
+        await p.close();
+        const q = await reopen();
+        await q.open?.();
+        try {
+          expect(plain(await q.getSession('c'))).toEqual(before);
+          expect(plain((await q.listWills()).get('c'))).toEqual(plain(will));
+          expect((await q.getRetained('r'))?.payload.toString()).toBe('kept');
+          // Writes go on after a reopen, for sessions stored before it.
+          await q.pushQueued('c', { seq: 8, delivery: delivery('t', 'after') });
+          expect(await q.countQueued('c')).toBe(2);
+        } finally {
+          await q.close();
+        }
+      });
   });
 }

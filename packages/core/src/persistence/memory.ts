@@ -2,26 +2,41 @@ import type {
   PersistedDelivery,
   PersistedInflight,
   PersistedMessage,
+  PersistedQueued,
   PersistedSession,
   PersistedSubscription,
+  PersistedWill,
   Persistence,
+  SessionUpdate,
 } from './types.js';
+import type { ProtocolVersion, PublishProperties } from '../codec/packets.js';
 
 interface SessionRecord {
   clientId: string;
   subscriptions: Map<string, PersistedSubscription>;
-  queue: PersistedDelivery[];
+  /** By sequence number; a Map keeps insertion order, and the broker queues in increasing order. */
+  queue: Map<number, PersistedDelivery>;
   inflight: Map<number, PersistedInflight>;
-  inboundQos2: number[];
+  inboundQos2: Set<number>;
   disconnectedAt: number | undefined;
   expiryInterval: number | undefined;
   username: string | null | undefined;
+  protocolVersion: ProtocolVersion | undefined;
 }
 
 function copyMessage(m: PersistedMessage): PersistedMessage {
   let c: PersistedMessage = { topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain };
-  if (m.properties !== undefined) c = { ...c, properties: structuredClone(m.properties) };
+  if (m.properties !== undefined) c = { ...c, properties: copyProperties(m.properties) };
   if (m.expiresAt !== undefined) c = { ...c, expiresAt: m.expiresAt };
+  return c;
+}
+
+/** A deep copy that keeps Buffers Buffers (structuredClone would hand back plain Uint8Arrays). */
+function copyProperties(p: PublishProperties): PublishProperties {
+  const c: PublishProperties = { ...p };
+  if (p.correlationData !== undefined) c.correlationData = Buffer.from(p.correlationData);
+  if (p.userProperties !== undefined) c.userProperties = p.userProperties.map(([k, v]) => [k, v]);
+  if (p.subscriptionIdentifier !== undefined) c.subscriptionIdentifier = [...p.subscriptionIdentifier];
   return c;
 }
 
@@ -31,48 +46,88 @@ function copyDelivery(d: PersistedDelivery): PersistedDelivery {
 }
 
 function copyInflight(i: PersistedInflight): PersistedInflight {
-  return { packetId: i.packetId, delivery: copyDelivery(i.delivery), state: i.state };
+  const c: PersistedInflight = { packetId: i.packetId, delivery: copyDelivery(i.delivery), state: i.state };
+  return i.seq === undefined ? c : { ...c, seq: i.seq };
+}
+
+function copyWill(w: PersistedWill): PersistedWill {
+  const c: PersistedWill = {
+    message: copyMessage(w.message),
+    delay: w.delay,
+    username: w.username,
+    protocolVersion: w.protocolVersion,
+  };
+  return w.publishAt === undefined ? c : { ...c, publishAt: w.publishAt };
 }
 
 function toRecord(s: PersistedSession): SessionRecord {
   return {
     clientId: s.clientId,
     subscriptions: new Map(s.subscriptions.map((sub) => [sub.topic, { ...sub }])),
-    queue: s.queue.map(copyDelivery),
+    queue: new Map([...s.queue].sort((a, b) => a.seq - b.seq).map((e) => [e.seq, copyDelivery(e.delivery)])),
     inflight: new Map(s.inflight.map((i) => [i.packetId, copyInflight(i)])),
-    inboundQos2: [...s.inboundQos2],
+    inboundQos2: new Set(s.inboundQos2),
     disconnectedAt: s.disconnectedAt,
     expiryInterval: s.expiryInterval,
     username: s.username,
+    protocolVersion: s.protocolVersion,
   };
 }
 
-function fromRecord(r: SessionRecord): PersistedSession {
+function queued(r: SessionRecord, afterSeq: number, max: number): PersistedQueued[] {
+  const out: PersistedQueued[] = [];
+  if (max <= 0) return out;
+  for (const [seq, delivery] of r.queue) {
+    if (seq <= afterSeq) continue;
+    out.push({ seq, delivery: copyDelivery(delivery) });
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+function fromRecord(r: SessionRecord, maxQueued = Infinity): PersistedSession {
   let s: PersistedSession = {
     clientId: r.clientId,
     subscriptions: [...r.subscriptions.values()].map((sub) => ({ ...sub })),
-    queue: r.queue.map(copyDelivery),
+    queue: queued(r, -1, maxQueued),
     inflight: [...r.inflight.values()].map(copyInflight),
     inboundQos2: [...r.inboundQos2],
   };
   if (r.disconnectedAt !== undefined) s = { ...s, disconnectedAt: r.disconnectedAt };
   if (r.expiryInterval !== undefined) s = { ...s, expiryInterval: r.expiryInterval };
   if (r.username !== undefined) s = { ...s, username: r.username };
+  if (r.protocolVersion !== undefined) s = { ...s, protocolVersion: r.protocolVersion };
   return s;
 }
 
-/** The default store: everything in maps, copied in and out so callers never share buffers with it. */
+const DONE = Promise.resolve();
+
+/**
+ * The default store: everything in maps, copied in and out so callers never share buffers with it. It
+ * outlives `close()` (a second broker in the same process can start on it), not the process.
+ */
 export class MemoryPersistence implements Persistence {
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly retained = new Map<string, PersistedMessage>();
+  private readonly wills = new Map<string, PersistedWill>();
 
   close(): Promise<void> {
-    return Promise.resolve();
+    return DONE;
   }
 
   saveSession(session: PersistedSession): Promise<void> {
     this.sessions.set(session.clientId, toRecord(session));
-    return Promise.resolve();
+    return DONE;
+  }
+
+  updateSession(clientId: string, update: SessionUpdate): Promise<void> {
+    const r = this.sessions.get(clientId);
+    if (r === undefined) return DONE;
+    if (update.disconnectedAt !== undefined) r.disconnectedAt = update.disconnectedAt ?? undefined;
+    if (update.expiryInterval !== undefined) r.expiryInterval = update.expiryInterval ?? undefined;
+    if (update.username !== undefined) r.username = update.username;
+    if (update.protocolVersion !== undefined) r.protocolVersion = update.protocolVersion;
+    return DONE;
   }
 
   getSession(clientId: string): Promise<PersistedSession | undefined> {
@@ -82,52 +137,84 @@ export class MemoryPersistence implements Persistence {
 
   deleteSession(clientId: string): Promise<void> {
     this.sessions.delete(clientId);
-    return Promise.resolve();
+    return DONE;
   }
 
-  listSessions(): Promise<PersistedSession[]> {
-    return Promise.resolve([...this.sessions.values()].map(fromRecord));
+  listSessions(maxQueued?: number): Promise<PersistedSession[]> {
+    return Promise.resolve([...this.sessions.values()].map((r) => fromRecord(r, maxQueued)));
   }
 
   setSubscription(clientId: string, subscription: PersistedSubscription): Promise<void> {
     this.sessions.get(clientId)?.subscriptions.set(subscription.topic, { ...subscription });
-    return Promise.resolve();
+    return DONE;
   }
 
   deleteSubscription(clientId: string, topic: string): Promise<void> {
     this.sessions.get(clientId)?.subscriptions.delete(topic);
-    return Promise.resolve();
+    return DONE;
   }
 
-  pushQueued(clientId: string, delivery: PersistedDelivery): Promise<void> {
-    this.sessions.get(clientId)?.queue.push(copyDelivery(delivery));
-    return Promise.resolve();
+  pushQueued(clientId: string, entry: PersistedQueued): Promise<void> {
+    this.sessions.get(clientId)?.queue.set(entry.seq, copyDelivery(entry.delivery));
+    return DONE;
   }
 
-  takeQueued(clientId: string, max: number): Promise<PersistedDelivery[]> {
+  deleteQueued(clientId: string, seq: number): Promise<void> {
+    this.sessions.get(clientId)?.queue.delete(seq);
+    return DONE;
+  }
+
+  listQueued(clientId: string, afterSeq: number, max: number): Promise<PersistedQueued[]> {
     const r = this.sessions.get(clientId);
-    if (r === undefined || max <= 0) return Promise.resolve([]);
-    return Promise.resolve(r.queue.splice(0, max));
+    return Promise.resolve(r === undefined ? [] : queued(r, afterSeq, max));
+  }
+
+  countQueued(clientId: string): Promise<number> {
+    return Promise.resolve(this.sessions.get(clientId)?.queue.size ?? 0);
   }
 
   setInflight(clientId: string, inflight: PersistedInflight): Promise<void> {
     this.sessions.get(clientId)?.inflight.set(inflight.packetId, copyInflight(inflight));
-    return Promise.resolve();
+    return DONE;
   }
 
   deleteInflight(clientId: string, packetId: number): Promise<void> {
     this.sessions.get(clientId)?.inflight.delete(packetId);
-    return Promise.resolve();
+    return DONE;
+  }
+
+  addInboundQos2(clientId: string, packetId: number): Promise<void> {
+    this.sessions.get(clientId)?.inboundQos2.add(packetId);
+    return DONE;
+  }
+
+  deleteInboundQos2(clientId: string, packetId: number): Promise<void> {
+    this.sessions.get(clientId)?.inboundQos2.delete(packetId);
+    return DONE;
+  }
+
+  setWill(clientId: string, will: PersistedWill): Promise<void> {
+    this.wills.set(clientId, copyWill(will));
+    return DONE;
+  }
+
+  deleteWill(clientId: string): Promise<void> {
+    this.wills.delete(clientId);
+    return DONE;
+  }
+
+  listWills(): Promise<Map<string, PersistedWill>> {
+    return Promise.resolve(new Map([...this.wills].map(([id, w]) => [id, copyWill(w)])));
   }
 
   setRetained(message: PersistedMessage): Promise<void> {
     this.retained.set(message.topic, copyMessage(message));
-    return Promise.resolve();
+    return DONE;
   }
 
   deleteRetained(topic: string): Promise<void> {
     this.retained.delete(topic);
-    return Promise.resolve();
+    return DONE;
   }
 
   getRetained(topic: string): Promise<PersistedMessage | undefined> {

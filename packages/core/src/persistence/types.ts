@@ -6,7 +6,8 @@
  * Values given to a store are the store's to keep: implementations copy buffers they retain, and
  * return values the caller may mutate without affecting the store.
  */
-import type { PublishProperties, QoS } from '../codec/packets.js';
+import type { ProtocolVersion, PublishProperties, QoS } from '../codec/packets.js';
+import type { Logger } from '../plugin-api/types.js';
 
 export interface PersistedMessage {
   readonly topic: string;
@@ -27,12 +28,51 @@ export interface PersistedDelivery {
   readonly subscriptionIds?: readonly number[];
 }
 
+/**
+ * A delivery in a session's offline queue, under its sequence number: numbers grow per session in queue
+ * order (the broker assigns them), so `listQueued` gives the queue back oldest first.
+ */
+export interface PersistedQueued {
+  readonly seq: number;
+  readonly delivery: PersistedDelivery;
+}
+
 /** An outbound QoS 1/2 message sent and not yet acknowledged. */
 export interface PersistedInflight {
   readonly packetId: number;
   readonly delivery: PersistedDelivery;
   /** 'publish' until PUBACK/PUBREC, 'pubrel' after PUBREC until PUBCOMP. */
   readonly state: 'publish' | 'pubrel';
+  /**
+   * The queue entry this message was sent from, if it waited in the queue: a store that could not write
+   * `setInflight` and `deleteQueued` atomically may hold both after a crash, and the broker then keeps
+   * the inflight one only.
+   */
+  readonly seq?: number;
+}
+
+/**
+ * The will of a connected client (a crash is an ungraceful disconnect: it is published at restart), or a
+ * will whose v5 delay runs (`publishAt` set).
+ */
+export interface PersistedWill {
+  readonly message: PersistedMessage;
+  /** v5 Will Delay Interval, seconds (0: none). */
+  readonly delay: number;
+  /** Epoch milliseconds the delayed will is due, once its connection closed; absent while connected. */
+  readonly publishAt?: number;
+  /** The client's username (`null`: anonymous), whose rights the will is published with. */
+  readonly username: string | null;
+  readonly protocolVersion: ProtocolVersion;
+}
+
+/** Header fields of a stored session that change while it lives (`updateSession`). */
+export interface SessionUpdate {
+  /** Epoch milliseconds of the last disconnect; `null` while a client is connected to it. */
+  readonly disconnectedAt?: number | null;
+  readonly expiryInterval?: number | null;
+  readonly username?: string | null;
+  readonly protocolVersion?: ProtocolVersion;
 }
 
 export interface PersistedSubscription {
@@ -48,8 +88,8 @@ export interface PersistedSubscription {
 export interface PersistedSession {
   readonly clientId: string;
   readonly subscriptions: readonly PersistedSubscription[];
-  /** Offline queue, oldest first. */
-  readonly queue: readonly PersistedDelivery[];
+  /** Offline queue, oldest first (by sequence number). */
+  readonly queue: readonly PersistedQueued[];
   /** Outbound inflight messages, in send order. */
   readonly inflight: readonly PersistedInflight[];
   /** Inbound QoS 2 packet ids received and not yet released by PUBREL. */
@@ -65,6 +105,8 @@ export interface PersistedSession {
    * A store must give back exactly what it was given, `null` included.
    */
   readonly username?: string | null;
+  /** The protocol version of the last connection (absent in older records: 4). */
+  readonly protocolVersion?: ProtocolVersion;
 }
 
 export interface Persistence {
@@ -73,24 +115,45 @@ export interface Persistence {
   /** Flush and release resources. */
   close(): Promise<void>;
 
+  // Every write resolves once it is as durable as the store promises (its sync mode): the broker
+  // acknowledges a QoS 1/2 PUBLISH only after the writes it caused resolved. Writes for one client id
+  // are issued in order and must be applied in that order; writes issued in the same event-loop turn
+  // should be applied atomically where the engine can (LMDB: one transaction).
+
   // sessions (whole records)
+  /** Stores a whole session, replacing any stored one of the client id (its queue, inflight and ids too). */
   saveSession(session: PersistedSession): Promise<void>;
+  /** Changes header fields of a stored session (no-op when the session does not exist). */
+  updateSession(clientId: string, update: SessionUpdate): Promise<void>;
   getSession(clientId: string): Promise<PersistedSession | undefined>;
   deleteSession(clientId: string): Promise<void>;
-  listSessions(): Promise<PersistedSession[]>;
+  /** Every stored session; `queue` holds at most `maxQueued` (default all) of the oldest deliveries. */
+  listSessions(maxQueued?: number): Promise<PersistedSession[]>;
 
   // subscriptions of a stored session (no-op when the session does not exist)
   setSubscription(clientId: string, subscription: PersistedSubscription): Promise<void>;
   deleteSubscription(clientId: string, topic: string): Promise<void>;
 
-  // queued messages of a stored session, FIFO
-  pushQueued(clientId: string, delivery: PersistedDelivery): Promise<void>;
-  /** Removes and returns up to `max` of the oldest queued deliveries. */
-  takeQueued(clientId: string, max: number): Promise<PersistedDelivery[]>;
+  // queued messages of a stored session, by sequence number (no-op when the session does not exist)
+  pushQueued(clientId: string, entry: PersistedQueued): Promise<void>;
+  deleteQueued(clientId: string, seq: number): Promise<void>;
+  /** Up to `max` queued entries with a sequence number above `afterSeq` (-1: from the start), oldest first; nothing is removed. */
+  listQueued(clientId: string, afterSeq: number, max: number): Promise<PersistedQueued[]>;
+  /** How many deliveries are queued for the session (0 when it does not exist). */
+  countQueued(clientId: string): Promise<number>;
 
   // inflight messages of a stored session, keyed by packet id
   setInflight(clientId: string, inflight: PersistedInflight): Promise<void>;
   deleteInflight(clientId: string, packetId: number): Promise<void>;
+
+  // inbound QoS 2 packet ids awaiting PUBREL
+  addInboundQos2(clientId: string, packetId: number): Promise<void>;
+  deleteInboundQos2(clientId: string, packetId: number): Promise<void>;
+
+  // wills, by client id: of connected clients (any session) and delayed ones still pending
+  setWill(clientId: string, will: PersistedWill): Promise<void>;
+  deleteWill(clientId: string): Promise<void>;
+  listWills(): Promise<Map<string, PersistedWill>>;
 
   // retained messages, keyed by topic
   setRetained(message: PersistedMessage): Promise<void>;
@@ -98,3 +161,24 @@ export interface Persistence {
   getRetained(topic: string): Promise<PersistedMessage | undefined>;
   listRetained(): Promise<PersistedMessage[]>;
 }
+
+/**
+ * What `persistence:` in the YAML config gives a store package (`store:`, default
+ * `@midge/persistence-lmdb`): the package's `createPersistence` export is called with these.
+ */
+export interface PersistenceOptions {
+  /** The data directory, absolute (the config resolves it against the config file's folder). */
+  readonly path: string;
+  /**
+   * `batch`: each event-loop turn's writes commit as one fsync'd transaction (group commit) before any
+   * PUBLISH they carry is acknowledged; `always`: one fsync'd transaction per write; `none`: the OS
+   * flushes when it likes (a kill -9 keeps the data, a power cut may lose recent writes).
+   */
+  readonly sync: 'batch' | 'always' | 'none';
+  /** Open read-only (`midge --check`, `midge store inspect`): no lock taken, no write allowed. */
+  readonly readOnly?: boolean;
+  readonly log?: Logger;
+}
+
+/** The export a store package provides for `persistence: { store: <package> }`. */
+export type CreatePersistence = (options: PersistenceOptions) => Persistence | Promise<Persistence>;

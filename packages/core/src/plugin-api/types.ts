@@ -161,7 +161,7 @@ export interface BrokerStats {
   readonly messagesStored: number;
   readonly retainedCount: number;
   readonly subscriptionCount: number;
-  /** Messages dropped, by reason (e.g. 'queue-full', 'slow-reader', 'denied', 'sys-topic', 'expired'). */
+  /** Messages dropped, by reason (e.g. 'queue-full', 'slow-reader', 'denied', 'sys-topic', 'expired', 'not-stored': a QoS 1/2 message the store failed to write). */
   readonly dropped: Readonly<Record<string, number>>;
   /** Times a configured limit was hit, by cause (e.g. 'max_queued_bytes', 'max_unauthenticated_bytes'). */
   readonly limitsHit: Readonly<Record<string, number>>;

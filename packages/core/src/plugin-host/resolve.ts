@@ -108,9 +108,32 @@ export function packageNameOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
-function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: readonly string[]): string {
-  const { key, specifier } = entry;
-  if (searchDirs.length === 0) throw new Error('resolvePlugin: searchDirs must name at least the config folder');
+/** Why a specifier led to no module file (see locateModule). */
+export type LocateFailure =
+  /** A path specifier with nothing at its path. */
+  | { readonly kind: 'no-file'; readonly file: string }
+  /** A path specifier naming a folder or another non-file. */
+  | { readonly kind: 'not-a-file'; readonly file: string }
+  /** A package found from no search dir. */
+  | { readonly kind: 'not-installed'; readonly pkg: string }
+  /** The package was found but does not export the subpath. */
+  | { readonly kind: 'not-exported'; readonly pkg: string; readonly dir: string; readonly cause: unknown }
+  /** The package was found but its entry file is missing (not built). */
+  | { readonly kind: 'entry-missing'; readonly pkg: string; readonly cause: unknown }
+  | { readonly kind: 'unresolvable'; readonly cause: unknown };
+
+/**
+ * The URL of the module `specifier` names, found the way plugins are: a path (relative to
+ * `searchDirs[0]`, absolute, or a file: URL) must be a file; a package (or package subpath) is resolved
+ * from each search dir in turn, with Node's resolution and `conditions`. Shared by plugins and
+ * persistence stores, which word their own errors from the failure.
+ */
+export function locateModule(
+  specifier: string,
+  searchDirs: readonly string[],
+  conditions: readonly string[] = defaultConditions(),
+): { readonly url: string } | { readonly failure: LocateFailure } {
+  if (searchDirs.length === 0) throw new Error('locateModule: searchDirs must name at least the config folder');
   const conditionSet = new Set(conditions);
 
   if (isPathSpecifier(specifier)) {
@@ -118,65 +141,73 @@ function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: r
       ? fileURLToPath(specifier)
       : path.resolve(searchDirs[0] as string, specifier);
     const stat = statSync(file, { throwIfNoEntry: false });
-    if (stat === undefined) {
-      throw new PluginError(
-        'PLUGIN_NOT_FOUND',
-        key,
-        `no plugin file at ${file} (paths are relative to the config file's folder)`,
-      );
-    }
-    if (!stat.isFile()) {
-      throw new PluginError(
-        'PLUGIN_NOT_FOUND',
-        key,
-        `${file} is not a file: name the plugin's module file (e.g. ${path.join(file, 'index.js')})`,
-      );
-    }
-    return pathToFileURL(file).href;
+    if (stat === undefined) return { failure: { kind: 'no-file', file } };
+    if (!stat.isFile()) return { failure: { kind: 'not-a-file', file } };
+    return { url: pathToFileURL(file).href };
   }
 
   const pkg = packageNameOf(specifier);
   for (const dir of searchDirs) {
     const base = pathToFileURL(path.resolve(dir) + path.sep);
-    let resolved: URL;
     try {
-      resolved = moduleResolve(specifier, base, conditionSet);
+      return { url: moduleResolve(specifier, base, conditionSet).href };
     } catch (err) {
       const code = codeOf(err);
       // Only "no such package from here" moves on to the next dir. Once a package is found it is the one
       // Node would load, so its own problems (missing entry file, unexported subpath) are reported as such.
       if (code === 'ERR_MODULE_NOT_FOUND' && !hasUrl(err) && messageOf(err).includes(`'${pkg}'`)) continue;
-      if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
-        throw new PluginError(
-          'PLUGIN_NOT_FOUND',
-          key,
-          `package ${pkg} (found from ${dir}) does not export ${specifier}: ${messageOf(err)}`,
-          {
-            cause: err,
-          },
-        );
-      }
-      if (code === 'ERR_MODULE_NOT_FOUND') {
-        throw new PluginError(
-          'PLUGIN_LOAD_FAILED',
-          key,
-          `package ${pkg} is installed but its entry file is missing (is it built?): ${messageOf(err)}`,
-          {
-            cause: err,
-          },
-        );
-      }
-      throw new PluginError('PLUGIN_LOAD_FAILED', key, `cannot resolve ${specifier}: ${messageOf(err)}`, {
-        cause: err,
-      });
+      if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return { failure: { kind: 'not-exported', pkg, dir, cause: err } };
+      if (code === 'ERR_MODULE_NOT_FOUND') return { failure: { kind: 'entry-missing', pkg, cause: err } };
+      return { failure: { kind: 'unresolvable', cause: err } };
     }
-    return resolved.href;
   }
-  throw new PluginError(
-    'PLUGIN_NOT_FOUND',
-    key,
-    `cannot find package ${pkg} (looked from ${searchDirs.join(', ')}). Install it next to the config file: npm install ${pkg}`,
-  );
+  return { failure: { kind: 'not-installed', pkg } };
+}
+
+function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: readonly string[]): string {
+  const { key, specifier } = entry;
+  if (searchDirs.length === 0) throw new Error('resolvePlugin: searchDirs must name at least the config folder');
+  const located = locateModule(specifier, searchDirs, conditions);
+  if ('url' in located) return located.url;
+  const failure = located.failure;
+  switch (failure.kind) {
+    case 'no-file':
+      throw new PluginError(
+        'PLUGIN_NOT_FOUND',
+        key,
+        `no plugin file at ${failure.file} (paths are relative to the config file's folder)`,
+      );
+    case 'not-a-file':
+      throw new PluginError(
+        'PLUGIN_NOT_FOUND',
+        key,
+        `${failure.file} is not a file: name the plugin's module file (e.g. ${path.join(failure.file, 'index.js')})`,
+      );
+    case 'not-exported':
+      throw new PluginError(
+        'PLUGIN_NOT_FOUND',
+        key,
+        `package ${failure.pkg} (found from ${failure.dir}) does not export ${specifier}: ${messageOf(failure.cause)}`,
+        { cause: failure.cause },
+      );
+    case 'entry-missing':
+      throw new PluginError(
+        'PLUGIN_LOAD_FAILED',
+        key,
+        `package ${failure.pkg} is installed but its entry file is missing (is it built?): ${messageOf(failure.cause)}`,
+        { cause: failure.cause },
+      );
+    case 'unresolvable':
+      throw new PluginError('PLUGIN_LOAD_FAILED', key, `cannot resolve ${specifier}: ${messageOf(failure.cause)}`, {
+        cause: failure.cause,
+      });
+    case 'not-installed':
+      throw new PluginError(
+        'PLUGIN_NOT_FOUND',
+        key,
+        `cannot find package ${failure.pkg} (looked from ${searchDirs.join(', ')}). Install it next to the config file: npm install ${failure.pkg}`,
+      );
+  }
 }
 
 let cachedConditions: readonly string[] | undefined;

@@ -5,6 +5,9 @@ import type { ConnectPacket } from '../../src/codec/packets.js';
 import type { Pipeline } from '../../src/broker/pipeline.js';
 import type { Router } from '../../src/broker/router.js';
 import type { BrokerServices } from '../../src/broker/services.js';
+import { Journal } from '../../src/broker/journal.js';
+import { MemoryPersistence } from '../../src/persistence/memory.js';
+import { nullLogger } from '../../src/log.js';
 import { Session } from '../../src/broker/session.js';
 import { SessionStore } from '../../src/broker/session-store.js';
 import { TopicTrie } from '../../src/broker/topic-trie.js';
@@ -176,11 +179,14 @@ describe('v5 Will Delay Interval [MQTT-3.1.3-9]', () => {
   it('[MQTT-3.1.3-9] a will delay longer than a Node timer (24.8 days) is not published early', () => {
     vi.useFakeTimers();
     const published: string[] = [];
+    const stored = { log: nullLogger, persistence: new MemoryPersistence() };
     const services = {
       host: undefined,
       stats: { drop: () => undefined },
       config: { session_expiry_interval: 0 },
       debug: false,
+      ...stored,
+      journal: new Journal(stored),
     } as unknown as BrokerServices;
     const router = { unsubscribeAll: () => undefined } as Pick<Router, 'unsubscribeAll'>;
     const pipeline: Pick<Pipeline, 'publishFrom'> = {

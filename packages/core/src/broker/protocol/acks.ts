@@ -44,7 +44,25 @@ export function handlePubrec(ctx: BrokerContext, conn: ConnectedPeer, packet: Pu
     return;
   }
   entry.state = 'pubrel';
-  conn.send({ type: 'pubrel', packetId: packet.packetId });
+  if (!session.persisted) {
+    conn.send({ type: 'pubrel', packetId: packet.packetId });
+    return;
+  }
+  // Stored as released before PUBREL goes out: after a crash only PUBREL is resent, never the message again
+  // [MQTT-4.3.3-1] (a client that had released the id would take a resent PUBLISH for a new message).
+  const stored = ctx.persistence.setInflight(session.clientId, {
+    packetId: entry.packetId,
+    delivery: entry.delivery,
+    state: 'pubrel',
+  });
+  ctx.journal.write(stored);
+  stored.then(
+    () => {
+      if (session.connection === conn && session.inflightOut.get(packet.packetId) === entry)
+        conn.send({ type: 'pubrel', packetId: packet.packetId });
+    },
+    () => undefined, // logged by the journal; PUBREL is resent on reconnect
+  );
 }
 
 /**
@@ -53,8 +71,10 @@ export function handlePubrec(ctx: BrokerContext, conn: ConnectedPeer, packet: Pu
  * (v5 says 0x92 Packet Identifier not found).
  */
 export function handlePubrel(ctx: BrokerContext, conn: ConnectedPeer, packet: PubrelPacket): void {
-  if (conn.session.inboundQos2.delete(packet.packetId)) {
+  const session = conn.session;
+  if (session.inboundQos2.delete(packet.packetId)) {
     ctx.stats.inflightIn--;
+    if (session.persisted) ctx.journal.write(ctx.persistence.deleteInboundQos2(session.clientId, packet.packetId));
     conn.send({ type: 'pubcomp', packetId: packet.packetId });
   } else if (conn.protocolVersion === 5) {
     conn.send({ type: 'pubcomp', packetId: packet.packetId, reasonCode: ReasonCode.packetIdentifierNotFound });

@@ -4,7 +4,6 @@ import type { ClientInfo, Decision } from '../../plugin-api/types.js';
 import type { BrokerContext } from '../context.js';
 import { isPromise } from '../plugin-port.js';
 import { copyMessage } from '../message.js';
-import { persistWrite } from '../durable.js';
 import { resumeSession } from '../resume-authorization.js';
 import { toPersisted } from '../snapshot.js';
 import { OutgoingTopicAliases } from '../outgoing-topic-aliases.js';
@@ -249,7 +248,7 @@ function accept(
   if (!session.clean && !session.persisted) {
     // A new persistent session gets its record now; its subscriptions follow as they are made.
     ctx.sessions.markPersisted(session);
-    persistWrite(ctx, ctx.persistence.saveSession(toPersisted(session)));
+    ctx.journal.write(ctx.persistence.saveSession(toPersisted(session)));
   }
   const receiveMaximum = v5 ? (packet.properties?.receiveMaximum ?? 0xffff) : 0xffff;
   session.window = Math.min(ctx.config.max_inflight_messages, receiveMaximum);
@@ -300,6 +299,7 @@ function accept(
         : { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, properties },
     );
     session.willDelay = v5 ? (will.properties?.willDelayInterval ?? 0) : 0;
+    ctx.sessions.storeWill(client, session.will, session.willDelay);
   }
   if (ctx.debug) ctx.log.debug({ clientId: client.clientId, clean: packet.clean, sessionPresent }, 'client connected');
   if (ctx.events.wants('client:connected')) {

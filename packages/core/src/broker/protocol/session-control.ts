@@ -30,6 +30,9 @@ export function handleDisconnect(ctx: BrokerContext, conn: ConnectedPeer, packet
     session.clean = session.expiryInterval === 0;
   }
   const keepWill = conn.protocolVersion === 5 && packet.reasonCode === ReasonCode.disconnectWithWillMessage;
-  if (!keepWill) session.will = undefined;
+  if (!keepWill && session.will !== undefined) {
+    session.will = undefined;
+    ctx.sessions.forgetWill(session.clientId);
+  }
   conn.close('client sent DISCONNECT', true, { keepWill });
 }

@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { LmdbPersistence } from '../src/index.js';
+
+const writer = fileURLToPath(new URL('./fixtures/write-loop.mjs', import.meta.url));
+
+/** Runs the write loop on `dir` until it confirmed `acks` more writes, then kills it with SIGKILL; returns what it confirmed. */
+function writeThenKill(dir: string, acks: number): Promise<number[]> {
+  const child = spawn(process.execPath, [writer, dir, 'batch'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const confirmed: number[] = [];
+  let buffered = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) confirmed.push(Number(line));
+      if (confirmed.length >= acks) child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(confirmed);
+      else reject(new Error(`the writer exited by itself (${String(code)})`));
+    });
+  });
+}
+
+describe('kill -9 while writing (sync: batch)', () => {
+  it('keeps every write the store confirmed before the kill, over five kills in a row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'midge-lmdb-kill-'));
+    const confirmed: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      // Each round kills after a different number of confirmations, so the kill lands at different points.
+      confirmed.push(...(await writeThenKill(dir, 40 + round * 37)));
+      const store = new LmdbPersistence({ path: dir, sync: 'batch' });
+      await store.open();
+      const stored = new Set((await store.listQueued('c', -1, 1e9)).map((e) => e.seq));
+      await store.close();
+      const lost = confirmed.filter((s) => !stored.has(s));
+      expect(lost, `round ${round}: confirmed writes missing after kill -9`).toEqual([]);
+    }
+  });
+});

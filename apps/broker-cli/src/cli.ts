@@ -13,6 +13,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   pub: async () => (await import('./commands/pub.js')).runPub,
   sub: async () => untilInterrupted((await import('./commands/sub.js')).runSub),
   passwd: async () => (await import('./commands/passwd.js')).runPasswd,
+  store: async () => (await import('./commands/store.js')).runStore,
 };
 
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {

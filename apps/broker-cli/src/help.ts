@@ -8,12 +8,14 @@ Usage:
   midge sub -t FILTER              subscribe and print messages
   midge passwd [-c] [-b|-D] FILE USER [PASSWORD]
                                    add, change or delete a user in a password file
+  midge store inspect|compact      look into the broker's store, or shrink its file
 
 Commands:
   broker   run the broker (see 'midge broker --help')
   pub      publish (see 'midge pub --help')
   sub      subscribe (see 'midge sub --help')
   passwd   manage a password file for @midge/plugin-auth-file (see 'midge passwd --help')
+  store    inspect or compact the broker's store (see 'midge store --help')
 
 Options:
   -h, --help      show this help
@@ -89,4 +91,44 @@ Examples:
   midge passwd -b passwords bob 's3cret'          # add or change bob
   echo 's3cret' | midge passwd passwords carol    # password from stdin
   midge passwd -D passwords bob                   # delete bob
+`;
+
+export const STORE_HELP = `Usage:
+  midge store inspect [--data-dir DIR | -c FILE] [--json] [--client ID | --retained FILTER]
+  midge store compact [--data-dir DIR | -c FILE]
+
+The broker's store, as 'midge' finds it: ./midge-data without -c, the config's 'persistence:'
+with -c, DIR with --data-dir (in place of the config's path, from the working directory).
+
+inspect  prints what the store holds: totals (sessions, queued and in-flight messages, inbound
+         QoS 2 ids, wills, retained messages and their bytes), then every session (client id,
+         owner, MQTT version, expiry interval, subscriptions, queue depth, in-flight messages,
+         connected or disconnected since when), the wills (a delayed one with its due time) and
+         the retained messages (topic, QoS, payload size, expiry). It opens the store read-only:
+         it takes no lock and writes nothing, so it is safe next to a running broker.
+         'connected' means a client was connected when the store was last written.
+compact  rewrites the store's data file without the space of deleted records (LMDB reuses that
+         space but never gives it back to the file system) and prints the sizes before and after.
+         It takes the store's lock: it refuses while a broker uses the directory. The old file
+         is replaced only once the compacted one is complete. @midge/persistence-lmdb stores only.
+
+Options:
+  -c, --config FILE      the broker's YAML config: its 'persistence:' names the store
+      --data-dir DIR     the data directory (default ./midge-data, or the config's persistence.path)
+      --json             (inspect) JSON for programs: times in ISO 8601, sizes in bytes
+      --client ID        (inspect) one session in detail: subscriptions with their options,
+                         in-flight messages, inbound QoS 2 ids, the 20 oldest queued messages, its will
+      --retained FILTER  (inspect) list only the retained messages whose topic matches FILTER
+  -h, --help             show this help
+  -V, --version          print the version
+
+Exit codes: 0 done, 1 failure (no store there, store in use by a broker for compact, unknown
+client id), 2 command-line mistake.
+
+Examples:
+  midge store inspect                                # the store in ./midge-data
+  midge store inspect --data-dir /var/lib/midge --client alice-laptop
+  midge store inspect -c broker.yaml --retained 'sensors/#'
+  midge store inspect --json | jq '.sessions[] | select(.queued > 1000) | .clientId'
+  midge store compact --data-dir /var/lib/midge      # with that broker stopped
 `;

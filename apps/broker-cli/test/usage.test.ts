@@ -19,13 +19,15 @@ describe('midge usage', () => {
   it('--help lists the commands', async () => {
     const r = await runMidge(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['broker', 'pub', 'sub', 'passwd']) expect(r.stdout).toContain(`midge ${c}`);
+    for (const c of ['broker', 'pub', 'sub', 'passwd', 'store']) expect(r.stdout).toContain(`midge ${c}`);
   });
 
   it.each([
     [['broker', '--help'], '--check'],
     [['--check', '--help'], '--log-level'],
     [['passwd', '--help'], '-D, --delete'],
+    [['store', '--help'], 'midge store compact [--data-dir DIR | -c FILE]'],
+    [['store', 'inspect', '--help'], '--client ID'],
     // pub and sub print their own help: the dispatcher hands them everything after the command.
     [['pub', '--help'], 'Usage: midge pub'],
     [['sub', '--help'], 'Usage: midge sub'],
@@ -49,7 +51,7 @@ describe('midge usage', () => {
     const r = await runMidge(['serve']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown command 'serve'");
-    expect(r.stderr).toContain('broker, pub, sub, passwd');
+    expect(r.stderr).toContain('broker, pub, sub, passwd, store');
   });
 
   it('a bad port is a usage error', async () => {

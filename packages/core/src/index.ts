@@ -12,6 +12,7 @@ export type { PluginHostLike } from './broker/plugin-port.js';
 export type { BrokerEventListener } from './broker/events.js';
 export { MemoryPersistence } from './persistence/memory.js';
 export type * from './persistence/types.js';
+export { createStore, importStore, type LoadPersistenceOptions } from './persistence/load.js';
 export {
   filterCovers,
   isSysTopic,

@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type {
+  CreatePersistence,
   Logger,
-  PersistedDelivery,
   PersistedInflight,
   PersistedMessage,
   PersistedQueued,
@@ -11,458 +9,402 @@ import type {
   PersistedWill,
   Persistence,
   PersistenceOptions,
-  ProtocolVersion,
   SessionUpdate,
 } from '@midge/mqtt-core';
-import { open, type Database, type RootDatabase } from 'lmdb';
-import { DirectoryLock, LOCK_FILE } from './lock.js';
+import type { Database, RootDatabase } from 'lmdb';
+import { compactEnvironment, type CompactResult } from './compact.js';
+import { DirectoryLock } from './lock.js';
+import { checkDataDirectory, checkDataFile, openEnvironment, type Tables } from './open-store.js';
+import {
+  headerOf,
+  inflightOf,
+  keyOf,
+  plainDelivery,
+  plainMessage,
+  plainSubscription,
+  sessionOf,
+  storedInflight,
+  storedWill,
+  updatedHeader,
+  willOf,
+  type SessionHeader,
+  type StoredInflight,
+  type StoredWill,
+} from './records.js';
+import { Writes } from './writes.js';
 
-/** Written at creation; a directory whose `meta` says otherwise is not opened. */
-const FORMAT = 'midge-store';
-const FORMAT_VERSION = 1;
-/** Upper bound of string keys within one client's range (topics): above every UTF-16 string used as a topic. */
-const HIGH_STRING = '\uffff\uffff';
-
-/** A session's header: what `updateSession` changes. Subscriptions, queue, inflight and ids live in their own tables. */
-interface SessionHeader {
-  disconnectedAt?: number;
-  expiryInterval?: number;
-  username?: string | null;
-  protocolVersion?: ProtocolVersion;
+interface OpenStore {
+  readonly root: RootDatabase;
+  readonly tables: Tables;
+  readonly writes: Writes;
 }
 
-type Key = string | (string | number)[];
-
 /**
- * `Persistence` on LMDB (lmdb-js): one memory-mapped, copy-on-write environment in the data directory, with a
- * table per kind of record. Reads are synchronous; writes are lmdb-js's asynchronous batched writes, so every
- * write issued in one event-loop turn lands in one transaction (a delivery's move from the queue to the inflight
- * window included) and each returned promise resolves once that transaction is as durable as `sync` says:
- *
- * - `batch`: committed and fsync'd (lmdb's `flushed`) — a kill -9 or a power cut loses nothing it confirmed;
- * - `always`: every write is its own synchronous, fsync'd transaction (one disk flush per write; slow);
- * - `none`: committed, the OS flushes when it likes (a kill -9 loses nothing; a power cut may).
+ * `Persistence` on LMDB (lmdb-js): one memory-mapped, copy-on-write environment in the data directory with a
+ * table per kind of record, keyed by client id (then topic, sequence number or packet id), so one range read
+ * gives one client's records in order. Reads are synchronous underneath; a read waits for the writes issued
+ * before it to commit, so it sees them. What a write's promise means per `sync` mode: see writes.ts and the
+ * README.
  */
 export class LmdbPersistence implements Persistence {
   readonly path: string;
   readonly sync: PersistenceOptions['sync'];
-  private readonly readOnly: boolean;
-  private readonly log: Logger | undefined;
-  private readonly lock: DirectoryLock;
-  private root: RootDatabase | undefined;
-  private tables: Tables | undefined;
-  /** Client ids with a session record, known synchronously: a write issued right after saveSession (same turn, not yet committed) must see it. */
-  private readonly sessionIds = new Set<string>();
+  readonly #readOnly: boolean;
+  readonly #log: Logger | undefined;
+  readonly #lock: DirectoryLock;
+  #store: OpenStore | undefined;
+  /**
+   * Keys of the clients with a session record, as of the writes issued so far (not committed): whether a write
+   * for a client is a no-op is decided in issue order.
+   */
+  readonly #sessions = new Set<string>();
+  /** Per client key, the send order of its inflight packet ids (loaded from the table on first use). */
+  readonly #inflightOrder = new Map<string, Map<number, number>>();
+  #nextOrder = 0;
+  /** Set while `compact` runs: calls then fail (a write would miss the compacted copy). */
+  #compacting = false;
 
   constructor(options: PersistenceOptions) {
     this.path = options.path;
     this.sync = options.sync;
-    this.readOnly = options.readOnly === true;
-    this.log = options.log;
-    this.lock = new DirectoryLock(options.path);
+    this.#readOnly = options.readOnly === true;
+    this.#log = options.log;
+    this.#lock = new DirectoryLock(options.path);
   }
 
-  // async: every failure below is a rejected promise, not a throw.
   async open(): Promise<void> {
-    if (this.root !== undefined) return;
-    const path = this.path;
-    if (!this.readOnly) {
-      try {
-        mkdirSync(path, { recursive: true });
-      } catch (err) {
-        throw new Error(
-          `cannot create the data directory ${path}: ${(err as Error).message}; choose a writable folder`,
-          {
-            cause: err,
-          },
-        );
-      }
-    }
-    const isNew = checkDirectory(path, this.readOnly);
-    if (!this.readOnly) await this.lock.acquire();
+    if (this.#store !== undefined) return;
+    checkDataDirectory(this.path, this.#readOnly);
+    if (!this.#readOnly) await this.#lock.acquire();
     try {
-      this.root = open({
-        path,
-        maxDbs: 12,
-        readOnly: this.readOnly,
-        // `none`: no fsync at all; `always`: synchronous commits (below); `batch`: fsync after each batch.
-        noSync: this.sync === 'none',
-        overlappingSync: this.sync === 'batch',
-      });
-      this.tables = openTables(this.root);
+      checkDataFile(this.path, this.#readOnly);
+      const { root, tables } = openEnvironment({ path: this.path, sync: this.sync, readOnly: this.#readOnly });
+      this.#store = { root, tables, writes: new Writes(root, this.path, this.sync) };
+      for (const key of tables.sessions.getKeys()) this.#sessions.add(String(key));
+      for (const { value } of tables.inflight.getRange())
+        this.#nextOrder = Math.max(this.#nextOrder, (value as StoredInflight).order + 1);
     } catch (err) {
-      this.lock.release();
-      throw new Error(
-        `cannot open the store in ${path}: ${(err as Error).message}. If the files are damaged, move the directory away and start again (the broker starts empty), or restore it from a backup.`,
-        { cause: err },
-      );
+      this.#lock.release();
+      throw err;
     }
-    const meta = this.tables.meta.get('format') as { name?: unknown; version?: unknown } | undefined;
-    if (meta === undefined && isNew && !this.readOnly) {
-      this.tables.meta.putSync('format', { name: FORMAT, version: FORMAT_VERSION });
-    } else if (meta === undefined || meta.name !== FORMAT) {
-      void this.closeQuietly();
-      throw new Error(
-        `${path} holds an LMDB environment that is not a Midge store; give the broker an empty or new directory`,
-      );
-    } else if (typeof meta.version !== 'number' || meta.version > FORMAT_VERSION) {
-      void this.closeQuietly();
-      throw new Error(
-        `the store in ${path} was written by a newer Midge (format ${String(meta.version)}, this one reads ${FORMAT_VERSION}); upgrade @midge/persistence-lmdb`,
-      );
-    }
-    for (const id of this.tables.sessions.getKeys()) this.sessionIds.add(id as string);
+    this.#log?.debug({ path: this.path, sync: this.sync, readOnly: this.#readOnly }, 'store opened');
   }
 
   async close(): Promise<void> {
-    const root = this.root;
-    if (root === undefined) return;
-    this.root = undefined;
-    this.tables = undefined;
+    const store = this.#store;
+    if (store === undefined) return;
+    this.#store = undefined;
+    this.#sessions.clear();
+    this.#inflightOrder.clear();
     try {
-      if (!this.readOnly) await root.flushed;
-      await root.close();
+      await store.writes.settled();
+      await store.root.close();
     } finally {
-      this.lock.release();
+      this.#lock.release();
     }
   }
 
-  private async closeQuietly(): Promise<void> {
+  /**
+   * Rewrites the data file without its free pages (compact.ts): LMDB reuses freed pages but never shrinks its
+   * file, so a store that once held a large queue keeps that size. The store must be open for writing, which
+   * holds the directory lock (no broker uses the directory); calls made while it runs fail. The store stays
+   * open, on the compacted file. `midge store compact` runs it.
+   */
+  async compact(): Promise<CompactResult> {
+    const store = this.#writable();
+    this.#store = undefined;
+    this.#compacting = true;
     try {
-      await this.close();
-    } catch (err) {
-      this.log?.warn({ err, path: this.path }, 'closing the store failed');
+      await store.writes.settled();
+      return await compactEnvironment(store.root, this.path, {
+        keep: () => (this.#store = store),
+        reopen: () => {
+          checkDataFile(this.path, false);
+          const { root, tables } = openEnvironment({ path: this.path, sync: this.sync });
+          this.#store = { root, tables, writes: new Writes(root, this.path, this.sync) };
+        },
+      });
+    } finally {
+      this.#compacting = false;
+      // Neither the compacted nor the old file reopened (the error says why): the store is closed.
+      if (this.#store === undefined) this.#lock.release();
     }
-  }
-
-  private get t(): Tables {
-    const tables = this.tables;
-    if (tables === undefined) throw new Error(`the store in ${this.path} is not open`);
-    return tables;
-  }
-
-  /** One write, durable as `sync` promises. `always` commits it alone, synchronously (fsync included). */
-  private put(db: Database, key: Key, value: unknown): Promise<void> {
-    if (this.readOnly) return readOnlyWrite(this.path);
-    if (this.sync === 'always') return settle(() => db.putSync(key, value));
-    return this.durable(db.put(key, value));
-  }
-
-  private remove(db: Database, key: Key): Promise<void> {
-    if (this.readOnly) return readOnlyWrite(this.path);
-    if (this.sync === 'always') return settle(() => db.removeSync(key));
-    return this.durable(db.remove(key));
-  }
-
-  /** Several writes as one transaction (batch/none: the turn's transaction anyway; always: one synchronous one). */
-  private many(ops: (() => unknown)[], root: RootDatabase): Promise<void> {
-    if (this.readOnly) return readOnlyWrite(this.path);
-    if (this.sync === 'always') return settle(() => root.transactionSync(() => ops.forEach((op) => op())));
-    return this.durable(root.transaction(() => ops.forEach((op) => op())));
-  }
-
-  private durable(committed: Promise<unknown>): Promise<void> {
-    const root = this.root;
-    if (this.sync !== 'batch' || root === undefined) return committed.then(noop);
-    return committed.then(() => root.flushed).then(noop);
   }
 
   // sessions
 
-  saveSession(session: PersistedSession): Promise<void> {
-    const t = this.t;
-    const root = this.rootDb();
-    const id = session.clientId;
-    this.sessionIds.add(id);
-    const ops = [...this.clearSessionOps(id), () => t.sessions.put(id, header(session))];
-    for (const sub of session.subscriptions) ops.push(() => t.subscriptions.put([id, sub.topic], { ...sub }));
-    for (const e of session.queue) ops.push(() => t.queue.put([id, e.seq], e.delivery));
-    for (const i of session.inflight) ops.push(() => t.inflight.put([id, i.packetId], i));
-    for (const pid of session.inboundQos2) ops.push(() => t.inboundQos2.put([id, pid], true));
-    return this.many(ops, root);
+  async saveSession(session: PersistedSession): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(session.clientId);
+    this.#sessions.add(key);
+    const orders = new Map<number, number>();
+    this.#inflightOrder.set(key, orders);
+    // Built now: the transaction body runs later, and the caller's objects may have changed by then.
+    const header = headerOf(session);
+    const subscriptions = session.subscriptions.map(plainSubscription);
+    const queue = session.queue.map((e) => ({ seq: e.seq, delivery: plainDelivery(e.delivery) }));
+    const inflight = session.inflight.map((i) => {
+      const order = this.#nextOrder++;
+      orders.set(i.packetId, order);
+      return storedInflight(i, order);
+    });
+    const inboundQos2 = [...session.inboundQos2];
+    return writes.transaction(() => {
+      clearClient(t, key);
+      t.sessions.putSync(key, header);
+      for (const sub of subscriptions) t.subscriptions.putSync([key, keyOf(sub.topic)], sub);
+      for (const e of queue) t.queue.putSync([key, e.seq], e.delivery);
+      for (const i of inflight) t.inflight.putSync([key, i.packetId], i);
+      for (const id of inboundQos2) t.inboundQos2.putSync([key, id], true);
+    });
   }
 
-  updateSession(clientId: string, update: SessionUpdate): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    const t = this.t;
-    const root = this.rootDb();
-    // Read and written in one transaction, so updates issued in one turn apply in order.
-    return this.many(
-      [
-        () => {
-          const current = (t.sessions.get(clientId) as SessionHeader | undefined) ?? {};
-          void t.sessions.put(clientId, applyUpdate(current, update));
-        },
-      ],
-      root,
-    );
+  async updateSession(clientId: string, update: SessionUpdate): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    const change = { ...update };
+    // Read inside the transaction: the header as the writes before this one left it.
+    return writes.transaction(() => {
+      const current = t.sessions.get(key) as SessionHeader | undefined;
+      if (current !== undefined) t.sessions.putSync(key, updatedHeader(current, change));
+    });
   }
 
-  getSession(clientId: string): Promise<PersistedSession | undefined> {
-    const h = this.t.sessions.get(clientId) as SessionHeader | undefined;
-    return Promise.resolve(h === undefined ? undefined : this.assemble(clientId, h, Infinity));
+  async getSession(clientId: string): Promise<PersistedSession | undefined> {
+    const t = await this.#readable();
+    const key = keyOf(clientId);
+    const header = t.sessions.get(key) as SessionHeader | undefined;
+    return header === undefined ? undefined : assemble(t, key, header, Infinity);
   }
 
-  deleteSession(clientId: string): Promise<void> {
-    this.sessionIds.delete(clientId);
-    return this.many(this.clearSessionOps(clientId), this.rootDb());
+  async deleteSession(clientId: string): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    this.#sessions.delete(key);
+    this.#inflightOrder.delete(key);
+    return writes.transaction(() => clearClient(t, key));
   }
 
-  listSessions(maxQueued = Infinity): Promise<PersistedSession[]> {
+  async listSessions(maxQueued = Infinity): Promise<PersistedSession[]> {
+    const t = await this.#readable();
     const out: PersistedSession[] = [];
-    for (const { key, value } of this.t.sessions.getRange())
-      out.push(this.assemble(key as string, value as SessionHeader, maxQueued));
-    return Promise.resolve(out);
-  }
-
-  private assemble(clientId: string, h: SessionHeader, maxQueued: number): PersistedSession {
-    const t = this.t;
-    const subscriptions = [...t.subscriptions.getRange(strings(clientId))].map(
-      ({ value }) => value as PersistedSubscription,
-    );
-    const inflight = [...t.inflight.getRange(numbers(clientId))].map(({ value }) => value as PersistedInflight);
-    const inboundQos2 = [...t.inboundQos2.getKeys(numbers(clientId))].map((k) => (k as [string, number])[1]);
-    let s: PersistedSession = {
-      clientId,
-      subscriptions,
-      queue: this.queued(clientId, -1, maxQueued),
-      inflight,
-      inboundQos2,
-    };
-    if (h.disconnectedAt !== undefined) s = { ...s, disconnectedAt: h.disconnectedAt };
-    if (h.expiryInterval !== undefined) s = { ...s, expiryInterval: h.expiryInterval };
-    if (h.username !== undefined) s = { ...s, username: h.username };
-    if (h.protocolVersion !== undefined) s = { ...s, protocolVersion: h.protocolVersion };
-    return s;
-  }
-
-  /** The removals of everything stored under a client id but its will. */
-  private clearSessionOps(clientId: string): (() => unknown)[] {
-    const t = this.t;
-    const ops: (() => unknown)[] = [() => t.sessions.remove(clientId)];
-    for (const key of t.subscriptions.getKeys(strings(clientId))) ops.push(() => t.subscriptions.remove(key));
-    for (const table of [t.queue, t.inflight, t.inboundQos2])
-      for (const key of table.getKeys(numbers(clientId))) ops.push(() => table.remove(key));
-    return ops;
+    for (const { key, value } of t.sessions.getRange())
+      out.push(assemble(t, String(key), value as SessionHeader, maxQueued));
+    return out;
   }
 
   // subscriptions
 
-  setSubscription(clientId: string, subscription: PersistedSubscription): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    return this.put(this.t.subscriptions, [clientId, subscription.topic], { ...subscription });
+  async setSubscription(clientId: string, subscription: PersistedSubscription): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    return writes.put(t.subscriptions, [key, keyOf(subscription.topic)], plainSubscription(subscription));
   }
 
-  deleteSubscription(clientId: string, topic: string): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    return this.remove(this.t.subscriptions, [clientId, topic]);
+  async deleteSubscription(clientId: string, topic: string): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    return writes.remove(t.subscriptions, [key, keyOf(topic)]);
   }
 
   // queue
 
-  pushQueued(clientId: string, entry: PersistedQueued): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    return this.put(this.t.queue, [clientId, entry.seq], plainDelivery(entry.delivery));
+  async pushQueued(clientId: string, entry: PersistedQueued): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    return writes.put(t.queue, [key, entry.seq], plainDelivery(entry.delivery));
   }
 
-  deleteQueued(clientId: string, seq: number): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    return this.remove(this.t.queue, [clientId, seq]);
+  async deleteQueued(clientId: string, seq: number): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    return writes.remove(t.queue, [key, seq]);
   }
 
-  listQueued(clientId: string, afterSeq: number, max: number): Promise<PersistedQueued[]> {
-    return Promise.resolve(this.queued(clientId, afterSeq, max));
+  async listQueued(clientId: string, afterSeq: number, max: number): Promise<PersistedQueued[]> {
+    const t = await this.#readable();
+    return queued(t, keyOf(clientId), afterSeq, max);
   }
 
-  private queued(clientId: string, afterSeq: number, max: number): PersistedQueued[] {
-    if (max <= 0) return [];
-    const range = {
-      start: [clientId, afterSeq + 1],
-      end: [clientId, Infinity],
-      ...(Number.isFinite(max) ? { limit: max } : {}),
-    };
-    return [...this.t.queue.getRange(range)].map(({ key, value }) => ({
-      seq: (key as [string, number])[1],
-      delivery: value as PersistedDelivery,
-    }));
-  }
-
-  countQueued(clientId: string): Promise<number> {
-    return Promise.resolve(this.t.queue.getKeysCount(numbers(clientId)));
+  async countQueued(clientId: string): Promise<number> {
+    const t = await this.#readable();
+    const key = keyOf(clientId);
+    return t.queue.getKeysCount({ start: [key, -Infinity], end: [key, Infinity] });
   }
 
   // inflight
 
-  setInflight(clientId: string, inflight: PersistedInflight): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    const value: PersistedInflight = { ...inflight, delivery: plainDelivery(inflight.delivery) };
-    return this.put(this.t.inflight, [clientId, inflight.packetId], value);
+  async setInflight(clientId: string, inflight: PersistedInflight): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    const orders = this.#ordersOf(t, key);
+    // A packet id keeps its place in the send order when its state changes (publish -> pubrel).
+    let order = orders.get(inflight.packetId);
+    if (order === undefined) {
+      order = this.#nextOrder++;
+      orders.set(inflight.packetId, order);
+    }
+    return writes.put(t.inflight, [key, inflight.packetId], storedInflight(inflight, order));
   }
 
-  deleteInflight(clientId: string, packetId: number): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    return this.remove(this.t.inflight, [clientId, packetId]);
+  async deleteInflight(clientId: string, packetId: number): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    this.#ordersOf(t, key).delete(packetId);
+    return writes.remove(t.inflight, [key, packetId]);
+  }
+
+  /**
+   * The send order of a client's inflight packet ids. Loaded from the table the first time after open, when no
+   * write of that client is pending (every later one goes through this map), so the table is up to date.
+   */
+  #ordersOf(t: Tables, key: string): Map<number, number> {
+    let orders = this.#inflightOrder.get(key);
+    if (orders === undefined) {
+      orders = new Map();
+      for (const { value } of clientRange(t.inflight, key)) {
+        const stored = value as StoredInflight;
+        orders.set(stored.packetId, stored.order);
+      }
+      this.#inflightOrder.set(key, orders);
+    }
+    return orders;
   }
 
   // inbound QoS 2 ids
 
-  addInboundQos2(clientId: string, packetId: number): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    return this.put(this.t.inboundQos2, [clientId, packetId], true);
+  async addInboundQos2(clientId: string, packetId: number): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    return writes.put(t.inboundQos2, [key, packetId], true);
   }
 
-  deleteInboundQos2(clientId: string, packetId: number): Promise<void> {
-    if (!this.sessionIds.has(clientId)) return Promise.resolve();
-    return this.remove(this.t.inboundQos2, [clientId, packetId]);
+  async deleteInboundQos2(clientId: string, packetId: number): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    const key = keyOf(clientId);
+    if (!this.#sessions.has(key)) return;
+    return writes.remove(t.inboundQos2, [key, packetId]);
   }
 
-  // wills
+  // wills (of any client, session or not)
 
-  setWill(clientId: string, will: PersistedWill): Promise<void> {
-    return this.put(this.t.wills, clientId, { ...will, message: plainMessage(will.message) });
+  async setWill(clientId: string, will: PersistedWill): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    return writes.put(t.wills, keyOf(clientId), storedWill(clientId, will));
   }
 
-  deleteWill(clientId: string): Promise<void> {
-    return this.remove(this.t.wills, clientId);
+  async deleteWill(clientId: string): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    return writes.remove(t.wills, keyOf(clientId));
   }
 
-  listWills(): Promise<Map<string, PersistedWill>> {
+  async listWills(): Promise<Map<string, PersistedWill>> {
+    const t = await this.#readable();
     const out = new Map<string, PersistedWill>();
-    for (const { key, value } of this.t.wills.getRange()) out.set(key as string, value as PersistedWill);
-    return Promise.resolve(out);
+    for (const { value } of t.wills.getRange()) {
+      const stored = value as StoredWill;
+      out.set(stored.clientId, willOf(stored));
+    }
+    return out;
   }
 
   // retained
 
-  setRetained(message: PersistedMessage): Promise<void> {
-    return this.put(this.t.retained, message.topic, plainMessage(message));
+  async setRetained(message: PersistedMessage): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    return writes.put(t.retained, keyOf(message.topic), plainMessage(message));
   }
 
-  deleteRetained(topic: string): Promise<void> {
-    return this.remove(this.t.retained, topic);
+  async deleteRetained(topic: string): Promise<void> {
+    const { tables: t, writes } = this.#writable();
+    return writes.remove(t.retained, keyOf(topic));
   }
 
-  getRetained(topic: string): Promise<PersistedMessage | undefined> {
-    return Promise.resolve(this.t.retained.get(topic) as PersistedMessage | undefined);
+  async getRetained(topic: string): Promise<PersistedMessage | undefined> {
+    const t = await this.#readable();
+    return t.retained.get(keyOf(topic)) as PersistedMessage | undefined;
   }
 
-  listRetained(): Promise<PersistedMessage[]> {
-    return Promise.resolve([...this.t.retained.getRange()].map(({ value }) => value as PersistedMessage));
+  async listRetained(): Promise<PersistedMessage[]> {
+    const t = await this.#readable();
+    return [...t.retained.getRange()].map((e) => e.value as PersistedMessage);
   }
 
-  private rootDb(): RootDatabase {
-    const root = this.root;
-    if (root === undefined) throw new Error(`the store in ${this.path} is not open`);
-    return root;
+  #opened(): OpenStore {
+    const store = this.#store;
+    if (store === undefined)
+      throw new Error(
+        this.#compacting
+          ? `the store in ${this.path} is being compacted: call it again once compact() has finished`
+          : `the store in ${this.path} is not open (call open() first)`,
+      );
+    return store;
+  }
+
+  #writable(): OpenStore {
+    const store = this.#opened();
+    if (this.#readOnly) throw new Error(`the store in ${this.path} is open read-only: it takes no writes`);
+    return store;
+  }
+
+  /** The tables once every write issued so far is committed, so a read sees them. */
+  async #readable(): Promise<Tables> {
+    const pending = this.#opened().writes.settled();
+    if (pending !== undefined) await pending;
+    return this.#opened().tables;
   }
 }
 
-interface Tables {
-  readonly meta: Database;
-  readonly sessions: Database;
-  readonly subscriptions: Database;
-  readonly queue: Database;
-  readonly inflight: Database;
-  readonly inboundQos2: Database;
-  readonly wills: Database;
-  readonly retained: Database;
+/** Entries of one client in a table keyed [clientKey, ...]: from the first on, while the key is the client's. */
+function* clientRange(db: Database, key: string): Generator<{ key: unknown[]; value: unknown }> {
+  for (const entry of db.getRange({ start: [key] })) {
+    const k = entry.key as unknown[];
+    if (!Array.isArray(k) || k[0] !== key) return;
+    yield { key: k, value: entry.value };
+  }
 }
 
-function openTables(root: RootDatabase): Tables {
-  return {
-    meta: root.openDB({ name: 'meta' }),
-    sessions: root.openDB({ name: 'sessions' }),
-    subscriptions: root.openDB({ name: 'subscriptions' }),
-    queue: root.openDB({ name: 'queue' }),
-    inflight: root.openDB({ name: 'inflight' }),
-    inboundQos2: root.openDB({ name: 'inbound-qos2' }),
-    wills: root.openDB({ name: 'wills' }),
-    retained: root.openDB({ name: 'retained' }),
+/** Everything stored for a client but its will; runs inside a write transaction. */
+function clearClient(t: Tables, key: string): void {
+  t.sessions.removeSync(key);
+  for (const table of [t.subscriptions, t.queue, t.inflight, t.inboundQos2]) {
+    const keys = [...clientRange(table, key)].map((e) => e.key);
+    for (const k of keys) table.removeSync(k as never);
+  }
+}
+
+function queued(t: Tables, key: string, afterSeq: number, max: number): PersistedQueued[] {
+  if (max <= 0) return [];
+  const range = {
+    start: [key, afterSeq],
+    exclusiveStart: true,
+    end: [key, Infinity],
+    ...(Number.isFinite(max) ? { limit: max } : {}),
   };
+  const out: PersistedQueued[] = [];
+  for (const { key: k, value } of t.queue.getRange(range))
+    out.push({ seq: (k as [string, number])[1], delivery: value as PersistedQueued['delivery'] });
+  return out;
 }
 
-/**
- * Whether the directory is new (nothing of LMDB in it yet). A directory with other files and no LMDB data is
- * refused: pointing the broker at the wrong folder must not scatter files into it.
- */
-function checkDirectory(path: string, readOnly: boolean): boolean {
-  if (!existsSync(path)) {
-    if (readOnly) throw new Error(`no store in ${path} (the directory does not exist)`);
-    return true;
-  }
-  let entries: string[];
-  try {
-    entries = readdirSync(path);
-  } catch (err) {
-    throw new Error(`cannot read the data directory ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  if (entries.includes('data.mdb')) return false;
-  const foreign = entries.filter((e) => e !== LOCK_FILE && e !== 'lock.mdb');
-  if (foreign.length > 0)
-    throw new Error(
-      `${path} is not a Midge store (it holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); give the broker an empty or new directory`,
-    );
-  if (readOnly) throw new Error(`no store in ${path} yet (the directory is empty)`);
-  return true;
+function assemble(t: Tables, key: string, header: SessionHeader, maxQueued: number): PersistedSession {
+  const subscriptions = [...clientRange(t.subscriptions, key)].map((e) => e.value as PersistedSubscription);
+  const inflight = [...clientRange(t.inflight, key)]
+    .map((e) => e.value as StoredInflight)
+    .sort((a, b) => a.order - b.order)
+    .map(inflightOf);
+  const inboundQos2 = [...clientRange(t.inboundQos2, key)].map((e) => e.key[1] as number);
+  return sessionOf(header, { subscriptions, queue: queued(t, key, -1, maxQueued), inflight, inboundQos2 });
 }
-
-function header(s: PersistedSession): SessionHeader {
-  const h: SessionHeader = {};
-  if (s.disconnectedAt !== undefined) h.disconnectedAt = s.disconnectedAt;
-  if (s.expiryInterval !== undefined) h.expiryInterval = s.expiryInterval;
-  if (s.username !== undefined) h.username = s.username;
-  if (s.protocolVersion !== undefined) h.protocolVersion = s.protocolVersion;
-  return h;
-}
-
-function applyUpdate(h: SessionHeader, u: SessionUpdate): SessionHeader {
-  const next: SessionHeader = { ...h };
-  if (u.disconnectedAt === null) delete next.disconnectedAt;
-  else if (u.disconnectedAt !== undefined) next.disconnectedAt = u.disconnectedAt;
-  if (u.expiryInterval === null) delete next.expiryInterval;
-  else if (u.expiryInterval !== undefined) next.expiryInterval = u.expiryInterval;
-  if (u.username !== undefined) next.username = u.username;
-  if (u.protocolVersion !== undefined) next.protocolVersion = u.protocolVersion;
-  return next;
-}
-
-/** Only the stored fields (a broker's delivery object carries more, e.g. its queue sequence number). */
-function plainDelivery(d: PersistedDelivery): PersistedDelivery {
-  const c: PersistedDelivery = { message: plainMessage(d.message), qos: d.qos, retain: d.retain };
-  return d.subscriptionIds === undefined ? c : { ...c, subscriptionIds: d.subscriptionIds };
-}
-
-function plainMessage(m: PersistedMessage): PersistedMessage {
-  let c: PersistedMessage = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain };
-  if (m.properties !== undefined) c = { ...c, properties: m.properties };
-  if (m.expiresAt !== undefined) c = { ...c, expiresAt: m.expiresAt };
-  return c;
-}
-
-function strings(clientId: string): { start: Key; end: Key } {
-  return { start: [clientId, ''], end: [clientId, HIGH_STRING] };
-}
-
-function numbers(clientId: string): { start: Key; end: Key } {
-  return { start: [clientId, -Infinity], end: [clientId, Infinity] };
-}
-
-function settle(write: () => unknown): Promise<void> {
-  try {
-    write();
-    return Promise.resolve();
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
-}
-
-function readOnlyWrite(path: string): Promise<void> {
-  return Promise.reject(new Error(`the store in ${path} is open read-only`));
-}
-
-function noop(): void {}
 
 /** The entry point the broker calls for `persistence: { store: '@midge/persistence-lmdb' }`. */
-export function createPersistence(options: PersistenceOptions): LmdbPersistence {
-  return new LmdbPersistence({ ...options, path: join(options.path) });
-}
+export const createPersistence = ((options: PersistenceOptions) =>
+  new LmdbPersistence(options)) satisfies CreatePersistence;

@@ -11,7 +11,10 @@ export const LOCK_FILE = 'midge.lock.sock';
  * start (LMDB itself lets several processes share an environment; two brokers would each restore, then
  * rewrite, the same sessions). The hold is a listening local socket named after the directory: the kernel
  * frees it the moment the process dies (kill -9 included, zombie or not), so a crash never leaves a lock to
- * clean up, and a reused pid can never hold it by accident. A second opener learns the holder's pid from it.
+ * clean up, and a reused pid can never hold it by accident (a pid file would need a liveness check that a
+ * zombie or a reused pid fools). A second opener learns the holder's pid from it. Limit: an abstract socket
+ * lives in a network namespace, so two containers sharing the directory but not a network namespace do not
+ * see each other's hold.
  */
 export class DirectoryLock {
   private readonly dir: string;
@@ -71,14 +74,27 @@ function listen(server: Server, address: string): Promise<void> {
   });
 }
 
-/** The pid the holder of `address` reports, or undefined when nobody answers (a stale socket file). */
+/**
+ * The pid the holder of `address` reports ('unknown' if it is too busy to answer: a connection accepted is
+ * proof enough that it lives), or undefined when nobody listens (a stale socket file).
+ */
 function holderOf(address: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = connect(address);
     let said = '';
+    const answer = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(said.trim() === '' ? 'unknown' : said.trim());
+    };
+    const timer = setTimeout(answer, 2000);
+    timer.unref();
     socket.on('data', (d: Buffer) => (said += d.toString()));
-    socket.on('end', () => resolve(said.trim() === '' ? 'unknown' : said.trim()));
-    socket.on('error', () => resolve(undefined));
+    socket.on('end', answer);
+    socket.on('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
   });
 }
 

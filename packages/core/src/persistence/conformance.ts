@@ -3,7 +3,17 @@
  * functions as arguments so core never imports a test runner at runtime:
  *
  *   import { describe, it, expect } from 'vitest';
- *   persistenceConformanceSuite('my store', async () => new MyStore(tmpdir()), { describe, it, expect });
+ *   let dir = '';
+ *   persistenceConformanceSuite(
+ *     'my store',
+ *     async () => new MyStore((dir = mkdtempSync(join(tmpdir(), 'store-')))),
+ *     { describe, it, expect },
+ *     { reopen: async () => new MyStore(dir) }, // a store on disk: everything must survive close + reopen
+ *   );
+ *
+ * Beyond single calls it checks what the broker relies on: writes of one client applied in the order issued
+ * (even when not awaited one by one), a read seeing every write issued before it, inflight messages in send
+ * order, any client id or topic MQTT allows, Buffers given back byte-exact and not shared.
  */
 import type { PersistedDelivery, PersistedMessage, PersistedSession, PersistedWill, Persistence } from './types.js';
 
@@ -328,42 +338,289 @@ export function persistenceConformanceSuite(
       }),
     );
 
+    it(
+      'applies writes of every kind in the order issued within one turn: a save or delete cuts what came before',
+      withStore(async (p) => {
+        await p.saveSession(session('c', { subscriptions: [{ topic: 'old', qos: 0 }] }));
+        const writes = [
+          p.pushQueued('c', { seq: 1, delivery: delivery('t', 'before') }),
+          p.setInflight('c', { packetId: 1, delivery: delivery('t', 'i'), state: 'publish' }),
+          p.addInboundQos2('c', 5),
+          p.setSubscription('c', { topic: 'more', qos: 1 }),
+          p.saveSession(session('c', { username: 'fresh' })),
+          p.pushQueued('c', { seq: 2, delivery: delivery('t', 'after') }),
+        ];
+        await Promise.all(writes);
+        const s = await p.getSession('c');
+        expect(s?.username).toBe('fresh');
+        expect(s?.queue.map((e) => e.seq)).toEqual([2]);
+        expect(s?.subscriptions).toHaveLength(0);
+        expect(s?.inflight).toHaveLength(0);
+        expect(s?.inboundQos2).toHaveLength(0);
+        // Deleted, then written to (a no-op: no session), then saved again: nothing of the old one is left.
+        await Promise.all([
+          p.pushQueued('c', { seq: 3, delivery: delivery('t', 'x') }),
+          p.deleteSession('c'),
+          p.pushQueued('c', { seq: 4, delivery: delivery('t', 'y') }),
+          p.setInflight('c', { packetId: 2, delivery: delivery('t', 'y'), state: 'publish' }),
+        ]);
+        expect(await p.getSession('c')).toBeUndefined();
+        await p.saveSession(session('c'));
+        expect(plain(await p.getSession('c'))).toEqual(plain(session('c')));
+      }),
+    );
+
+    it(
+      "keeps clients apart: one client's writes, reads and deletion do not touch another's",
+      withStore(async (p) => {
+        const ids = ['c', 'c2', 'c/', 'cc', 'd'];
+        for (const id of ids) await p.saveSession(session(id, { subscriptions: [{ topic: `${id}/t`, qos: 1 }] }));
+        const writes: Promise<void>[] = [];
+        for (let i = 0; i < 10; i++)
+          for (const id of ids) writes.push(p.pushQueued(id, { seq: i, delivery: delivery(id, `${id}:${i}`) }));
+        for (const id of ids)
+          writes.push(p.setInflight(id, { packetId: 1, delivery: delivery(id, id), state: 'publish' }));
+        for (const id of ids) writes.push(p.addInboundQos2(id, 7));
+        await Promise.all(writes);
+        await p.deleteSession('c');
+        for (const id of ids.slice(1)) {
+          const s = await p.getSession(id);
+          expect(s?.queue.map((e) => e.delivery.message.payload.toString())).toEqual(
+            Array.from({ length: 10 }, (_, i) => `${id}:${i}`),
+          );
+          expect(s?.subscriptions.map((x) => x.topic)).toEqual([`${id}/t`]);
+          expect(s?.inflight.map((i) => i.delivery.message.topic)).toEqual([id]);
+          expect(s?.inboundQos2).toEqual([7]);
+          expect(await p.countQueued(id)).toBe(10);
+        }
+      }),
+    );
+
+    it(
+      'a read sees every write issued before it, awaited or not',
+      withStore(async (p) => {
+        void p.saveSession(session('c'));
+        void p.pushQueued('c', { seq: 0, delivery: delivery('t', 'q') });
+        void p.updateSession('c', { disconnectedAt: 77 });
+        void p.setRetained(msg('r', 'v', 1, true));
+        void p.setWill('c', { message: msg('w', 'x'), delay: 0, username: null, protocolVersion: 4 });
+        expect((await p.listQueued('c', -1, 10)).map((e) => e.seq)).toEqual([0]);
+        expect(await p.countQueued('c')).toBe(1);
+        expect((await p.getSession('c'))?.disconnectedAt).toBe(77);
+        expect((await p.getRetained('r'))?.payload.toString()).toBe('v');
+        expect([...(await p.listWills()).keys()]).toEqual(['c']);
+        void p.deleteQueued('c', 0);
+        void p.deleteRetained('r');
+        expect(await p.countQueued('c')).toBe(0);
+        expect(await p.listRetained()).toHaveLength(0);
+      }),
+    );
+
+    it(
+      'gives inflight messages back in send order: packet ids wrap around, a state change keeps the place',
+      withStore(async (p) => {
+        await p.saveSession(session('c'));
+        for (const packetId of [65534, 65535, 1, 2])
+          await p.setInflight('c', { packetId, delivery: delivery('t', `p${packetId}`, 2), state: 'publish' });
+        await p.setInflight('c', { packetId: 65535, delivery: delivery('t', 'p65535', 2), state: 'pubrel' });
+        await p.deleteInflight('c', 65534);
+        await p.setInflight('c', { packetId: 3, delivery: delivery('t', 'p3', 2), state: 'publish', seq: 40 });
+        const s = await p.getSession('c');
+        expect(s?.inflight.map((i) => [i.packetId, i.state, i.seq])).toEqual([
+          [65535, 'pubrel', undefined],
+          [1, 'publish', undefined],
+          [2, 'publish', undefined],
+          [3, 'publish', 40],
+        ]);
+      }),
+    );
+
+    it(
+      'pages a queue with afterSeq and max; listSessions(maxQueued) caps the queue it returns, not the store',
+      withStore(async (p) => {
+        await p.saveSession(session('c'));
+        for (let seq = 10; seq < 110; seq += 10) await p.pushQueued('c', { seq, delivery: delivery('t', `${seq}`) });
+        const seqs = async (after: number, max: number): Promise<number[]> =>
+          (await p.listQueued('c', after, max)).map((e) => e.seq);
+        expect(await seqs(-1, 3)).toEqual([10, 20, 30]);
+        expect(await seqs(30, 3)).toEqual([40, 50, 60]);
+        expect(await seqs(35, 2)).toEqual([40, 50]);
+        expect(await seqs(90, 5)).toEqual([100]);
+        expect(await seqs(100, 5)).toEqual([]);
+        expect(await seqs(-1, 0)).toEqual([]);
+        // Paging through the whole queue, as a reconnecting client is fed.
+        const all: number[] = [];
+        for (let page = await seqs(-1, 4); page.length > 0; page = await seqs(all[all.length - 1] ?? -1, 4))
+          all.push(...page);
+        expect(all).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+        expect((await p.listSessions(2))[0]?.queue.map((e) => e.seq)).toEqual([10, 20]);
+        expect((await p.listSessions(0))[0]?.queue).toHaveLength(0);
+        expect(await p.countQueued('c')).toBe(10);
+        expect((await p.listSessions())[0]?.queue).toHaveLength(10);
+      }),
+    );
+
+    it(
+      'gives back Buffers of their own: payloads, correlation data, in every kind of record',
+      withStore(async (p) => {
+        const payload = Buffer.from([0, 1, 2, 255, 254, 0]);
+        const correlationData = Buffer.from([9, 0, 9]);
+        const m: PersistedMessage = { topic: 'b', payload, qos: 1, retain: true, properties: { correlationData } };
+        await p.saveSession(session('c'));
+        await p.pushQueued('c', { seq: 0, delivery: { message: m, qos: 1, retain: false } });
+        await p.setInflight('c', { packetId: 1, delivery: { message: m, qos: 1, retain: false }, state: 'publish' });
+        await p.setWill('c', { message: m, delay: 0, username: null, protocolVersion: 5 });
+        await p.setRetained(m);
+        await p.setRetained({ ...m, topic: 'other', payload: Buffer.from('other') });
+        const s = await p.getSession('c');
+        const messages = [
+          s?.queue[0]?.delivery.message,
+          s?.inflight[0]?.delivery.message,
+          (await p.listWills()).get('c')?.message,
+          await p.getRetained('b'),
+        ];
+        for (const got of messages) {
+          expect(Buffer.isBuffer(got?.payload)).toBe(true);
+          expect(got?.payload.equals(payload)).toBe(true);
+          expect(Buffer.isBuffer(got?.properties?.correlationData)).toBe(true);
+          expect(got?.properties?.correlationData?.equals(correlationData)).toBe(true);
+        }
+        // What one read returned is not changed by the next read.
+        const first = await p.getRetained('b');
+        await p.getRetained('other');
+        await p.listRetained();
+        expect(first?.payload.equals(payload)).toBe(true);
+      }),
+    );
+
+    it(
+      'keeps large binary payloads byte-exact',
+      withStore(async (p) => {
+        const payload = Buffer.alloc(300_000);
+        for (let i = 0; i < payload.length; i++) payload[i] = (i * 7919) & 0xff;
+        await p.saveSession(session('c'));
+        await p.pushQueued('c', { seq: 0, delivery: { message: msg('big', ''), qos: 1, retain: false } });
+        await p.pushQueued('c', {
+          seq: 1,
+          delivery: { message: { ...msg('big', ''), payload }, qos: 1, retain: false },
+        });
+        await p.setRetained({ ...msg('big', '', 0, true), payload });
+        const [empty, big] = await p.listQueued('c', -1, 2);
+        expect(empty?.delivery.message.payload.length).toBe(0);
+        expect(big?.delivery.message.payload.equals(payload)).toBe(true);
+        expect((await p.getRetained('big'))?.payload.equals(payload)).toBe(true);
+      }),
+    );
+
+    it(
+      'takes any client id and topic MQTT allows: long ones (up to 64 KiB), non-ASCII ones',
+      withStore(async (p) => {
+        const longId = `id-${'x'.repeat(20_000)}`;
+        const longTopic = `t/${'é'.repeat(30_000)}`;
+        const odd = ['a/😀', 'a/\uffff', 'a/中文/#', 'a/ '];
+        await p.saveSession(
+          session(longId, { subscriptions: [longTopic, ...odd].map((topic) => ({ topic, qos: 1 as const })) }),
+        );
+        await p.pushQueued(longId, { seq: 0, delivery: delivery(longTopic, 'q') });
+        await p.setSubscription(longId, { topic: 'a/😀', qos: 2 });
+        await p.deleteSubscription(longId, 'a/\uffff');
+        await p.setWill(longId, { message: msg(longTopic, 'w'), delay: 0, username: null, protocolVersion: 5 });
+        await p.setRetained(msg(longTopic, 'r', 1, true));
+        await p.setRetained(msg('a/😀', 'smile', 1, true));
+        const s = (await p.listSessions()).find((x) => x.clientId === longId);
+        expect(s?.clientId).toBe(longId);
+        expect(s?.subscriptions.map((x) => [x.topic, x.qos]).sort()).toEqual(
+          [
+            [longTopic, 1],
+            ['a/😀', 2],
+            ['a/中文/#', 1],
+            ['a/ ', 1],
+          ].sort(),
+        );
+        expect(s?.queue[0]?.delivery.message.topic).toBe(longTopic);
+        expect([...(await p.listWills()).keys()]).toEqual([longId]);
+        expect((await p.getRetained(longTopic))?.topic).toBe(longTopic);
+        expect((await p.listRetained()).map((m) => m.topic).sort()).toEqual([longTopic, 'a/😀'].sort());
+        await p.deleteRetained(longTopic);
+        await p.deleteSession(longId);
+        expect(await p.getSession(longId)).toBeUndefined();
+        expect((await p.listRetained()).map((m) => m.topic)).toEqual(['a/😀']);
+      }),
+    );
+
+    it(
+      'updates a session by expiry interval and disconnect time, each clearable with null',
+      withStore(async (p) => {
+        await p.saveSession(session('c', { expiryInterval: 10 }));
+        await p.updateSession('c', { disconnectedAt: 1_700_000_000_123 });
+        let s = await p.getSession('c');
+        expect([s?.disconnectedAt, s?.expiryInterval]).toEqual([1_700_000_000_123, 10]);
+        await p.updateSession('c', { expiryInterval: 4_294_967_295 });
+        s = await p.getSession('c');
+        expect([s?.disconnectedAt, s?.expiryInterval]).toEqual([1_700_000_000_123, 4_294_967_295]);
+        await p.updateSession('c', { expiryInterval: null, disconnectedAt: null });
+        s = await p.getSession('c');
+        expect([s?.disconnectedAt, s?.expiryInterval]).toEqual([undefined, undefined]);
+        // An empty update changes nothing.
+        await p.updateSession('c', {});
+        expect(plain(await p.getSession('c'))).toEqual(plain(session('c')));
+      }),
+    );
+
     const reopen = options.reopen;
     if (reopen !== undefined)
-      it('keeps everything over close and reopen', async () => {
+      it('keeps everything over close and reopen, writes not awaited before close() included', async () => {
         const p = await factory();
         await p.open?.();
         const will: PersistedWill = {
-          message: msg('w', 'bye'),
+          message: { ...msg('w', 'bye', 1, true), properties: { userProperties: [['k', 'v']] }, expiresAt: 5 },
           delay: 5,
           publishAt: 1,
           username: 'u',
           protocolVersion: 5,
         };
+        const longId = 'L'.repeat(3000);
         await p.saveSession(
           session('c', {
-            subscriptions: [{ topic: 's/#', qos: 2, subscriptionId: 4 }],
+            subscriptions: [{ topic: 's/#', qos: 2, subscriptionId: 4, noLocal: true, retainAsPublished: true }],
             username: 'u',
             protocolVersion: 5,
           }),
         );
+        await p.saveSession(session(longId, { username: null }));
         await p.pushQueued('c', { seq: 7, delivery: delivery('t', 'queued') });
-        await p.setInflight('c', { packetId: 3, delivery: delivery('t', 'inflight', 2), state: 'pubrel', seq: 6 });
+        for (const packetId of [65535, 1])
+          await p.setInflight('c', { packetId, delivery: delivery('t', `i${packetId}`, 2), state: 'publish' });
+        await p.setInflight('c', { packetId: 65535, delivery: delivery('t', 'i65535', 2), state: 'pubrel', seq: 6 });
         await p.addInboundQos2('c', 11);
         await p.updateSession('c', { disconnectedAt: 42, expiryInterval: 3600 });
         await p.setWill('c', will);
-        await p.setRetained(msg('r', 'kept', 1, true));
+        await p.setRetained({ ...msg('r', 'kept', 1, true), properties: { contentType: 'text/plain' } });
+        // Issued and not awaited: close() must still store them.
+        void p.pushQueued(longId, { seq: 0, delivery: delivery('t', 'last') });
+        void p.setRetained(msg('late', 'also kept', 0, true));
         const before = plain(await p.getSession('c'));
         await p.close();
         const q = await reopen();
         await q.open?.();
         try {
           expect(plain(await q.getSession('c'))).toEqual(before);
+          expect((await q.getSession('c'))?.inflight.map((i) => i.packetId)).toEqual([65535, 1]);
+          expect((await q.getSession(longId))?.username).toBe(null);
+          expect((await q.listQueued(longId, -1, 5)).map((e) => e.delivery.message.payload.toString())).toEqual([
+            'last',
+          ]);
           expect(plain((await q.listWills()).get('c'))).toEqual(plain(will));
-          expect((await q.getRetained('r'))?.payload.toString()).toBe('kept');
-          // Writes go on after a reopen, for sessions stored before it.
+          expect(plain(await q.getRetained('r'))).toEqual(
+            plain({ ...msg('r', 'kept', 1, true), properties: { contentType: 'text/plain' } }),
+          );
+          expect((await q.getRetained('late'))?.payload.toString()).toBe('also kept');
+          // Writes go on after a reopen, for sessions stored before it; a state change keeps its place.
           await q.pushQueued('c', { seq: 8, delivery: delivery('t', 'after') });
           expect(await q.countQueued('c')).toBe(2);
+          await q.setInflight('c', { packetId: 1, delivery: delivery('t', 'i1', 2), state: 'pubrel' });
+          await q.setInflight('c', { packetId: 2, delivery: delivery('t', 'i2', 2), state: 'publish' });
+          expect((await q.getSession('c'))?.inflight.map((i) => i.packetId)).toEqual([65535, 1, 2]);
         } finally {
           await q.close();
         }

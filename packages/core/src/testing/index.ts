@@ -1,7 +1,7 @@
 /** Test helpers for brokers, plugins and persistence stores (the package's "./testing" export). */
 export { RawClient } from './raw-client.js';
 export { persistenceConformanceSuite } from '../persistence/conformance.js';
-export type { ConformanceAssertion, ConformanceTestApi } from '../persistence/conformance.js';
+export type { ConformanceAssertion, ConformanceOptions, ConformanceTestApi } from '../persistence/conformance.js';
 
 export { createTestBroker } from './test-broker.js';
 export type { TestBroker } from './test-broker.js';

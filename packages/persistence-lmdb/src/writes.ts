@@ -1,0 +1,119 @@
+import type { PersistenceOptions } from '@midge/mqtt-core';
+import type { Database, Key, RootDatabase } from 'lmdb';
+
+/**
+ * The store's writes and what their promises mean, per `sync` mode:
+ *
+ * - `batch` and `none`: lmdb-js's asynchronous writes. Every write issued in one event-loop turn goes into one
+ *   transaction (lmdb-js's event-turn batching), committed on its write thread; the promise resolves once that
+ *   transaction is committed — with `batch` that commit includes LMDB's fsync of the data file (no
+ *   `overlappingSync`: the promise means "on disk", not "on disk soon"), with `none` (`noSync`) it is in the
+ *   OS's page cache. `strictAsyncOrder` keeps single writes and transaction callbacks in the order issued.
+ * - `always`: each write is its own synchronous transaction, fsync'd before the call returns.
+ *
+ * A failed commit (disk full, I/O error) rejects the promise of every write in it with an Error naming the
+ * directory and the cause; nothing of that transaction is stored, and the next transaction is tried afresh.
+ */
+export class Writes {
+  readonly #root: RootDatabase;
+  readonly #path: string;
+  readonly #sync: PersistenceOptions['sync'];
+  /** The last asynchronous write's commit: reads wait for it, so they see every write issued before them. */
+  #lastCommit: Promise<unknown> | undefined;
+  #guardQueued = false;
+
+  constructor(root: RootDatabase, path: string, sync: PersistenceOptions['sync']) {
+    this.#root = root;
+    this.#path = path;
+    this.#sync = sync;
+  }
+
+  put(db: Database, key: Key, value: unknown): Promise<void> {
+    return this.#issue(
+      () => db.put(key, value),
+      () => db.putSync(key, value),
+    );
+  }
+
+  remove(db: Database, key: Key): Promise<void> {
+    return this.#issue(
+      () => db.remove(key),
+      () => db.removeSync(key),
+    );
+  }
+
+  /** Runs `body` inside the write transaction, in issue order with the other writes (it may read what they wrote). */
+  transaction(body: () => void): Promise<void> {
+    return this.#issue(
+      () => this.#root.transaction(body),
+      () => this.#root.transactionSync(body),
+    );
+  }
+
+  /** Resolves once every write issued so far is committed (or failed): what a read waits for. */
+  settled(): Promise<unknown> | undefined {
+    return this.#lastCommit;
+  }
+
+  #issue(asyncWrite: () => Promise<unknown>, syncWrite: () => unknown): Promise<void> {
+    if (this.#sync === 'always') {
+      try {
+        syncWrite();
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(this.#failure(err));
+      }
+    }
+    let committed: Promise<unknown>;
+    try {
+      committed = asyncWrite();
+    } catch (err) {
+      return Promise.reject(this.#failure(err));
+    }
+    this.#guardTurn();
+    const settled = committed.then(noop, noop);
+    this.#lastCommit = settled;
+    void settled.then(() => {
+      if (this.#lastCommit === settled) this.#lastCommit = undefined;
+    });
+    return committed.then(noop, (err: unknown) => this.#rejectWithCause(err));
+  }
+
+  /**
+   * lmdb-js also opens a promise of its own for each event-turn batch, which nobody awaits: when the commit
+   * fails it would reject unhandled and end the process (Node's default). Once the turn's batch has started
+   * (lmdb-js starts it in a setImmediate queued by the turn's first write, before this one), `committed` is
+   * that promise: handling it here keeps a disk-full from killing the broker.
+   */
+  #guardTurn(): void {
+    if (this.#guardQueued) return;
+    this.#guardQueued = true;
+    setImmediate(() => {
+      this.#guardQueued = false;
+      void Promise.resolve(this.#root.committed).then(noop, noop);
+    });
+  }
+
+  /** lmdb-js rejects with "Commit failed" and the cause in a promise of its own (`commitError`). */
+  async #rejectWithCause(err: unknown): Promise<never> {
+    const commitError = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
+    if (commitError === undefined) throw this.#failure(err);
+    let cause: unknown = err;
+    try {
+      await commitError;
+    } catch (real) {
+      cause = real;
+    }
+    throw this.#failure(cause);
+  }
+
+  #failure(cause: unknown): Error {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return new Error(
+      `writing to the store in ${this.#path} failed: ${message}. Nothing of that write was stored; free disk space (or fix the I/O error): the store takes writes again as soon as they succeed`,
+      { cause },
+    );
+  }
+}
+
+function noop(): void {}

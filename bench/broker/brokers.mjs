@@ -13,7 +13,16 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
 export const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0;
 
 export const BROKERS = ['midge', 'aedes', 'mosquitto'];
-export const BROKER_LABEL = { midge: 'Midge', aedes: 'Aedes', mosquitto: 'Mosquitto' };
+/** Midge without a store: run.mjs runs it beside 'midge' in durable scenarios, for the durable / in-memory ratio. */
+export const MIDGE_IN_MEMORY = 'midge-memory';
+export const BROKER_LABEL = {
+  midge: 'Midge',
+  [MIDGE_IN_MEMORY]: 'Midge in-memory',
+  aedes: 'Aedes',
+  mosquitto: 'Mosquitto',
+};
+/** `sync` of Midge's store in durable scenarios; BENCH_SYNC=none|always for diagnosis only (what fsync costs). */
+export const MIDGE_SYNC = process.env.BENCH_SYNC ?? 'batch';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
@@ -27,7 +36,12 @@ export function freePort() {
   });
 }
 
-function mosquittoConf(dir, port) {
+/**
+ * With `durable`, Mosquitto's own persistence (`persistence true`, in the broker's temp dir): an in-memory
+ * database saved to `mosquitto.db` every `autosave_interval` (default 1800 s) and at exit, never fsync'd per
+ * message. Its promise is weaker than Midge's `sync: batch` (bench/README.md).
+ */
+function mosquittoConf(dir, port, durable) {
   const file = path.join(dir, 'mosquitto.conf');
   writeFileSync(
     file,
@@ -37,7 +51,7 @@ function mosquittoConf(dir, port) {
       'max_connections -1',
       'max_queued_messages 1000000',
       'max_inflight_messages 100',
-      'persistence false',
+      ...(durable ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
       'log_dest none',
       '',
     ].join('\n'),
@@ -50,22 +64,27 @@ const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 /**
  * Starts `kind` on a free port: `taskset -c 0 bash -c 'ulimit -n <hard limit>; exec <broker>'`, so the
- * broker process keeps the pid we spawned. Resolves once it accepts connections.
+ * broker process keeps the pid we spawned. Resolves once it accepts connections. `durable`: the broker
+ * persists into a fresh directory under os.tmpdir() (Midge: its store with `sync: MIDGE_SYNC`; Mosquitto:
+ * `persistence true`; Aedes and Midge in-memory: unchanged), removed by stop().
  */
-export async function startBroker(kind, { cpuProfileDir } = {}) {
+export async function startBroker(kind, { cpuProfileDir, durable = false } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
   let argv;
-  if (kind === 'midge' || kind === 'aedes') {
+  if (kind !== 'mosquitto') {
+    const isMidge = kind === 'midge' || kind === MIDGE_IN_MEMORY;
     const flags = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
     // Midge's young generation as the `midge` binary sizes it (apps/broker-cli/src/young-generation.ts);
     // BENCH_UNCAPPED=1 leaves Node's default, for A/B runs of the size itself.
-    if (kind === 'midge' && process.env.BENCH_UNCAPPED !== '1') flags.push('--max-semi-space-size=4');
+    if (isMidge && process.env.BENCH_UNCAPPED !== '1') flags.push('--max-semi-space-size=4');
     // Diagnostics only (e.g. BENCH_NODE_FLAGS=--trace-gc): extra flags for the Node brokers.
     if (process.env.BENCH_NODE_FLAGS) flags.push(...process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean));
-    argv = [process.execPath, ...flags, path.join(HERE, 'servers', `${kind}.mjs`), String(port)];
+    const server = path.join(HERE, 'servers', isMidge ? 'midge.mjs' : `${kind}.mjs`);
+    const store = kind === 'midge' && durable ? [path.join(dir, 'data'), MIDGE_SYNC] : [];
+    argv = [process.execPath, ...flags, server, String(port), ...store];
   } else {
-    argv = [MOSQUITTO, '-c', mosquittoConf(dir, port)];
+    argv = [MOSQUITTO, '-c', mosquittoConf(dir, port, durable)];
   }
   // The soft fd limit goes up to the hard one (10,000 idle connections need more than 1024).
   const script = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${argv.map(q).join(' ')}`;
@@ -99,6 +118,8 @@ export async function startBroker(kind, { cpuProfileDir } = {}) {
     cpuSeconds: () => cpuSeconds(pid),
     /** Resident set size in bytes. */
     rss: () => rss(pid),
+    /** Bytes written to storage so far, by every thread (write_bytes of /proc/<pid>/io). */
+    diskWriteBytes: () => diskWriteBytes(pid),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -146,6 +167,21 @@ function rss(pid) {
   }
 }
 
+function diskWriteBytes(pid) {
+  try {
+    const m = /^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m === null ? Number.NaN : Number(m[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The filesystem type and device of `dir` (durable scenarios write there: tmpfs would make fsync free). */
+export function filesystemOf(dir = os.tmpdir()) {
+  const out = spawnSync('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '--target', dir], { encoding: 'utf8' }).stdout;
+  return out?.trim().replace(/\s+/, ' on ') || '?';
+}
+
 /** Samples RSS every `everyMs` until stopped; keeps the peak. */
 export function rssSampler(broker, everyMs = 200) {
   let peak = broker.rss();
@@ -171,7 +207,7 @@ export function version(kind) {
     const out = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8' }).stdout ?? '';
     return /mosquitto version (\S+)/.exec(out)?.[1] ?? '?';
   }
-  const pkg = kind === 'midge' ? '@midge/mqtt-core' : 'aedes';
+  const pkg = kind === 'midge' || kind === MIDGE_IN_MEMORY ? '@midge/mqtt-core' : 'aedes';
   try {
     return JSON.parse(readFileSync(path.join(HERE, '..', 'node_modules', pkg, 'package.json'), 'utf8')).version;
   } catch {

@@ -33,6 +33,20 @@ export const SCENARIOS = [
     window: 50,
   },
   {
+    // Issue 12's durable fan-in: fanin-qos1 with a persistent subscriber (clean=false, one client id for the
+    // whole run) and every broker persisting what it can (`durable`: brokers.mjs gives Midge a store with
+    // `sync: batch` and Mosquitto `persistence true`; Aedes has only its in-memory persistence). run.mjs adds
+    // Midge without a store on the same load, for the durable / in-memory ratio.
+    name: 'fanin-q1-durable',
+    title: 'fan-in 10 pub → 1 persistent sub (+ wildcard), QoS 1, broker persisting',
+    type: 'flow',
+    publishers: range(10).map((i) => ({ topic: `bench/p${i}/data`, qos: 1, version: 4 })),
+    subscribers: [{ filter: 'bench/+/data', qos: 1, version: 4, persistent: true }],
+    receiversOf: () => [0],
+    window: 50,
+    durable: true,
+  },
+  {
     name: 'fanin-qos1-v5',
     title: 'fan-in 10 pub → 1 sub, QoS 1, MQTT 5 + user property',
     type: 'flow',
@@ -136,6 +150,7 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
     const c = new WireClient(port, {
       version: s.version,
       clientId: `${tag}-s${subIdx}`,
+      clean: s.persistent !== true,
       onPublish(pubIdx, seq, sentAt) {
         if (pubIdx >= nP) return;
         delivered[pubIdx]++;
@@ -220,6 +235,7 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
     const cpu0 = broker.cpuSeconds();
     const d0 = totalDelivered;
     const rssStart = broker.rss();
+    const disk0 = broker.diskWriteBytes();
     const sampler = rssSampler(broker, 100);
     const m0 = performance.now();
     const gen0 = process.cpuUsage();
@@ -230,6 +246,7 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
     const gen1 = process.cpuUsage(gen0);
     const d1 = totalDelivered;
     const cpu1 = broker.cpuSeconds();
+    const disk1 = broker.diskWriteBytes();
     const peakRss = sampler.stop();
     const rssEnd = broker.rss();
     running = false;
@@ -258,6 +275,8 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
       peakRssMB: peakRss / 1048576,
       rssGrowthMB: (peakRss - rssStart) / 1048576,
       rssEndMB: rssEnd / 1048576,
+      // Bytes the broker caused to be written to storage (write_bytes of /proc/<pid>/io, all its threads).
+      diskWriteMBs: (disk1 - disk0) / 1048576 / seconds,
       sent: sent.reduce((a, b) => a + b, 0),
       lost: lost + tailLost,
       duplicates,

@@ -62,6 +62,8 @@ export class WireClient {
     this.version = options.version ?? 4;
     this.clientId = options.clientId;
     this.keepalive = options.keepalive ?? 0;
+    // false: a persistent session (MQTT 5: one that never expires), which the broker keeps, and stores if it persists.
+    this.clean = options.clean ?? true;
     this.onPublish = options.onPublish;
     this.onPuback = options.onPuback;
     this.onChunkDone = options.onChunkDone;
@@ -86,7 +88,7 @@ export class WireClient {
   connect(encodedConnect) {
     return new Promise((resolve, reject) => {
       this.connack = { resolve, reject };
-      this.socket.write(encodedConnect ?? connectBytes(this.clientId, this.version, this.keepalive));
+      this.socket.write(encodedConnect ?? connectBytes(this.clientId, this.version, this.keepalive, this.clean));
     });
   }
 
@@ -198,9 +200,8 @@ export class WireClient {
   }
 }
 
-export function connectBytes(clientId, version, keepalive = 0) {
-  return encodePacket(
-    { type: 'connect', protocolName: 'MQTT', protocolVersion: version, clean: true, keepalive, clientId },
-    version,
-  );
+export function connectBytes(clientId, version, keepalive = 0, clean = true) {
+  const packet = { type: 'connect', protocolName: 'MQTT', protocolVersion: version, clean, keepalive, clientId };
+  if (!clean && version === 5) packet.properties = { sessionExpiryInterval: 0xffffffff };
+  return encodePacket(packet, version);
 }

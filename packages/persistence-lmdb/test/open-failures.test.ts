@@ -149,11 +149,10 @@ describe('opening a data directory', () => {
   it('says what is wrong with a directory it may not write to', async () => {
     const dir = freshDir();
     chmodSync(dir, 0o555);
-    // Root may write anyway: then the opener runs as `nobody` (the directory is not theirs either).
+    // Root may write anyway: then the opener becomes `nobody` (the directory is not theirs either).
     const asRoot = process.getuid?.() === 0;
-    const child = spawn(process.execPath, [opener, dir], {
+    const child = spawn(process.execPath, [opener, dir, ...(asRoot ? ['--as-nobody'] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });
     let said = '';
     child.stdout.on('data', (d: Buffer) => (said += d.toString()));

@@ -1,4 +1,6 @@
 /** Test helpers: run the built `midge` binary as a user would, and read what it prints. */
+import { Writable } from 'node:stream';
+import type { CommandIO } from '../src/io.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -147,4 +149,21 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs a command of the CLI (`runBroker`, `runStore`, ...) in this process with `argv`, and what it printed. */
+export async function runInProcess(
+  command: (argv: string[], io: CommandIO) => Promise<number>,
+  argv: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const sink = (key: 'stdout' | 'stderr'): Writable =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        out[key] += chunk.toString();
+        done();
+      },
+    });
+  const code = await command(argv, { stdout: sink('stdout'), stderr: sink('stderr'), stdin: process.stdin });
+  return { code, ...out };
 }

@@ -6,27 +6,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runBroker } from '../src/commands/broker.js';
-import { BrokerProcess, runMidge, withTempDir } from './cli-process.js';
+import { BrokerProcess, runInProcess, runMidge, withTempDir } from './cli-process.js';
 import { CORE_BUILD, CORE_SOURCE, writeRecordingStore } from './recording-store.js';
 
 const LOCAL = 'listeners:\n  default:\n    bind: 127.0.0.1:0\nplugins: {}\n';
 
 /** `midge broker ...argv` in this process, with what it printed. */
-async function midgeBroker(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = { stdout: '', stderr: '' };
-  const sink = (key: 'stdout' | 'stderr'): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        out[key] += chunk.toString();
-        done();
-      },
-    });
-  const code = await runBroker(argv, { stdout: sink('stdout'), stderr: sink('stderr'), stdin: process.stdin });
-  return { code, ...out };
-}
+const midgeBroker = (argv: string[]): ReturnType<typeof runInProcess> => runInProcess(runBroker, argv);
 
 describe('midge --check and persistence', () => {
   it('--data-dir replaces the config file persistence.path (from the working directory) and keeps its sync and store', async () => {

@@ -7,26 +7,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runStore } from '../src/commands/store.js';
-import { withTempDir } from './cli-process.js';
+import { runInProcess, withTempDir } from './cli-process.js';
 import { CORE_SOURCE, writeRecordingStore } from './recording-store.js';
 import { DISCONNECTED_AT, seedStore } from './store-seed.js';
 
 /** `midge store ...argv` in this process, with what it printed. */
-async function midgeStore(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = { stdout: '', stderr: '' };
-  const sink = (key: 'stdout' | 'stderr'): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        out[key] += chunk.toString();
-        done();
-      },
-    });
-  const code = await runStore(argv, { stdout: sink('stdout'), stderr: sink('stderr'), stdin: process.stdin });
-  return { code, ...out };
-}
+const midgeStore = (argv: string[]): ReturnType<typeof runInProcess> => runInProcess(runStore, argv);
 
 const DISCONNECTED = new Date(DISCONNECTED_AT).toISOString();
 

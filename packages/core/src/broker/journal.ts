@@ -30,7 +30,7 @@ export class Journal {
 
   /** Hands one write to the journal: logged if it fails, and collected while a publish is routed. */
   write(write: Promise<void>): void {
-    if (this.#depth > 0) (this.#collected ??= []).push(write);
+    this.collect(write);
     this.#pending++;
     write.then(this.#settled, (err: unknown) => {
       this.#services.log.error({ err }, 'persistence write failed');
@@ -66,11 +66,6 @@ export class Journal {
     if (collected === undefined) return undefined;
     this.#collected = undefined;
     return collected.length === 1 ? collected[0] : Promise.all(collected).then(noop);
-  }
-
-  /** Whether writes are being collected (a delivery about to write asks first, to allocate nothing otherwise). */
-  get collecting(): boolean {
-    return this.#depth > 0;
   }
 
   /** Collects a write for the message being routed even when it is not the journal's own (receive decisions). */

@@ -270,7 +270,7 @@ function encodeOwn(ctx: BrokerServices, conn: PeerLink, packet: PublishPacket): 
 function sendDelivery(ctx: BrokerServices, session: Session, conn: PeerLink, d: Delivery): void {
   if (d.qos === 0) {
     // Sent or not, a QoS 0 delivery leaves the stored queue now (at most once).
-    if (d.seq !== undefined) forgetQueued(ctx, session, d);
+    forgetQueued(ctx, session, d);
     const packet = publishPacket(conn, d, undefined, false);
     if (packet === undefined) {
       ctx.stats.drop('expired');

@@ -20,15 +20,21 @@ export function reportError(stderr: NodeJS.WritableStream, command: string, err:
     return EXIT_USAGE;
   }
   if (err instanceof ConfigError) {
-    // Already one `file: path: message` line per problem.
+    // Already one `file:line:col: path: message` line per problem; the count as `--check` gives it.
     writeLine(
       stderr,
       err.file === undefined && label !== undefined ? formatConfigIssues(err.issues, label) : err.message,
     );
+    writeLine(stderr, problemCount(err.issues.length));
     return EXIT_FAILURE;
   }
   writeLine(stderr, `midge ${command}: ${err instanceof Error ? err.message : String(err)}`);
   return EXIT_FAILURE;
+}
+
+/** The last line of a config failure: `midge: 3 problems found`. */
+export function problemCount(n: number): string {
+  return `midge: ${n} problem${n === 1 ? '' : 's'} found`;
 }
 
 export function formatWarnings(deprecations: readonly ConfigDeprecation[], label: string): string[] {

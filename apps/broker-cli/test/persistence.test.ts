@@ -62,7 +62,7 @@ describe('midge --check and persistence', () => {
       await writeFile(file, `${LOCAL}persistence:\n  path: data\n  store: ./nope.js\n`);
       const r = await midgeBroker(['-c', file, '--check']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`${file}: persistence.store: no store module at ${join(dir, 'nope.js')}`);
+      expect(r.stderr).toContain(`${file}:7:3: persistence.store: no store module at ${join(dir, 'nope.js')}`);
     });
   });
 

@@ -8,7 +8,8 @@ export type { ErrorClassName, ErrorCode, ErrorCodeInfo, ErrorCodeOf } from './co
 
 /**
  * A config that cannot run. Carries every problem found, not just the first, so a user fixes
- * them in one go. `message` lists them one per line as `file: path: message`.
+ * them in one go. `message` lists them one per line as `file:line:col: path: message` (the line and column
+ * where the path was written, when known: see ConfigIssue).
  */
 export class ConfigError extends MidgeError {
   readonly issues: readonly ConfigIssue[];
@@ -22,9 +23,17 @@ export class ConfigError extends MidgeError {
   }
 }
 
+/** One `file:line:col: path: message` line per issue (`file: path: message` where the position is unknown). */
 export function formatConfigIssues(issues: readonly (ConfigIssue | ConfigDeprecation)[], file?: string): string {
   const prefix = file ?? '<config>';
-  return issues.map((i) => `${prefix}: ${i.path === '' ? '(root)' : i.path}: ${i.message}`).join('\n');
+  return issues
+    .map((i) => {
+      if (i.line === undefined) return `${prefix}: ${i.path === '' ? '(root)' : i.path}: ${i.message}`;
+      // A problem of the whole file at a place (a YAML syntax error) reads like a compiler's.
+      const where = `${prefix}:${i.line}:${i.column ?? 1}`;
+      return i.path === '' ? `${where}: ${i.message}` : `${where}: ${i.path}: ${i.message}`;
+    })
+    .join('\n');
 }
 
 /** A plugin failed to resolve, load, validate its config or set up. Carries the plugin's name or config key. */

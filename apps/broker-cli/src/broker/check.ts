@@ -4,7 +4,7 @@
  */
 import { checkConfig, formatConfigIssues, type ConfigOverrides } from '@midge/mqtt-core';
 import type { CommandIO } from '../io.js';
-import { EXIT_FAILURE, EXIT_OK, formatWarnings, writeLine } from '../report.js';
+import { EXIT_FAILURE, EXIT_OK, formatWarnings, problemCount, writeLine } from '../report.js';
 import type { ConfigSource } from './config-source.js';
 
 export async function runCheck(src: ConfigSource, overrides: ConfigOverrides, io: CommandIO): Promise<number> {
@@ -12,8 +12,7 @@ export async function runCheck(src: ConfigSource, overrides: ConfigOverrides, io
   for (const line of formatWarnings(result.deprecations, src.label)) writeLine(io.stderr, line);
   if (!result.ok) {
     writeLine(io.stderr, formatConfigIssues(result.issues, src.label));
-    const n = result.issues.length;
-    writeLine(io.stderr, `midge: ${n} problem${n === 1 ? '' : 's'} found`);
+    writeLine(io.stderr, problemCount(result.issues.length));
     return EXIT_FAILURE;
   }
   const config = result.config;

@@ -1,6 +1,14 @@
 /** Running the broker in the foreground: start, announce the listeners, reload on SIGHUP, stop on SIGINT/SIGTERM. */
-import { Broker, createLogger, loadConfig, type ConfigOverrides, type Logger } from '@midge/mqtt-core';
+import {
+  Broker,
+  createLogger,
+  formatConfigIssues,
+  loadConfig,
+  type ConfigOverrides,
+  type Logger,
+} from '@midge/mqtt-core';
 import type { ConfigSource } from './config-source.js';
+import { withEveryProblem } from './every-problem.js';
 import { obeyedSignals, type SignalSource } from '../obeyed-signals.js';
 import { youngGenerationFlags } from '../young-generation.js';
 import { EXIT_FAILURE, EXIT_OK } from '../report.js';
@@ -20,9 +28,13 @@ export interface ServeOptions {
  * Config and plugin failures reject (the caller reports them); nothing is left running then.
  */
 export async function serve({ src, overrides, pretty }: ServeOptions): Promise<number> {
-  const { config, deprecations } = await loadConfig(src.source, { configDir: src.configDir, overrides });
+  const { config, deprecations } = await loadConfig(src.source, { configDir: src.configDir, overrides }).catch(
+    async (err: unknown) => {
+      throw await withEveryProblem(err, src, overrides);
+    },
+  );
   const log = createLogger({ level: config.log_level, pretty });
-  for (const d of deprecations) log.warn({ config: src.label, path: d.path }, `${src.label}: ${d.path}: ${d.message}`);
+  for (const d of deprecations) log.warn({ config: src.label, path: d.path }, formatConfigIssues([d], src.label));
 
   // Sized when Node started (relaunch.ts): less RSS per connection and under load. Empty: Node's default.
   log.debug({ flags: youngGenerationFlags() }, 'V8 young generation');

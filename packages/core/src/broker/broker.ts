@@ -33,7 +33,7 @@ import { Router } from './router.js';
 import type { BrokerServices } from './services.js';
 import { SessionStore } from './session-store.js';
 import { copyMessage } from './message.js';
-import { restoreSession } from './snapshot.js';
+import { restoreQueue, restoreSession } from './snapshot.js';
 import { LimitReporter } from './limit-reporter.js';
 import { StatsCounter } from './stats.js';
 import { validateTopicName } from './topic.js';
@@ -247,7 +247,8 @@ export class Broker {
     ctx.stats.retainedCount = ctx.router.retained.size;
     let sessions = 0;
     let queued = 0;
-    for (const p of await store.listSessions()) {
+    // Sessions without their queues: each queue is read a page at a time, and only its keys kept in memory.
+    for (const p of await store.listSessions(0)) {
       const expiry = p.expiryInterval ?? this.config.session_expiry_interval;
       if (
         expiry > 0 &&
@@ -260,9 +261,9 @@ export class Broker {
       }
       if (p.disconnectedAt === undefined) ctx.journal.write(store.updateSession(p.clientId, { disconnectedAt: now }));
       const session = restoreSession(ctx, p);
+      queued += await restoreQueue(ctx, session);
       ctx.sessions.restore(session, p.disconnectedAt ?? now);
       sessions++;
-      queued += session.queueLength;
     }
     return { sessions, queued, retained };
   }

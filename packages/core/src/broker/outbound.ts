@@ -4,7 +4,8 @@ import type { Message } from '../plugin-api/types.js';
 import { copyMessage, outboundProperties, type Delivery, type StoredMessage } from './message.js';
 import type { PeerLink } from './peer-link.js';
 import type { BrokerServices } from './services.js';
-import { deliveryBytes, type Session } from './session.js';
+import { loadSpilled } from './queue-loader.js';
+import { deliveryBytes, type QueueDrop, type Session } from './session.js';
 
 type Encoded = ReturnType<typeof encodePublishOnce>;
 
@@ -64,13 +65,26 @@ export class Fanout {
   }
 }
 
-function queueDelivery(ctx: BrokerServices, session: Session, incoming: Delivery): void {
+function queueDelivery(
+  ctx: BrokerServices,
+  session: Session,
+  message: StoredMessage,
+  qos: QoS,
+  retain: boolean,
+  ids: readonly number[] | undefined,
+): void {
   const config = ctx.config;
   // A persistent session's queue is written through, each delivery under its own key.
-  const d = session.persisted ? { ...incoming, seq: session.nextSeq++ } : incoming;
+  const d = delivery(message, qos, retain, ids, session.persisted ? session.nextSeq++ : undefined);
   // Which bound, if any, this delivery passes: the one named when the queue gives a message up.
   const bound = session.queueBoundPassed(deliveryBytes(d), config.max_queued_messages, config.max_queued_bytes);
-  const dropped = session.enqueue(d, config.max_queued_messages, config.max_queued_bytes);
+  // Offline, a persistent session's queued messages live in the store only (no heap per queued message).
+  const dropped = session.enqueue(
+    d,
+    config.max_queued_messages,
+    config.max_queued_bytes,
+    d.seq !== undefined && session.connection === undefined,
+  );
   if (d.seq !== undefined) storeQueueChange(ctx, session, d, dropped);
   const stats = ctx.stats;
   stats.messagesStored += 1 - dropped.length;
@@ -85,13 +99,16 @@ function queueDelivery(ctx: BrokerServices, session: Session, incoming: Delivery
 }
 
 /** Writes what `enqueue` did to a persistent session's stored queue: the drops, then the new delivery. */
-function storeQueueChange(ctx: BrokerServices, session: Session, d: Delivery, dropped: readonly Delivery[]): void {
+function storeQueueChange(ctx: BrokerServices, session: Session, d: Delivery, dropped: readonly QueueDrop[]): void {
   const journal = ctx.journal;
   const store = journal.store;
   let queued = true;
   for (const gone of dropped) {
     if (gone === d) queued = false;
-    else if (gone.seq !== undefined) journal.write(store.deleteQueued(session.clientId, gone.seq));
+    else {
+      const seq = typeof gone === 'number' ? gone : gone.seq;
+      if (seq !== undefined) journal.write(store.deleteQueued(session.clientId, seq));
+    }
   }
   if (queued && d.seq !== undefined) journal.write(store.pushQueued(session.clientId, { seq: d.seq, delivery: d }));
 }
@@ -185,7 +202,7 @@ export function deliver(
   const ids = subscriptionIds !== undefined && subscriptionIds.length > 0 ? subscriptionIds : undefined;
   // Offline, or a resume still being re-authorized: queued, to be sent in order afterwards.
   if (conn === undefined || session.resuming !== undefined) {
-    queueDelivery(ctx, session, delivery(fan.storedMessage(), qos, retain, ids));
+    queueDelivery(ctx, session, fan.storedMessage(), qos, retain, ids);
     return;
   }
   // Per-receiver bytes: v5 subscription identifiers, or topic aliases (one field test while they are off).
@@ -204,12 +221,12 @@ export function deliver(
     if (!tooLarge(ctx, conn, bytes)) conn.writePublish(bytes, fan.message, 0, retain, undefined, false);
     return;
   }
-  const d = delivery(fan.storedMessage(), qos, retain, ids);
   // Excess over the inflight window waits in the queue; order is kept by queueing behind older ones.
   if (session.queueLength > 0 || session.inflightCount >= session.window) {
-    queueDelivery(ctx, session, d);
+    queueDelivery(ctx, session, fan.storedMessage(), qos, retain, ids);
     return;
   }
+  const d = delivery(fan.storedMessage(), qos, retain, ids);
   if (own) {
     sendDelivery(ctx, session, conn, d);
     return;
@@ -222,8 +239,16 @@ export function deliver(
   writeInflight(session, conn, storeInflight(ctx, session, packetId, d), packetId, withPacketId(enc, packetId), d);
 }
 
-function delivery(message: StoredMessage, qos: QoS, retain: boolean, ids: readonly number[] | undefined): Delivery {
-  return ids === undefined ? { message, qos, retain } : { message, qos, retain, subscriptionIds: ids };
+function delivery(
+  message: StoredMessage,
+  qos: QoS,
+  retain: boolean,
+  ids: readonly number[] | undefined,
+  seq?: number,
+): Delivery {
+  if (seq === undefined)
+    return ids === undefined ? { message, qos, retain } : { message, qos, retain, subscriptionIds: ids };
+  return ids === undefined ? { message, qos, retain, seq } : { message, qos, retain, subscriptionIds: ids, seq };
 }
 
 /** The PUBLISH packet of a delivery, or undefined when its v5 message expiry has passed. */
@@ -297,7 +322,10 @@ function sendDelivery(ctx: BrokerServices, session: Session, conn: PeerLink, d: 
   writeInflight(session, conn, storeInflight(ctx, session, packetId, d), packetId, bytes, d);
 }
 
-/** Sends queued deliveries while the inflight window has room. */
+/**
+ * Sends queued deliveries while the inflight window has room. Deliveries whose messages live only in the
+ * store are read back a page at a time, before the in-memory ones run out, and sent once they are in.
+ */
 export function drainQueue(ctx: BrokerServices, session: Session): void {
   const conn = session.connection;
   if (conn === undefined || session.resuming !== undefined) return;
@@ -313,6 +341,8 @@ export function drainQueue(ctx: BrokerServices, session: Session): void {
       forgetQueued(ctx, session, d);
     } else sendDelivery(ctx, session, conn, d);
   }
+  if (session.spilledCount > 0 && queue.length < session.window && session.loading === undefined)
+    loadSpilled(ctx, session, conn, drainQueue);
 }
 
 /**

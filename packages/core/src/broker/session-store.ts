@@ -204,6 +204,8 @@ export class SessionStore {
       return;
     }
     if (session.persisted) {
+      // Its queued messages are in the store: memory keeps only their keys while the client is away.
+      session.spillLoaded();
       // The expiry clock starts now, in wall-clock time: it keeps running while the broker is down.
       const journal = this.ctx.journal;
       const update =

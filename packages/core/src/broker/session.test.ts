@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { QoS } from '../codec/packets.js';
 import type { ClientInfo } from '../plugin-api/types.js';
 import type { Delivery } from './message.js';
-import { Session } from './session.js';
+import { Session, type QueueDrop } from './session.js';
 
 const client: ClientInfo = {
   clientId: 'c',
@@ -19,6 +19,9 @@ const d = (name: string, qos: QoS): Delivery => ({
   retain: false,
 });
 const names = (s: Session) => s.queue.map((q) => q.message.payload.toString());
+/** A dropped delivery's payload, or `#seq` for one whose message lived only in the store. */
+const label = (q: QueueDrop) => (typeof q === 'number' ? `#${q}` : q.message.payload.toString());
+const stored = (name: string, qos: QoS, seq: number): Delivery => ({ ...d(name, qos), seq });
 
 describe('Session', () => {
   it('[MQTT-2.3.1-2] allocates packet ids 1..65535, wrapping and skipping ids in use', () => {
@@ -33,7 +36,7 @@ describe('Session', () => {
 
   it('a full queue drops the oldest QoS 0, then the oldest QoS 1, then the oldest QoS 2', () => {
     const s = new Session('c', false, client);
-    const dropped = (x: Delivery) => s.enqueue(x, 3, 0).map((q) => q.message.payload.toString());
+    const dropped = (x: Delivery) => s.enqueue(x, 3, 0).map(label);
     for (const [n, q] of [
       ['a1', 1],
       ['b0', 0],
@@ -67,7 +70,7 @@ describe('Session', () => {
     expect(s.queuedBytes).toBe(300);
     // 200 bytes in: both QoS 0 go (oldest first), the QoS 1 stays.
     const out = s.enqueue(big('d', 2, 199), 100, 300);
-    expect(out.map((q) => q.message.payload[0])).toEqual([0x62, 0x63]);
+    expect(out.map(label)).toEqual(['b'.repeat(99), 'c'.repeat(99)]);
     expect(s.queuedBytes).toBe(300);
     // Alone bigger than the bound: the incoming one is dropped, nothing queued is lost.
     const huge = big('e', 2, 400);
@@ -80,5 +83,62 @@ describe('Session', () => {
     s.enqueue(big('f', 0, 9), 100, 300);
     expect(s.clearQueue()).toBe(1);
     expect(s.queuedBytes).toBe(0);
+  });
+
+  describe('queued messages kept in the store only (a persistent session offline)', () => {
+    it('spilled deliveries keep only key, QoS and size; the drop policy still finds the oldest of the lowest QoS', () => {
+      const s = new Session('c', false, client);
+      s.enqueue(stored('a1', 1, 0), 4, 0);
+      expect(s.spillLoaded()).toBe(true);
+      for (const [n, q, seq] of [
+        ['b0', 0, 1],
+        ['c2', 2, 2],
+        ['d1', 1, 3],
+      ] as const)
+        expect(s.enqueue(stored(n, q, seq), 4, 0, true)).toEqual([]);
+      expect(s.loadedCount).toBe(0);
+      expect(s.spilledCount).toBe(4);
+      expect(s.queueLength).toBe(4);
+      expect(s.queuedBytes).toBe(4 * 3);
+      // Full: the QoS 0 (in the store only) goes by its key, then the oldest QoS 1.
+      expect(s.enqueue(stored('e1', 1, 4), 4, 0, true).map(label)).toEqual(['#1']);
+      expect(s.enqueue(stored('f2', 2, 5), 4, 0, true).map(label)).toEqual(['#0']);
+      expect([0, 1, 2, 3].map((i) => s.spilled.seqAt(i))).toEqual([2, 3, 4, 5]);
+      expect(s.queuedBytes).toBe(4 * 3);
+    });
+
+    it('a delivery queued behind spilled ones is spilled too, so the queue keeps its order', () => {
+      const s = new Session('c', false, client);
+      s.enqueue(stored('a1', 1, 7), 10, 0, true);
+      s.enqueue(stored('b1', 1, 8), 10, 0, false);
+      expect(s.loadedCount).toBe(0);
+      expect(s.spilledCount).toBe(2);
+      // Without a store key (a clean session's delivery) it stays in memory.
+      s.enqueue(d('c1', 1), 10, 0, true);
+      expect(names(s)).toEqual(['c1']);
+    });
+
+    it('takeLoaded gives the read page its messages back in order, skips entries dropped meanwhile, drops missing ones', () => {
+      const s = new Session('c', false, client);
+      for (let seq = 0; seq < 6; seq++) s.enqueue(stored(`m${seq}`, 1, seq), 100, 0, true);
+      // seq 2 was dropped after the read (the page still has it); seq 3 is missing from the store.
+      expect(s.forgetSpilled(new Set([2]))).toBe(1);
+      const page = [0, 1, 2, 4].map((seq) => stored(`m${seq}`, 1, seq));
+      expect(s.takeLoaded(page, -1)).toBe(1);
+      expect(names(s)).toEqual(['m0', 'm1', 'm4']);
+      expect(s.spilledCount).toBe(1);
+      expect(s.queuedBytes).toBe(4 * 3);
+      // A short page: everything up to the newest key asked for that it lacks is gone from the store.
+      expect(s.takeLoaded([], 5)).toBe(1);
+      expect(s.queueLength).toBe(3);
+      expect(s.queuedBytes).toBe(3 * 3);
+    });
+
+    it('spillLoaded keeps deliveries in memory when one has no store key', () => {
+      const s = new Session('c', false, client);
+      s.enqueue(d('a1', 1), 10, 0);
+      expect(s.spillLoaded()).toBe(false);
+      expect(names(s)).toEqual(['a1']);
+    });
   });
 });

@@ -2,6 +2,7 @@ import type { QoS } from '../codec/packets.js';
 import type { ClientInfo } from '../plugin-api/types.js';
 import { messageBytes, type Delivery, type StoredMessage } from './message.js';
 import type { PeerLink } from './peer-link.js';
+import { SpilledQueue, type SpilledEntry } from './spilled-queue.js';
 
 /** A QoS 1/2 PUBLISH sent to the client and not yet completed. */
 export interface OutboundInflight {
@@ -31,9 +32,14 @@ export interface PendingWill {
   timer: NodeJS.Timeout;
 }
 
-/** Owner of a persisted session stored without one (older store): the first identity to resume it claims it. */
+/**
+ * A delivery the queue gave up: the delivery itself when its message was in memory, or the store key (seq)
+ * of one that lived only in the store.
+ */
+export type QueueDrop = Delivery | number;
+
 /** What `enqueue` returns when nothing was dropped (no array per queued message). */
-const NO_DROPS: readonly Delivery[] = Object.freeze([]);
+const NO_DROPS: readonly QueueDrop[] = Object.freeze([]);
 
 /**
  * Bytes a queued delivery counts for max_queued_bytes: its message's topic, payload and properties
@@ -43,6 +49,7 @@ export function deliveryBytes(d: Delivery): number {
   return messageBytes(d.message);
 }
 
+/** Owner of a persisted session stored without one (older store): the first identity to resume it claims it. */
 export const UNCLAIMED: unique symbol = Symbol('unclaimed session');
 
 /**
@@ -76,7 +83,15 @@ export class Session {
   #subscriptions: Map<string, Subscriber> | undefined;
   #inflightOut: Map<number, OutboundInflight> | undefined;
   #inboundQos2: Set<number> | undefined;
+  /** The queue's oldest entries, with their messages in memory. */
   #queue: Delivery[] | undefined;
+  /**
+   * The queue's newer entries whose messages live only in the store (a persistent session offline, or
+   * still reading its stored queue back): always behind every entry of `#queue`.
+   */
+  #spilled: SpilledQueue | undefined;
+  /** Set while a page of the stored queue is being read back (queue-loader.ts). */
+  loading: Promise<void> | undefined;
   /** Topic and payload bytes of the queued deliveries (max_queued_bytes). */
   #queuedBytes = 0;
   will: StoredMessage | undefined;
@@ -120,9 +135,22 @@ export class Session {
     return (this.#inboundQos2 ??= new Set());
   }
 
-  /** Deliveries waiting for the client to come back or for room in the inflight window (created on first use). */
+  /**
+   * The oldest queued deliveries, whose messages are in memory (created on first use). Newer ones may live
+   * only in the store (`spilledCount`): see `enqueue`.
+   */
   get queue(): Delivery[] {
     return (this.#queue ??= []);
+  }
+
+  /** Queued deliveries whose messages live only in the store. */
+  get spilledCount(): number {
+    return this.#spilled === undefined ? 0 : this.#spilled.length;
+  }
+
+  /** The store keys and sizes of the queued deliveries whose messages live only in the store. */
+  get spilled(): SpilledQueue {
+    return (this.#spilled ??= new SpilledQueue());
   }
 
   /** Topic and payload bytes of the queued deliveries. */
@@ -130,8 +158,13 @@ export class Session {
     return this.#queuedBytes;
   }
 
-  /** Deliveries waiting, without creating the array. */
+  /** Deliveries waiting (in memory and in the store only), without creating the array. */
   get queueLength(): number {
+    return (this.#queue === undefined ? 0 : this.#queue.length) + this.spilledCount;
+  }
+
+  /** Queued deliveries whose messages are in memory, without creating the array. */
+  get loadedCount(): number {
     return this.#queue === undefined ? 0 : this.#queue.length;
   }
 
@@ -173,33 +206,62 @@ export class Session {
    * Queues a delivery, bounded by `maxCount` messages and `maxBytes` bytes (0 = no byte bound). While
    * either bound would be passed, drops the oldest QoS 0, else the oldest QoS 1, else the oldest QoS 2
    * message, and the incoming one instead when it is the newest of the lowest QoS held (or alone too big).
-   * Returns the dropped deliveries (the incoming one among them if it was not queued); NO_DROPS if none.
+   * With `spill` (a persistent session whose delivery is written to the store: `d.seq` is set) only its
+   * store key, QoS and size are kept, not the message; so are all deliveries queued behind a spilled one.
+   * Returns what was dropped (the incoming delivery among them if it was not queued); NO_DROPS if nothing.
    */
-  enqueue(d: Delivery, maxCount: number, maxBytes: number): readonly Delivery[] {
-    const queue = this.queue;
+  enqueue(d: Delivery, maxCount: number, maxBytes: number, spill = false): readonly QueueDrop[] {
     const size = deliveryBytes(d);
     if (this.queueBoundPassed(size, maxCount, maxBytes) === undefined) {
-      queue.push(d);
-      this.#queuedBytes += size;
+      this.#append(d, size, spill);
       return NO_DROPS;
     }
     // Bigger than the whole bound: nothing queued is given up for it.
     if (maxBytes > 0 && size > maxBytes) return [d];
-    const dropped: Delivery[] = [];
+    const dropped: QueueDrop[] = [];
     while (this.queueBoundPassed(size, maxCount, maxBytes) !== undefined) {
-      const victim = this.oldestToDrop(d.qos);
-      if (victim < 0) {
+      const gone = this.#dropOldest(d.qos);
+      if (gone === undefined) {
         dropped.push(d);
         return dropped;
       }
-      const [gone] = queue.splice(victim, 1);
-      if (gone === undefined) throw new Error('internal error: the queued delivery to drop is gone');
       dropped.push(gone);
-      this.#queuedBytes -= deliveryBytes(gone);
     }
-    queue.push(d);
-    this.#queuedBytes += size;
+    this.#append(d, size, spill);
     return dropped;
+  }
+
+  #append(d: Delivery, size: number, spill: boolean): void {
+    if (d.seq !== undefined && (this.spilledCount > 0 || spill)) this.spilled.push(d.seq, d.qos, size);
+    else this.queue.push(d);
+    this.#queuedBytes += size;
+  }
+
+  /**
+   * Drops what the policy gives up for an incoming delivery of `incomingQos`: the oldest queued message of
+   * the lowest QoS, in memory first (older), then in the store. Undefined: the incoming one is to go.
+   */
+  #dropOldest(incomingQos: QoS): QueueDrop | undefined {
+    const queue = this.queue;
+    const spilled = this.#spilled;
+    for (let qos = 0; qos <= 2; qos++) {
+      const idx = queue.findIndex((q) => q.qos === qos);
+      if (idx >= 0) {
+        const [gone] = queue.splice(idx, 1);
+        if (gone === undefined) throw new Error('internal error: the queued delivery to drop is gone');
+        this.#queuedBytes -= deliveryBytes(gone);
+        return gone;
+      }
+      const at = spilled === undefined ? -1 : spilled.indexOfQos(qos as QoS);
+      if (spilled !== undefined && at >= 0) {
+        const seq = spilled.seqAt(at);
+        this.#queuedBytes -= spilled.bytesAt(at);
+        spilled.removeAt(at);
+        return seq;
+      }
+      if (incomingQos === qos) return undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -216,25 +278,14 @@ export class Session {
     return undefined;
   }
 
-  /** Index of the queued delivery the drop policy gives up for an incoming one of `incomingQos`; -1: the incoming one. */
-  private oldestToDrop(incomingQos: QoS): number {
-    const queue = this.queue;
-    for (let qos = 0; qos <= 2 && queue.length > 0; qos++) {
-      const idx = queue.findIndex((q) => q.qos === qos);
-      if (idx >= 0) return idx;
-      if (incomingQos === qos) return -1;
-    }
-    return -1;
-  }
-
-  /** Takes the oldest queued delivery out of the queue. */
+  /** Takes the oldest queued delivery whose message is in memory out of the queue. */
   dequeue(): Delivery | undefined {
     const d = this.#queue?.shift();
     if (d !== undefined) this.#queuedBytes -= deliveryBytes(d);
     return d;
   }
 
-  /** Removes the queued deliveries `remove` picks, keeping the order of the rest; returns how many. */
+  /** Removes the in-memory queued deliveries `remove` picks, keeping the order of the rest; returns how many. */
   removeQueued(remove: (d: Delivery) => boolean): number {
     const queue = this.#queue;
     if (queue === undefined) return 0;
@@ -249,17 +300,86 @@ export class Session {
     return removed;
   }
 
-  /** Empties the queue; returns how many deliveries it held. */
+  /** Empties the queue (memory and store-only entries); returns how many deliveries it held. */
   clearQueue(): number {
     const n = this.queueLength;
     if (this.#queue !== undefined) this.#queue.length = 0;
+    this.#spilled?.clear();
     this.#queuedBytes = 0;
     return n;
   }
 
-  /** Adds a delivery restored from persistence, outside the limits (it was accepted under them). */
-  restoreQueued(d: Delivery): void {
-    this.queue.push(d);
-    this.#queuedBytes += deliveryBytes(d);
+  /**
+   * The client went away: the messages of queued deliveries are let go from memory, as they are in the
+   * store already (each has a `seq`). Returns false, keeping them, when one has no store key.
+   */
+  spillLoaded(): boolean {
+    const queue = this.#queue;
+    if (queue === undefined || queue.length === 0) return true;
+    const entries: SpilledEntry[] = [];
+    for (const d of queue) {
+      if (d.seq === undefined) return false;
+      entries.push({ seq: d.seq, qos: d.qos, bytes: deliveryBytes(d) });
+    }
+    this.spilled.prepend(entries);
+    queue.length = 0;
+    return true;
+  }
+
+  /**
+   * A page of the stored queue was read back (`loaded`, oldest first, each with its `seq`): the spilled
+   * entries it holds get their messages in memory again, in order. Entries the store did not give back up
+   * to `missingUpTo` (store keys at or below it) are gone from the store: they are dropped; returns how many.
+   * A read entry that is no longer spilled (dropped meanwhile) is ignored.
+   */
+  takeLoaded(loaded: readonly Delivery[], missingUpTo: number): number {
+    const spilled = this.#spilled;
+    if (spilled === undefined) return 0;
+    const queue = this.queue;
+    let missing = 0;
+    for (const d of loaded) {
+      const seq = d.seq;
+      if (seq === undefined) continue;
+      while (spilled.length > 0 && spilled.seqAt(0) < seq) {
+        this.#queuedBytes -= spilled.bytesAt(0);
+        spilled.shift();
+        missing++;
+      }
+      if (spilled.length === 0 || spilled.seqAt(0) !== seq) continue;
+      this.#queuedBytes += deliveryBytes(d) - spilled.bytesAt(0);
+      spilled.shift();
+      queue.push(d);
+    }
+    while (spilled.length > 0 && spilled.seqAt(0) <= missingUpTo) {
+      this.#queuedBytes -= spilled.bytesAt(0);
+      spilled.shift();
+      missing++;
+    }
+    return missing;
+  }
+
+  /** Removes the spilled entries whose store keys are in `seqs`; returns how many. */
+  forgetSpilled(seqs: ReadonlySet<number>): number {
+    const spilled = this.#spilled;
+    if (spilled === undefined || seqs.size === 0) return 0;
+    const last = Math.max(...seqs);
+    let removed = 0;
+    // Keys grow in queue order: nothing past the highest one asked for can match.
+    for (let i = 0; i < spilled.length && spilled.seqAt(i) <= last;) {
+      if (!seqs.has(spilled.seqAt(i))) {
+        i++;
+        continue;
+      }
+      this.#queuedBytes -= spilled.bytesAt(i);
+      spilled.removeAt(i);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Adds an entry restored from persistence whose message stays in the store (it was accepted under the limits). */
+  restoreSpilled(seq: number, qos: QoS, bytes: number): void {
+    this.spilled.push(seq, qos, bytes);
+    this.#queuedBytes += bytes;
   }
 }

@@ -1,7 +1,7 @@
-import type { PersistedDelivery, PersistedSession } from '../persistence/types.js';
+import type { PersistedDelivery, PersistedQueued, PersistedSession } from '../persistence/types.js';
 import type { ClientInfo } from '../plugin-api/types.js';
 import type { BrokerContext } from './context.js';
-import { copyMessage, type Delivery } from './message.js';
+import { copyMessage, messageBytes, type Delivery } from './message.js';
 import { Session, UNCLAIMED } from './session.js';
 
 function restoreDelivery(d: PersistedDelivery, seq?: number): Delivery {
@@ -43,9 +43,13 @@ export function toPersisted(session: Session): PersistedSession {
   };
 }
 
+/** Stored queue entries read per page at start (`restoreQueue`): the messages are let go after each page. */
+const RESTORE_PAGE = 10_000;
+
 /**
- * Rebuilds a stored session (offline) into the router and the counters. A queue entry that is also
- * inflight (a store that could not remove it in the same transaction, then a crash) is kept as inflight.
+ * Rebuilds a stored session (offline) into the router and the counters, without its queue (`restoreQueue`
+ * reads that). A queue entry that is also inflight (a store that could not remove it in the same
+ * transaction, then a crash) is kept as inflight.
  */
 export function restoreSession(ctx: BrokerContext, p: PersistedSession): Session {
   // The owner's username, so offline deliveries are authorized ('receive') for the identity the session is for.
@@ -71,29 +75,50 @@ export function restoreSession(ctx: BrokerContext, p: PersistedSession): Session
   }
   // After the subscriptions: they come from the store, and are not written back to it.
   session.persisted = true;
-  const sent = new Set<number>();
   for (const e of p.inflight) {
-    if (e.seq !== undefined) sent.add(e.seq);
+    if (e.seq !== undefined && e.seq >= session.nextSeq) session.nextSeq = e.seq + 1;
     session.inflightOut.set(e.packetId, {
       packetId: e.packetId,
       delivery: restoreDelivery(e.delivery, e.seq),
       state: e.state,
     });
   }
-  let nextSeq = 0;
-  for (const { seq, delivery } of p.queue) {
-    if (seq >= nextSeq) nextSeq = seq + 1;
-    if (sent.has(seq)) {
-      ctx.journal.write(ctx.persistence.deleteQueued(p.clientId, seq));
-      continue;
-    }
-    session.restoreQueued(restoreDelivery(delivery, seq));
-  }
-  for (const seq of sent) if (seq >= nextSeq) nextSeq = seq + 1;
-  session.nextSeq = nextSeq;
   for (const id of p.inboundQos2) session.inboundQos2.add(id);
-  ctx.stats.messagesStored += session.queueLength;
+  restoreQueuePage(ctx, session, p.queue);
   ctx.stats.inflightOut += session.inflightCount;
   ctx.stats.inflightIn += session.inboundQos2Count;
   return session;
+}
+
+/**
+ * Reads a restored session's stored queue a page at a time, keeping per entry only its key, QoS and size:
+ * the messages stay in the store until the client is back (queue-loader.ts). Returns how many are queued.
+ */
+export async function restoreQueue(ctx: BrokerContext, session: Session): Promise<number> {
+  // After what listSessions gave already (a store may return the oldest entries with the session).
+  let after = session.spilledCount > 0 ? session.spilled.lastSeq : -1;
+  for (;;) {
+    const page = await ctx.persistence.listQueued(session.clientId, after, RESTORE_PAGE);
+    restoreQueuePage(ctx, session, page);
+    const last = page.at(-1);
+    if (last === undefined || page.length < RESTORE_PAGE) return session.queueLength;
+    after = last.seq;
+  }
+}
+
+function restoreQueuePage(ctx: BrokerContext, session: Session, page: readonly PersistedQueued[]): void {
+  let sent: Set<number> | undefined;
+  for (const e of session.inflightOut.values())
+    if (e.delivery.seq !== undefined) (sent ??= new Set()).add(e.delivery.seq);
+  let restored = 0;
+  for (const { seq, delivery } of page) {
+    if (seq >= session.nextSeq) session.nextSeq = seq + 1;
+    if (sent?.has(seq) === true) {
+      ctx.journal.write(ctx.persistence.deleteQueued(session.clientId, seq));
+      continue;
+    }
+    session.restoreSpilled(seq, delivery.qos, messageBytes(delivery.message));
+    restored++;
+  }
+  ctx.stats.messagesStored += restored;
 }

@@ -55,7 +55,8 @@ export const ErrorCodes = {
   // Configuration.
   CONFIG_INVALID: {
     errorClass: 'ConfigError',
-    description: 'The broker config cannot run; `issues` lists every problem as `file: path: message`.',
+    description:
+      'The broker config cannot run; `issues` lists every problem as `file:line:col: path: message` (a plugin that cannot be used among them, with its `PLUGIN_*` code as the issue `code`).',
     hint: 'Fix each listed key (`midge -c FILE --check` reports them all without starting the broker).',
   },
 
@@ -63,7 +64,7 @@ export const ErrorCodes = {
   PLUGIN_NOT_FOUND: {
     errorClass: 'PluginError',
     description: 'A `plugins:` entry names a package or file that cannot be found from the config folder.',
-    hint: "Install the package next to the config file (`npm install <package>`), or fix the path (relative to the config file's folder).",
+    hint: "Fix the name (the message suggests the closest known plugin; it names `npm install` only for Midge's own packages), install a third-party plugin next to the config file under the exact name its author published, or fix the path (relative to the config file's folder).",
   },
   PLUGIN_LOAD_FAILED: {
     errorClass: 'PluginError',

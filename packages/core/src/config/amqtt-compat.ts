@@ -59,6 +59,11 @@ export interface AmqttTranslation {
   readonly deprecations: ConfigDeprecation[];
   /** What could not be translated (e.g. `cadata`, conflicting spellings). */
   readonly issues: ConfigIssue[];
+  /**
+   * Paths of the translated config (formatPath) → the path the user wrote for them, where they differ
+   * (`plugins.'@midge/plugin-auth-file'` → `auth`), so problems found later point at the file's lines.
+   */
+  readonly renames: ReadonlyMap<string, readonly PathSegment[]>;
 }
 
 type Mapping = Record<string, unknown>;
@@ -112,6 +117,13 @@ function deepEqual(a: unknown, b: unknown): boolean {
 class Translator {
   readonly deprecations: ConfigDeprecation[] = [];
   readonly issues: ConfigIssue[] = [];
+  readonly renames = new Map<string, readonly PathSegment[]>();
+
+  /** Records that `translated` was written as `written` (the first record of a path wins). */
+  renamed(translated: readonly PathSegment[], written: readonly PathSegment[]): void {
+    const key = formatPath(translated);
+    if (key !== formatPath(written) && !this.renames.has(key)) this.renames.set(key, written);
+  }
 
   deprecate(path: readonly PathSegment[], message: string): void {
     this.deprecations.push({ path: formatPath(path), message });
@@ -124,12 +136,13 @@ class Translator {
   /**
    * Renames kebab-case keys of one mapping to snake_case, in place order. `known` limits renaming to keys
    * that exist in snake_case, so an unknown 'foo-bar' is reported as written. `spelled` records the key
-   * as the user wrote it, for paths in later messages.
+   * as the user wrote it, for paths in later messages. `translatedPath` is the mapping's path after
+   * translation, when it differs from `path` (its renamed keys are recorded from there).
    */
   snakeKeys(
     obj: Mapping,
     path: readonly PathSegment[],
-    options: { known?: readonly string[]; quiet?: readonly string[] } = {},
+    options: { known?: readonly string[]; quiet?: readonly string[]; translatedPath?: readonly PathSegment[] } = {},
   ): { out: Mapping; spelled: Map<string, string> } {
     const out: Mapping = {};
     const spelled = new Map<string, string>();
@@ -148,6 +161,7 @@ class Translator {
       }
       out[snake] = value;
       spelled.set(snake, key);
+      this.renamed([...(options.translatedPath ?? path), snake], [...path, key]);
       if (!options.quiet?.includes(key)) this.deprecate([...path, key], `'${key}' is deprecated: use '${snake}'`);
     }
     return { out, spelled };
@@ -266,9 +280,13 @@ class Translator {
   pluginList(list: unknown[], path: readonly PathSegment[]): PluginMap {
     const map: PluginMap = {};
     list.forEach((item, i) => {
-      if (typeof item === 'string') map[item] = null;
-      else if (isMapping(item)) Object.assign(map, item);
-      else
+      if (typeof item === 'string') {
+        map[item] = null;
+        this.renamed([...path, item], [...path, i]);
+      } else if (isMapping(item)) {
+        Object.assign(map, item);
+        for (const key of Object.keys(item)) this.renamed([...path, key], [...path, i, key]);
+      } else
         this.issue(
           [...path, i],
           `expected a plugin name or a mapping of plugin to options, got ${describeValue(item)}`,
@@ -295,14 +313,26 @@ class Translator {
         continue;
       }
       writtenAs.set(target, key);
-      out[target] = isMapping(value) ? this.pluginOptions(target, value, [...path, key]) : value;
+      // The key may itself stand for a list item (plugins as a list): the rename goes through it.
+      this.renamed([...path, target], this.writtenPath([...path, key]));
+      out[target] = isMapping(value) ? this.pluginOptions(target, value, [...path, key], [...path, target]) : value;
     }
     return out;
   }
 
-  pluginOptions(pkg: string, options: Mapping, path: readonly PathSegment[]): Mapping {
+  /** A translated path as the user wrote it, through the renames recorded so far. */
+  writtenPath(path: readonly PathSegment[]): readonly PathSegment[] {
+    return this.renames.get(formatPath(path)) ?? path;
+  }
+
+  pluginOptions(
+    pkg: string,
+    options: Mapping,
+    path: readonly PathSegment[],
+    translatedPath: readonly PathSegment[],
+  ): Mapping {
     // Only the first level: deeper keys are data (ACL maps are keyed by user names) and stay as written.
-    const { out } = this.snakeKeys(options, path);
+    const { out } = this.snakeKeys(options, this.writtenPath(path), { translatedPath });
     if (pkg === P.authAnonymous) this.coerceFlag(out, 'allow_anonymous', path);
     return out;
   }
@@ -382,6 +412,8 @@ class Translator {
   merge(plugins: PluginMap, pkg: string, options: Mapping, path: readonly PathSegment[], overDefaults = false): void {
     if (!Object.hasOwn(plugins, pkg)) {
       plugins[pkg] = Object.keys(options).length > 0 ? { ...options } : null;
+      // The entry exists because of this legacy section: its problems are reported where the section is.
+      this.renamed(['plugins', pkg], path);
       return;
     }
     const current = plugins[pkg];
@@ -430,6 +462,12 @@ class Translator {
       produced[pkg] = plugins[pkg] ?? null;
     }
     for (const [pkg, key] of [
+      [P.authAnonymous, 'allow_anonymous'],
+      [P.authFile, 'password_file'],
+    ] as const) {
+      if (Object.hasOwn(optionsFor[pkg] ?? {}, key)) this.renamed(['plugins', pkg, key], [...path, spelled(key)]);
+    }
+    for (const [pkg, key] of [
       [P.authAnonymous, spelled('allow_anonymous')],
       [P.authFile, spelled('password_file')],
     ] as const) {
@@ -456,14 +494,34 @@ class Translator {
       this.deprecate(path, `'${name}' is deprecated: with enabled: false it does nothing; remove it`);
       return;
     }
+    // aMQTT's `acl` is what subscriptions are checked against: the ACL plugin's deprecated name of
+    // subscribe_acl. The migration hint names the current key, not one that would warn again.
+    if (tc.acl !== undefined && tc.subscribe_acl !== undefined) {
+      this.issue(
+        [...path, spelled('acl')],
+        `'${spelled('acl')}' and '${spelled('subscribe_acl')}' are the same setting (subscribe_acl): keep one`,
+      );
+    }
     const aclOptions: Mapping = {};
-    for (const key of ACL_KEYS) if (tc[key] !== undefined) aclOptions[key] = tc[key];
+    const aclWrittenAs: Record<string, string> = {};
+    for (const [key, from] of [
+      ['subscribe_acl', tc.subscribe_acl !== undefined ? 'subscribe_acl' : 'acl'],
+      ['publish_acl', 'publish_acl'],
+      ['receive_acl', 'receive_acl'],
+    ] as const) {
+      if (tc[from] === undefined) continue;
+      aclOptions[key] = tc[from];
+      aclWrittenAs[key] = spelled(from);
+    }
     // aMQTT without topic-check.plugins ran every topic plugin it had: taboo and ACL.
     const chosen = names ?? [P.topicTaboo, P.topicAcl];
     const produced: PluginMap = {};
     for (const pkg of chosen) {
       this.merge(plugins, pkg, pkg === P.topicAcl ? aclOptions : {}, path);
       produced[pkg] = plugins[pkg] ?? null;
+    }
+    for (const [key, written] of Object.entries(aclWrittenAs)) {
+      this.renamed(['plugins', P.topicAcl, key], [...path, written]);
     }
     if (Object.keys(aclOptions).length > 0 && !chosen.includes(P.topicAcl)) {
       this.deprecate(
@@ -514,7 +572,7 @@ class Translator {
  */
 export function translateAmqtt(raw: unknown): AmqttTranslation {
   const t = new Translator();
-  if (!isMapping(raw)) return { config: raw, deprecations: t.deprecations, issues: t.issues };
+  if (!isMapping(raw)) return { config: raw, deprecations: t.deprecations, issues: t.issues, renames: t.renames };
   const config = t.translate(raw);
-  return { config, deprecations: t.deprecations, issues: t.issues };
+  return { config, deprecations: t.deprecations, issues: t.issues, renames: t.renames };
 }

@@ -7,10 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { translateAmqtt } from './amqtt-compat.js';
-import { loadConfig, parseConfigYaml, type ConfigOverrides } from './load.js';
+import { loadConfig, parseConfigYamlWithPositions, type ConfigOverrides } from './load.js';
+import type { ConfigPositions } from './positions.js';
 import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PluginEntry } from './types.js';
 import { ConfigError, PluginError } from '../errors.js';
 import type { MidgePlugin } from '../plugin-api/types.js';
+import { pluginIssue } from '../plugin-host/load.js';
 import { checkNamesAndDependencies, validatePluginConfigs } from '../plugin-host/validate.js';
 import { resolvePlugin } from '../plugin-host/resolve.js';
 import { checkPersistence } from '../persistence/check.js';
@@ -29,7 +31,10 @@ export interface ConfigCheckResult {
   readonly ok: boolean;
   /** The config file (absolute), when checking a file. */
   readonly file: string | undefined;
-  /** Every problem found: config keys first, then plugins (`plugins.<key>...`), then `persistence.*`. */
+  /**
+   * Every problem found: config keys first, then plugins (`plugins.'<key>'...`), then `persistence.*`;
+   * each with the line and column of its path in the file when known.
+   */
   readonly issues: readonly ConfigIssue[];
   readonly deprecations: readonly ConfigDeprecation[];
   /** The loaded config, when the config itself is valid (its plugins may still have issues). */
@@ -56,10 +61,12 @@ export async function checkConfig(
   let deprecations: readonly ConfigDeprecation[];
   const issues: ConfigIssue[] = [];
   let entries: PluginEntry[];
+  let positions: ConfigPositions | undefined;
   try {
     const loaded = await loadConfig(source, loadOptions);
     config = loaded.config;
     deprecations = loaded.deprecations;
+    positions = loaded.positions;
     entries = [...config.plugins];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -68,6 +75,7 @@ export async function checkConfig(
     const raw = await rawPluginEntries(source);
     entries = raw.entries;
     deprecations = raw.deprecations;
+    positions = raw.positions;
   }
 
   const configDir =
@@ -79,27 +87,40 @@ export async function checkConfig(
       resolved.push((await resolvePlugin(entry, searchDirs)).plugin);
     } catch (err) {
       if (!(err instanceof PluginError)) throw err;
-      issues.push({ path: `plugins.${entry.key}`, message: err.message.replace(`plugin ${err.plugin}: `, '') });
+      issues.push(pluginIssue(err, entry.key));
       resolved.push(undefined);
     }
   }
   issues.push(...checkNamesAndDependencies(entries, resolved));
   await validatePluginConfigs(entries, resolved, issues);
   if (config !== undefined) issues.push(...(await checkPersistence(config, { searchDirs })));
-  return { ok: issues.length === 0, file, issues, deprecations, ...(config !== undefined ? { config } : {}) };
+  const located = positions === undefined ? issues : issues.map((i) => positions.annotate(i));
+  return {
+    ok: issues.length === 0,
+    file,
+    issues: located,
+    deprecations,
+    ...(config !== undefined ? { config } : {}),
+  };
 }
 
 /** The plugin entries of a config the loader rejected, read as leniently as possible (none if unreadable). */
 async function rawPluginEntries(
   source: string | object,
-): Promise<{ entries: PluginEntry[]; deprecations: ConfigDeprecation[] }> {
+): Promise<{ entries: PluginEntry[]; deprecations: ConfigDeprecation[]; positions?: ConfigPositions }> {
   let raw: unknown = source;
+  let parsedPositions: ConfigPositions | undefined;
   try {
-    if (typeof source === 'string') raw = parseConfigYaml(await readFile(source, 'utf8'), resolve(source));
+    if (typeof source === 'string') {
+      const parsed = parseConfigYamlWithPositions(await readFile(source, 'utf8'), resolve(source));
+      raw = parsed.config;
+      parsedPositions = parsed.positions;
+    }
   } catch {
     return { entries: [], deprecations: [] };
   }
   const translated = translateAmqtt(raw);
+  const positions = parsedPositions?.withRenames(translated.renames);
   const plugins = isMapping(translated.config) ? translated.config.plugins : undefined;
   const entries: PluginEntry[] = [];
   if (isMapping(plugins)) {
@@ -109,5 +130,10 @@ async function rawPluginEntries(
       entries.push({ key, specifier: key, config: isMapping(value) ? value : {} });
     }
   }
-  return { entries, deprecations: translated.deprecations };
+  return {
+    entries,
+    deprecations:
+      positions === undefined ? translated.deprecations : translated.deprecations.map((d) => positions.annotate(d)),
+    ...(positions !== undefined ? { positions } : {}),
+  };
 }

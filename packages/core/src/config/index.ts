@@ -7,6 +7,8 @@ export type {
   PluginEntry,
 } from './types.js';
 export { loadConfig, parseConfigYaml } from './load.js';
+export { ConfigPositions } from './positions.js';
+export type { SourcePosition } from './positions.js';
 export type { ConfigOverrides, LoadConfigOptions, LoadedConfig } from './load.js';
 export { DEFAULT_CONFIG_YAML, DEFAULT_BIND, DEFAULT_LISTENER_NAME, defaultPluginMap } from './defaults.js';
 export {

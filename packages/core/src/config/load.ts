@@ -4,11 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { CORE_SCHEMA, YAMLException, loadAll, mergeTag } from 'js-yaml';
+import { CORE_SCHEMA, YAMLException, constructFromEvents, mergeTag, parseEvents } from 'js-yaml';
 import * as v from 'valibot';
 import { ConfigError } from '../errors.js';
 import { translateAmqtt } from './amqtt-compat.js';
 import { describeValue, formatPath, fromValibotIssues } from './issues.js';
+import type { ConfigPositions } from './positions.js';
+import { yamlPositions } from './positions.js';
 import { checkListenerFiles, osReason, resolveListeners } from './listeners.js';
 import { brokerConfigSchema, knownKeysAt, type ConfigInput } from './schema.js';
 import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PersistenceConfig, PluginEntry } from './types.js';
@@ -30,6 +32,8 @@ export interface LoadedConfig {
   readonly config: BrokerConfig;
   /** Old spellings that were translated: print them as warnings (formatConfigIssues). */
   readonly deprecations: ConfigDeprecation[];
+  /** Where the file wrote each key (absent for a config given in memory). */
+  readonly positions?: ConfigPositions;
 }
 
 type Mapping = Record<string, unknown>;
@@ -46,13 +50,25 @@ const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
  * empty config. Syntax errors throw a ConfigError giving the line and column.
  */
 export function parseConfigYaml(text: string, file?: string): Mapping {
+  return parseConfigYamlWithPositions(text, file).config;
+}
+
+/** parseConfigYaml, and where each key was written (for the line and column of every problem). */
+export function parseConfigYamlWithPositions(
+  text: string,
+  file?: string,
+): { config: Mapping; positions: ConfigPositions } {
   let docs: unknown[];
+  let positions: ConfigPositions;
   try {
-    docs = loadAll(text, { schema: YAML_SCHEMA, ...(file === undefined ? {} : { filename: file }) });
+    const options = file === undefined ? {} : { filename: file };
+    const events = parseEvents(text, options);
+    docs = constructFromEvents(events, { source: text, schema: YAML_SCHEMA, ...options });
+    positions = yamlPositions(text, events);
   } catch (err) {
     if (err instanceof YAMLException) {
-      const where = err.mark === undefined ? '' : ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}`;
-      throw new ConfigError([{ path: '', message: `YAML syntax error${where}: ${err.reason}` }], file, { cause: err });
+      const at = err.mark === undefined ? {} : { line: err.mark.line + 1, column: err.mark.column + 1 };
+      throw new ConfigError([{ path: '', message: `YAML syntax error: ${err.reason}`, ...at }], file, { cause: err });
     }
     throw err;
   }
@@ -63,11 +79,11 @@ export function parseConfigYaml(text: string, file?: string): Mapping {
     );
   }
   const doc = docs[0];
-  if (doc === undefined || doc === null) return {};
+  if (doc === undefined || doc === null) return { config: {}, positions };
   if (!isMapping(doc)) {
     throw new ConfigError([{ path: '', message: `expected a mapping of settings, got ${describeValue(doc)}` }], file);
   }
-  return doc;
+  return { config: doc, positions };
 }
 
 async function readConfigFile(file: string): Promise<string> {
@@ -148,6 +164,25 @@ function applyOverrides(config: Mapping, overrides: ConfigOverrides | undefined)
   return out;
 }
 
+/** The paths whose values `overrides` sets, as applyOverrides merges them (listeners key by key...). */
+function overriddenPaths(overrides: ConfigOverrides | undefined): (readonly (string | number)[])[] {
+  const paths: (readonly (string | number)[])[] = [];
+  for (const [key, value] of Object.entries((overrides ?? {}) as Mapping)) {
+    if (value === undefined) continue;
+    if (key === 'listeners' && isMapping(value)) {
+      for (const [name, listener] of Object.entries(value)) {
+        if (isMapping(listener)) for (const k of Object.keys(listener)) paths.push([key, name, k]);
+        else paths.push([key, name]);
+      }
+    } else if ((key === 'plugins' || key === 'persistence') && isMapping(value)) {
+      for (const k of Object.keys(value)) paths.push([key, k]);
+    } else {
+      paths.push([key]);
+    }
+  }
+  return paths;
+}
+
 /**
  * Loads a broker config. A string is a file path (relative paths inside it start from its folder); an
  * object is a config already in memory. aMQTT configs are accepted and translated (see deprecations).
@@ -157,10 +192,13 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
   let raw: unknown;
   let file: string | undefined;
   let configDir: string;
+  let parsedPositions: ConfigPositions | undefined;
   if (typeof source === 'string') {
     file = resolve(source);
     configDir = dirname(file);
-    raw = parseConfigYaml(await readConfigFile(file), file);
+    const parsedFile = parseConfigYamlWithPositions(await readConfigFile(file), file);
+    raw = parsedFile.config;
+    parsedPositions = parsedFile.positions;
   } else {
     raw = source;
     configDir = resolve(options.configDir ?? process.cwd());
@@ -170,6 +208,8 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
     throw new ConfigError([{ path: '', message: `expected a mapping of settings, got ${describeValue(raw)}` }], file);
   }
   const translated = translateAmqtt(raw);
+  const positions = parsedPositions?.withRenames(translated.renames).withoutPaths(overriddenPaths(options.overrides));
+  const locate = <T extends ConfigIssue>(issue: T): T => positions?.annotate(issue) ?? issue;
   // A mapping in gives a mapping out.
   const shaped = rejectLists(applyOverrides(dropUnsetPersistenceKeys(translated.config as Mapping), options.overrides));
   const config = shaped.config;
@@ -182,13 +222,14 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
   issues.push(...listeners.issues);
   issues.push(...(await checkListenerFiles(listeners.listeners)));
 
-  if (issues.length > 0 || !parsed.success) throw new ConfigError(issues, file);
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(issues.map(locate), file);
 
   const { listeners: _raw, plugins, persistence, ...limits } = parsed.output;
   const pluginEntries: PluginEntry[] = Object.entries(plugins ?? {}).map(([key, options]) => ({
     key,
     specifier: key,
     config: options ?? {},
+    ...(positions !== undefined ? { positions } : {}),
   }));
   return {
     config: {
@@ -201,7 +242,8 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
       config_dir: configDir,
       ...(file !== undefined ? { config_file: file } : {}),
     },
-    deprecations: translated.deprecations,
+    deprecations: translated.deprecations.map(locate),
+    ...(positions !== undefined ? { positions } : {}),
   };
 }
 

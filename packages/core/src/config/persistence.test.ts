@@ -83,7 +83,7 @@ describe('persistence:', () => {
       'persistence.path: expected a folder path, got ""',
       "persistence.sync: expected 'batch', 'always' or 'none', got \"fast\"",
       'persistence.store: expected a package name or a path to a module file, got 12',
-      "persistence.syncc: unknown key 'syncc': did you mean 'sync'?",
+      "persistence.syncc: unknown key 'syncc' (did you mean 'sync'?)",
     ]);
   });
 
@@ -110,7 +110,7 @@ describe('persistence:', () => {
 
   test('an unknown top-level spelling gets the suggestion', async () => {
     expect(await issuesOf(loadConfig({ persistance: { path: 'x' } }))).toEqual([
-      "persistance: unknown key 'persistance': did you mean 'persistence'?",
+      "persistance: unknown key 'persistance' (did you mean 'persistence'?)",
     ]);
   });
 

@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../codec/error-codes.js';
+
 /**
  * The broker's configuration after loading, aMQTT translation, validation and defaults.
  * Keys stay snake_case as in the YAML file, so docs, YAML and code use one spelling.
@@ -38,6 +40,19 @@ export interface PluginEntry {
   readonly specifier: string;
   /** The plugin's section of the YAML (null/undefined → {}), validated later by the plugin's own schema. */
   readonly config: Readonly<Record<string, unknown>>;
+  /**
+   * Where the config file wrote its keys (set by loadConfig for a file): plugin problems found at start
+   * are reported with their line and column.
+   */
+  readonly positions?: ConfigLocator;
+}
+
+/** Where a config file wrote its keys: `ConfigPositions` (positions.ts), named here without importing it. */
+export interface ConfigLocator {
+  /** Where `path` (or its closest written ancestor) was written. */
+  locate(path: string): { readonly line: number; readonly column: number } | undefined;
+  /** `issue` with the line and column of its path, when known. */
+  annotate<T extends ConfigIssue>(issue: T): T;
 }
 
 /** `persistence:`: the store durable state is kept in. */
@@ -124,15 +139,23 @@ export interface BrokerConfig {
   readonly config_file?: string;
 }
 
-/** One problem found while loading a config: `file: path: message`. */
+/** One problem found while loading a config: `file:line:col: path: message`. */
 export interface ConfigIssue {
-  /** Dotted/indexed path into the YAML, e.g. `listeners.default.bind`. */
+  /** Dotted/indexed path into the YAML, e.g. `listeners.default.bind`, `plugins.'@midge/plugin-sys'.sys_interval`. */
   readonly path: string;
   readonly message: string;
+  /** 1-based line of the path in the config file (of its closest written ancestor for a missing key). */
+  readonly line?: number;
+  /** 1-based column, with `line`. */
+  readonly column?: number;
+  /** The error code of a plugin that could not be used (`PLUGIN_NOT_FOUND`...); absent for other problems. */
+  readonly code?: ErrorCode;
 }
 
 /** A deprecated spelling that was translated: printed as a warning. */
 export interface ConfigDeprecation {
   readonly path: string;
   readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
 }

@@ -118,7 +118,8 @@ export interface Persistence {
   // Every write resolves once it is as durable as the store promises (its sync mode): the broker
   // acknowledges a QoS 1/2 PUBLISH only after the writes it caused resolved. Writes for one client id
   // are issued in order and must be applied in that order; writes issued in the same event-loop turn
-  // should be applied atomically where the engine can (LMDB: one transaction).
+  // should be applied atomically where the engine can (LMDB: one transaction). A read sees every write
+  // issued before it (it may wait for them to apply): the broker reads a queue back right after writing it.
 
   // sessions (whole records)
   /** Stores a whole session, replacing any stored one of the client id (its queue, inflight and ids too). */

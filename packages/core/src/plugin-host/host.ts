@@ -136,11 +136,12 @@ export class PluginHost {
   /**
    * Resolves, validates and sets up `entries` in order.
    *
-   * @throws PluginError from resolution (first failing entry), a plugin made for the other side (`runsIn`),
+   * @throws PluginError for a plugin given in memory made for the other side (`runsIn`),
    *   `PLUGIN_SETUP_FAILED` / `PLUGIN_SETUP_TIMEOUT` from setup (after closing the plugins already set up,
    *   in reverse order).
-   * @throws ConfigError with every problem of every plugin: config schema issues (`plugins.<key>.<path>`),
-   *   options given to a plugin without a schema, duplicate names, dependencies missing or listed later.
+   * @throws ConfigError with every problem of every plugin: not found, not loadable or not usable here
+   *   (`issue.code` = the PluginError code), config schema issues (`plugins.'<key>'.<path>`), options given
+   *   to a plugin without a schema, duplicate names, dependencies missing or listed later (see loadPlugins).
    */
   static async start(entries: readonly PluginEntry[], options: PluginHostOptions): Promise<PluginHost> {
     const { plugins, configs } = await loadPlugins(entries, {

@@ -3,7 +3,8 @@
  * check it may run on this side, validate every plugin's config at once, then run one setup within its
  * timeout. The host (host.ts) calls these in order and keeps what they produce.
  */
-import type { PluginEntry } from '../config/types.js';
+import { formatPath } from '../config/issues.js';
+import type { ConfigIssue, PluginEntry } from '../config/types.js';
 import { ConfigError, PluginError } from '../errors.js';
 import { messageOf } from '../error-message.js';
 import type { Logger, MidgePlugin, PluginContext, ClientPluginContext, PluginHooks } from '../plugin-api/types.js';
@@ -27,35 +28,63 @@ export interface LoadOptions {
   readonly configFile?: string;
 }
 
+/** A plugin named in a config that cannot be used, as a problem of that config (its code kept). */
+export function pluginIssue(err: PluginError, key: string): ConfigIssue {
+  return {
+    path: formatPath(['plugins', key]),
+    message: err.message.replace(`plugin ${err.plugin}: `, ''),
+    code: err.code,
+  };
+}
+
 /**
  * The plugins of `entries`, in order, each checked for this side, with their validated configs.
  *
- * @throws PluginError from resolution or the side check (first failing entry).
- * @throws ConfigError with every problem of every plugin: config schema issues, options given to a plugin
- *   without a schema, duplicate names, dependencies missing or listed later.
+ * @throws PluginError when a plugin given in memory (`options.resolved`) is not a plugin for this side.
+ * @throws ConfigError with every problem of every plugin named by the config: not found, not loadable,
+ *   not a plugin or made for the other side (each issue keeps its PluginError code in `code`; the first
+ *   such error is the cause), config schema issues, options given to a plugin without a schema, duplicate
+ *   names, dependencies missing or listed later. Issues carry the line and column of the config file
+ *   when the entries came from one (PluginEntry.positions).
  */
 export async function loadPlugins(
   entries: readonly PluginEntry[],
   options: LoadOptions,
 ): Promise<{ plugins: MidgePlugin[]; configs: unknown[] }> {
-  const plugins: MidgePlugin[] = [];
+  const plugins: (MidgePlugin | undefined)[] = [];
+  const issues: ConfigIssue[] = [];
+  let firstFailure: PluginError | undefined;
   for (const entry of entries) {
     const given = options.resolved?.get(entry.key);
-    let plugin: MidgePlugin;
     if (given !== undefined) {
-      plugin = checkPlugin(given, entry.key);
-    } else {
+      plugins.push(checkSide(checkPlugin(given, entry.key), entry.key, options.side));
+      continue;
+    }
+    // Every entry is tried, so a config with several wrong plugin names is fixed in one pass.
+    try {
       const opts = options.conditions ? { conditions: options.conditions } : {};
       const resolved = await resolvePlugin(entry, options.searchDirs, opts);
       options.logger.debug({ key: entry.key, url: resolved.url }, 'plugin resolved');
-      plugin = resolved.plugin;
+      plugins.push(checkSide(resolved.plugin, entry.key, options.side));
+    } catch (err) {
+      if (!(err instanceof PluginError)) throw err;
+      firstFailure ??= err;
+      issues.push(pluginIssue(err, entry.key));
+      plugins.push(undefined);
     }
-    plugins.push(checkSide(plugin, entry.key, options.side));
   }
-  const issues = checkNamesAndDependencies(entries, plugins);
+  issues.push(...checkNamesAndDependencies(entries, plugins));
   const configs = await validatePluginConfigs(entries, plugins, issues);
-  if (issues.length > 0) throw new ConfigError(issues, options.configFile);
-  return { plugins, configs };
+  if (issues.length > 0) {
+    const positions = entries.find((e) => e.positions !== undefined)?.positions;
+    const located = positions === undefined ? issues : issues.map((i) => positions.annotate(i));
+    throw new ConfigError(
+      located,
+      options.configFile,
+      firstFailure === undefined ? undefined : { cause: firstFailure },
+    );
+  }
+  return { plugins: plugins as MidgePlugin[], configs };
 }
 
 /** `plugin` when it is made to run on `side` (its `runsIn`); a PluginError naming the fix otherwise. */
@@ -98,9 +127,14 @@ export async function setUp(
     if (r !== TIMED_OUT) return checkHooks(r, name);
   } catch (err) {
     if (err instanceof PluginError) throw err;
-    throw new PluginError('PLUGIN_SETUP_FAILED', name, `setup failed (plugins.${key}): ${messageOf(err)}`, {
-      cause: err,
-    });
+    throw new PluginError(
+      'PLUGIN_SETUP_FAILED',
+      name,
+      `setup failed (${formatPath(['plugins', key])}): ${messageOf(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   controller.abort();
   // The setup may still finish; close what it built so a late plugin does not leak its resources.
@@ -108,7 +142,11 @@ export async function setUp(
     (late) => lateClose(ctx.logger, late),
     () => undefined,
   );
-  throw new PluginError('PLUGIN_SETUP_TIMEOUT', name, `setup did not finish within ${timeoutMs} ms (plugins.${key})`);
+  throw new PluginError(
+    'PLUGIN_SETUP_TIMEOUT',
+    name,
+    `setup did not finish within ${timeoutMs} ms (${formatPath(['plugins', key])})`,
+  );
 }
 
 const FUNCTION_HOOKS = ['authenticate', 'authorizeTopic', 'vetoTopic', 'authorizeClient', 'reload', 'close'] as const;

@@ -14,6 +14,7 @@ import { PluginError } from '../errors.js';
 import { definitionProblem, isMidgePlugin } from '../plugin-api/define.js';
 import { PLUGIN_API_VERSION } from '../plugin-api/types.js';
 import type { MidgePlugin } from '../plugin-api/types.js';
+import { describeSuggestion, installedPackages, isFirstPartyPackage, suggestPluginName } from './suggest.js';
 
 export interface ResolvePluginOptions {
   /**
@@ -183,13 +184,16 @@ function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: r
         key,
         `${failure.file} is not a file: name the plugin's module file (e.g. ${path.join(failure.file, 'index.js')})`,
       );
-    case 'not-exported':
+    case 'not-exported': {
+      const suggestion = suggestPluginName(specifier, installedPackages(searchDirs));
+      const hint = suggestion === undefined ? '' : `; ${describeSuggestion(suggestion)}`;
       throw new PluginError(
         'PLUGIN_NOT_FOUND',
         key,
-        `package ${failure.pkg} (found from ${failure.dir}) does not export ${specifier}: ${messageOf(failure.cause)}`,
+        `package ${failure.pkg} (found from ${failure.dir}) does not export ${specifier}${hint}: ${messageOf(failure.cause)}`,
         { cause: failure.cause },
       );
+    }
     case 'entry-missing':
       throw new PluginError(
         'PLUGIN_LOAD_FAILED',
@@ -202,12 +206,20 @@ function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: r
         cause: failure.cause,
       });
     case 'not-installed':
-      throw new PluginError(
-        'PLUGIN_NOT_FOUND',
-        key,
-        `cannot find package ${failure.pkg} (looked from ${searchDirs.join(', ')}). Install it next to the config file: npm install ${failure.pkg}`,
-      );
+      throw new PluginError('PLUGIN_NOT_FOUND', key, notInstalledMessage(specifier, failure.pkg, searchDirs));
   }
+}
+
+/**
+ * Why a package is missing and what to do. `npm install` is named only for our own packages: for any
+ * other name it could install a typo-squatted package, so the closest known name is suggested instead.
+ */
+function notInstalledMessage(specifier: string, pkg: string, searchDirs: readonly string[]): string {
+  const missing = `plugin package '${pkg}' is not installed (looked from ${searchDirs.join(', ')})`;
+  if (isFirstPartyPackage(pkg)) return `${missing}: install it next to the config file: npm install ${pkg}`;
+  const suggestion = suggestPluginName(specifier, installedPackages(searchDirs));
+  if (suggestion !== undefined) return `${missing}: ${describeSuggestion(suggestion)}`;
+  return `${missing}, and no Midge plugin has a name close to it: check the spelling; a third-party plugin is installed next to the config file under the exact name its author published`;
 }
 
 let cachedConditions: readonly string[] | undefined;

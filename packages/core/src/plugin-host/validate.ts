@@ -3,8 +3,10 @@
  * `checkConfig` (midge --check), so both report the same problems in the same words.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { formatPath } from '../config/issues.js';
 import type { ConfigIssue, PluginEntry } from '../config/types.js';
 import type { MidgePlugin } from '../plugin-api/types.js';
+import { issueSegments, optionIssueMessage, valibotKeysAt } from './option-issues.js';
 
 /**
  * Plugin names unique, each key listed once, dependencies loaded earlier. `plugins[i]` is undefined
@@ -21,7 +23,7 @@ export function checkNamesAndDependencies(
     const { key } = entries[i] as PluginEntry;
     const plugin = plugins[i];
     if (plugin === undefined) continue;
-    const at = `plugins.${key}`;
+    const at = formatPath(['plugins', key]);
     if (keys.has(key)) issues.push({ path: at, message: 'this plugin is listed twice' });
     keys.add(key);
 
@@ -36,7 +38,7 @@ export function checkNamesAndDependencies(
           message:
             laterKey === undefined
               ? `needs plugin "${dep}", which is not loaded: add it under plugins: before this one`
-              : `needs plugin "${dep}" (plugins.${laterKey}), which must be listed before this one`,
+              : `needs plugin "${dep}" (${formatPath(['plugins', laterKey])}), which must be listed before this one`,
         });
       }
     }
@@ -45,7 +47,7 @@ export function checkNamesAndDependencies(
     if (other !== undefined && other !== key) {
       issues.push({
         path: at,
-        message: `plugin name "${plugin.name}" is already used by plugins.${other}: names must be unique`,
+        message: `plugin name "${plugin.name}" is already used by ${formatPath(['plugins', other])}: names must be unique`,
       });
     } else {
       keyOfName.set(plugin.name, key);
@@ -55,8 +57,9 @@ export function checkNamesAndDependencies(
 }
 
 /**
- * Validates every plugin's options with its Standard Schema, appending all problems to `issues`;
- * returns the validated configs by index (undefined where invalid or unresolved).
+ * Validates every plugin's options with its Standard Schema, appending all problems to `issues` (worded
+ * like core keys' problems: see option-issues.ts); returns the validated configs by index (undefined
+ * where invalid or unresolved).
  */
 export async function validatePluginConfigs(
   entries: readonly PluginEntry[],
@@ -72,12 +75,12 @@ export async function validatePluginConfigs(
       continue;
     }
     const schema = plugin.configSchema;
-    const at = `plugins.${entry.key}`;
+    const at = ['plugins', entry.key];
     // The config loader turns an empty YAML section into {}; guard for in-memory entries anyway.
     const raw: unknown = entry.config ?? {};
     if (schema === undefined) {
       const keys = typeof raw === 'object' && raw !== null ? Object.keys(raw) : [];
-      for (const k of keys) issues.push({ path: `${at}.${k}`, message: 'this plugin takes no options' });
+      for (const k of keys) issues.push({ path: formatPath([...at, k]), message: 'this plugin takes no options' });
       configs.push(raw);
       continue;
     }
@@ -86,15 +89,20 @@ export async function validatePluginConfigs(
       result = await schema['~standard'].validate(raw);
     } catch (err) {
       issues.push({
-        path: at,
+        path: formatPath(at),
         message: `the plugin's config schema failed: ${err instanceof Error ? err.message : String(err)}`,
       });
       configs.push(undefined);
       continue;
     }
     if (result.issues !== undefined) {
-      for (const issue of result.issues)
-        issues.push({ path: at + formatIssuePath(issue.path), message: issue.message });
+      const knownKeysAt = (parent: readonly (string | number)[]): readonly string[] => valibotKeysAt(schema, parent);
+      for (const issue of result.issues) {
+        issues.push({
+          path: formatPath([...at, ...issueSegments(issue)]),
+          message: optionIssueMessage(issue, knownKeysAt),
+        });
+      }
       configs.push(undefined);
     } else {
       configs.push(result.value);
@@ -103,13 +111,10 @@ export async function validatePluginConfigs(
   return configs;
 }
 
-/** Standard Schema path (keys or { key } segments) → `.a.b[0]`, appended to `plugins.<key>`. */
+/** Standard Schema path (keys or { key } segments) → `.a.b[0]`, appended to `plugins.'<key>'`. */
 export function formatIssuePath(issuePath: StandardSchemaV1.Issue['path']): string {
-  if (issuePath === undefined) return '';
-  let out = '';
-  for (const seg of issuePath) {
-    const k = typeof seg === 'object' ? seg.key : seg;
-    out += typeof k === 'number' ? `[${k}]` : `.${String(k)}`;
-  }
-  return out;
+  if (issuePath === undefined || issuePath.length === 0) return '';
+  const path = formatPath(['', ...issueSegments({ message: '', path: issuePath })]);
+  // formatPath quotes the empty leading segment (''); what follows it is the relative path.
+  return path.slice(2);
 }

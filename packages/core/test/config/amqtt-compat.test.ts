@@ -43,7 +43,7 @@ describe('plugin names', () => {
     const t = translateAmqtt({ plugins: { [name]: null } });
     expect(t.config).toEqual({ plugins: { [pkg]: null } });
     expect(t.deprecations).toEqual([
-      { path: `plugins[${JSON.stringify(name)}]`, message: `'${name}' is aMQTT's class name: use '${pkg}'` },
+      { path: `plugins.'${name}'`, message: `'${name}' is aMQTT's class name: use '${pkg}'` },
     ]);
   });
 
@@ -81,7 +81,7 @@ plugins:
   test('two names for the same plugin are an issue', () => {
     const t = translateAmqtt({ plugins: { auth_anonymous: null, [ANON]: { allow_anonymous: false } } });
     expect(t.issues).toEqual([
-      { path: `plugins.${ANON}`, message: `'${ANON}' and 'auth_anonymous' both configure ${ANON}: keep one` },
+      { path: `plugins.'${ANON}'`, message: `'${ANON}' and 'auth_anonymous' both configure ${ANON}: keep one` },
     ]);
   });
 
@@ -128,12 +128,12 @@ plugins:
     expect(plugins(yaml)).toEqual({
       [ACL]: { publish_acl: { 'jean-luc': ['a/#'] }, acl: [{ 'mary-ann': ['b'] }] },
     });
-    expect(messages(yaml)).toEqual([`plugins.${ACL}.publish-acl: 'publish-acl' is deprecated: use 'publish_acl'`]);
+    expect(messages(yaml)).toEqual([`plugins.'${ACL}'.publish-acl: 'publish-acl' is deprecated: use 'publish_acl'`]);
   });
 
   test('unknown kebab keys stay as written, so the unknown-key error names what the user wrote', async () => {
     expect(await issuesOf({ 'max-packet-sise': 1, plugins: {} })).toEqual([
-      "max-packet-sise: unknown key 'max-packet-sise': did you mean 'max_packet_size'?",
+      "max-packet-sise: unknown key 'max-packet-sise' (did you mean 'max_packet_size'?)",
     ]);
   });
 
@@ -246,7 +246,7 @@ auth:
 });
 
 describe('topic-check section', () => {
-  test('enabled with taboo and acl, ACL lists kept as written (list of single-key maps)', () => {
+  test('enabled with taboo and acl, ACL lists kept as written (list of single-key maps), acl as subscribe_acl', () => {
     const yaml = `
 topic-check:
   enabled: true
@@ -269,13 +269,23 @@ topic-check:
       [ANON]: null,
       [TABOO]: null,
       [ACL]: {
-        acl: [{ alice: ['#'] }],
+        subscribe_acl: [{ alice: ['#'] }],
         publish_acl: [{ alice: ['a/#'] }, { bob: ['b'] }],
         receive_acl: [{ bob: ['b'] }],
       },
     });
+    // The hint names subscribe_acl: the ACL plugin's `acl` is itself a deprecated name.
     expect(messages(yaml)).toEqual([
-      `topic-check: 'topic-check' is deprecated: use plugins: { '${TABOO}': {}, '${ACL}': { acl: [{ alice: ['#'] }], publish_acl: [{ alice: ['a/#'] }, { bob: ['b'] }], receive_acl: [{ bob: ['b'] }] } }`,
+      `topic-check: 'topic-check' is deprecated: use plugins: { '${TABOO}': {}, '${ACL}': { subscribe_acl: [{ alice: ['#'] }], publish_acl: [{ alice: ['a/#'] }, { bob: ['b'] }], receive_acl: [{ bob: ['b'] }] } }`,
+    ]);
+  });
+
+  test('acl and subscribe-acl together are an issue', () => {
+    const t = translateAmqtt(
+      parseConfigYaml('topic-check:\n  enabled: true\n  acl: { a: [x] }\n  subscribe-acl: { b: [y] }\n'),
+    );
+    expect(t.issues).toEqual([
+      { path: 'topic-check.acl', message: "'acl' and 'subscribe-acl' are the same setting (subscribe_acl): keep one" },
     ]);
   });
 
@@ -368,7 +378,7 @@ test('a Midge config passes through unchanged and without deprecations', () => {
     log_level: 'debug',
   };
   const t = translateAmqtt(structuredClone(ours));
-  expect(t).toEqual({ config: ours, deprecations: [], issues: [] });
+  expect(t).toEqual({ config: ours, deprecations: [], issues: [], renames: new Map() });
 });
 
 test('a realistic aMQTT config (aMQTT docs example) loads', async () => {

@@ -74,20 +74,19 @@ plugins: {}
     const file = await write('syntax.yaml', 'listeners:\n  default:\n    bind: [0.0.0.0:1883\nplugins: {}\n');
     const err = await failure(loadConfig(file));
     expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]).toMatchObject({ path: '', line: 4 });
     expect(err.message).toMatch(
-      new RegExp(
-        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\(root\\): YAML syntax error at line 4, column \\d+: `,
-      ),
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: YAML syntax error: `),
     );
   });
 
   test('duplicate keys are a YAML error with their line', async () => {
     const file = await write('dup.yaml', 'log_level: info\nplugins: {}\nlog_level: debug\n');
     const err = await failure(loadConfig(file));
-    expect(err.message).toContain('YAML syntax error at line 3, column 1: duplicated mapping key');
+    expect(err.message).toContain(`${file}:3:1: YAML syntax error: duplicated mapping key`);
   });
 
-  test('every problem at once: 4 mistakes → 4 issues with paths, one `file: path: message` line each', async () => {
+  test('every problem at once: 4 mistakes → 4 issues with paths, one `file:line:col: path: message` line each', async () => {
     const file = await write(
       'four.yaml',
       `listeners:
@@ -107,10 +106,60 @@ plugins: {}
       'log_level',
     ]);
     expect(err.message.split('\n')).toEqual([
-      `${file}: listeners.default.bind: port must be a number from 0 to 65535, got "70000"`,
-      `${file}: listeners.default.typ: unknown key 'typ': did you mean 'type'?`,
-      `${file}: max_packet_size: expected an integer from 2 to 268435460, got "big"`,
-      `${file}: log_level: expected 'trace', 'debug', 'info', 'warn', 'error', 'fatal' or 'silent', got "loud"`,
+      `${file}:3:5: listeners.default.bind: port must be a number from 0 to 65535, got "70000"`,
+      `${file}:4:5: listeners.default.typ: unknown key 'typ' (did you mean 'type'?)`,
+      `${file}:5:1: max_packet_size: expected an integer from 2 to 268435460, got "big"`,
+      `${file}:6:1: log_level: expected 'trace', 'debug', 'info', 'warn', 'error', 'fatal' or 'silent', got "loud"`,
+    ]);
+  });
+
+  test('a missing key is reported where its mapping is; a translated key where it was written', async () => {
+    const file = await write(
+      'amqtt.yaml',
+      `listeners:
+  default:
+    bind: ':1883'
+  secure:
+    ssl: true
+    max-connections: lots
+auth:
+  plugins: [auth_file]
+  password-file: 5
+topic-check:
+  enabled: true
+  plugins: [topic_acl]
+  acl: 7
+`,
+    );
+    const err = await failure(loadConfig(file));
+    const where = Object.fromEntries(err.issues.map((i) => [i.path, `${i.line}:${i.column}`]));
+    expect(where).toMatchObject({
+      // Not in the file: the listener's own line.
+      'listeners.secure.certfile': '4:3',
+      // Spelt max-connections in the file.
+      'listeners.secure.max_connections': '6:5',
+      'auth.password-file': '9:3',
+    });
+    expect(err.message).toContain(`${file}:9:3: auth.password-file: expected a file path, got 5`);
+  });
+
+  test('a value set by an override has no position in the file', async () => {
+    const file = await write('flags.yaml', 'listeners:\n  default:\n    bind: 127.0.0.1:1883\nlog_level: info\n');
+    const err = await failure(
+      loadConfig(file, { overrides: { listeners: { default: { bind: 'nowhere' } }, log_level: 'loud' as 'info' } }),
+    );
+    expect(err.issues.map((i) => [i.path, i.line])).toEqual([
+      ['listeners.default.bind', undefined],
+      ['log_level', undefined],
+    ]);
+  });
+
+  test('deprecations carry their line and column', async () => {
+    const file = await write('dep.yaml', 'plugins:\n  auth_anonymous:\n    allow-anonymous: true\n');
+    const { deprecations } = await loadConfig(file);
+    expect(deprecations.map((d) => `${d.line}:${d.column} ${d.path}`)).toEqual([
+      '2:3 plugins.auth_anonymous',
+      '3:5 plugins.auth_anonymous.allow-anonymous',
     ]);
   });
 
@@ -124,7 +173,7 @@ plugins: {}
     );
     expect(err.issues.map((i) => i.path)).toEqual([
       'listeners.default.cadata',
-      'plugins.@midge/plugin-auth-anonymous',
+      "plugins.'@midge/plugin-auth-anonymous'",
       'connect_timeout',
       'listeners.other.certfile',
       'listeners.other.keyfile',
@@ -145,7 +194,7 @@ plugins: {}
     const file = await write('old.yaml', 'timeout-disconnect-delay: 1\nplugins: {}\n');
     const { deprecations } = await loadConfig(file);
     expect(formatConfigIssues(deprecations, file)).toBe(
-      `${file}: timeout-disconnect-delay: 'timeout-disconnect-delay' is deprecated: use 'timeout_disconnect_delay'`,
+      `${file}:1:1: timeout-disconnect-delay: 'timeout-disconnect-delay' is deprecated: use 'timeout_disconnect_delay'`,
     );
   });
 });
@@ -186,9 +235,7 @@ describe('parseConfigYaml', () => {
       throw new Error('no error');
     })();
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toBe(
-      'cfg.yaml: (root): YAML syntax error at line 2, column 4: bad indentation of a mapping entry',
-    );
+    expect(err.message).toBe('cfg.yaml:2:4: YAML syntax error: bad indentation of a mapping entry');
   });
 });
 

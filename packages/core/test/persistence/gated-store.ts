@@ -12,14 +12,18 @@ import type {
 
 /**
  * A MemoryPersistence whose writes the test controls: `hold()` makes every later write wait until
- * `release()`, `fail(err)` makes them reject (a full disk). Reads pass straight through. `writes` names
- * each write in the order the broker issued it.
+ * `release()`, `fail(err)` makes them reject (a full disk). Reads see every write issued before them, as
+ * the interface asks (they wait for held writes). `writes` names each write in the order the broker issued
+ * it; `reads` counts the queue pages read back (`listQueued`), with their sizes.
  */
 export class GatedStore implements Persistence {
   readonly inner = new MemoryPersistence();
   readonly writes: string[] = [];
   private held: (() => void)[] | undefined;
   private failure: Error | undefined;
+  /** The last write issued: reads wait for it (and for the writes before it). */
+  private lastWrite: Promise<unknown> = Promise.resolve();
+  readonly reads: { clientId: string; afterSeq: number; max: number; got: number }[] = [];
 
   hold(): void {
     this.held ??= [];
@@ -39,8 +43,14 @@ export class GatedStore implements Persistence {
     this.writes.push(name);
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const held = this.held;
-    if (held === undefined) return apply();
-    return new Promise<void>((resolve) => held.push(resolve)).then(apply);
+    const done = held === undefined ? apply() : new Promise<void>((resolve) => held.push(resolve)).then(apply);
+    this.lastWrite = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Runs a read once the writes issued before it are applied. */
+  private read<T>(body: () => Promise<T>): Promise<T> {
+    return this.lastWrite.then(body);
   }
 
   close(): Promise<void> {
@@ -53,13 +63,13 @@ export class GatedStore implements Persistence {
     return this.write(`updateSession ${clientId}`, () => this.inner.updateSession(clientId, update));
   }
   getSession(clientId: string): Promise<PersistedSession | undefined> {
-    return this.inner.getSession(clientId);
+    return this.read(() => this.inner.getSession(clientId));
   }
   deleteSession(clientId: string): Promise<void> {
     return this.write(`deleteSession ${clientId}`, () => this.inner.deleteSession(clientId));
   }
   listSessions(maxQueued?: number): Promise<PersistedSession[]> {
-    return this.inner.listSessions(maxQueued);
+    return this.read(() => this.inner.listSessions(maxQueued));
   }
   setSubscription(clientId: string, sub: PersistedSubscription): Promise<void> {
     return this.write(`setSubscription ${clientId} ${sub.topic}`, () => this.inner.setSubscription(clientId, sub));
@@ -74,10 +84,14 @@ export class GatedStore implements Persistence {
     return this.write(`deleteQueued ${clientId} ${seq}`, () => this.inner.deleteQueued(clientId, seq));
   }
   listQueued(clientId: string, afterSeq: number, max: number): Promise<PersistedQueued[]> {
-    return this.inner.listQueued(clientId, afterSeq, max);
+    return this.read(async () => {
+      const page = await this.inner.listQueued(clientId, afterSeq, max);
+      this.reads.push({ clientId, afterSeq, max, got: page.length });
+      return page;
+    });
   }
   countQueued(clientId: string): Promise<number> {
-    return this.inner.countQueued(clientId);
+    return this.read(() => this.inner.countQueued(clientId));
   }
   setInflight(clientId: string, inflight: PersistedInflight): Promise<void> {
     return this.write(`setInflight ${clientId} ${inflight.packetId} ${inflight.state}`, () =>
@@ -102,7 +116,7 @@ export class GatedStore implements Persistence {
     return this.write(`deleteWill ${clientId}`, () => this.inner.deleteWill(clientId));
   }
   listWills(): Promise<Map<string, PersistedWill>> {
-    return this.inner.listWills();
+    return this.read(() => this.inner.listWills());
   }
   setRetained(message: PersistedMessage): Promise<void> {
     return this.write(`setRetained ${message.topic}`, () => this.inner.setRetained(message));
@@ -111,9 +125,9 @@ export class GatedStore implements Persistence {
     return this.write(`deleteRetained ${topic}`, () => this.inner.deleteRetained(topic));
   }
   getRetained(topic: string): Promise<PersistedMessage | undefined> {
-    return this.inner.getRetained(topic);
+    return this.read(() => this.inner.getRetained(topic));
   }
   listRetained(): Promise<PersistedMessage[]> {
-    return this.inner.listRetained();
+    return this.read(() => this.inner.listRetained());
   }
 }

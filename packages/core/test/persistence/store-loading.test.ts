@@ -220,6 +220,8 @@ describe('checkConfig and persistence:', () => {
       {
         path: 'persistence.path',
         message: `cannot create ${join(dir, 'occupied', 'data')}: ${join(dir, 'occupied')} is a file, not a folder`,
+        line: 4,
+        column: 3,
       },
     ]);
   });
@@ -232,6 +234,8 @@ describe('checkConfig and persistence:', () => {
       {
         path: 'persistence.path',
         message: `the store in ${join(dir, 'data')} does not open (read-only): not an LMDB file`,
+        line: 4,
+        column: 3,
       },
     ]);
     expect(storeRecords()).toMatchObject([{ options: { readOnly: true }, opened: 1, closed: 1 }]);

@@ -3,30 +3,13 @@
  * caused; the store holds queues, inflight windows, inbound QoS 2 ids, wills and retained messages as they
  * change, so a broker that never shut down (a crash) leaves a store the next broker restores from.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createTestBroker, RawClient, type TestBroker } from '../../src/testing/index.js';
+import { describe, expect, it } from 'vitest';
+import type { TestBroker } from '../../src/testing/index.js';
+import { brokersWithStore } from './broker-with-store.js';
 import { GatedStore } from './gated-store.js';
 import { barrier, disconnection, publish, publishV5, subscribe, until } from '../broker/helpers.js';
 
-const opened: { brokers: TestBroker[]; clients: RawClient[] } = { brokers: [], clients: [] };
-afterEach(async () => {
-  for (const c of opened.clients.splice(0)) c.destroy();
-  for (const b of opened.brokers.splice(0)) await b.close();
-});
-
-async function broker(store: GatedStore, config: Record<string, unknown> = {}): Promise<TestBroker> {
-  const tb = await createTestBroker(config, { persistence: store });
-  opened.brokers.push(tb);
-  return tb;
-}
-
-async function client(tb: TestBroker, clientId: string, options: Record<string, unknown> = {}): Promise<RawClient> {
-  const c = await RawClient.connect(tb.port);
-  opened.clients.push(c);
-  const ack = await c.connect({ clientId, ...options });
-  if (ack.reasonCode !== 0) throw new Error(`CONNACK ${ack.reasonCode}`);
-  return c;
-}
+const { broker, client } = brokersWithStore();
 
 /** A persistent session subscribed to `filter`, then offline: what matches is queued for it, in the store. */
 async function offlineSubscriber(tb: TestBroker, clientId: string, filter: string, qos: 1 | 2 = 1): Promise<void> {
@@ -99,9 +82,7 @@ describe('acknowledgement after the store has the message', () => {
     await offlineSubscriber(tb, 'offline', 'q/#');
     const live = await client(tb, 'live');
     await subscribe(live, 'q/#', 0);
-    const v5 = await RawClient.connect(tb.port);
-    opened.clients.push(v5);
-    await v5.connect({ protocolVersion: 5, clientId: 'v5pub' });
+    const v5 = await client(tb, 'v5pub', { protocolVersion: 5 });
     const v4 = await client(tb, 'v4pub');
     store.fail(new Error('ENOSPC: no space left on device'));
     const id = publishV5(v5, 'q/1', 'x', 1);
@@ -219,11 +200,8 @@ describe('restart from the store after a crash (the first broker never shut down
   it('records the username and protocol version of a persistent session', async () => {
     const store = new GatedStore();
     const a = await broker(store);
-    const c = await RawClient.connect(a.port);
-    opened.clients.push(c);
-    await c.connect({
+    const c = await client(a, 'v5s', {
       protocolVersion: 5,
-      clientId: 'v5s',
       username: 'carol',
       properties: { sessionExpiryInterval: 600 },
     });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginEntry } from '../../src/config/types.js';
-import { PluginError } from '../../src/errors.js';
+import { ConfigError, PluginError } from '../../src/errors.js';
 import { definePlugin } from '../../src/plugin-api/define.js';
 import { PluginHost } from '../../src/plugin-host/host.js';
 import { checkPlugin, isPathSpecifier, packageNameOf, resolvePlugin } from '../../src/plugin-host/resolve.js';
@@ -101,15 +101,44 @@ describe('resolvePlugin', () => {
     expect((await resolvePlugin(entry('shadowed'), [cfgDir, cliDir])).plugin.name).toBe('from-config-dir');
   });
 
-  it('names a missing package and the install command', async () => {
+  it('names a missing package and where it looked, but never tells to install an unknown name', async () => {
     const err = await errorOf(resolvePlugin(entry('@acme/midge-plugin-missing', 'missing-key'), [cfgDir, cliDir]));
     expect(err.code).toBe('PLUGIN_NOT_FOUND');
     expect(err.plugin).toBe('missing-key');
     expect(err.message).toContain('missing-key');
-    expect(err.message).toContain('@acme/midge-plugin-missing');
-    expect(err.message).toContain('npm install @acme/midge-plugin-missing');
+    expect(err.message).toContain("plugin package '@acme/midge-plugin-missing' is not installed");
     expect(err.message).toContain(cfgDir);
     expect(err.message).toContain(cliDir);
+    expect(err.message).toContain('no Midge plugin has a name close to it: check the spelling');
+    expect(err.message).not.toContain('npm install');
+  });
+
+  it('suggests the installed package a misspelt name is closest to', async () => {
+    const err = await errorOf(resolvePlugin(entry('@acme/midge-plugin-y'), [cfgDir, cliDir]));
+    expect(err.code).toBe('PLUGIN_NOT_FOUND');
+    expect(err.message).toMatch(/is not installed \(looked from .*\): did you mean '@acme\/midge-plugin-x'\?$/);
+    expect(err.message).not.toContain('npm install');
+  });
+
+  it('suggests our plugin a misspelt name is closest to, with the install command of ours only', async () => {
+    const err = await errorOf(resolvePlugin(entry('@midge/plugin-topic-tabo'), [cfgDir]));
+    expect(err.message).toContain(
+      "did you mean '@midge/plugin-topic-taboo'?; install it next to the config file: npm install @midge/plugin-topic-taboo",
+    );
+    expect(err.message).not.toMatch(/npm install @midge\/plugin-topic-tabo(\s|$)/);
+    const amqtt = await errorOf(resolvePlugin(entry('amqtt.plugins.sys.broker.BrokerSysPlugn'), [cfgDir]));
+    expect(amqtt.message).toContain(
+      "did you mean '@midge/plugin-sys' (Midge's name for aMQTT's 'amqtt.plugins.sys.broker.BrokerSysPlugin')?",
+    );
+  });
+
+  it('names the install command of our own package when it is missing', async () => {
+    const err = await errorOf(resolvePlugin(entry('@midge/plugin-bus-redis'), [cfgDir]));
+    expect(err.message).toContain(
+      "plugin package '@midge/plugin-bus-redis' is not installed (looked from " +
+        cfgDir +
+        '): install it next to the config file: npm install @midge/plugin-bus-redis',
+    );
   });
 
   it('names only the package part of a missing subpath', async () => {
@@ -222,17 +251,26 @@ describe('PluginHost with resolution', () => {
     await host.close();
   });
 
-  it('fails with the resolution error', async () => {
-    const err = await errorOf(
-      PluginHost.start([entry('nowhere-plugin')], {
-        searchDirs: [cfgDir],
-        configDir: cfgDir,
-        logger: memoryLogger(),
-        broker: fakeBroker,
-        decisionTimeoutMs: 100,
-        setupTimeoutMs: 100,
-      }),
+  it('fails with every resolution error as a problem of the config, codes kept', async () => {
+    const err = await PluginHost.start([entry('nowhere-plugin'), entry('not-a-plugin'), entry('elsewhere-plugin')], {
+      searchDirs: [cfgDir],
+      configDir: cfgDir,
+      logger: memoryLogger(),
+      broker: fakeBroker,
+      decisionTimeoutMs: 100,
+      setupTimeoutMs: 100,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
     );
-    expect(err.code).toBe('PLUGIN_NOT_FOUND');
+    expect(err).toBeInstanceOf(ConfigError);
+    const { issues, cause } = err as ConfigError;
+    expect(issues.map((i) => [i.path, i.code])).toEqual([
+      ['plugins.nowhere-plugin', 'PLUGIN_NOT_FOUND'],
+      ['plugins.not-a-plugin', 'PLUGIN_INVALID'],
+      ['plugins.elsewhere-plugin', 'PLUGIN_NOT_FOUND'],
+    ]);
+    expect(cause).toBeInstanceOf(PluginError);
+    expect((cause as PluginError).plugin).toBe('nowhere-plugin');
   });
 });

@@ -16,19 +16,26 @@ import { compactEnvironment, type CompactResult } from './compact.js';
 import { DirectoryLock } from './lock.js';
 import { checkDataDirectory, checkDataFile, openEnvironment, type Tables } from './open-store.js';
 import {
+  decodeDelivery,
+  decodeInflight,
+  encodeDelivery,
+  encodeInflight,
+  inflightPlace,
+  messagePackOf,
+  type BinaryValue,
+  type MessagePack,
+} from './binary-records.js';
+import {
   headerOf,
   inflightOf,
   keyOf,
-  plainDelivery,
   plainMessage,
   plainSubscription,
   sessionOf,
-  storedInflight,
   storedWill,
   updatedHeader,
   willOf,
   type SessionHeader,
-  type StoredInflight,
   type StoredWill,
 } from './records.js';
 import { Writes } from './writes.js';
@@ -37,6 +44,12 @@ interface OpenStore {
   readonly root: RootDatabase;
   readonly tables: Tables;
   readonly writes: Writes;
+  /** MessagePack for the rare parts of queue and inflight records (binary-records.ts). */
+  readonly pack: MessagePack;
+}
+
+function openStore(root: RootDatabase, tables: Tables, path: string, sync: PersistenceOptions['sync']): OpenStore {
+  return { root, tables, writes: new Writes(root, path, sync), pack: messagePackOf(tables.queue) };
 }
 
 /**
@@ -79,10 +92,10 @@ export class LmdbPersistence implements Persistence {
     try {
       checkDataFile(this.path, this.#readOnly);
       const { root, tables } = openEnvironment({ path: this.path, sync: this.sync, readOnly: this.#readOnly });
-      this.#store = { root, tables, writes: new Writes(root, this.path, this.sync) };
+      this.#store = openStore(root, tables, this.path, this.sync);
       for (const key of tables.sessions.getKeys()) this.#sessions.add(String(key));
       for (const { value } of tables.inflight.getRange())
-        this.#nextOrder = Math.max(this.#nextOrder, (value as StoredInflight).order + 1);
+        this.#nextOrder = Math.max(this.#nextOrder, inflightPlace(value).order + 1);
     } catch (err) {
       this.#lock.release();
       throw err;
@@ -112,6 +125,7 @@ export class LmdbPersistence implements Persistence {
    */
   async compact(): Promise<CompactResult> {
     const store = this.#writable();
+    if (store === undefined) return this.#refusal();
     this.#store = undefined;
     this.#compacting = true;
     try {
@@ -121,7 +135,7 @@ export class LmdbPersistence implements Persistence {
         reopen: () => {
           checkDataFile(this.path, false);
           const { root, tables } = openEnvironment({ path: this.path, sync: this.sync });
-          this.#store = { root, tables, writes: new Writes(root, this.path, this.sync) };
+          this.#store = openStore(root, tables, this.path, this.sync);
         },
       });
     } finally {
@@ -133,8 +147,10 @@ export class LmdbPersistence implements Persistence {
 
   // sessions
 
-  async saveSession(session: PersistedSession): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  saveSession(session: PersistedSession): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes, pack } = store;
     const key = keyOf(session.clientId);
     this.#sessions.add(key);
     const orders = new Map<number, number>();
@@ -142,27 +158,35 @@ export class LmdbPersistence implements Persistence {
     // Built now: the transaction body runs later, and the caller's objects may have changed by then.
     const header = headerOf(session);
     const subscriptions = session.subscriptions.map(plainSubscription);
-    const queue = session.queue.map((e) => ({ seq: e.seq, delivery: plainDelivery(e.delivery) }));
-    const inflight = session.inflight.map((i) => {
-      const order = this.#nextOrder++;
-      orders.set(i.packetId, order);
-      return storedInflight(i, order);
-    });
+    let queue: { seq: number; value: BinaryValue }[];
+    let inflight: { packetId: number; value: BinaryValue }[];
+    try {
+      queue = session.queue.map((e) => ({ seq: e.seq, value: encodeDelivery(e.delivery, pack) }));
+      inflight = session.inflight.map((i) => {
+        const order = this.#nextOrder++;
+        orders.set(i.packetId, order);
+        return { packetId: i.packetId, value: encodeInflight(i, order, pack) };
+      });
+    } catch (err) {
+      return writes.refused(err);
+    }
     const inboundQos2 = [...session.inboundQos2];
     return writes.transaction(() => {
       clearClient(t, key);
       t.sessions.putSync(key, header);
       for (const sub of subscriptions) t.subscriptions.putSync([key, keyOf(sub.topic)], sub);
-      for (const e of queue) t.queue.putSync([key, e.seq], e.delivery);
-      for (const i of inflight) t.inflight.putSync([key, i.packetId], i);
+      for (const e of queue) t.queue.putSync([key, e.seq], e.value);
+      for (const i of inflight) t.inflight.putSync([key, i.packetId], i.value);
       for (const id of inboundQos2) t.inboundQos2.putSync([key, id], true);
     });
   }
 
-  async updateSession(clientId: string, update: SessionUpdate): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  updateSession(clientId: string, update: SessionUpdate): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
+    if (!this.#sessions.has(key)) return DONE;
     const change = { ...update };
     // Read inside the transaction: the header as the writes before this one left it.
     return writes.transaction(() => {
@@ -172,14 +196,16 @@ export class LmdbPersistence implements Persistence {
   }
 
   async getSession(clientId: string): Promise<PersistedSession | undefined> {
-    const t = await this.#readable();
+    const { tables: t, pack } = await this.#readable();
     const key = keyOf(clientId);
     const header = t.sessions.get(key) as SessionHeader | undefined;
-    return header === undefined ? undefined : assemble(t, key, header, Infinity);
+    return header === undefined ? undefined : assemble(t, pack, key, header, Infinity);
   }
 
-  async deleteSession(clientId: string): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  deleteSession(clientId: string): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
     this.#sessions.delete(key);
     this.#inflightOrder.delete(key);
@@ -187,77 +213,105 @@ export class LmdbPersistence implements Persistence {
   }
 
   async listSessions(maxQueued = Infinity): Promise<PersistedSession[]> {
-    const t = await this.#readable();
+    const { tables: t, pack } = await this.#readable();
     const out: PersistedSession[] = [];
     for (const { key, value } of t.sessions.getRange())
-      out.push(assemble(t, String(key), value as SessionHeader, maxQueued));
+      out.push(assemble(t, pack, String(key), value as SessionHeader, maxQueued));
     return out;
   }
 
   // subscriptions
 
-  async setSubscription(clientId: string, subscription: PersistedSubscription): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  setSubscription(clientId: string, subscription: PersistedSubscription): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
+    if (!this.#sessions.has(key)) return DONE;
     return writes.put(t.subscriptions, [key, keyOf(subscription.topic)], plainSubscription(subscription));
   }
 
-  async deleteSubscription(clientId: string, topic: string): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  deleteSubscription(clientId: string, topic: string): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
+    if (!this.#sessions.has(key)) return DONE;
     return writes.remove(t.subscriptions, [key, keyOf(topic)]);
   }
 
   // queue
 
-  async pushQueued(clientId: string, entry: PersistedQueued): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  pushQueued(clientId: string, entry: PersistedQueued): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
-    return writes.put(t.queue, [key, entry.seq], plainDelivery(entry.delivery));
+    if (!this.#sessions.has(key)) return DONE;
+    let value: BinaryValue;
+    try {
+      value = encodeDelivery(entry.delivery, store.pack);
+    } catch (err) {
+      return writes.refused(err);
+    }
+    return writes.put(t.queue, [key, entry.seq], value);
   }
 
-  async deleteQueued(clientId: string, seq: number): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  deleteQueued(clientId: string, seq: number): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
+    if (!this.#sessions.has(key)) return DONE;
     return writes.remove(t.queue, [key, seq]);
   }
 
   async listQueued(clientId: string, afterSeq: number, max: number): Promise<PersistedQueued[]> {
-    const t = await this.#readable();
-    return queued(t, keyOf(clientId), afterSeq, max);
+    const { tables: t, pack } = await this.#readable();
+    return queued(t, pack, keyOf(clientId), afterSeq, max);
   }
 
   async countQueued(clientId: string): Promise<number> {
-    const t = await this.#readable();
+    const { tables: t } = await this.#readable();
     const key = keyOf(clientId);
     return t.queue.getKeysCount({ start: [key, -Infinity], end: [key, Infinity] });
   }
 
   // inflight
 
-  async setInflight(clientId: string, inflight: PersistedInflight): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  setInflight(clientId: string, inflight: PersistedInflight): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
-    const orders = this.#ordersOf(t, key);
-    // A packet id keeps its place in the send order when its state changes (publish -> pubrel).
-    let order = orders.get(inflight.packetId);
-    if (order === undefined) {
-      order = this.#nextOrder++;
-      orders.set(inflight.packetId, order);
+    if (!this.#sessions.has(key)) return DONE;
+    let value: BinaryValue;
+    try {
+      const orders = this.#ordersOf(t, key);
+      // A packet id keeps its place in the send order when its state changes (publish -> pubrel).
+      let order = orders.get(inflight.packetId);
+      if (order === undefined) {
+        order = this.#nextOrder++;
+        orders.set(inflight.packetId, order);
+      }
+      value = encodeInflight(inflight, order, store.pack);
+    } catch (err) {
+      return writes.refused(err);
     }
-    return writes.put(t.inflight, [key, inflight.packetId], storedInflight(inflight, order));
+    return writes.put(t.inflight, [key, inflight.packetId], value);
   }
 
-  async deleteInflight(clientId: string, packetId: number): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  deleteInflight(clientId: string, packetId: number): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
-    this.#ordersOf(t, key).delete(packetId);
+    if (!this.#sessions.has(key)) return DONE;
+    try {
+      this.#ordersOf(t, key).delete(packetId);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     return writes.remove(t.inflight, [key, packetId]);
   }
 
@@ -270,8 +324,8 @@ export class LmdbPersistence implements Persistence {
     if (orders === undefined) {
       orders = new Map();
       for (const { value } of clientRange(t.inflight, key)) {
-        const stored = value as StoredInflight;
-        orders.set(stored.packetId, stored.order);
+        const { packetId, order } = inflightPlace(value);
+        orders.set(packetId, order);
       }
       this.#inflightOrder.set(key, orders);
     }
@@ -280,34 +334,42 @@ export class LmdbPersistence implements Persistence {
 
   // inbound QoS 2 ids
 
-  async addInboundQos2(clientId: string, packetId: number): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  addInboundQos2(clientId: string, packetId: number): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
+    if (!this.#sessions.has(key)) return DONE;
     return writes.put(t.inboundQos2, [key, packetId], true);
   }
 
-  async deleteInboundQos2(clientId: string, packetId: number): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  deleteInboundQos2(clientId: string, packetId: number): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return;
+    if (!this.#sessions.has(key)) return DONE;
     return writes.remove(t.inboundQos2, [key, packetId]);
   }
 
   // wills (of any client, session or not)
 
-  async setWill(clientId: string, will: PersistedWill): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  setWill(clientId: string, will: PersistedWill): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     return writes.put(t.wills, keyOf(clientId), storedWill(clientId, will));
   }
 
-  async deleteWill(clientId: string): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  deleteWill(clientId: string): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     return writes.remove(t.wills, keyOf(clientId));
   }
 
   async listWills(): Promise<Map<string, PersistedWill>> {
-    const t = await this.#readable();
+    const { tables: t } = await this.#readable();
     const out = new Map<string, PersistedWill>();
     for (const { value } of t.wills.getRange()) {
       const stored = value as StoredWill;
@@ -318,50 +380,67 @@ export class LmdbPersistence implements Persistence {
 
   // retained
 
-  async setRetained(message: PersistedMessage): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  setRetained(message: PersistedMessage): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     return writes.put(t.retained, keyOf(message.topic), plainMessage(message));
   }
 
-  async deleteRetained(topic: string): Promise<void> {
-    const { tables: t, writes } = this.#writable();
+  deleteRetained(topic: string): Promise<void> {
+    const store = this.#writable();
+    if (store === undefined) return this.#refusal();
+    const { tables: t, writes } = store;
     return writes.remove(t.retained, keyOf(topic));
   }
 
   async getRetained(topic: string): Promise<PersistedMessage | undefined> {
-    const t = await this.#readable();
+    const { tables: t } = await this.#readable();
     return t.retained.get(keyOf(topic)) as PersistedMessage | undefined;
   }
 
   async listRetained(): Promise<PersistedMessage[]> {
-    const t = await this.#readable();
+    const { tables: t } = await this.#readable();
     return [...t.retained.getRange()].map((e) => e.value as PersistedMessage);
   }
 
   #opened(): OpenStore {
     const store = this.#store;
-    if (store === undefined)
-      throw new Error(
-        this.#compacting
-          ? `the store in ${this.path} is being compacted: call it again once compact() has finished`
-          : `the store in ${this.path} is not open (call open() first)`,
-      );
+    if (store === undefined) throw this.#notOpen();
     return store;
   }
 
-  #writable(): OpenStore {
-    const store = this.#opened();
-    if (this.#readOnly) throw new Error(`the store in ${this.path} is open read-only: it takes no writes`);
-    return store;
+  #notOpen(): Error {
+    return new Error(
+      this.#compacting
+        ? `the store in ${this.path} is being compacted: call it again once compact() has finished`
+        : `the store in ${this.path} is not open (call open() first)`,
+    );
   }
 
-  /** The tables once every write issued so far is committed, so a read sees them. */
-  async #readable(): Promise<Tables> {
+  /**
+   * The open store if it takes writes, else undefined (`#refusal` says why). The write methods are not `async`:
+   * they hand back the write's own promise, which the writes of one transaction share (writes.ts).
+   */
+  #writable(): OpenStore | undefined {
+    return this.#readOnly ? undefined : this.#store;
+  }
+
+  #refusal(): Promise<never> {
+    return Promise.reject(
+      this.#readOnly ? new Error(`the store in ${this.path} is open read-only: it takes no writes`) : this.#notOpen(),
+    );
+  }
+
+  /** The store once every write issued so far is committed, so a read sees them. */
+  async #readable(): Promise<OpenStore> {
     const pending = this.#opened().writes.settled();
     if (pending !== undefined) await pending;
-    return this.#opened().tables;
+    return this.#opened();
   }
 }
+
+const DONE = Promise.resolve();
 
 /** Entries of one client in a table keyed [clientKey, ...]: from the first on, while the key is the client's. */
 function* clientRange(db: Database, key: string): Generator<{ key: unknown[]; value: unknown }> {
@@ -381,7 +460,7 @@ function clearClient(t: Tables, key: string): void {
   }
 }
 
-function queued(t: Tables, key: string, afterSeq: number, max: number): PersistedQueued[] {
+function queued(t: Tables, pack: MessagePack, key: string, afterSeq: number, max: number): PersistedQueued[] {
   if (max <= 0) return [];
   const range = {
     start: [key, afterSeq],
@@ -391,18 +470,24 @@ function queued(t: Tables, key: string, afterSeq: number, max: number): Persiste
   };
   const out: PersistedQueued[] = [];
   for (const { key: k, value } of t.queue.getRange(range))
-    out.push({ seq: (k as [string, number])[1], delivery: value as PersistedQueued['delivery'] });
+    out.push({ seq: (k as [string, number])[1], delivery: decodeDelivery(value, pack) });
   return out;
 }
 
-function assemble(t: Tables, key: string, header: SessionHeader, maxQueued: number): PersistedSession {
+function assemble(
+  t: Tables,
+  pack: MessagePack,
+  key: string,
+  header: SessionHeader,
+  maxQueued: number,
+): PersistedSession {
   const subscriptions = [...clientRange(t.subscriptions, key)].map((e) => e.value as PersistedSubscription);
   const inflight = [...clientRange(t.inflight, key)]
-    .map((e) => e.value as StoredInflight)
+    .map((e) => decodeInflight(e.value, pack))
     .sort((a, b) => a.order - b.order)
     .map(inflightOf);
   const inboundQos2 = [...clientRange(t.inboundQos2, key)].map((e) => e.key[1] as number);
-  return sessionOf(header, { subscriptions, queue: queued(t, key, -1, maxQueued), inflight, inboundQos2 });
+  return sessionOf(header, { subscriptions, queue: queued(t, pack, key, -1, maxQueued), inflight, inboundQos2 });
 }
 
 /** The entry point the broker calls for `persistence: { store: '@midge/persistence-lmdb' }`. */

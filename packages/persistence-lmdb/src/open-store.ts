@@ -5,9 +5,13 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { dataFileProblem } from './data-file.js';
 import { LOCK_FILE } from './lock.js';
 
-/** Written at creation; a directory whose `meta` says otherwise is not opened. */
+/**
+ * Written at creation; a directory whose `meta` says otherwise is not opened. Format 2 stores queue and
+ * inflight records in a binary layout of their own (binary-records.ts); it reads format 1 records as they are,
+ * and marks a format 1 store as 2 when it opens it for writing (format 1 readers then refuse it).
+ */
 export const FORMAT = 'midge-store';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 const TABLE_NAMES = ['meta', 'sessions', 'subscriptions', 'queue', 'inflight', 'inbound-qos2', 'wills', 'retained'];
 /** What LMDB keeps in a data directory (lmdb-js adds nothing beside them). */
@@ -149,6 +153,8 @@ function claim(root: RootDatabase, path: string, readOnly: boolean): Tables {
     throw new Error(
       `the store in ${path} was written by a newer @midge/persistence-lmdb (format ${String(format.version)}; this one reads up to ${FORMAT_VERSION}); upgrade @midge/persistence-lmdb, or start with another directory`,
     );
+  } else if (format.version < FORMAT_VERSION && !readOnly) {
+    tables.meta.putSync('format', { name: FORMAT, version: FORMAT_VERSION });
   }
   return tables;
 }

@@ -12,7 +12,8 @@ import type {
 
 /**
  * How records look in the tables, and the keys they are stored under. Values are what lmdb-js encodes
- * (MessagePack; Buffers come back as Buffers of their own, byte-exact).
+ * (MessagePack; Buffers come back as Buffers of their own, byte-exact), but for queue and inflight records,
+ * which have a binary layout of their own (binary-records.ts).
  */
 
 /** A session's header: what `updateSession` changes. Subscriptions, queue, inflight and ids have their own tables. */
@@ -25,7 +26,7 @@ export interface SessionHeader {
   readonly protocolVersion?: ProtocolVersion;
 }
 
-/** An inflight message with its place in the send order (packet ids wrap around, so they do not give it). */
+/** An inflight message with its place in the send order (packet ids wrap around, so they do not give it); format 1 stored it as this object. */
 export interface StoredInflight {
   readonly packetId: number;
   readonly delivery: PersistedDelivery;
@@ -85,11 +86,6 @@ function withHeaderFields<T extends object>(
   return out;
 }
 
-export function storedInflight(i: PersistedInflight, order: number): StoredInflight {
-  const c: StoredInflight = { packetId: i.packetId, delivery: plainDelivery(i.delivery), state: i.state, order };
-  return i.seq === undefined ? c : { ...c, seq: i.seq };
-}
-
 export function inflightOf(s: StoredInflight): PersistedInflight {
   const c: PersistedInflight = { packetId: s.packetId, delivery: s.delivery, state: s.state };
   return s.seq === undefined ? c : { ...c, seq: s.seq };
@@ -122,12 +118,6 @@ export function plainSubscription(s: PersistedSubscription): PersistedSubscripti
   if (s.retainAsPublished !== undefined) c = { ...c, retainAsPublished: s.retainAsPublished };
   if (s.subscriptionId !== undefined) c = { ...c, subscriptionId: s.subscriptionId };
   return c;
-}
-
-/** Only the stored fields (a broker's delivery object may carry more). */
-export function plainDelivery(d: PersistedDelivery): PersistedDelivery {
-  const c: PersistedDelivery = { message: plainMessage(d.message), qos: d.qos, retain: d.retain };
-  return d.subscriptionIds === undefined ? c : { ...c, subscriptionIds: d.subscriptionIds };
 }
 
 export function plainMessage(m: PersistedMessage): PersistedMessage {

@@ -20,6 +20,9 @@ export class Writes {
   readonly #sync: PersistenceOptions['sync'];
   /** The last asynchronous write's commit: reads wait for it, so they see every write issued before them. */
   #lastCommit: Promise<unknown> | undefined;
+  /** The last write's commit promise from lmdb-js, and the promise this class made of it. */
+  #lastIssued: Promise<unknown> | undefined;
+  #lastWrite: Promise<void> | undefined;
   #guardQueued = false;
 
   constructor(root: RootDatabase, path: string, sync: PersistenceOptions['sync']) {
@@ -29,24 +32,43 @@ export class Writes {
   }
 
   put(db: Database, key: Key, value: unknown): Promise<void> {
-    return this.#issue(
-      () => db.put(key, value),
-      () => db.putSync(key, value),
-    );
+    try {
+      if (this.#sync !== 'always') return this.#issued(db.put(key, value));
+      db.putSync(key, value);
+      return DONE;
+    } catch (err) {
+      return Promise.reject(this.#failure(err));
+    }
   }
 
   remove(db: Database, key: Key): Promise<void> {
-    return this.#issue(
-      () => db.remove(key),
-      () => db.removeSync(key),
-    );
+    try {
+      if (this.#sync !== 'always') return this.#issued(db.remove(key));
+      db.removeSync(key);
+      return DONE;
+    } catch (err) {
+      return Promise.reject(this.#failure(err));
+    }
   }
 
   /** Runs `body` inside the write transaction, in issue order with the other writes (it may read what they wrote). */
   transaction(body: () => void): Promise<void> {
-    return this.#issue(
-      () => this.#root.transaction(body),
-      () => this.#root.transactionSync(body),
+    try {
+      if (this.#sync !== 'always') return this.#issued(this.#root.transaction(body));
+      this.#root.transactionSync(body);
+      return DONE;
+    } catch (err) {
+      return Promise.reject(this.#failure(err));
+    }
+  }
+
+  /** A write refused before it was issued: its record could not be encoded (`cause` says why). Nothing is stored. */
+  refused(cause: unknown): Promise<never> {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return Promise.reject(
+      new Error(`the store in ${this.#path} cannot store this record: ${message}; nothing of it was stored`, {
+        cause,
+      }),
     );
   }
 
@@ -55,28 +77,22 @@ export class Writes {
     return this.#lastCommit;
   }
 
-  #issue(asyncWrite: () => Promise<unknown>, syncWrite: () => unknown): Promise<void> {
-    if (this.#sync === 'always') {
-      try {
-        syncWrite();
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(this.#failure(err));
-      }
-    }
-    let committed: Promise<unknown>;
-    try {
-      committed = asyncWrite();
-    } catch (err) {
-      return Promise.reject(this.#failure(err));
-    }
+  /** The promise of an asynchronous write, from lmdb-js's promise of its commit. */
+  #issued(committed: Promise<unknown>): Promise<void> {
+    // lmdb-js gives every unconditional write of one transaction the same commit promise: the writes of a turn
+    // then share one promise of ours too, and its handlers are attached once per transaction, not per write.
+    if (committed === this.#lastIssued && this.#lastWrite !== undefined) return this.#lastWrite;
     this.#guardTurn();
-    const settled = committed.then(noop, noop);
+    const write = committed.then(noop, (err: unknown) => this.#rejectWithCause(err));
+    const settled = write.then(noop, noop);
+    this.#lastIssued = committed;
+    this.#lastWrite = write;
     this.#lastCommit = settled;
     void settled.then(() => {
       if (this.#lastCommit === settled) this.#lastCommit = undefined;
+      if (this.#lastWrite === write) this.#lastIssued = this.#lastWrite = undefined;
     });
-    return committed.then(noop, (err: unknown) => this.#rejectWithCause(err));
+    return write;
   }
 
   /**
@@ -115,5 +131,7 @@ export class Writes {
     );
   }
 }
+
+const DONE = Promise.resolve();
 
 function noop(): void {}

@@ -12,10 +12,14 @@ import type { Logger } from '../plugin-api/types.js';
  */
 export class Journal {
   readonly #services: { readonly log: Logger; readonly persistence: Persistence };
-  #collected: Promise<void>[] | undefined;
+  /** The writes collected for the message being routed: the first one, and the others if there are (rarely). */
+  #collected: Promise<void> | undefined;
+  #collectedMore: Promise<void>[] | undefined;
   /** Nested `begin`s (a message published while another is routed joins the outer one's writes). */
   #depth = 0;
-  /** Writes issued and not settled yet, and who waits for there to be none (shutdown). */
+  /** The last write's promise while it is unsettled: a write handing in the same promise adds nothing to wait for. */
+  #tracked: Promise<void> | undefined;
+  /** Distinct write promises issued and not settled yet, and who waits for there to be none (shutdown). */
   #pending = 0;
   #idle: (() => void)[] = [];
 
@@ -28,22 +32,33 @@ export class Journal {
     return this.#services.persistence;
   }
 
-  /** Hands one write to the journal: logged if it fails, and collected while a publish is routed. */
+  /**
+   * Hands one write to the journal: logged if it fails, and collected while a publish is routed. Stores may
+   * give the writes of one transaction the same promise (the LMDB store does, `MemoryPersistence` resolves
+   * them all with one): a promise already being waited for is not waited for twice, so a turn's writes cost one
+   * set of handlers, not one per write.
+   */
   write(write: Promise<void>): void {
     this.collect(write);
+    if (write === this.#tracked) return;
+    this.#tracked = write;
     this.#pending++;
-    write.then(this.#settled, (err: unknown) => {
-      this.#services.log.error({ err }, 'persistence write failed');
-      this.#settled();
-    });
+    write.then(
+      () => this.#settled(write),
+      (err: unknown) => {
+        this.#services.log.error({ err }, 'persistence write failed');
+        this.#settled(write);
+      },
+    );
   }
 
-  readonly #settled = (): void => {
+  #settled(write: Promise<void>): void {
+    if (this.#tracked === write) this.#tracked = undefined;
     if (--this.#pending > 0 || this.#idle.length === 0) return;
     const waiting = this.#idle;
     this.#idle = [];
     for (const resolve of waiting) resolve();
-  };
+  }
 
   /** Resolves once every write issued so far has settled (shutdown waits for it before closing the store). */
   idle(): Promise<void> {
@@ -62,16 +77,27 @@ export class Journal {
    */
   end(): Promise<void> | undefined {
     if (--this.#depth > 0) return undefined;
-    const collected = this.#collected;
-    if (collected === undefined) return undefined;
-    this.#collected = undefined;
-    return collected.length === 1 ? collected[0] : Promise.all(collected).then(noop);
+    const first = this.#collected;
+    const more = this.#collectedMore;
+    this.#collected = this.#collectedMore = undefined;
+    return more === undefined ? first : Promise.all(more).then(noop);
   }
 
-  /** Collects a write for the message being routed even when it is not the journal's own (receive decisions). */
+  /**
+   * Collects a write for the message being routed even when it is not the journal's own (receive decisions).
+   * The same promise handed in again in a row (the writes of one transaction) is collected once.
+   */
   collect(pending: Promise<void>): void {
     if (this.#depth === 0) return;
-    (this.#collected ??= []).push(pending);
+    const first = this.#collected;
+    if (first === undefined) {
+      this.#collected = pending;
+      return;
+    }
+    const more = this.#collectedMore;
+    if (more === undefined) {
+      if (pending !== first) this.#collectedMore = [first, pending];
+    } else if (more[more.length - 1] !== pending) more.push(pending);
   }
 }
 

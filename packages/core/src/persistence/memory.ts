@@ -45,6 +45,51 @@ function copyDelivery(d: PersistedDelivery): PersistedDelivery {
   return d.subscriptionIds === undefined ? c : { ...c, subscriptionIds: [...d.subscriptionIds] };
 }
 
+/**
+ * Whether `d` is the delivery the store keeps as `kept` (its own copy), by value: then the store can share
+ * `kept` rather than copy `d` again. Deliveries with v5 properties are not compared (they are copied).
+ */
+function sameDelivery(kept: PersistedDelivery | undefined, d: PersistedDelivery): kept is PersistedDelivery {
+  if (kept === undefined) return false;
+  const a = kept.message;
+  const b = d.message;
+  return (
+    kept.qos === d.qos &&
+    kept.retain === d.retain &&
+    a.topic === b.topic &&
+    a.qos === b.qos &&
+    a.retain === b.retain &&
+    a.expiresAt === b.expiresAt &&
+    a.properties === undefined &&
+    b.properties === undefined &&
+    sameIds(kept.subscriptionIds, d.subscriptionIds) &&
+    a.payload.equals(b.payload)
+  );
+}
+
+function sameIds(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/**
+ * The store's own inflight entry for `i`. A message sent from the queue (`seq`), or one whose state changes
+ * (publish -> pubrel), is the delivery the store already holds: that copy is shared rather than made again.
+ * Shared copies are never changed and never handed out (reads copy), so sharing them keeps the store's
+ * values its own.
+ */
+function keptInflight(r: SessionRecord, i: PersistedInflight): PersistedInflight {
+  const queued = i.seq === undefined ? undefined : r.queue.get(i.seq);
+  const previous = r.inflight.get(i.packetId)?.delivery;
+  const delivery = sameDelivery(queued, i.delivery)
+    ? queued
+    : sameDelivery(previous, i.delivery)
+      ? previous
+      : copyDelivery(i.delivery);
+  const c: PersistedInflight = { packetId: i.packetId, delivery, state: i.state };
+  return i.seq === undefined ? c : { ...c, seq: i.seq };
+}
+
 function copyInflight(i: PersistedInflight): PersistedInflight {
   const c: PersistedInflight = { packetId: i.packetId, delivery: copyDelivery(i.delivery), state: i.state };
   return i.seq === undefined ? c : { ...c, seq: i.seq };
@@ -174,7 +219,8 @@ export class MemoryPersistence implements Persistence {
   }
 
   setInflight(clientId: string, inflight: PersistedInflight): Promise<void> {
-    this.sessions.get(clientId)?.inflight.set(inflight.packetId, copyInflight(inflight));
+    const r = this.sessions.get(clientId);
+    r?.inflight.set(inflight.packetId, keptInflight(r, inflight));
     return DONE;
   }
 

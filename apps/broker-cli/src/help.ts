@@ -43,8 +43,10 @@ Options:
       --in-memory        keep the state in memory only, lost when the broker stops (throwaway runs)
   -v, --verbose          log at debug level (same as --log-level debug)
       --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (overrides log_level)
-      --check            validate the config, resolve every plugin and validate its options, check that
-                         the data directory can be written and that its store opens (read-only), then exit
+      --check            do everything a start does short of binding, then exit: validate the config,
+                         read the listeners' TLS files (certificate and key match, CA files parse), resolve
+                         every plugin, validate its options and run its checks (password file), check that
+                         the data directory can be written and that its store opens (read-only)
   -h, --help             show this help
   -V, --version          print the version
 

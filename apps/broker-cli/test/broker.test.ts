@@ -132,6 +132,23 @@ log_level: loud
     });
   });
 
+  it('--check resolves @midge/plugin-cluster-nats from the CLI itself and validates its options', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(
+        join(dir, 'ok.yaml'),
+        `plugins:\n  '@midge/plugin-cluster-nats':\n    servers: [nats://127.0.0.1:4222]\n    node: a\n`,
+      );
+      const ok = await runMidge(['-c', 'ok.yaml', '--check'], { cwd: dir });
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('@midge/plugin-cluster-nats');
+      await writeFile(join(dir, 'bad.yaml'), `plugins:\n  '@midge/plugin-cluster-nats':\n    node: a.b\n`);
+      const bad = await runMidge(['-c', 'bad.yaml', '--check'], { cwd: dir });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}:3:5: plugins.'@midge/plugin-cluster-nats'.node:`);
+    });
+  });
+
   it('--check lists config, plugin resolution and plugin option problems together and exits 1', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'broker.yaml');

@@ -17,6 +17,7 @@ import type {
   Decision,
   DenyDecision,
   Logger,
+  PluginCheckProblem,
   PluginHooks,
 } from '@midge/mqtt-core';
 import { hashPassword, parseHash, verifyPassword } from './hashes.js';
@@ -69,16 +70,32 @@ function getDummyHash(): Promise<PasswordHash> {
   return dummyHash;
 }
 
-/** Reads and parses the file, logging each skipped line. Throws an error naming the path if unreadable. */
-export async function loadPasswordFile(path: string, logger?: Logger): Promise<ParsedPasswordFile> {
-  let text: string;
+/** `cannot read password_file <path>: <reason>: <what to do>`. */
+function unreadableMessage(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const reason = err instanceof Error ? err.message.replace(/, \w+ '.*'$/s, '') : String(err);
+  const fix =
+    code === 'ENOENT'
+      ? `create it with 'midge passwd -c ${path} <username>', or fix password_file (a relative path starts at the config file's folder)`
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'make it readable by the user the broker runs as'
+        : code === 'EISDIR'
+          ? 'set password_file to the password file, not a folder'
+          : 'set password_file to a readable file';
+  return `cannot read password_file ${path}: ${reason}: ${fix}`;
+}
+
+async function readPasswordText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`cannot read password_file ${path}: ${reason}`, { cause: err });
+    throw new Error(unreadableMessage(path, err), { cause: err });
   }
-  const parsed = parsePasswordFile(text);
+}
+
+/** Reads and parses the file, logging each skipped line. Throws an error naming the path and the fix if unreadable. */
+export async function loadPasswordFile(path: string, logger?: Logger): Promise<ParsedPasswordFile> {
+  const parsed = parsePasswordFile(await readPasswordText(path));
   for (const p of parsed.problems) logger?.warn({ file: path, line: p.line }, `${path}:${p.line}: ${p.message}`);
   return parsed;
 }
@@ -120,10 +137,42 @@ function disconnectRemoved(
     );
 }
 
+/**
+ * What `midge --check` reports about the password file: unreadable is an error, and so is every line
+ * setup would skip (its user could not log in), with the line number; a user listed twice and a file
+ * without users are warnings, as at start.
+ */
+export async function checkPasswordFile(path: string): Promise<PluginCheckProblem[]> {
+  let text: string;
+  try {
+    text = await readPasswordText(path);
+  } catch (err) {
+    return [{ option: 'password_file', message: err instanceof Error ? err.message : String(err) }];
+  }
+  const parsed = parsePasswordFile(text);
+  const found: PluginCheckProblem[] = parsed.problems.map((p) =>
+    p.skipped
+      ? {
+          option: 'password_file',
+          message: `${path}:${p.line}: ${p.message}: the broker skips this line; fix it, or remove it and add the user again with 'midge passwd ${path} <username>'`,
+        }
+      : { option: 'password_file', message: `${path}:${p.line}: ${p.message}`, severity: 'warning' },
+  );
+  if (parsed.users.size === 0 && found.length === 0) {
+    found.push({
+      option: 'password_file',
+      message: `${path} has no users: every client with a username will be refused; add one with 'midge passwd ${path} <username>'`,
+      severity: 'warning',
+    });
+  }
+  return found;
+}
+
 export default definePlugin({
   name: '@midge/plugin-auth-file',
   apiVersion: 1,
   configSchema,
+  check: (ctx, config: FileAuthConfig) => checkPasswordFile(resolve(ctx.configDir, config.password_file)),
   async setup(ctx, config: FileAuthConfig): Promise<PluginHooks> {
     const path = resolve(ctx.configDir, config.password_file);
     let users = (await loadPasswordFile(path, ctx.logger)).users;

@@ -9,6 +9,8 @@ export interface PasswordFileProblem {
   /** 1-based. */
   readonly line: number;
   readonly message: string;
+  /** True when the line was left out (its user cannot log in with it); false when it was used (a duplicate). */
+  readonly skipped: boolean;
 }
 
 export interface ParsedPasswordFile {
@@ -33,22 +35,26 @@ export function parsePasswordFile(text: string): ParsedPasswordFile {
     if (line === '' || line.startsWith('#')) continue;
     const colon = line.indexOf(':');
     if (colon < 0) {
-      problems.push({ line: lineNo, message: 'no `:` between username and hash' });
+      problems.push({ line: lineNo, message: 'no `:` between username and hash', skipped: true });
       continue;
     }
     if (colon === 0) {
-      problems.push({ line: lineNo, message: 'empty username' });
+      problems.push({ line: lineNo, message: 'empty username', skipped: true });
       continue;
     }
     const username = line.slice(0, colon);
     const parsed = parseHash(line.slice(colon + 1));
     if (!parsed.ok) {
-      problems.push({ line: lineNo, message: `user ${username}: ${parsed.message}` });
+      problems.push({ line: lineNo, message: `user ${username}: ${parsed.message}`, skipped: true });
       continue;
     }
     const earlier = seenOn.get(username);
     if (earlier !== undefined) {
-      problems.push({ line: lineNo, message: `user ${username} is also on line ${earlier}: this line replaces it` });
+      problems.push({
+        line: lineNo,
+        message: `user ${username} is also on line ${earlier}: this line replaces it`,
+        skipped: false,
+      });
     }
     seenOn.set(username, lineNo);
     users.set(username, parsed.hash);

@@ -4,7 +4,7 @@
  * one allows only what a user's entries grant and denies everything else.
  */
 import { definePlugin } from '@midge/mqtt-core';
-import type { PluginHooks } from '@midge/mqtt-core';
+import type { PluginCheckProblem, PluginHooks } from '@midge/mqtt-core';
 import { compileAcl, createAclAuthorizer } from './acl.js';
 import { createClientIdAuthorizer } from './client-ids.js';
 import { configSchema } from './config.js';
@@ -29,6 +29,9 @@ export default definePlugin({
   name: '@midge/plugin-topic-acl',
   apiVersion: 1,
   configSchema,
+  // `midge --check` shows the warnings setup logs (entries that never apply...); the ACLs are all in the config.
+  check: (_ctx, config: TopicAclConfig): PluginCheckProblem[] =>
+    compileAcl(config).warnings.map((message) => ({ message, severity: 'warning' })),
   setup(ctx, config: TopicAclConfig): PluginHooks {
     const acl = compileAcl(config);
     for (const w of acl.warnings) ctx.logger.warn(w);

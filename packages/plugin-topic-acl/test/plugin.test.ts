@@ -93,6 +93,18 @@ describe('@midge/plugin-topic-acl', () => {
       const { ctx } = await setup({ publish_acl: { alice: ['$SYS/#'] } });
       expect(logText(ctx.logger.records, 'warn')).toMatch(/\$SYS\/#/);
     });
+
+    it('gives midge --check the same warnings, as warnings', async () => {
+      const config = { publish_acl: { alice: ['$SYS/#'] } };
+      const ctx = { name: plugin.name, key: plugin.name, configDir: '.' };
+      expect(await plugin.check?.(ctx, config)).toEqual([
+        {
+          message: 'publish_acl.alice: "$SYS/#" never applies, publishing to $ topics is always denied',
+          severity: 'warning',
+        },
+      ]);
+      expect(await plugin.check?.(ctx, { publish_acl: { alice: ['a/#'] } })).toEqual([]);
+    });
   });
 
   describe('subscribe_acl', () => {

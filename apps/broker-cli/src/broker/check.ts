@@ -9,7 +9,8 @@ import type { ConfigSource } from './config-source.js';
 
 export async function runCheck(src: ConfigSource, overrides: ConfigOverrides, io: CommandIO): Promise<number> {
   const result = await checkConfig(src.source, { configDir: src.configDir, searchDirs: src.searchDirs, overrides });
-  for (const line of formatWarnings(result.deprecations, src.label)) writeLine(io.stderr, line);
+  for (const line of formatWarnings([...result.deprecations, ...result.warnings], src.label))
+    writeLine(io.stderr, line);
   if (!result.ok) {
     writeLine(io.stderr, formatConfigIssues(result.issues, src.label));
     writeLine(io.stderr, problemCount(result.issues.length));

@@ -1,6 +1,8 @@
 /** Running the broker in the foreground: start, announce the listeners, reload on SIGHUP, stop on SIGINT/SIGTERM. */
 import {
   Broker,
+  checkTlsMaterial,
+  ConfigError,
   createLogger,
   formatConfigIssues,
   loadConfig,
@@ -28,13 +30,25 @@ export interface ServeOptions {
  * Config and plugin failures reject (the caller reports them); nothing is left running then.
  */
 export async function serve({ src, overrides, pretty }: ServeOptions): Promise<number> {
-  const { config, deprecations } = await loadConfig(src.source, { configDir: src.configDir, overrides }).catch(
-    async (err: unknown) => {
-      throw await withEveryProblem(err, src, overrides);
-    },
-  );
+  const { config, deprecations, warnings, positions } = await loadConfig(src.source, {
+    configDir: src.configDir,
+    overrides,
+  }).catch(async (err: unknown) => {
+    throw await withEveryProblem(err, src, overrides);
+  });
+  // The listeners' TLS files, read as the listeners will: problems are reported like --check reports
+  // them (file:line:col, listener, file, fix), all at once, instead of OpenSSL's words at the first one.
+  const tlsIssues = await checkTlsMaterial(config.listeners);
+  if (tlsIssues.length > 0) {
+    throw new ConfigError(
+      tlsIssues.map((i) => positions?.annotate(i) ?? i),
+      config.config_file,
+    );
+  }
   const log = createLogger({ level: config.log_level, pretty });
-  for (const d of deprecations) log.warn({ config: src.label, path: d.path }, formatConfigIssues([d], src.label));
+  for (const d of [...deprecations, ...warnings]) {
+    log.warn({ config: src.label, path: d.path }, formatConfigIssues([d], src.label));
+  }
 
   // Sized when Node started (relaunch.ts): less RSS per connection and under load. Empty: Node's default.
   log.debug({ flags: youngGenerationFlags() }, 'V8 young generation');

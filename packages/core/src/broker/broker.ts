@@ -34,6 +34,7 @@ import type { BrokerServices } from './services.js';
 import { SessionStore } from './session-store.js';
 import { copyMessage } from './message.js';
 import { restoreQueue, restoreSession } from './snapshot.js';
+import { subscriptionEntries } from './subscription-entries.js';
 import { LimitReporter } from './limit-reporter.js';
 import { StatsCounter } from './stats.js';
 import { validateTopicName } from './topic.js';
@@ -134,6 +135,7 @@ export class Broker {
       stats: () => this.stats(),
       sessionCount: () => ctx.sessions.size,
       subscriptionCount: () => ctx.stats.subscriptionCount,
+      subscriptions: () => subscriptionEntries(ctx.sessions.values()),
       disconnectClients: (match: (client: ClientInfo) => boolean, reason?: string) =>
         this.disconnectClients(match, reason),
     });
@@ -505,8 +507,8 @@ function isComplete(info: Partial<ConnectionInfo>): info is ConnectionInfo {
  * returns a broker ready to `start()`. Deprecated spellings are logged as warnings.
  */
 export async function createBroker(config: string | object, options: BrokerOptions = {}): Promise<Broker> {
-  const { config: loaded, deprecations } = await loadConfig(config);
+  const { config: loaded, deprecations, warnings } = await loadConfig(config);
   const broker = new Broker(loaded, options);
-  for (const d of deprecations) broker.log.warn({ path: d.path }, d.message);
+  for (const d of [...deprecations, ...warnings]) broker.log.warn({ path: d.path }, d.message);
   return broker;
 }

@@ -3,16 +3,15 @@
  * the broker as a plain byte Duplex, so the rest of the broker does not care about the transport.
  */
 
-import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MidgeError } from '../errors.js';
 import type { ListenerConfig } from '../config/types.js';
+import { describeTlsProblems, loadTlsMaterial } from '../config/tls-material.js';
 import { ThrottledLog, type WarnLog } from './throttled-log.js';
 
 /** Where a connection came from: a listener's hand-over, or `broker.handle()`'s info. */
@@ -126,12 +125,11 @@ abstract class BaseListener implements Listener {
   listen(): Promise<void> {
     const { host, port } = this.config;
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => {
+      const onError = (err: NodeJS.ErrnoException) => {
         reject(
           new MidgeError(
             'LISTENER_BIND',
-            `listener ${this.name}: cannot listen on ${this.config.bind} (${err.message}); ` +
-              'choose another port or stop the process that uses it',
+            `listener ${this.name}: cannot listen on ${this.config.bind} (${err.message}); ${bindFix(this.config, err.code)}`,
             { cause: err },
           ),
         );
@@ -358,6 +356,25 @@ class WsListener extends BaseListener {
   }
 }
 
+/** What to do when `listen` fails with `code`: each cause has its own fix (an absent address is not "in use"). */
+function bindFix(config: ListenerConfig, code: string | undefined): string {
+  const where = `listeners.${config.name}.bind`;
+  switch (code ?? '') {
+    case 'EADDRINUSE':
+      return `another process (or another listener) uses this address: choose another port in ${where} or stop that process`;
+    case 'EADDRNOTAVAIL':
+      return `${config.host} is not an address of this machine: set ${where} to one of its addresses (ip addr shows them), or to :${config.port} for every interface`;
+    case 'EACCES':
+    case 'EPERM':
+      return `ports below 1024 need privileges: choose a port from 1024 in ${where}, or grant the capability to bind them (CAP_NET_BIND_SERVICE)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host name ${config.host} does not resolve: fix it in ${where}, or bind an IP address`;
+    default:
+      return `check ${where}`;
+  }
+}
+
 /** tls.createServer's handshakeTimeout (default 120 s) set to handshakeTimeoutMs when one is given. */
 function handshakeOption(options: ListenerOptions): { handshakeTimeout?: number } {
   const ms = options.handshakeTimeoutMs;
@@ -382,47 +399,15 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, body = re
   );
 }
 
+/** The listener's TLS files, checked (tls-material.ts): a problem names the listener, the file and the fix. */
 async function loadTlsOptions(config: ListenerConfig): Promise<tls.TlsOptions> {
-  const { certfile, keyfile, cafile, capath } = config;
-  if (certfile === undefined || keyfile === undefined) {
-    throw new MidgeError(
-      'LISTENER_TLS',
-      `listener ${config.name}: ssl is on but ${certfile === undefined ? 'certfile' : 'keyfile'} is not set; ` +
-        'set certfile and keyfile to the PEM files of the server certificate and key',
-    );
-  }
-  const read = async (file: string, what: string): Promise<Buffer> => {
-    try {
-      return await readFile(file);
-    } catch (err) {
-      throw new MidgeError(
-        'LISTENER_TLS',
-        `listener ${config.name}: cannot read ${what} ${file}: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-  };
-  const ca: Buffer[] = [];
-  if (cafile !== undefined) ca.push(await read(cafile, 'cafile'));
-  if (capath !== undefined) {
-    let names: string[];
-    try {
-      names = await readdir(capath);
-    } catch (err) {
-      throw new MidgeError(
-        'LISTENER_TLS',
-        `listener ${config.name}: cannot read capath ${capath}: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-    for (const name of names.filter((n) => /\.(pem|crt)$/i.test(n)).sort()) {
-      ca.push(await read(path.join(capath, name), 'CA certificate'));
-    }
-  }
+  const result = await loadTlsMaterial(config);
+  if (!result.ok) throw new MidgeError('LISTENER_TLS', describeTlsProblems(config.name, result.problems));
+  const { cert, key, ca } = result.material;
   return {
-    cert: await read(certfile, 'certfile'),
-    key: await read(keyfile, 'keyfile'),
-    ...(ca.length > 0 ? { ca } : {}),
+    cert,
+    key,
+    ...(ca.length > 0 ? { ca: [...ca] } : {}),
     ...(config.require_certificate ? { requestCert: true, rejectUnauthorized: true } : {}),
   };
 }

@@ -126,7 +126,11 @@ export class Router {
       }
       added = group.set(sub);
     }
-    if (added) this.ctx.stats.subscriptionCount++;
+    if (added) {
+      this.ctx.stats.subscriptionCount++;
+      const events = this.ctx.events;
+      if (events.wants('subscription:added')) events.emit('subscription:added', { clientId: session.clientId, filter });
+    }
     if (session.persisted) {
       const stored: PersistedSubscription = {
         topic: filter,
@@ -154,7 +158,12 @@ export class Router {
       removed = group !== undefined && group.delete(session.clientId);
       if (group !== undefined && group.size === 0) this.shared.delete(share.filter, share.group);
     }
-    if (removed) this.ctx.stats.subscriptionCount--;
+    if (removed) {
+      this.ctx.stats.subscriptionCount--;
+      const events = this.ctx.events;
+      if (events.wants('subscription:removed'))
+        events.emit('subscription:removed', { clientId: session.clientId, filter });
+    }
     if (removed && session.persisted) this.persist(this.ctx.persistence.deleteSubscription(session.clientId, filter));
     return removed;
   }

@@ -131,13 +131,15 @@ export const ErrorCodes = {
   },
   LISTENER_BIND: {
     errorClass: 'MidgeError',
-    description: 'A listener could not listen on its address (port in use, no permission, unknown host).',
+    description:
+      'A listener could not listen on its address (port in use, an address this machine does not have, no permission, unknown host).',
     hint: 'Choose another port or bind address, or stop the process that uses it.',
   },
   LISTENER_TLS: {
     errorClass: 'MidgeError',
-    description: 'A TLS listener is missing certfile/keyfile, or a certificate, key or CA file cannot be read.',
-    hint: 'Set certfile and keyfile to readable PEM files (and cafile/capath if clients present certificates).',
+    description:
+      "A TLS listener is missing certfile/keyfile, or a certificate, key or CA file cannot be read, is not PEM, has a passphrase, or the key is not the certificate's.",
+    hint: 'Set certfile and keyfile to readable PEM files of one certificate and its key (and cafile/capath if clients present certificates); `midge --check` finds these before a start.',
   },
 
   // The MQTT client.

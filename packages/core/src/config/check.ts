@@ -1,18 +1,23 @@
 /**
  * Checking a config without running it (`midge --check`): load and validate it, then resolve every
- * plugin and validate every plugin's options, then check the store of `persistence:` (its data directory
- * writable, its module loaded, an existing store opened read-only), collecting every problem instead of
- * stopping at the first. Nothing is set up, created or written, and no port is opened.
+ * plugin, validate every plugin's options and run the plugins' own checks (the files they read), then
+ * read the TLS files of every listener as start would (certificate and key parsed and matched, CA
+ * certificates parsed), then check the store of `persistence:` (its data directory writable, its module
+ * loaded, an existing store opened read-only), collecting every problem instead of stopping at the first.
+ * Nothing is set up, created or written, and no port is opened.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { translateAmqtt } from './amqtt-compat.js';
 import { loadConfig, parseConfigYamlWithPositions, type ConfigOverrides } from './load.js';
 import type { ConfigPositions } from './positions.js';
-import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PluginEntry } from './types.js';
+import { CONFIG_DEFAULTS } from './schema.js';
+import { checkTlsMaterial } from './tls-material.js';
+import type { BrokerConfig, ConfigDeprecation, ConfigIssue, ConfigWarning, PluginEntry } from './types.js';
 import { ConfigError, PluginError } from '../errors.js';
 import type { MidgePlugin } from '../plugin-api/types.js';
 import { pluginIssue } from '../plugin-host/load.js';
+import { runPluginChecks } from '../plugin-host/check.js';
 import { checkNamesAndDependencies, validatePluginConfigs } from '../plugin-host/validate.js';
 import { resolvePlugin } from '../plugin-host/resolve.js';
 import { checkPersistence } from '../persistence/check.js';
@@ -32,11 +37,17 @@ export interface ConfigCheckResult {
   /** The config file (absolute), when checking a file. */
   readonly file: string | undefined;
   /**
-   * Every problem found: config keys first, then plugins (`plugins.'<key>'...`), then `persistence.*`;
-   * each with the line and column of its path in the file when known.
+   * Every problem found: config keys first (the listeners' TLS files included), then plugins
+   * (`plugins.'<key>'...`, their own checks included), then `persistence.*`; each with the line and column
+   * of its path in the file when known.
    */
   readonly issues: readonly ConfigIssue[];
   readonly deprecations: readonly ConfigDeprecation[];
+  /**
+   * Valid settings that are probably not meant (a wss listener requiring client certificates), and the
+   * warnings of plugins' checks: printed, but `ok` stays true.
+   */
+  readonly warnings: readonly ConfigWarning[];
   /** The loaded config, when the config itself is valid (its plugins may still have issues). */
   readonly config?: BrokerConfig;
 }
@@ -59,6 +70,7 @@ export async function checkConfig(
   };
   let config: BrokerConfig | undefined;
   let deprecations: readonly ConfigDeprecation[];
+  const warnings: ConfigWarning[] = [];
   const issues: ConfigIssue[] = [];
   let entries: PluginEntry[];
   let positions: ConfigPositions | undefined;
@@ -66,6 +78,7 @@ export async function checkConfig(
     const loaded = await loadConfig(source, loadOptions);
     config = loaded.config;
     deprecations = loaded.deprecations;
+    warnings.push(...loaded.warnings);
     positions = loaded.positions;
     entries = [...config.plugins];
   } catch (err) {
@@ -77,6 +90,9 @@ export async function checkConfig(
     deprecations = raw.deprecations;
     positions = raw.positions;
   }
+
+  // The loader found the listeners' TLS files; what start would still refuse in them comes next to its problems.
+  if (config !== undefined) issues.push(...(await checkTlsMaterial(config.listeners)));
 
   const configDir =
     config?.config_dir ?? (file !== undefined ? resolve(file, '..') : resolve(options.configDir ?? process.cwd()));
@@ -92,14 +108,21 @@ export async function checkConfig(
     }
   }
   issues.push(...checkNamesAndDependencies(entries, resolved));
-  await validatePluginConfigs(entries, resolved, issues);
+  const configs = await validatePluginConfigs(entries, resolved, issues);
+  const checked = await runPluginChecks(entries, resolved, configs, {
+    configDir,
+    timeoutMs: config?.plugin_setup_timeout ?? CONFIG_DEFAULTS.plugin_setup_timeout,
+  });
+  warnings.push(...checked.warnings);
+  issues.push(...checked.issues);
   if (config !== undefined) issues.push(...(await checkPersistence(config, { searchDirs })));
-  const located = positions === undefined ? issues : issues.map((i) => positions.annotate(i));
+  const locate = <T extends ConfigIssue>(i: T): T => (positions === undefined ? i : positions.annotate(i));
   return {
     ok: issues.length === 0,
     file,
-    issues: located,
+    issues: issues.map(locate),
     deprecations,
+    warnings: warnings.map(locate),
     ...(config !== undefined ? { config } : {}),
   };
 }

@@ -2,11 +2,14 @@ export type {
   BrokerConfig,
   ConfigDeprecation,
   ConfigIssue,
+  ConfigWarning,
   ListenerConfig,
   PersistenceConfig,
   PluginEntry,
 } from './types.js';
 export { loadConfig, parseConfigYaml } from './load.js';
+export { checkTlsMaterial, loadTlsMaterial } from './tls-material.js';
+export type { TlsFileKey, TlsMaterial, TlsMaterialResult, TlsProblem } from './tls-material.js';
 export { ConfigPositions } from './positions.js';
 export type { SourcePosition } from './positions.js';
 export type { ConfigOverrides, LoadConfigOptions, LoadedConfig } from './load.js';

@@ -4,13 +4,17 @@
  * a key whose value the schema rejects is left out here rather than reported twice.
  */
 import { stat } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as v from 'valibot';
 import { bindsOverlap, parseBind, type BindAddress } from './bind.js';
 import { DEFAULT_BIND, DEFAULT_LISTENER_NAME } from './defaults.js';
 import { formatPath } from './issues.js';
 import { LISTENER_KEYS, listenerSchema, type listenerEntries, type ParsedListener } from './schema.js';
-import type { ConfigIssue, ListenerConfig } from './types.js';
+import type { ConfigIssue, ConfigWarning, ListenerConfig } from './types.js';
+
+/** The keys of a listener that name TLS files (capath: a folder). */
+export type TlsFileKey = 'certfile' | 'keyfile' | 'cafile' | 'capath';
 
 type Key = keyof typeof listenerEntries;
 
@@ -30,6 +34,8 @@ export interface ListenersResult {
   /** Only meaningful when `issues` is empty. */
   readonly listeners: Record<string, ListenerConfig>;
   readonly issues: ConfigIssue[];
+  /** Valid settings that are probably not meant (a wss listener requiring client certificates). */
+  readonly warnings: ConfigWarning[];
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
@@ -85,8 +91,9 @@ function inherit(section: Record<string, unknown>): Resolved[] {
  */
 export function resolveListeners(section: unknown, configDir: string): ListenersResult {
   if (section === undefined) section = { [DEFAULT_LISTENER_NAME]: {} };
-  if (!isMapping(section)) return { listeners: {}, issues: [] };
+  if (!isMapping(section)) return { listeners: {}, issues: [], warnings: [] };
   const issues: ConfigIssue[] = [];
+  const warnings: ConfigWarning[] = [];
   const listeners: Record<string, ListenerConfig> = {};
   const bound: { name: string; address: BindAddress; bind: string }[] = [];
 
@@ -135,6 +142,9 @@ export function resolveListeners(section: unknown, configDir: string): Listeners
         });
       }
     }
+    if (type === 'ws' && sslKnown && ssl && f.require_certificate === true && !l.bad.has('require_certificate')) {
+      warnings.push(wssClientCertificateWarning(l.name, l.inherited.has('require_certificate')));
+    }
     if (l.own.has('path') && !l.bad.has('path') && !l.bad.has('type') && type !== 'ws') {
       issues.push({
         path: at('path'),
@@ -179,7 +189,29 @@ export function resolveListeners(section: unknown, configDir: string): Listeners
       ...(type === 'ws' && f.path !== undefined ? { path: f.path } : {}),
     };
   }
-  return { listeners, issues };
+  return { listeners, issues, warnings };
+}
+
+/**
+ * A wss listener that requires client certificates refuses browsers that have none installed, which is
+ * most of them; inherited from a TLS `default` (mutual TLS for devices) it is rarely meant.
+ */
+function wssClientCertificateWarning(name: string, inherited: boolean): ConfigWarning {
+  const path = formatPath(['listeners', name, 'require_certificate']);
+  return inherited
+    ? {
+        path,
+        message:
+          `inherited from listeners.${DEFAULT_LISTENER_NAME}: this wss listener refuses every client without a ` +
+          `client certificate, so browsers are refused; set require_certificate: false on listeners.${name} ` +
+          'unless every web client has a certificate installed',
+      }
+    : {
+        path,
+        message:
+          'this wss listener refuses every client without a client certificate: browsers connect only with one ' +
+          'installed; remove it unless every web client has one',
+      };
 }
 
 /**
@@ -203,17 +235,47 @@ export async function checkListenerFiles(listeners: Readonly<Record<string, List
               ? undefined
               : {
                   path: formatPath(['listeners', l.name, key]),
-                  message: `${file} is not a ${wantDir ? 'folder' : 'file'}`,
+                  message: `${file} is not a ${wantDir ? 'folder' : 'file'}: ${tlsFileFix(key, wantDir ? 'ENOTDIR' : 'EISDIR')}`,
                 },
           (err: NodeJS.ErrnoException) => ({
             path: formatPath(['listeners', l.name, key]),
-            message: `cannot read ${file}: ${osReason(err)}`,
+            message: unreadableTlsFile(key, file, err),
           }),
         ),
       );
     }
   }
   return (await Promise.all(checks)).filter((i): i is ConfigIssue => i !== undefined);
+}
+
+/** `cannot read <file>: <OS reason>: <fix>` for a listener's TLS file (or folder, for capath). */
+export function unreadableTlsFile(key: TlsFileKey, file: string, err: NodeJS.ErrnoException): string {
+  return `cannot read ${file}: ${osReason(err)}: ${tlsFileFix(key, err.code)}`;
+}
+
+/** What to do about a TLS file the OS would not give us (`code`: the fs error code). */
+function tlsFileFix(key: TlsFileKey, code: string | undefined): string {
+  switch (code ?? '') {
+    case 'ENOENT':
+      return `check ${key}'s path (a relative path starts at the config file's folder)`;
+    case 'EACCES':
+    case 'EPERM':
+      return `make it readable by the user the broker runs as (${currentUser()})`;
+    case 'EISDIR':
+      return `set ${key} to a file${key === 'cafile' ? ', or use capath for a folder of CA certificates' : ''}`;
+    case 'ENOTDIR':
+      return `set ${key} to a folder${key === 'capath' ? ', or use cafile for one file of CA certificates' : ''}`;
+    default:
+      return `set ${key} to a readable ${key === 'capath' ? 'folder' : 'file'}`;
+  }
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
 }
 
 /** "ENOENT: no such file or directory" from a Node fs error, without the repeated syscall and path. */

@@ -13,7 +13,14 @@ import type { ConfigPositions } from './positions.js';
 import { yamlPositions } from './positions.js';
 import { checkListenerFiles, osReason, resolveListeners } from './listeners.js';
 import { brokerConfigSchema, knownKeysAt, type ConfigInput } from './schema.js';
-import type { BrokerConfig, ConfigDeprecation, ConfigIssue, PersistenceConfig, PluginEntry } from './types.js';
+import type {
+  BrokerConfig,
+  ConfigDeprecation,
+  ConfigIssue,
+  ConfigWarning,
+  PersistenceConfig,
+  PluginEntry,
+} from './types.js';
 
 /**
  * Replaces top-level keys of the file (our spelling), e.g. from command-line flags. `listeners` and
@@ -32,6 +39,8 @@ export interface LoadedConfig {
   readonly config: BrokerConfig;
   /** Old spellings that were translated: print them as warnings (formatConfigIssues). */
   readonly deprecations: ConfigDeprecation[];
+  /** Valid settings that are probably not meant (a wss listener requiring client certificates): print them too. */
+  readonly warnings: ConfigWarning[];
   /** Where the file wrote each key (absent for a config given in memory). */
   readonly positions?: ConfigPositions;
 }
@@ -243,6 +252,7 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
       ...(file !== undefined ? { config_file: file } : {}),
     },
     deprecations: translated.deprecations.map(locate),
+    warnings: listeners.warnings.map(locate),
     ...(positions !== undefined ? { positions } : {}),
   };
 }

@@ -159,3 +159,9 @@ export interface ConfigDeprecation {
   readonly line?: number;
   readonly column?: number;
 }
+
+/**
+ * A valid setting that is probably not what was meant (a wss listener requiring client certificates):
+ * printed as a warning, like a deprecation; the config still loads.
+ */
+export type ConfigWarning = ConfigDeprecation;

@@ -8,6 +8,7 @@ import type {
   ClientApi,
   ClientPluginContext,
   MidgePlugin,
+  PluginCheckContext,
   PluginContext,
   PluginDefinition,
 } from './types.js';
@@ -53,6 +54,7 @@ describe('definePlugin', () => {
     ['no setup', { name: 'a', apiVersion: 1 }, '`setup`'],
     ['bad schema', { name: 'a', apiVersion: 1, configSchema: {}, setup() {} }, 'Standard Schema'],
     ['bad dependencies', { name: 'a', apiVersion: 1, dependencies: 'b', setup() {} }, '`dependencies`'],
+    ['check not a function', { name: 'a', apiVersion: 1, check: 'files', setup() {} }, '`check` must be a function'],
   ])('rejects %s eagerly', (_label, def, text) => {
     let err: unknown;
     try {
@@ -87,6 +89,23 @@ describe('definePlugin types', () => {
     });
     expectTypeOf(p).toEqualTypeOf<MidgePlugin<{ n: number; names: string[] }, 'broker'>>();
     expectTypeOf<Parameters<typeof p.setup>[1]>().toEqualTypeOf<{ n: number; names: string[] }>();
+  });
+
+  it("types check's config like setup's, and keeps check on the plugin", async () => {
+    const p = definePlugin({
+      name: 'checked',
+      apiVersion: 1,
+      configSchema: v.strictObject({ file: v.string() }),
+      check: (ctx, config) => {
+        expectTypeOf(config).toEqualTypeOf<{ file: string }>();
+        expectTypeOf(ctx).toEqualTypeOf<PluginCheckContext>();
+        return [{ option: 'file', message: `${ctx.configDir}/${config.file}: missing` }];
+      },
+      setup: () => ({}),
+    });
+    expect(await p.check?.({ name: 'checked', key: 'k', configDir: '/etc' }, { file: 'f' })).toEqual([
+      { option: 'file', message: '/etc/f: missing' },
+    ]);
   });
 
   it('types config as unknown without a schema', () => {

@@ -38,6 +38,7 @@ export function definitionProblem(def: unknown): string | undefined {
     return `\`apiVersion\` must be ${PLUGIN_API_VERSION} (got ${describe(def.apiVersion)})`;
   }
   if (typeof def.setup !== 'function') return '`setup` must be a function';
+  if (def.check !== undefined && typeof def.check !== 'function') return '`check` must be a function when given';
   if (def.runsIn !== undefined && !RUNS_IN.includes(def.runsIn as PluginRunsIn)) {
     return `\`runsIn\` must be 'broker', 'client' or 'both' (got ${describe(def.runsIn)})`;
   }

@@ -92,6 +92,15 @@ export interface BrokerEvents {
   'client:subscribed': { readonly client: ClientInfo; readonly topic: string; readonly qos: QoS };
   'client:unsubscribed': { readonly client: ClientInfo; readonly topic: string };
   /**
+   * A session of this broker now holds a subscription to `filter` it did not hold: a SUBSCRIBE, or a
+   * persistent session coming back. Unlike `client:subscribed`, it covers every session, connected or not.
+   * With `subscription:removed` and `BrokerApi.subscriptions()` a plugin knows every filter the broker
+   * holds at any time (a cluster plugin asks other brokers only for the messages these filters match).
+   */
+  'subscription:added': SubscriptionEntry;
+  /** A session no longer holds `filter`: an UNSUBSCRIBE, or the session ended (clean session, expiry, takeover). */
+  'subscription:removed': SubscriptionEntry;
+  /**
    * A message accepted for routing, from any origin, after the `$`-topic rule and publish authorization.
    * `client`: whose rights it was published with (the publisher, the will's owner, the API's `as`);
    * undefined for a trusted publish.
@@ -206,6 +215,12 @@ export type PublishAuthority =
   | { readonly as: ClientInfo; readonly trusted?: false; readonly origin?: ApiOrigin }
   | { readonly trusted: true; readonly as?: undefined; readonly origin?: ApiOrigin };
 
+/** One subscription of one session: `filter` as subscribed (`$share/{group}/...` included). */
+export interface SubscriptionEntry {
+  readonly clientId: string;
+  readonly filter: string;
+}
+
 /** What the broker offers plugins. */
 export interface BrokerApi {
   readonly version: string;
@@ -219,6 +234,12 @@ export interface BrokerApi {
   stats(): BrokerStats;
   sessionCount(): number;
   subscriptionCount(): number;
+  /**
+   * Every subscription the broker's sessions hold now, connected or not (those restored from the store
+   * included). Read it in `broker:pre-start`, then follow `subscription:added` / `subscription:removed`:
+   * from that event on, they report every change.
+   */
+  subscriptions(): IterableIterator<SubscriptionEntry>;
   /**
    * Closes the connection of every client (connected or still authenticating) for which `match` returns
    * true: v5 clients get DISCONNECT 0x98 (Administrative action) with `reason` as reason string. Wills are
@@ -371,6 +392,36 @@ export interface PluginDefinition<Config = unknown, RunsIn extends PluginRunsIn 
   /** Names of plugins that must be set up before this one. */
   readonly dependencies?: readonly string[];
   setup(ctx: PluginContextFor<RunsIn>, config: Config): PluginHooks | Promise<PluginHooks>;
+  /**
+   * Optional: checks what `setup` would load from outside the config (files its options name) without
+   * setting anything up, for `midge --check` and `checkConfig`, which run it after validating `config`.
+   * Returns every problem found (none: an empty list). It must not open ports, connect, write or start
+   * timers; it may be stricter than `setup` (a line `setup` skips with a warning is an error here).
+   */
+  check?(
+    ctx: PluginCheckContext,
+    config: Config,
+  ): readonly PluginCheckProblem[] | Promise<readonly PluginCheckProblem[]>;
+}
+
+/** What a plugin's `check` gets: no broker, no client, no logger. */
+export interface PluginCheckContext {
+  /** The plugin's name (its definition's `name`). */
+  readonly name: string;
+  /** The config key it is listed under. */
+  readonly key: string;
+  /** Folder of the config file (or process.cwd() without one): resolve relative paths against it. */
+  readonly configDir: string;
+}
+
+/** One problem a plugin's `check` found, reported as `file:line:col: plugins.'<key>'.<option>: message`. */
+export interface PluginCheckProblem {
+  /** The option it is about (`'password_file'`, or a path: `['acl', 'alice']`), so it points at its line. */
+  readonly option?: string | readonly (string | number)[];
+  /** What is wrong, naming the file (with its line when it is about one) and the fix. */
+  readonly message: string;
+  /** 'warning' is printed without failing the check (default 'error'). */
+  readonly severity?: 'error' | 'warning';
 }
 
 export const PLUGIN_BRAND: unique symbol = Symbol.for('midge.plugin');

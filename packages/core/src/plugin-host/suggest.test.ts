@@ -88,5 +88,6 @@ describe('describeSuggestion', () => {
     expect(isFirstPartyPackage('@midge/plugin-logging')).toBe(true);
     expect(isFirstPartyPackage('@midge/plugin-topic-tabo')).toBe(false);
     expect(FIRST_PARTY_PLUGINS).toContain('@midge/plugin-bus-redis');
+    expect(isFirstPartyPackage('@midge/plugin-cluster-nats')).toBe(true);
   });
 });

@@ -67,6 +67,7 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       stats: () => ZERO_STATS,
       sessionCount: () => 0,
       subscriptionCount: () => 0,
+      subscriptions: () => [][Symbol.iterator](),
       // No clients here: a test that needs to see the call overrides `broker`.
       disconnectClients: () => 0,
     },

@@ -175,7 +175,9 @@ describe('ssl', () => {
     expect(l.other).toMatchObject({ ssl: true, certfile: cert, keyfile: key });
     expect(
       await issues({ default: { ssl: true, certfile: cert, keyfile: key }, other: { bind: ':2', keyfile: 'k' } }),
-    ).toEqual([`listeners.other.keyfile: cannot read ${join(dir, 'k')}: ENOENT: no such file or directory`]);
+    ).toEqual([
+      `listeners.other.keyfile: cannot read ${join(dir, 'k')}: ENOENT: no such file or directory: check keyfile's path (a relative path starts at the config file's folder)`,
+    ]);
     expect(await issues({ default: { ssl: true }, other: { bind: ':2', certfile: cert, keyfile: key } })).toEqual([
       'listeners.default.certfile: required when ssl is on',
       'listeners.default.keyfile: required when ssl is on',
@@ -235,13 +237,13 @@ describe('ssl', () => {
     expect(l.default).toMatchObject({ cafile: ca, capath: join(dir, 'cas'), require_certificate: true });
   });
 
-  test('missing or wrong-kind TLS files are reported with the OS reason', async () => {
+  test('missing or wrong-kind TLS files are reported with the OS reason and the fix', async () => {
     expect(
       await issues({ default: { ssl: true, certfile: 'missing.pem', keyfile: key, capath: 'ca.pem', cafile: 'cas' } }),
     ).toEqual([
-      `listeners.default.certfile: cannot read ${join(dir, 'missing.pem')}: ENOENT: no such file or directory`,
-      `listeners.default.cafile: ${join(dir, 'cas')} is not a file`,
-      `listeners.default.capath: ${join(dir, 'ca.pem')} is not a folder`,
+      `listeners.default.certfile: cannot read ${join(dir, 'missing.pem')}: ENOENT: no such file or directory: check certfile's path (a relative path starts at the config file's folder)`,
+      `listeners.default.cafile: ${join(dir, 'cas')} is not a file: set cafile to a file, or use capath for a folder of CA certificates`,
+      `listeners.default.capath: ${join(dir, 'ca.pem')} is not a folder: set capath to a folder, or use cafile for one file of CA certificates`,
     ]);
   });
 
@@ -249,6 +251,41 @@ describe('ssl', () => {
     expect(
       await issues({ default: { ssl: true, certfile: 'nope.pem', keyfile: key, bind: ':1' }, b: { bind: ':2' } }),
     ).toHaveLength(1);
+  });
+});
+
+describe('wss and client certificates', () => {
+  // A function: the files are made in beforeAll.
+  const mtls = () => ({
+    bind: ':8883',
+    ssl: true,
+    certfile: cert,
+    keyfile: key,
+    cafile: ca,
+    require_certificate: true,
+  });
+  async function warnings(section: unknown): Promise<string[]> {
+    const loaded = await loadConfig({ listeners: section, plugins: {} }, { configDir: dir });
+    return loaded.warnings.map((w) => `${w.path}: ${w.message}`);
+  }
+
+  test('a wss listener inheriting require_certificate from a TLS default is warned about, with the fix', async () => {
+    expect(await warnings({ default: mtls(), web: { type: 'ws', bind: ':8884' } })).toEqual([
+      'listeners.web.require_certificate: inherited from listeners.default: this wss listener refuses every client without a client certificate, so browsers are refused; set require_certificate: false on listeners.web unless every web client has a certificate installed',
+    ]);
+    expect(await warnings({ default: mtls(), web: { type: 'ws', bind: ':8884', require_certificate: false } })).toEqual(
+      [],
+    );
+  });
+
+  test('a wss listener that sets require_certificate itself is warned about too', async () => {
+    expect(await warnings({ default: { ...mtls(), type: 'ws' } })).toEqual([
+      'listeners.default.require_certificate: this wss listener refuses every client without a client certificate: browsers connect only with one installed; remove it unless every web client has one',
+    ]);
+  });
+
+  test('TLS listeners requiring certificates, and plain ws listeners, are not', async () => {
+    expect(await warnings({ default: mtls(), plain: { type: 'ws', bind: ':8080', ssl: false } })).toEqual([]);
   });
 });
 

@@ -88,5 +88,19 @@ describe('tcp listener', () => {
     expect(err).toBeInstanceOf(MidgeError);
     expect((err as MidgeError).code).toBe('LISTENER_BIND');
     expect((err as MidgeError).message).toMatch(/listener test: cannot listen on 127\.0\.0\.1:\d+/);
+    expect((err as MidgeError).message).toMatch(/another process \(or another listener\) uses this address/);
+  });
+
+  it('says an address that is not on this machine is not on it, not "in use" (EADDRNOTAVAIL)', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of a test machine.
+    const err = await startListener(listenerConfig({ host: '192.0.2.1', bind: '192.0.2.1:0' }), () => {}).catch(
+      (e: unknown) => e,
+    );
+    expect((err as MidgeError).code).toBe('LISTENER_BIND');
+    expect((err as MidgeError).message).toContain('EADDRNOTAVAIL');
+    expect((err as MidgeError).message).toMatch(
+      /192\.0\.2\.1 is not an address of this machine: set listeners\.test\.bind to one of its addresses .*or to :0 for every interface$/,
+    );
+    expect((err as MidgeError).message).not.toMatch(/in use|stop the process/);
   });
 });

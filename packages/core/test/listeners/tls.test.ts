@@ -132,10 +132,21 @@ describe('tls listener', () => {
     );
     expect(missing).toBeInstanceOf(MidgeError);
     expect((missing as MidgeError).code).toBe('LISTENER_TLS');
-    expect((missing as MidgeError).message).toMatch(/cannot read certfile \/nonexistent\/cert\.pem/);
+    expect((missing as MidgeError).message).toBe(
+      "listener test: certfile: cannot read /nonexistent/cert.pem: ENOENT: no such file or directory: check certfile's path (a relative path starts at the config file's folder)",
+    );
     const unset = await startListener(listenerConfig({ ssl: true, keyfile: certs.serverKey }), () => {}).catch(
       (e: unknown) => e,
     );
-    expect((unset as MidgeError).message).toMatch(/certfile is not set/);
+    expect((unset as MidgeError).message).toMatch(/^listener test: certfile: is not set while ssl is on: set certfile/);
+  });
+
+  it("fails to start naming the listener, the file and the fix, not OpenSSL, when the key is not the certificate's", async () => {
+    const err = await startListener(tlsConfig({ keyfile: certs.clientKey }), () => {}).catch((e: unknown) => e);
+    expect((err as MidgeError).code).toBe('LISTENER_TLS');
+    expect((err as MidgeError).message).toBe(
+      `listener test: keyfile: ${certs.clientKey} is not the private key of the certificate in ${certs.serverCert} (certfile): set keyfile to the key the certificate was issued for, or certfile to the certificate of this key`,
+    );
+    expect((err as MidgeError).message).not.toMatch(/error:|routines/);
   });
 });

@@ -45,6 +45,7 @@ export const fakeBroker: BrokerApi = {
   stats: () => stats,
   sessionCount: () => 0,
   subscriptionCount: () => 0,
+  subscriptions: () => [][Symbol.iterator](),
   disconnectClients: () => 0,
 };
 

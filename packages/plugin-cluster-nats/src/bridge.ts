@@ -1,0 +1,135 @@
+/**
+ * What crosses between this broker and the other nodes, independent of NATS: which routed messages go
+ * out and on which subject, and how messages from other nodes enter this broker's publish pipeline
+ * without ever going back out.
+ */
+import type { BrokerApi, BrokerEvents, Logger } from '@midge/mqtt-core';
+import { messageOf } from './error-message.js';
+import { MAX_SUBJECT_BYTES, subjectBytes, topicSubject } from './subject.js';
+import { ThrottledWarning } from './throttled-warning.js';
+import { decodeClusterMessage, encodeClusterMessage } from './wire.js';
+
+export interface ClusterBridgeOptions {
+  /** This broker's node name: the origin (`cluster:<node>`) other nodes route its messages with. */
+  readonly node: string;
+  /** The subjects' common start (`<prefix>.msg`). */
+  readonly root: string;
+  readonly broker: Pick<BrokerApi, 'publish'>;
+  readonly logger: Logger;
+  /** Sends one encoded message on `subject`; false when it was not sent (counted by the sender). Must not throw. */
+  readonly send: (subject: string, frame: Uint8Array) => boolean;
+}
+
+/** What the bridge counted since start. */
+export interface BridgeCounts {
+  /** Messages sent to NATS. */
+  sent: number;
+  /** Messages from other nodes routed here. */
+  received: number;
+  /** Messages not sent: NATS down or refused (the sender's count), topic too long for a subject, not encodable. */
+  notSent: number;
+  /** Messages from NATS not routed here: undecodable, a `$` topic, refused by this broker. */
+  refused: number;
+}
+
+export interface ClusterBridge {
+  /** The `message:broadcast` handler: sends what this broker routed to the nodes that subscribed to it. */
+  readonly onBroadcast: (event: BrokerEvents['message:broadcast']) => void;
+  /** Routes one message from another node on this broker. Never throws. */
+  readonly onClusterMessage: (data: Uint8Array) => void;
+  readonly counts: Readonly<BridgeCounts>;
+}
+
+const DOLLAR = 0x24;
+const CLUSTER_ORIGIN = 'cluster:';
+
+export function createClusterBridge({ node, root, broker, logger, send }: ClusterBridgeOptions): ClusterBridge {
+  const counts: BridgeCounts = { sent: 0, received: 0, notSent: 0, refused: 0 };
+  const warnings = new ThrottledWarning(logger);
+  let sameNameWarned = false;
+
+  const onBroadcast = ({ message, origin }: BrokerEvents['message:broadcast']): void => {
+    // Another node's message is that node's to share: sending it back out would loop A → B → A → ...
+    if (origin.startsWith(CLUSTER_ORIGIN)) return;
+    // `$` topics ($SYS...) describe this broker only.
+    if (message.topic.charCodeAt(0) === DOLLAR) return;
+    const subject = topicSubject(root, message.topic);
+    if (subjectBytes(subject) > MAX_SUBJECT_BYTES) {
+      counts.notSent++;
+      warnings.warn('a topic is too long to cross nodes: its message reached the subscribers of this node only', {
+        topic: message.topic.slice(0, 200),
+        maxSubjectBytes: MAX_SUBJECT_BYTES,
+      });
+      return;
+    }
+    let frame: Buffer;
+    try {
+      // Now, synchronously: the payload may be a view on socket memory the broker reuses afterwards.
+      frame = encodeClusterMessage(message, node);
+    } catch (err) {
+      counts.notSent++;
+      warnings.warn('a message could not be encoded for the other nodes and reached this node only', {
+        topic: message.topic.slice(0, 200),
+        err: messageOf(err),
+      });
+      return;
+    }
+    if (send(subject, frame)) counts.sent++;
+    else counts.notSent++;
+  };
+
+  const onClusterMessage = (data: Uint8Array): void => {
+    let decoded;
+    try {
+      decoded = decodeClusterMessage(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    } catch (err) {
+      counts.refused++;
+      // The size says enough to find the sender; the content may be anyone's data.
+      warnings.warn('dropped a message from NATS that could not be decoded', {
+        bytes: data.byteLength,
+        err: messageOf(err),
+      });
+      return;
+    }
+    const from = decoded.node;
+    // NATS does not echo this connection's own messages (noEcho): the same name is another process.
+    if (from === node && !sameNameWarned) {
+      sameNameWarned = true;
+      logger.warn({ node }, 'another broker of the cluster uses this node name: give each broker its own `node`');
+    }
+    const { topic, payload, qos, properties } = decoded.message;
+    if (topic.charCodeAt(0) === DOLLAR) {
+      counts.refused++;
+      warnings.warn('dropped a $ topic message from another node: $ topics never cross nodes', { topic, from });
+      return;
+    }
+    // Trusted: the publishing node authorized the publish; this broker authorizes `receive` for each of its
+    // subscribers as the message is routed. Not retained here: each node keeps the retained messages
+    // published on it (a cluster-wide retained store is a later step), so a node that gets only some
+    // updates of a topic never serves a stale one.
+    const authority = { trusted: true, origin: `${CLUSTER_ORIGIN}${from}` } as const;
+    const options =
+      properties === undefined
+        ? { topic, payload, qos, retain: false }
+        : { topic, payload, qos, retain: false, properties };
+    counts.received++;
+    try {
+      broker.publish(options, authority).catch((err: unknown) => refused(err, topic, from));
+    } catch (err) {
+      refused(err, topic, from);
+    }
+  };
+
+  /** This broker would not take the message (a topic over its own max_topic_length, say): logged, dropped. */
+  const refused = (err: unknown, topic: string, from: string): void => {
+    counts.received--;
+    counts.refused++;
+    warnings.warn('a message from another node was not routed here', {
+      err: messageOf(err),
+      topic: topic.slice(0, 200),
+      from,
+    });
+  };
+
+  return { onBroadcast, onClusterMessage, counts };
+}

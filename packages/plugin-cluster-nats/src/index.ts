@@ -1,0 +1,88 @@
+/**
+ * @midge/plugin-cluster-nats: several Midge brokers run as one cluster on NATS. Each broker (a node)
+ * subscribes in NATS to the subjects of the filters its sessions hold and publishes every message routed
+ * on it to the message's subject, so NATS carries a message only to the nodes that have a subscriber
+ * for it.
+ *
+ * This file is the plugin's definition; the options are in config.ts, the topic ↔ subject mapping in
+ * subject.ts, the wire format in wire.ts, the node's NATS subscriptions in interest.ts, what crosses in
+ * bridge.ts and the NATS connection in nats-link.ts.
+ */
+import { definePlugin } from '@midge/mqtt-core';
+import type { PluginHooks } from '@midge/mqtt-core';
+import { createClusterBridge } from './bridge.js';
+import { configSchema, serverList } from './config.js';
+import type { ClusterNatsConfig } from './config.js';
+import { loadAuthenticator } from './credentials.js';
+import { InterestTable } from './interest.js';
+import { NatsLink } from './nats-link.js';
+import { messageSubjectRoot } from './subject.js';
+
+export {
+  configSchema,
+  defaultNode,
+  serverProblem,
+  DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  DEFAULT_SERVER,
+  DEFAULT_SUBJECT_PREFIX,
+} from './config.js';
+export type { ClusterNatsConfig } from './config.js';
+export { MAX_SUBJECT_BYTES, filterSubjects, levelToken, messageSubjectRoot, topicSubject } from './subject.js';
+export { WIRE_FORMAT_VERSION, decodeClusterMessage, encodeClusterMessage } from './wire.js';
+export type { ClusterMessage } from './wire.js';
+
+export const PLUGIN_NAME = '@midge/plugin-cluster-nats';
+
+export default definePlugin({
+  name: PLUGIN_NAME,
+  apiVersion: 1,
+  configSchema,
+  async setup(ctx, config: ClusterNatsConfig): Promise<PluginHooks> {
+    const { logger } = ctx;
+    const node = config.node;
+    const authenticator = await loadAuthenticator(config, ctx.configDir);
+    const link = await NatsLink.open({
+      servers: serverList(config),
+      name: `midge:${node}`,
+      authenticator,
+      connectTimeoutMs: config.connect_timeout * 1000,
+      logger,
+      signal: ctx.signal,
+    });
+    const root = messageSubjectRoot(config.subject_prefix);
+    const bridge = createClusterBridge({
+      node,
+      root,
+      broker: ctx.broker,
+      logger,
+      send: (subject, frame) => link.publish(subject, frame),
+    });
+    const interest = new InterestTable(root, (subject) => link.subscribe(subject, bridge.onClusterMessage), logger);
+    if (authenticator === undefined)
+      logger.warn(
+        { nats: link.where },
+        'no NATS credentials configured (user with password or password_file, or nkey_seed_file): any NATS ' +
+          'client that can reach the server can inject messages into this cluster',
+      );
+    logger.info(
+      { nats: link.where, server: link.server, node, subject_prefix: config.subject_prefix },
+      'joined the cluster through NATS',
+    );
+    return {
+      events: {
+        // From here on the subscription events report every change (BrokerApi.subscriptions).
+        'broker:pre-start': () => {
+          for (const { filter } of ctx.broker.subscriptions()) interest.add(filter);
+        },
+        'subscription:added': ({ filter }) => interest.add(filter),
+        'subscription:removed': ({ filter }) => interest.remove(filter),
+        'message:broadcast': bridge.onBroadcast,
+      },
+      close: async () => {
+        await link.close();
+        interest.clear();
+        logger.info({ node, ...bridge.counts, droppedWhileDisconnected: link.dropped }, 'left the cluster');
+      },
+    };
+  },
+});

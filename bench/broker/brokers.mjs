@@ -1,7 +1,7 @@
 // Starting one fresh broker process per scenario, pinned to CPU 0, and sampling its CPU time and RSS
 // from /proc. Every broker listens on 127.0.0.1 only.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +52,10 @@ function mosquittoConf(dir, port, durable) {
       'max_queued_messages 1000000',
       'max_inflight_messages 100',
       ...(durable ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
+      // Started as root, Mosquitto drops to the `mosquitto` user, which cannot write into our 0700 temp dir:
+      // its snapshot then fails silently (log_dest none). Staying the user that owns the directory keeps
+      // `persistence true` working; a non-root user is never switched, so this changes nothing there.
+      ...(durable ? [`user ${os.userInfo().username}`] : []),
       'log_dest none',
       '',
     ].join('\n'),
@@ -67,10 +71,16 @@ const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
  * broker process keeps the pid we spawned. Resolves once it accepts connections. `durable`: the broker
  * persists into a fresh directory under os.tmpdir() (Midge: its store with `sync: MIDGE_SYNC`; Mosquitto:
  * `persistence true`; Aedes and Midge in-memory: unchanged), removed by stop().
+ * For restarts (offline-drain.mjs): `dir` = an existing directory of an earlier start to use instead (the caller
+ * owns it: stop() leaves it), `startTimeoutMs` / `stopTimeoutMs` (before SIGKILL) for large stores, `pollMs`
+ * between listen checks. The result's `spawnedAt` is performance.now() at spawn; stop() resolves to the exit.
  */
-export async function startBroker(kind, { cpuProfileDir, durable = false } = {}) {
+export async function startBroker(
+  kind,
+  { cpuProfileDir, durable = false, dir: reuseDir, startTimeoutMs = 15_000, stopTimeoutMs, pollMs = 50 } = {},
+) {
   const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
+  const dir = reuseDir ?? mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
   let argv;
   if (kind !== 'mosquitto') {
     const isMidge = kind === 'midge' || kind === MIDGE_IN_MEMORY;
@@ -89,6 +99,7 @@ export async function startBroker(kind, { cpuProfileDir, durable = false } = {})
   // The soft fd limit goes up to the hard one (10,000 idle connections need more than 1024).
   const script = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${argv.map(q).join(' ')}`;
   const cmd = HAS_TASKSET ? ['taskset', '-c', '0', 'bash', '-c', script] : ['bash', '-c', script];
+  const spawnedAt = performance.now();
   const child = spawn(cmd[0], cmd.slice(1), { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => {
@@ -97,37 +108,45 @@ export async function startBroker(kind, { cpuProfileDir, durable = false } = {})
   });
   child.stdout.resume();
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${kind} exited at start (code ${child.exitCode}): ${stderr.trim()}`);
     if (await canConnect(port)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${kind} did not listen on ${port} within 15 s: ${stderr.trim()}`);
+      throw new Error(`${kind} did not listen on ${port} within ${startTimeoutMs / 1000} s: ${stderr.trim()}`);
     }
-    await sleep(50);
+    await sleep(pollMs);
   }
   const pid = child.pid;
   return {
     kind,
     port,
     pid,
+    dir,
+    spawnedAt,
     stderr: () => stderr,
     alive: () => child.exitCode === null && child.signalCode === null,
     /** Total CPU seconds (user + system) so far. */
     cpuSeconds: () => cpuSeconds(pid),
     /** Resident set size in bytes. */
     rss: () => rss(pid),
+    /** Seconds its threads were ready to run but waited for a CPU (other work on the broker's core). */
+    runQueueWaitSeconds: () => runQueueWaitSeconds(pid),
     /** Bytes written to storage so far, by every thread (write_bytes of /proc/<pid>/io). */
     diskWriteBytes: () => diskWriteBytes(pid),
+    /** SIGTERM, SIGKILL after the stop timeout; resolves to { code, signal, ms } (ms from SIGTERM to exit). */
     async stop() {
+      const signalledAt = performance.now();
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), cpuProfileDir !== undefined ? 20_000 : 3_000);
+        const timeout = stopTimeoutMs ?? (cpuProfileDir !== undefined ? 20_000 : 3_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (reuseDir === undefined) rmSync(dir, { recursive: true, force: true });
+      return { ...(await exited), ms: performance.now() - signalledAt };
     },
   };
 }
@@ -153,6 +172,18 @@ function cpuSeconds(pid) {
     // Fields after the command name (which may contain spaces): state is field 3; utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function runQueueWaitSeconds(pid) {
+  try {
+    let ns = 0;
+    // Field 2 of each thread's schedstat: nanoseconds spent waiting on a run queue.
+    for (const tid of readdirSync(`/proc/${pid}/task`))
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    return ns / 1e9;
   } catch {
     return Number.NaN;
   }

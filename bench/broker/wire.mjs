@@ -53,7 +53,7 @@ export class PublishTemplate {
 
 /**
  * One raw MQTT connection. Callbacks:
- * - onPublish(pubIdx, seq, sentAt) for every PUBLISH received (QoS 1 is PUBACKed, in one write per chunk);
+ * - onPublish(pubIdx, seq, sentAt, dup) for every PUBLISH received (QoS 1 is PUBACKed, in one write per chunk);
  * - onPuback(count) once per chunk with the number of PUBACKs in it;
  * - onChunkDone() after each chunk.
  */
@@ -69,6 +69,8 @@ export class WireClient {
     this.onChunkDone = options.onChunkDone;
     this.tail = undefined;
     this.connack = undefined;
+    /** The CONNACK's session present flag, once it came. */
+    this.sessionPresent = undefined;
     this.suback = undefined;
     this.closed = false;
     this.disconnectReason = undefined;
@@ -159,7 +161,9 @@ export class WireClient {
           q += plen;
         }
         this.received++;
-        if (frameEnd - q >= 16) this.onPublish(buf.readUInt32BE(q), buf.readUInt32BE(q + 4), buf.readDoubleBE(q + 8));
+        if (frameEnd - q >= 16) {
+          this.onPublish(buf.readUInt32BE(q), buf.readUInt32BE(q + 4), buf.readDoubleBE(q + 8), (first & 8) !== 0);
+        }
         if (qos === 1) {
           acks ??= Buffer.allocUnsafe(4 * 256);
           if (ackCount * 4 + 4 > acks.length) {
@@ -178,6 +182,7 @@ export class WireClient {
         pubacks++;
       } else if (type === 2) {
         const code = buf[p + 1];
+        this.sessionPresent = (buf[p] & 1) === 1;
         const pending = this.connack;
         this.connack = undefined;
         if (code === 0) pending?.resolve();

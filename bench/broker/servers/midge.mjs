@@ -27,6 +27,11 @@ function storeOverride() {
   const store = process.env.BENCH_STORE;
   return store ? { store } : {};
 }
-// A plain exit (not a signal death) so `node --cpu-prof` writes its profile.
-process.on('SIGTERM', () => process.exit(0));
+// A plain exit (not a signal death) so `node --cpu-prof` writes its profile. BENCH_GRACEFUL_STOP=1
+// (offline-drain.mjs, which times shutdown and restart): first close the broker as the `midge` binary does on
+// SIGTERM (clients disconnected, the store closed).
+process.on('SIGTERM', () => {
+  if (process.env.BENCH_GRACEFUL_STOP === '1') void broker.close().finally(() => process.exit(0));
+  else process.exit(0);
+});
 process.stdout.write('ready\n');

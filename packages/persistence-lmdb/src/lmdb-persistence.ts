@@ -67,10 +67,13 @@ export class LmdbPersistence implements Persistence {
   readonly #lock: DirectoryLock;
   #store: OpenStore | undefined;
   /**
-   * Keys of the clients with a session record, as of the writes issued so far (not committed): whether a write
-   * for a client is a no-op is decided in issue order.
+   * The session record (header) of each client key, as of the writes issued so far (not committed): whether a
+   * write for a client is a no-op is decided in issue order, and `updateSession` merges into this copy and
+   * writes the result as a plain put. A transaction callback there would make LMDB's write thread wait for the
+   * main thread at every connect and disconnect, and under lmdb-js's write backpressure (the main thread
+   * sleeping while more than 300,000 writes are outstanding) that stalled a broker for a minute.
    */
-  readonly #sessions = new Set<string>();
+  readonly #sessions = new Map<string, SessionHeader>();
   /** Per client key, the send order of its inflight packet ids (loaded from the table on first use). */
   readonly #inflightOrder = new Map<string, Map<number, number>>();
   #nextOrder = 0;
@@ -93,7 +96,7 @@ export class LmdbPersistence implements Persistence {
       checkDataFile(this.path, this.#readOnly);
       const { root, tables } = openEnvironment({ path: this.path, sync: this.sync, readOnly: this.#readOnly });
       this.#store = openStore(root, tables, this.path, this.sync);
-      for (const key of tables.sessions.getKeys()) this.#sessions.add(String(key));
+      for (const { key, value } of tables.sessions.getRange()) this.#sessions.set(String(key), value as SessionHeader);
       for (const { value } of tables.inflight.getRange())
         this.#nextOrder = Math.max(this.#nextOrder, inflightPlace(value).order + 1);
     } catch (err) {
@@ -152,11 +155,11 @@ export class LmdbPersistence implements Persistence {
     if (store === undefined) return this.#refusal();
     const { tables: t, writes, pack } = store;
     const key = keyOf(session.clientId);
-    this.#sessions.add(key);
     const orders = new Map<number, number>();
     this.#inflightOrder.set(key, orders);
     // Built now: the transaction body runs later, and the caller's objects may have changed by then.
     const header = headerOf(session);
+    this.#sessions.set(key, header);
     const subscriptions = session.subscriptions.map(plainSubscription);
     let queue: { seq: number; value: BinaryValue }[];
     let inflight: { packetId: number; value: BinaryValue }[];
@@ -186,13 +189,11 @@ export class LmdbPersistence implements Persistence {
     if (store === undefined) return this.#refusal();
     const { tables: t, writes } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return DONE;
-    const change = { ...update };
-    // Read inside the transaction: the header as the writes before this one left it.
-    return writes.transaction(() => {
-      const current = t.sessions.get(key) as SessionHeader | undefined;
-      if (current !== undefined) t.sessions.putSync(key, updatedHeader(current, change));
-    });
+    const current = this.#sessions.get(key);
+    if (current === undefined) return DONE;
+    const header = updatedHeader(current, update);
+    this.#sessions.set(key, header);
+    return writes.put(t.sessions, key, header);
   }
 
   async getSession(clientId: string): Promise<PersistedSession | undefined> {

@@ -103,6 +103,11 @@ export function openEnvironment(options: PersistenceOptions): { root: RootDataba
       // Commits are fsync'd before their promise resolves (`batch`), not after: see writes.ts.
       overlappingSync: false,
       strictAsyncOrder: true,
+      // Address space only (the file grows as data is written): lmdb-js otherwise starts small and maps the
+      // file again each time it outgrows the map, and the old mappings stay resident, measured at 354 MB of
+      // RSS for a 205 MB file holding a million queued messages (333 MB with one large map). 64 GiB; lmdb-js
+      // still grows past it if a store ever needs more.
+      mapSize: 2 ** 36,
     });
   } catch (err) {
     throw corrupt(path, (err as Error).message, err);

@@ -80,4 +80,26 @@ describe('Journal', () => {
     expect(idle).toBe(true);
     await expect(j.idle()).resolves.toBeUndefined();
   });
+
+  it('is congested past its high mark of unsettled writes, counting each write of a shared promise, and calls back at its low mark', async () => {
+    const log = recordingLogger();
+    const j = new Journal({ log, persistence: new MemoryPersistence() }, { high: 4, low: 2 });
+    const shared = pendingWrite();
+    const others = [pendingWrite(), pendingWrite()];
+    for (let i = 0; i < 3; i++) j.write(shared.promise);
+    j.write(others[0]?.promise ?? Promise.resolve());
+    expect(j.congested).toBe(false);
+    j.write(others[1]?.promise ?? Promise.resolve());
+    expect(j.congested).toBe(true);
+    let resumed = 0;
+    j.whenRelieved(() => resumed++);
+    // 5 → 2 when the three writes sharing one promise settle: at the low mark, the held work resumes.
+    shared.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(j.congested).toBe(false);
+    expect(resumed).toBe(1);
+    // Relieved already: called at once.
+    j.whenRelieved(() => resumed++);
+    expect(resumed).toBe(2);
+  });
 });

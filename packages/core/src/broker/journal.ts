@@ -19,12 +19,45 @@ export class Journal {
   #depth = 0;
   /** The last write's promise while it is unsettled: a write handing in the same promise adds nothing to wait for. */
   #tracked: Promise<void> | undefined;
+  /** How many writes share the tracked promise (counted off together when it settles). */
+  #trackedWrites: { n: number } | undefined;
   /** Distinct write promises issued and not settled yet, and who waits for there to be none (shutdown). */
   #pending = 0;
   #idle: (() => void)[] = [];
+  /** Writes issued and not settled yet (each write, not each promise). */
+  #outstanding = 0;
+  readonly #high: number;
+  readonly #low: number;
+  /** Work held back while the store was congested, run once it has caught up (`whenRelieved`). */
+  #relieved: (() => void)[] = [];
 
-  constructor(services: { readonly log: Logger; readonly persistence: Persistence }) {
+  /**
+   * `congestion`: past `high` unsettled writes the journal is congested until they fall to `low`. The defaults
+   * stay well below lmdb-js's own backpressure (it puts the main thread to sleep on every write past 300,000
+   * outstanding ones, which also holds up its write thread whenever that waits for a callback).
+   */
+  constructor(
+    services: { readonly log: Logger; readonly persistence: Persistence },
+    congestion: { readonly high: number; readonly low: number } = { high: 50_000, low: 10_000 },
+  ) {
     this.#services = services;
+    this.#high = congestion.high;
+    this.#low = congestion.low;
+  }
+
+  /**
+   * More writes are waiting for the store than it keeps up with: work that can wait (sending a persistent
+   * session's queue, which writes per message sent) should, until `whenRelieved` calls back. Acknowledgements
+   * and new messages are not held back here: their writes are what the store is catching up with.
+   */
+  get congested(): boolean {
+    return this.#outstanding > this.#high;
+  }
+
+  /** Calls `resume` once the unsettled writes are down to the low mark (at once if they are). */
+  whenRelieved(resume: () => void): void {
+    if (this.#outstanding <= this.#low) resume();
+    else this.#relieved.push(resume);
   }
 
   /** The store (read on each use: the broker may pick it at start, after construction). */
@@ -40,20 +73,36 @@ export class Journal {
    */
   write(write: Promise<void>): void {
     this.collect(write);
-    if (write === this.#tracked) return;
+    this.#outstanding++;
+    const shared = this.#trackedWrites;
+    if (write === this.#tracked && shared !== undefined) {
+      shared.n++;
+      return;
+    }
+    const writes = { n: 1 };
     this.#tracked = write;
+    this.#trackedWrites = writes;
     this.#pending++;
     write.then(
-      () => this.#settled(write),
+      () => this.#settled(write, writes),
       (err: unknown) => {
         this.#services.log.error({ err }, 'persistence write failed');
-        this.#settled(write);
+        this.#settled(write, writes);
       },
     );
   }
 
-  #settled(write: Promise<void>): void {
-    if (this.#tracked === write) this.#tracked = undefined;
+  #settled(write: Promise<void>, writes: { n: number }): void {
+    if (this.#tracked === write) {
+      this.#tracked = undefined;
+      this.#trackedWrites = undefined;
+    }
+    this.#outstanding -= writes.n;
+    if (this.#relieved.length > 0 && this.#outstanding <= this.#low) {
+      const waiting = this.#relieved;
+      this.#relieved = [];
+      for (const resume of waiting) resume();
+    }
     if (--this.#pending > 0 || this.#idle.length === 0) return;
     const waiting = this.#idle;
     this.#idle = [];

@@ -330,6 +330,12 @@ export function drainQueue(ctx: BrokerServices, session: Session): void {
   const conn = session.connection;
   if (conn === undefined || session.resuming !== undefined) return;
   if (session.queueLength === 0) return;
+  // Each message sent from a persistent session's queue costs store writes: while the store lags, the queue
+  // waits (it is safe where it is) rather than pile up writes without bound.
+  if (session.persisted && ctx.journal.congested) {
+    holdDrain(ctx, session);
+    return;
+  }
   const queue = session.queue;
   while (queue.length > 0) {
     const d = queue[0];
@@ -343,6 +349,15 @@ export function drainQueue(ctx: BrokerServices, session: Session): void {
   }
   if (session.spilledCount > 0 && queue.length < session.window && session.loading === undefined)
     loadSpilled(ctx, session, conn, drainQueue);
+}
+
+function holdDrain(ctx: BrokerServices, session: Session): void {
+  if (session.drainHeld) return;
+  session.drainHeld = true;
+  ctx.journal.whenRelieved(() => {
+    session.drainHeld = false;
+    if (!session.ended) drainQueue(ctx, session);
+  });
 }
 
 /**

@@ -92,6 +92,8 @@ export class Session {
   #spilled: SpilledQueue | undefined;
   /** Set while a page of the stored queue is being read back (queue-loader.ts). */
   loading: Promise<void> | undefined;
+  /** Sending from the queue waits for the store to catch up (outbound.ts, `Journal.congested`). */
+  drainHeld = false;
   /** Topic and payload bytes of the queued deliveries (max_queued_bytes). */
   #queuedBytes = 0;
   will: StoredMessage | undefined;

@@ -31,14 +31,22 @@ plugins:
 
 const NOT_A_KEY = 'this file holds no key\n';
 
-/** The uid and gid of `nobody` on Linux. */
-const NOBODY = 65534;
+/**
+ * Capabilities that let root read any file. Dropped (with util-linux's `setpriv`) when the test runs as root, so
+ * the broker, still root and still able to read the checkout (a clean CI clone sits in a 0700 temp directory,
+ * which `nobody` could not enter), meets file permissions as any owner does.
+ */
+const DAC_CAPS = '-dac_override,-dac_read_search';
 
-/** runMidge, as user `uid` when given (only root may). */
-function runMidgeAs(uid: number | undefined, args: readonly string[], cwd: string): Promise<Finished> {
-  if (uid === undefined) return runMidge(args, { cwd });
+/** runMidge, without the capabilities that bypass file permissions when run as root. */
+function runMidgeWithoutDacOverride(args: readonly string[], cwd: string): Promise<Finished> {
+  if (process.getuid?.() !== 0) return runMidge(args, { cwd });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MIDGE, ...args], { cwd, uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'setpriv',
+      [`--inh-caps=${DAC_CAPS}`, `--bounding-set=${DAC_CAPS}`, process.execPath, MIDGE, ...args],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -142,12 +150,10 @@ describe('configs that used to pass --check and fail at start', () => {
   it('--check and start: a key file the broker may not read', async () => {
     await withTempDir(async (dir) => {
       const file = await brokenConfig(dir, `${TLS_LISTENER}    certfile: server.pem\n    keyfile: server.key\n`);
-      // root reads any file: as root, run the broker as nobody, for whom the key (0600, root's) is unreadable.
-      const asRoot = process.getuid?.() === 0;
-      if (asRoot) await chmod(dir, 0o755);
-      else await chmod(join(dir, 'server.key'), 0o000);
+      // Unreadable even by its owner; root reads it anyway unless its DAC capabilities are dropped (above).
+      await chmod(join(dir, 'server.key'), 0o000);
       for (const args of [['--check'], []]) {
-        const r = await runMidgeAs(asRoot ? NOBODY : undefined, ['-c', file, ...args], dir);
+        const r = await runMidgeWithoutDacOverride(['-c', file, ...args], dir);
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(
           new RegExp(

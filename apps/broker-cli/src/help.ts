@@ -28,7 +28,8 @@ export const BROKER_HELP = `Usage: midge [broker] [-c FILE] [-p PORT] [--host AD
                       [-v | --log-level LEVEL] [--check]
 
 Runs an MQTT broker in the foreground. Without -c it runs the default config: a tcp listener
-'default' on 0.0.0.0:1883, the event and packet loggers, anonymous access allowed, $SYS every 20 s,
+'default' on 127.0.0.1:1883 (this machine only; --host 0.0.0.0 opens it), the event and packet
+loggers, anonymous access allowed, $SYS every 20 s,
 and its state (persistent sessions, queued and in-flight messages, retained messages, wills) kept
 in ./midge-data, written as it changes: a QoS 1/2 message is on disk before it is acknowledged.
 With -c, the config's 'persistence:' decides (none: state in memory only).

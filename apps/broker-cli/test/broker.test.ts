@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BrokerProcess, runMidge, withTempDir } from './cli-process.js';
@@ -27,6 +28,41 @@ describe('midge broker', () => {
       client.close();
       expect(done.code).toBe(0);
       expect(broker.records.map((r) => r.msg)).toContain('stopped');
+    });
+  });
+
+  it('binds loopback only without a config and says how to open it', async () => {
+    await withTempDir(async (dir) => {
+      const broker = new BrokerProcess(['-p', '0'], dir);
+      const port = await broker.port();
+      expect(await broker.waitFor((r) => r.msg === 'listening')).toMatchObject({ host: '127.0.0.1', port });
+      const hint = await broker.waitFor((r) => typeof r.msg === 'string' && r.msg.includes('loopback only'));
+      expect(hint.msg).toContain('--host 0.0.0.0');
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal);
+      if (outside !== undefined) {
+        const refused = await new Promise<string>((resolve) => {
+          const s = connect(port, outside.address)
+            .once('connect', () => (s.destroy(), resolve('connected')))
+            .once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+        });
+        expect(refused).toBe('ECONNREFUSED');
+      }
+      expect((await broker.stop('SIGTERM')).code).toBe(0);
+    });
+  });
+
+  it('warns when a config lets anonymous clients in on a listener beyond loopback', async () => {
+    await withTempDir(async (dir) => {
+      const yaml = `listeners:\n  default:\n    type: tcp\n    bind: 0.0.0.0:0\nplugins:\n  '@midge/plugin-auth-anonymous':\n    allow_anonymous: true\n`;
+      await writeFile(join(dir, 'open.yaml'), yaml);
+      const broker = new BrokerProcess(['-c', 'open.yaml'], dir);
+      await broker.port();
+      const warning = await broker.waitFor((r) => typeof r.msg === 'string' && r.msg.includes('anonymous clients'));
+      expect(warning).toMatchObject({ level: 40, listeners: ['default'] });
+      expect(broker.records.some((r) => typeof r.msg === 'string' && r.msg.includes('loopback only'))).toBe(false);
+      expect((await broker.stop('SIGTERM')).code).toBe(0);
     });
   });
 

@@ -11,6 +11,7 @@ import {
 } from '@midge/mqtt-core';
 import { UsageError } from '../args.js';
 import { CLI_DIR } from '../cli-dir.js';
+import { DEFAULT_CONFIG_HOST } from './exposure.js';
 import { persistenceOverride, type PersistenceFlags } from './persistence-flags.js';
 
 export interface BrokerFlags extends PersistenceFlags {
@@ -36,8 +37,13 @@ export const DEFAULT_CONFIG_LABEL = '<default config>';
 export function configSource(path: string | undefined): ConfigSource {
   if (path === undefined) {
     const configDir = process.cwd();
+    const source = parseConfigYaml(DEFAULT_CONFIG_YAML);
+    // No config file: this machine only (as Mosquitto 2); --host or a config file opens it (issue 14).
+    const listeners = source['listeners'] as Record<string, Record<string, unknown>> | undefined;
+    const listener = listeners?.[DEFAULT_LISTENER_NAME];
+    if (listener !== undefined) listener['bind'] = `${DEFAULT_CONFIG_HOST}:1883`;
     return {
-      source: parseConfigYaml(DEFAULT_CONFIG_YAML),
+      source,
       label: DEFAULT_CONFIG_LABEL,
       configDir,
       searchDirs: [configDir, CLI_DIR],

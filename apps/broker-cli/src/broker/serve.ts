@@ -10,6 +10,7 @@ import {
   type Logger,
 } from '@midge/mqtt-core';
 import type { ConfigSource } from './config-source.js';
+import { allowsAnonymous, isLoopback, OPEN_HINT } from './exposure.js';
 import { withEveryProblem } from './every-problem.js';
 import { obeyedSignals, type SignalSource } from '../obeyed-signals.js';
 import { youngGenerationFlags } from '../young-generation.js';
@@ -67,6 +68,16 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
   }
   for (const l of broker.listeners()) {
     log.info({ name: l.name, type: config.listeners[l.name]?.type, host: l.host, port: l.port }, 'listening');
+  }
+  const exposed = broker.listeners().filter((l) => !isLoopback(l.host));
+  if (exposed.length > 0 && allowsAnonymous(config.plugins)) {
+    const where = exposed.map((l) => `${l.name} (${l.host}:${l.port})`).join(', ');
+    log.warn(
+      { listeners: exposed.map((l) => l.name) },
+      `anonymous clients are allowed on listeners reachable from other machines: ${where}; set allow_anonymous: false and use @midge/plugin-auth-file, or bind 127.0.0.1`,
+    );
+  } else if (exposed.length === 0 && typeof src.source !== 'string') {
+    log.info(OPEN_HINT);
   }
   signals.started();
   return signals.exitCode;

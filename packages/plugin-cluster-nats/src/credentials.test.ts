@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nkeys } from '@nats-io/transport-node';
-import { loadAuthenticator } from './credentials.js';
+import { checkCredentials, loadAuthenticator } from './credentials.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -59,5 +59,23 @@ describe('loadAuthenticator', () => {
     );
     await writeFile(join(dir, 'garbage'), 'SUnot-a-seed');
     await expect(loadAuthenticator({ nkey_seed_file: 'garbage' }, dir)).rejects.toThrow(/no valid nkey user seed/);
+  });
+});
+
+describe('checkCredentials (midge --check)', () => {
+  it('finds nothing wrong with readable credentials', async () => {
+    await writeFile(join(dir, 'ok-pw'), 'secret\n');
+    expect(await checkCredentials({ user: 'midge', password_file: 'ok-pw' }, dir)).toEqual([]);
+    expect(await checkCredentials({}, dir)).toEqual([]);
+  });
+
+  it('reports a missing password file and a malformed seed under their options, with the path', async () => {
+    const missing = await checkCredentials({ user: 'm', password_file: 'nowhere' }, dir);
+    expect(missing.map((p) => p.option)).toEqual(['password_file']);
+    expect(missing[0]?.message).toContain(join(dir, 'nowhere'));
+    await writeFile(join(dir, 'bad-seed'), 'not a seed\n');
+    const bad = await checkCredentials({ nkey_seed_file: 'bad-seed' }, dir);
+    expect(bad.map((p) => p.option)).toEqual(['nkey_seed_file']);
+    expect(bad[0]?.message).toContain('holds no valid nkey user seed');
   });
 });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { nkeyAuthenticator, nkeys, usernamePasswordAuthenticator } from '@nats-io/transport-node';
 import type { Authenticator } from '@nats-io/transport-node';
+import type { PluginCheckProblem } from '@midge/mqtt-core';
 import { messageOf } from './error-message.js';
 import type { ClusterNatsConfig } from './config.js';
 
@@ -44,5 +45,19 @@ async function readSecret(option: string, path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (err) {
     throw new Error(`cannot read ${option} ${path}: ${messageOf(err)}`, { cause: err });
+  }
+}
+
+/**
+ * What `midge --check` reports about the credential files: the same reading start does (`loadAuthenticator`),
+ * so a missing, unreadable, empty or malformed file fails the check instead of the start.
+ */
+export async function checkCredentials(config: CredentialOptions, configDir: string): Promise<PluginCheckProblem[]> {
+  try {
+    await loadAuthenticator(config, configDir);
+    return [];
+  } catch (err) {
+    const option = config.nkey_seed_file !== undefined ? 'nkey_seed_file' : 'password_file';
+    return [{ option, message: `${messageOf(err)} (the broker reads it at start: fix the path or the file)` }];
   }
 }

@@ -13,7 +13,7 @@ import type { PluginHooks } from '@midge/mqtt-core';
 import { createClusterBridge } from './bridge.js';
 import { configSchema, serverList } from './config.js';
 import type { ClusterNatsConfig } from './config.js';
-import { loadAuthenticator } from './credentials.js';
+import { checkCredentials, loadAuthenticator } from './credentials.js';
 import { InterestTable } from './interest.js';
 import { NatsLink } from './nats-link.js';
 import { messageSubjectRoot } from './subject.js';
@@ -37,6 +37,7 @@ export default definePlugin({
   name: PLUGIN_NAME,
   apiVersion: 1,
   configSchema,
+  check: (ctx, config: ClusterNatsConfig) => checkCredentials(config, ctx.configDir),
   async setup(ctx, config: ClusterNatsConfig): Promise<PluginHooks> {
     const { logger } = ctx;
     const node = config.node;

@@ -1,5 +1,5 @@
 import type { PublishProperties, QoS } from '../codec/packets.js';
-import type { PersistedMessage } from '../persistence/types.js';
+import type { PersistedDelivery, PersistedMessage } from '../persistence/types.js';
 import type { Message } from '../plugin-api/types.js';
 
 /**
@@ -55,6 +55,17 @@ export interface Delivery {
   readonly subscriptionIds?: readonly number[];
   /** Its key in the store's queue of a persistent session (set when it was queued for one). */
   readonly seq?: number;
+}
+
+/**
+ * A delivery read back from the store (a queue page, an inflight entry at restore), under its store key
+ * `seq` when it has one. What a store returns is the caller's own (persistence/types.ts): no copy.
+ */
+export function deliveryFromStore(d: PersistedDelivery, seq?: number): Delivery {
+  const { message, qos, retain, subscriptionIds } = d;
+  if (seq === undefined)
+    return subscriptionIds === undefined ? { message, qos, retain } : { message, qos, retain, subscriptionIds };
+  return subscriptionIds === undefined ? { message, qos, retain, seq } : { message, qos, retain, subscriptionIds, seq };
 }
 
 export function minQos(a: QoS, b: QoS): QoS {

@@ -1,6 +1,5 @@
-import type { PersistedQueued } from '../persistence/types.js';
 import type { Decision } from '../plugin-api/types.js';
-import type { Delivery } from './message.js';
+import { deliveryFromStore, type Delivery } from './message.js';
 import type { PeerLink } from './peer-link.js';
 import { isPromise } from './plugin-port.js';
 import type { BrokerServices } from './services.js';
@@ -38,7 +37,7 @@ export function loadSpilled(
   const read = ctx.journal.store.listQueued(session.clientId, spilled.seqAt(0) - 1, max);
   const loading = read.then(
     (entries) => {
-      const deliveries = entries.map(toDelivery);
+      const deliveries = entries.map((e) => deliveryFromStore(e.delivery, e.seq));
       const allowed = authorizeLoaded(ctx, session, deliveries);
       if (!isPromise(allowed)) return take(allowed);
       return allowed.then(take);
@@ -76,14 +75,6 @@ export function loadSpilled(
 /** A newer connection's drain found this read running and left the reading to it: read again for that one. */
 function restart(ctx: BrokerServices, session: Session, drain: (ctx: BrokerServices, session: Session) => void): void {
   if (session.connection !== undefined) drain(ctx, session);
-}
-
-function toDelivery(e: PersistedQueued): Delivery {
-  // What a store returns is the caller's own (types.ts): no copy needed.
-  const d = e.delivery;
-  return d.subscriptionIds === undefined
-    ? { message: d.message, qos: d.qos, retain: d.retain, seq: e.seq }
-    : { message: d.message, qos: d.qos, retain: d.retain, subscriptionIds: d.subscriptionIds, seq: e.seq };
 }
 
 /** The deliveries of a page the client now attached may receive (all of them without topic authorization). */

@@ -1,17 +1,8 @@
-import type { PersistedDelivery, PersistedQueued, PersistedSession } from '../persistence/types.js';
+import type { PersistedQueued, PersistedSession } from '../persistence/types.js';
 import type { ClientInfo } from '../plugin-api/types.js';
 import type { BrokerContext } from './context.js';
-import { copyMessage, messageBytes, type Delivery } from './message.js';
+import { deliveryFromStore, messageBytes } from './message.js';
 import { Session, UNCLAIMED } from './session.js';
-
-function restoreDelivery(d: PersistedDelivery, seq?: number): Delivery {
-  const message = copyMessage(d.message);
-  const base =
-    d.subscriptionIds === undefined
-      ? { message, qos: d.qos, retain: d.retain }
-      : { message, qos: d.qos, retain: d.retain, subscriptionIds: [...d.subscriptionIds] };
-  return seq === undefined ? base : { ...base, seq };
-}
 
 /**
  * The record of a session that just became persistent (CONNECT), connected: no disconnect time yet.
@@ -79,7 +70,7 @@ export function restoreSession(ctx: BrokerContext, p: PersistedSession): Session
     if (e.seq !== undefined && e.seq >= session.nextSeq) session.nextSeq = e.seq + 1;
     session.inflightOut.set(e.packetId, {
       packetId: e.packetId,
-      delivery: restoreDelivery(e.delivery, e.seq),
+      delivery: deliveryFromStore(e.delivery, e.seq),
       state: e.state,
     });
   }

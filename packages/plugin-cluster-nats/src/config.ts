@@ -46,6 +46,9 @@ const server = v.pipe(
   ),
 );
 
+export const DEFAULT_REPLICAS = 1;
+export const DEFAULT_HANDOVER_TIMEOUT_SECONDS = 2;
+
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
 
 export const configSchema = v.pipe(
@@ -89,6 +92,19 @@ export const configSchema = v.pipe(
     connect_timeout: v.optional(
       v.pipe(v.number(), v.gtValue(0, 'must be more than 0 seconds'), v.finite()),
       DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    ),
+    /**
+     * Copies JetStream keeps of the cluster's state (the client-id registry, retained messages) across a
+     * NATS cluster: 1, 3 or 5, at most the number of NATS servers. 3 on a 3-server cluster survives a server.
+     */
+    replicas: v.optional(v.picklist([1, 3, 5], 'must be 1, 3 or 5'), DEFAULT_REPLICAS),
+    /**
+     * Seconds a node admitting a client id waits for the node that held its session to hand it over;
+     * below the broker's plugin_decision_timeout. A node that does not answer in time is taken for dead.
+     */
+    handover_timeout: v.optional(
+      v.pipe(v.number(), v.gtValue(0, 'must be more than 0 seconds'), v.maxValue(60, 'must be at most 60 seconds')),
+      DEFAULT_HANDOVER_TIMEOUT_SECONDS,
     ),
   }),
   v.forward(

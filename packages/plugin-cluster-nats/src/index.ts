@@ -14,8 +14,10 @@ import { createClusterBridge } from './bridge.js';
 import { configSchema, serverList } from './config.js';
 import type { ClusterNatsConfig } from './config.js';
 import { checkCredentials, loadAuthenticator } from './credentials.js';
+import { messageOf } from './error-message.js';
 import { InterestTable } from './interest.js';
 import { NatsLink } from './nats-link.js';
+import { ClientRegistry } from './registry.js';
 import { messageSubjectRoot } from './subject.js';
 
 export {
@@ -59,6 +61,26 @@ export default definePlugin({
       send: (subject, frame) => link.publish(subject, frame),
     });
     const interest = new InterestTable(root, (subject) => link.subscribe(subject, bridge.onClusterMessage), logger);
+    let registry: ClientRegistry;
+    try {
+      registry = await ClientRegistry.open({
+        node,
+        prefix: config.subject_prefix,
+        link,
+        broker: ctx.broker,
+        logger,
+        replicas: config.replicas,
+        handoverTimeoutMs: config.handover_timeout * 1000,
+      });
+    } catch (err) {
+      await link.close();
+      throw new Error(
+        `cannot open the client-id registry in NATS JetStream at ${link.where} (${messageOf(err)}): ` +
+          'run nats-server with JetStream enabled (-js, or a jetstream block in its config) and give the ' +
+          "cluster's NATS user access to $JS.API.> and $KV.>",
+        { cause: err },
+      );
+    }
     if (authenticator === undefined)
       logger.warn(
         { nats: link.where },
@@ -70,19 +92,30 @@ export default definePlugin({
       'joined the cluster through NATS',
     );
     return {
+      claimSession: (request) => registry.claim(request),
       events: {
         // From here on the subscription events report every change (BrokerApi.subscriptions).
-        'broker:pre-start': () => {
-          for (const { filter } of ctx.broker.subscriptions()) interest.add(filter);
+        'broker:pre-start': async () => {
+          const held = new Set<string>();
+          for (const { clientId, filter } of ctx.broker.subscriptions()) {
+            interest.add(filter);
+            held.add(clientId);
+          }
+          await registry.registerHeld(held);
         },
         'subscription:added': ({ filter }) => interest.add(filter),
         'subscription:removed': ({ filter }) => interest.remove(filter),
         'message:broadcast': bridge.onBroadcast,
+        'session:ended': ({ clientId }) => registry.forget(clientId),
       },
       close: async () => {
+        registry.close();
         await link.close();
         interest.clear();
-        logger.info({ node, ...bridge.counts, droppedWhileDisconnected: link.dropped }, 'left the cluster');
+        logger.info(
+          { node, ...bridge.counts, registry: registry.counts, droppedWhileDisconnected: link.dropped },
+          'left the cluster',
+        );
       },
     };
   },

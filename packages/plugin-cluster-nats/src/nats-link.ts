@@ -106,6 +106,19 @@ export class NatsLink {
     }
   }
 
+  /**
+   * The NATS connection itself, for JetStream (the client-id registry, the retained stream). Messages of
+   * the cluster go through `publish` and `subscribe`, which count and report.
+   */
+  get connection(): NatsConnection {
+    return this.#nc;
+  }
+
+  /** True while NATS is unreachable (an outage). */
+  get down(): boolean {
+    return this.#outage.down || this.#closing;
+  }
+
   /** The servers without passwords, as logs show them. */
   get where(): string {
     return this.#where;

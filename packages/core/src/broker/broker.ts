@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { MidgeError } from '../codec/errors.js';
 import type { QoS } from '../codec/packets.js';
 import { ReasonCode } from '../codec/reason-codes.js';
+import { handOverSession, type HandOverOptions } from './session-handover.js';
 import { loadConfig } from '../config/index.js';
 import type { BrokerConfig, PluginEntry } from '../config/types.js';
 import { createLogger } from '../log.js';
@@ -138,6 +139,7 @@ export class Broker {
       subscriptions: () => subscriptionEntries(ctx.sessions.values()),
       disconnectClients: (match: (client: ClientInfo) => boolean, reason?: string) =>
         this.disconnectClients(match, reason),
+      handOverSession: (clientId: string, options?: HandOverOptions) => handOverSession(ctx, clientId, options),
     });
   }
 

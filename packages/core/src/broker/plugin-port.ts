@@ -8,7 +8,9 @@ import type {
   Decision,
   EnhancedAuthRequest,
   EnhancedAuthStep,
+  SessionClaimRequest,
 } from '../plugin-api/types.js';
+import type { PersistedSession } from '../persistence/types.js';
 
 /**
  * The part of the plugin host the broker core uses. The real `PluginHost` satisfies it structurally;
@@ -20,6 +22,8 @@ export interface PluginHostLike {
   readonly hasTopicAuthorization: boolean;
   /** Vetoes on authenticated clients (client id rules); undefined = no plugin has an opinion. Optional for embedders. */
   authorizeClient?(req: AuthorizeClientRequest): Decision | Promise<Decision> | undefined;
+  /** A cluster plugin's claim of a client id being admitted (never rejects); undefined without one. Optional for embedders. */
+  claimSession?(req: SessionClaimRequest): Promise<PersistedSession | undefined> | undefined;
   hasEnhancedAuth(method: string): boolean;
   enhancedAuth(req: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
   hasHook(event: BrokerEventName): boolean;

@@ -251,7 +251,10 @@ export class SessionStore {
     session.clearQueue();
     if (session.inflightCount > 0) session.inflightOut.clear();
     if (session.inboundQos2Count > 0) session.inboundQos2.clear();
-    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+    if (this.sessions.get(session.clientId) !== session) return;
+    this.sessions.delete(session.clientId);
+    const events = this.ctx.events;
+    if (events.wants('session:ended')) events.emit('session:ended', { clientId: session.clientId });
   }
 
   /**

@@ -7,7 +7,7 @@
  * return values the caller may mutate without affecting the store.
  */
 import type { ProtocolVersion, PublishProperties, QoS } from '../codec/packets.js';
-import type { Logger } from '../plugin-api/types.js';
+import type { Logger } from '../plugin-api/logger.js';
 
 export interface PersistedMessage {
   readonly topic: string;

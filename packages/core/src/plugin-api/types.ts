@@ -6,6 +6,8 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { ConnectPacket, Packet, ProtocolVersion, PublishProperties, QoS } from '../codec/packets.js';
+import type { PersistedSession } from '../persistence/types.js';
+import type { Logger } from './logger.js';
 
 /** What plugins know of a connected client. `username` is undefined for clients that sent none. */
 export interface ClientInfo {
@@ -101,6 +103,12 @@ export interface BrokerEvents {
   /** A session no longer holds `filter`: an UNSUBSCRIBE, or the session ended (clean session, expiry, takeover). */
   'subscription:removed': SubscriptionEntry;
   /**
+   * A session of this broker ended: a clean session's connection closed, a persistent one expired, a clean
+   * start replaced it, or it was handed over to another broker (`BrokerApi.handOverSession`). The client
+   * id holds nothing on this broker any more (a cluster plugin forgets where it lived).
+   */
+  'session:ended': { readonly clientId: string };
+  /**
    * A message accepted for routing, from any origin, after the `$`-topic rule and publish authorization.
    * `client`: whose rights it was published with (the publisher, the will's owner, the API's `as`);
    * undefined for a trusted publish.
@@ -128,21 +136,7 @@ export type EventHandlers = {
 
 // ---- context ---------------------------------------------------------------------------------
 
-type LogFn = {
-  (msg: string): void;
-  (obj: object, msg?: string): void;
-};
-/** The subset of pino's logger plugins use. */
-export interface Logger {
-  trace: LogFn;
-  debug: LogFn;
-  info: LogFn;
-  warn: LogFn;
-  error: LogFn;
-  fatal: LogFn;
-  isLevelEnabled(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'): boolean;
-  child(bindings: Record<string, unknown>): Logger;
-}
+export type { Logger } from './logger.js';
 
 /** Exact counters since start (the `$SYS` figures). */
 export interface BrokerStats {
@@ -246,6 +240,16 @@ export interface BrokerApi {
    * published (the client did not say goodbye); persistent sessions stay. Returns how many were closed.
    */
   disconnectClients(match: (client: ClientInfo) => boolean, reason?: string): number;
+  /**
+   * For cluster plugins, when another broker admits `clientId` [MQTT-3.1.4-3]: closes its connection here
+   * (v5 DISCONNECT 0x8E Session taken over; its will as for any takeover), drops a will waiting for its
+   * delay (the client is back [MQTT-3.1.3-9]) and removes the session from this broker. Resolves with the
+   * session (subscriptions, queued messages, inflight, QoS 2 ids) when it was persistent, for the other
+   * broker's `claimSession` to return; undefined when there is none or it ended with its connection.
+   * With `cleanStart` (the client asked the other broker for a new session) the session ends here as a
+   * clean start ends it locally (a will waiting for its delay is published) and nothing is returned.
+   */
+  handOverSession(clientId: string, options?: { readonly cleanStart?: boolean }): Promise<PersistedSession | undefined>;
 }
 
 /** A message a client plugin publishes through its client. */
@@ -353,6 +357,14 @@ export interface EnhancedAuthHook {
   step(request: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
 }
 
+/** A client about to be admitted, for the cluster plugin's `claimSession`. */
+export interface SessionClaimRequest {
+  /** The client with the identity the broker will use (after authentication). */
+  readonly client: ClientInfo;
+  /** Clean Start (v5) / Clean Session (v3): the client asks for a new session. */
+  readonly cleanStart: boolean;
+}
+
 /** What `setup` returns: the hooks this plugin implements. Absent hooks cost nothing. */
 export interface PluginHooks {
   authenticate?(request: AuthenticateRequest): Decision | Promise<Decision>;
@@ -370,6 +382,16 @@ export interface PluginHooks {
    * plugin can veto clients (client id rules) without deciding who is authenticated.
    */
   authorizeClient?(request: AuthorizeClientRequest): Decision | Promise<Decision>;
+  /**
+   * For a cluster plugin (one plugin at most): a client id is being admitted on this broker, after
+   * authentication and `authorizeClient`, before its session is opened and CONNACK sent. Resolve once the
+   * other brokers let the id go (their connections with it closed, [MQTT-3.1.4-3]); resolve with the session
+   * another broker handed over (its `BrokerApi.handOverSession`) to have this broker adopt it: the client
+   * then resumes it (session present, re-authorized for this client as any resume) unless it asked for a
+   * clean start. A rejection, or no answer within `plugin_decision_timeout`, is logged and the client is
+   * admitted with what this broker holds.
+   */
+  claimSession?(request: SessionClaimRequest): Promise<PersistedSession | undefined> | undefined;
   events?: EventHandlers;
   /** Re-read external state (SIGHUP, `broker.reload()`); the broker keeps its clients (a plugin may disconnect those it no longer admits). */
   reload?(): void | Promise<void>;

@@ -25,7 +25,9 @@ import type {
   MidgePlugin,
   PluginContext,
   PluginHooks,
+  SessionClaimRequest,
 } from '../plugin-api/types.js';
+import type { PersistedSession } from '../persistence/types.js';
 import { awaitAnswer, decide, failed, NOBODY_ALLOWED, verdictOf } from './decide.js';
 import type { DecisionRule, HookFailure, Voter } from './decide.js';
 import { loadPlugins, setUp } from './load.js';
@@ -115,6 +117,8 @@ export class PluginHost {
   readonly #events = new Map<string, EventHook[]>();
   /** Authentication Method → the plugin that handles it (enhanced authentication). */
   readonly #enhancedAuth = new Map<string, DecisionHook<EnhancedAuthRequest>>();
+  /** The one plugin that claims client ids across brokers (a cluster plugin), if any. */
+  #claimSession: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['claimSession']> } | undefined;
   readonly #authenticateRule: Rule<AuthenticateRequest>;
   /** Set again once every plugin is set up: what all-abstain answers depends on which topic hooks exist. */
   #topicRule: Rule<AuthorizeTopicRequest>;
@@ -205,6 +209,37 @@ export class PluginHost {
     if (this.#closed) return SHUT_DOWN;
     if (this.#authorizeClient.length === 0) return undefined;
     return decide(this.#authorizeClient, request, this.#clientRule);
+  }
+
+  /**
+   * The cluster plugin's `claimSession` for a client being admitted, bounded by `decisionTimeoutMs`;
+   * undefined when no plugin has the hook. Never rejects: a throw, a rejection or a timeout is logged under
+   * the plugin's name and resolves undefined (the client is admitted with what this broker holds).
+   */
+  claimSession(request: SessionClaimRequest): Promise<PersistedSession | undefined> | undefined {
+    const claim = this.#claimSession;
+    if (claim === undefined || this.#closed) return undefined;
+    const clientId = request.client.clientId;
+    return withTimeout(
+      call(() => claim.fn(request)),
+      this.#options.decisionTimeoutMs,
+    ).then(
+      (answer) => {
+        if (answer !== TIMED_OUT) return answer;
+        claim.p.logger.warn(
+          { clientId, timeoutMs: this.#options.decisionTimeoutMs },
+          'claimSession did not answer within plugin_decision_timeout: the client is admitted with what this broker holds',
+        );
+        return undefined;
+      },
+      (err: unknown) => {
+        claim.p.logger.warn(
+          { clientId, err },
+          'claimSession failed: the client is admitted with what this broker holds',
+        );
+        return undefined;
+      },
+    );
   }
 
   /** True when a plugin handles MQTT 5 enhanced authentication with this Authentication Method. */
@@ -334,6 +369,18 @@ export class PluginHost {
     if (hooks.vetoTopic) this.#topic.push(voter(p, 'vetoTopic', hooks.vetoTopic.bind(hooks), true));
     if (hooks.authorizeClient)
       this.#authorizeClient.push(voter(p, 'authorizeClient', hooks.authorizeClient.bind(hooks)));
+    if (hooks.claimSession !== undefined) {
+      const owner = this.#claimSession;
+      if (owner !== undefined) {
+        await this.close();
+        throw new PluginError(
+          'PLUGIN_SETUP_FAILED',
+          name,
+          `claimSession is already implemented by plugin '${owner.p.name}': one cluster plugin at most (plugins.${key})`,
+        );
+      }
+      this.#claimSession = { p, fn: hooks.claimSession.bind(hooks) };
+    }
     const enhanced = hooks.enhancedAuth;
     if (enhanced !== undefined) {
       for (const method of enhanced.methods) {

@@ -149,7 +149,15 @@ export async function setUp(
   );
 }
 
-const FUNCTION_HOOKS = ['authenticate', 'authorizeTopic', 'vetoTopic', 'authorizeClient', 'reload', 'close'] as const;
+const FUNCTION_HOOKS = [
+  'authenticate',
+  'authorizeTopic',
+  'vetoTopic',
+  'authorizeClient',
+  'claimSession',
+  'reload',
+  'close',
+] as const;
 
 /** What a setup returned, as hooks the host can register; a PluginError `PLUGIN_SETUP_FAILED` otherwise. */
 export function checkHooks(value: unknown, name: string): PluginHooks {

@@ -47,6 +47,7 @@ export const fakeBroker: BrokerApi = {
   subscriptionCount: () => 0,
   subscriptions: () => [][Symbol.iterator](),
   disconnectClients: () => 0,
+  handOverSession: () => Promise.resolve(undefined),
 };
 
 export const client: ClientInfo = {

@@ -5,6 +5,7 @@ import type { BrokerContext } from '../context.js';
 import { isPromise } from '../plugin-port.js';
 import { copyMessage } from '../message.js';
 import { resumeSession } from '../resume-authorization.js';
+import { adoptSession } from '../session-handover.js';
 import { toPersisted } from '../snapshot.js';
 import { OutgoingTopicAliases } from '../outgoing-topic-aliases.js';
 import type { Peer } from '../peer.js';
@@ -71,10 +72,7 @@ export function handleConnect(ctx: BrokerContext, conn: Peer, packet: ConnectPac
   });
   conn.setClient(client);
   const host = ctx.host;
-  if (host === undefined) {
-    accept(ctx, conn, packet, client, assigned);
-    return;
-  }
+  if (host === undefined) return accept(ctx, conn, packet, client, assigned);
   // Plugins may keep the request: give them copies, not views that keep the whole socket chunk alive.
   if (packet.password !== undefined) packet.password = Buffer.from(packet.password);
   if (packet.will !== undefined) packet.will = { ...packet.will, payload: Buffer.from(packet.will.payload) };
@@ -184,7 +182,7 @@ function admit(
 ): void | Promise<void> {
   const decision = ctx.host?.authorizeClient?.({ client, connect: packet });
   if (decision === undefined) return accept(ctx, conn, packet, client, assigned, auth);
-  const admitted = (d: Decision): void => {
+  const admitted = (d: Decision): void | Promise<void> => {
     if (conn.state === 'closed') return;
     if (d.verdict !== 'deny') return accept(ctx, conn, packet, client, assigned, auth);
     refuseByPlugin(ctx, conn, client, d, 'CONNECT refused by authorizeClient');
@@ -193,7 +191,7 @@ function admit(
   conn.state = 'authenticating';
   return decision.then(admitted, (err: unknown) => {
     ctx.log.warn({ err, clientId: client.clientId }, 'client authorization failed with an error; refusing');
-    admitted({ verdict: 'deny' });
+    return admitted({ verdict: 'deny' });
   });
 }
 
@@ -224,8 +222,35 @@ function sessionExpiry(ctx: BrokerContext, requested: number): number {
   return cap > 0 && requested > cap ? cap : requested;
 }
 
-/** `auth`: the enhanced authentication that admitted the client, echoed in CONNACK [MQTT-4.12.0-5]. */
+/**
+ * Admitted: a cluster plugin first claims the client id across brokers (`claimSession`: other brokers
+ * close their connection with it [MQTT-3.1.4-3] and may hand its session over, adopted here), then the
+ * session opens. An assigned client id is new: nothing to claim.
+ */
 function accept(
+  ctx: BrokerContext,
+  conn: Peer,
+  packet: ConnectPacket,
+  client: ClientInfo,
+  assigned: boolean,
+  auth?: { method: string; data: Buffer | undefined },
+): void | Promise<void> {
+  const claim = assigned ? undefined : ctx.host?.claimSession?.({ client, cleanStart: packet.clean });
+  if (claim === undefined) {
+    openSession(ctx, conn, packet, client, assigned, auth);
+    return;
+  }
+  conn.state = 'authenticating';
+  return claim.then((handed) => {
+    // Adopted even when this client left meanwhile: the other broker gave the session up already.
+    if (handed !== undefined) adoptSession(ctx, handed);
+    if (conn.state === 'closed') return;
+    openSession(ctx, conn, packet, client, assigned, auth);
+  });
+}
+
+/** `auth`: the enhanced authentication that admitted the client, echoed in CONNACK [MQTT-4.12.0-5]. */
+function openSession(
   ctx: BrokerContext,
   conn: Peer,
   packet: ConnectPacket,

@@ -6,9 +6,12 @@ import { MAX_SUBJECT_BYTES } from './subject.js';
 import { decodeClusterMessage, encodeClusterMessage } from './wire.js';
 
 /** A bridge for node `a` whose sends and broker publishes are recorded. */
-function bridge(options: { sendWorks?: boolean; publish?: (m: PublishOptions) => Promise<void> } = {}) {
+function bridge(
+  options: { sendWorks?: boolean; publish?: (m: PublishOptions) => Promise<void>; members?: boolean } = {},
+) {
   const sent: { subject: string; frame: Uint8Array }[] = [];
   const published: { message: PublishOptions; authority: PublishAuthority }[] = [];
+  const shared: { share: { group: string; filter: string }; message: Message }[] = [];
   const logger = recordingLogger();
   const b = createClusterBridge({
     node: 'a',
@@ -19,6 +22,10 @@ function bridge(options: { sendWorks?: boolean; publish?: (m: PublishOptions) =>
         published.push({ message, authority });
         return options.publish?.(message) ?? Promise.resolve();
       },
+      deliverShared: (share, message) => {
+        shared.push({ share, message });
+        return options.members !== false;
+      },
     },
     send: (subject, frame) => {
       if (options.sendWorks === false) return false;
@@ -26,7 +33,7 @@ function bridge(options: { sendWorks?: boolean; publish?: (m: PublishOptions) =>
       return true;
     },
   });
-  return { b, sent, published, logger };
+  return { b, sent, published, shared, logger };
 }
 
 const message = (topic: string, extra: Partial<Message> = {}): Message => ({
@@ -98,6 +105,23 @@ describe('ClusterBridge', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(b.counts).toMatchObject({ received: 0, refused: 1 });
     expect(logText(logger.records, 'warn')).toMatch(/not routed here/);
+  });
+
+  it('delivers a message NATS picked this node for to a member of the shared subscription, RETAIN as published', () => {
+    const { b, shared, published } = bridge();
+    const share = { group: 'g', filter: 't/#' };
+    b.onSharedMessage(share, encodeClusterMessage(message('t/x', { retain: true }), 'b'));
+    expect(shared).toEqual([{ share, message: { topic: 't/x', payload: Buffer.from('p'), qos: 1, retain: true } }]);
+    expect(published).toEqual([]);
+    expect(b.counts).toMatchObject({ sharedReceived: 1, sharedNoMember: 0, received: 0 });
+  });
+
+  it('counts a shared message that found no member here, and drops a $ topic before it reaches the broker', () => {
+    const { b, shared } = bridge({ members: false });
+    b.onSharedMessage({ group: 'g', filter: '#' }, encodeClusterMessage(message('t/x'), 'b'));
+    b.onSharedMessage({ group: 'g', filter: '#' }, encodeClusterMessage(message('$SYS/x'), 'b'));
+    expect(shared).toHaveLength(1);
+    expect(b.counts).toMatchObject({ sharedReceived: 0, sharedNoMember: 1, refused: 1 });
   });
 
   it('warns once when another node uses this node name', () => {

@@ -3,7 +3,7 @@
  * out and on which subject, and how messages from other nodes enter this broker's publish pipeline
  * without ever going back out.
  */
-import type { BrokerApi, BrokerEvents, Logger } from '@midge/mqtt-core';
+import type { BrokerApi, BrokerEvents, Logger, Message } from '@midge/mqtt-core';
 import { messageOf } from './error-message.js';
 import { MAX_SUBJECT_BYTES, subjectBytes, topicSubject } from './subject.js';
 import { ThrottledWarning } from './throttled-warning.js';
@@ -14,7 +14,7 @@ export interface ClusterBridgeOptions {
   readonly node: string;
   /** The subjects' common start (`<prefix>.msg`). */
   readonly root: string;
-  readonly broker: Pick<BrokerApi, 'publish'>;
+  readonly broker: Pick<BrokerApi, 'publish' | 'deliverShared'>;
   readonly logger: Logger;
   /** Sends one encoded message on `subject`; false when it was not sent (counted by the sender). Must not throw. */
   readonly send: (subject: string, frame: Uint8Array) => boolean;
@@ -30,6 +30,10 @@ export interface BridgeCounts {
   notSent: number;
   /** Messages from NATS not routed here: undecodable, a `$` topic, refused by this broker. */
   refused: number;
+  /** Messages NATS picked this node for in a shared subscription, delivered to a member here. */
+  sharedReceived: number;
+  /** Such messages that found no member here (the last one left as the message came): not delivered. */
+  sharedNoMember: number;
 }
 
 export interface ClusterBridge {
@@ -37,6 +41,8 @@ export interface ClusterBridge {
   readonly onBroadcast: (event: BrokerEvents['message:broadcast']) => void;
   /** Routes one message from another node on this broker. Never throws. */
   readonly onClusterMessage: (data: Uint8Array) => void;
+  /** Delivers one message to a member of this broker's `$share/{group}/{filter}`. Never throws. */
+  readonly onSharedMessage: (share: { readonly group: string; readonly filter: string }, data: Uint8Array) => void;
   readonly counts: Readonly<BridgeCounts>;
 }
 
@@ -44,7 +50,7 @@ const DOLLAR = 0x24;
 const CLUSTER_ORIGIN = 'cluster:';
 
 export function createClusterBridge({ node, root, broker, logger, send }: ClusterBridgeOptions): ClusterBridge {
-  const counts: BridgeCounts = { sent: 0, received: 0, notSent: 0, refused: 0 };
+  const counts: BridgeCounts = { sent: 0, received: 0, notSent: 0, refused: 0, sharedReceived: 0, sharedNoMember: 0 };
   const warnings = new ThrottledWarning(logger);
   let sameNameWarned = false;
 
@@ -78,7 +84,8 @@ export function createClusterBridge({ node, root, broker, logger, send }: Cluste
     else counts.notSent++;
   };
 
-  const onClusterMessage = (data: Uint8Array): void => {
+  /** The message in `data` and its sender, or undefined (counted, warned) for one that is not routed here. */
+  const decodeFrom = (data: Uint8Array): { from: string; message: Message } | undefined => {
     let decoded;
     try {
       decoded = decodeClusterMessage(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
@@ -89,7 +96,7 @@ export function createClusterBridge({ node, root, broker, logger, send }: Cluste
         bytes: data.byteLength,
         err: messageOf(err),
       });
-      return;
+      return undefined;
     }
     const from = decoded.node;
     // NATS does not echo this connection's own messages (noEcho): the same name is another process.
@@ -97,12 +104,22 @@ export function createClusterBridge({ node, root, broker, logger, send }: Cluste
       sameNameWarned = true;
       logger.warn({ node }, 'another broker of the cluster uses this node name: give each broker its own `node`');
     }
-    const { topic, payload, qos, properties } = decoded.message;
-    if (topic.charCodeAt(0) === DOLLAR) {
+    if (decoded.message.topic.charCodeAt(0) === DOLLAR) {
       counts.refused++;
-      warnings.warn('dropped a $ topic message from another node: $ topics never cross nodes', { topic, from });
-      return;
+      warnings.warn('dropped a $ topic message from another node: $ topics never cross nodes', {
+        topic: decoded.message.topic,
+        from,
+      });
+      return undefined;
     }
+    return { from, message: decoded.message };
+  };
+
+  const onClusterMessage = (data: Uint8Array): void => {
+    const decoded = decodeFrom(data);
+    if (decoded === undefined) return;
+    const { from } = decoded;
+    const { topic, payload, qos, properties } = decoded.message;
     // Trusted: the publishing node authorized the publish; this broker authorizes `receive` for each of its
     // subscribers as the message is routed. Not retained here: each node keeps the retained messages
     // published on it (a cluster-wide retained store is a later step), so a node that gets only some
@@ -131,5 +148,17 @@ export function createClusterBridge({ node, root, broker, logger, send }: Cluste
     });
   };
 
-  return { onBroadcast, onClusterMessage, counts };
+  /**
+   * A message NATS picked this node for among the members of a shared subscription across the cluster
+   * (one queue group per `$share/{group}/{filter}`): delivered to one member here, its RETAIN flag as
+   * published (a member with Retain As Published keeps it).
+   */
+  const onSharedMessage = (share: { readonly group: string; readonly filter: string }, data: Uint8Array): void => {
+    const decoded = decodeFrom(data);
+    if (decoded === undefined) return;
+    if (broker.deliverShared(share, decoded.message)) counts.sharedReceived++;
+    else counts.sharedNoMember++;
+  };
+
+  return { onBroadcast, onClusterMessage, onSharedMessage, counts };
 }

@@ -18,6 +18,7 @@ import { messageOf } from './error-message.js';
 import { InterestTable } from './interest.js';
 import { NatsLink } from './nats-link.js';
 import { ClientRegistry } from './registry.js';
+import { ShareTable } from './share.js';
 import { messageSubjectRoot } from './subject.js';
 
 export {
@@ -44,14 +45,26 @@ export default definePlugin({
     const { logger } = ctx;
     const node = config.node;
     const authenticator = await loadAuthenticator(config, ctx.configDir);
-    const link = await NatsLink.open({
-      servers: serverList(config),
-      name: `midge:${node}`,
-      authenticator,
-      connectTimeoutMs: config.connect_timeout * 1000,
-      logger,
-      signal: ctx.signal,
-    });
+    const linkTo = (name: string, quietOutages = false): Promise<NatsLink> =>
+      NatsLink.open({
+        servers: serverList(config),
+        name,
+        authenticator,
+        connectTimeoutMs: config.connect_timeout * 1000,
+        logger,
+        signal: ctx.signal,
+        quietOutages,
+      });
+    const link = await linkTo(`midge:${node}`);
+    // The shared subscriptions' own connection: it receives what `link` publishes (share.ts). `link`
+    // reports the outages of both.
+    let shareLink: NatsLink;
+    try {
+      shareLink = await linkTo(`midge:${node}:share`, true);
+    } catch (err) {
+      await link.close();
+      throw err;
+    }
     const root = messageSubjectRoot(config.subject_prefix);
     const bridge = createClusterBridge({
       node,
@@ -61,6 +74,9 @@ export default definePlugin({
       send: (subject, frame) => link.publish(subject, frame),
     });
     const interest = new InterestTable(root, (subject) => link.subscribe(subject, bridge.onClusterMessage), logger);
+    const shares = new ShareTable(root, config.subject_prefix, (subject, queue, share) =>
+      shareLink.subscribe(subject, (data) => bridge.onSharedMessage(share, data), queue),
+    );
     let registry: ClientRegistry;
     try {
       registry = await ClientRegistry.open({
@@ -73,7 +89,7 @@ export default definePlugin({
         handoverTimeoutMs: config.handover_timeout * 1000,
       });
     } catch (err) {
-      await link.close();
+      await Promise.all([link.close(), shareLink.close()]);
       throw new Error(
         `cannot open the client-id registry in NATS JetStream at ${link.where} (${messageOf(err)}): ` +
           'run nats-server with JetStream enabled (-js, or a jetstream block in its config) and give the ' +
@@ -93,25 +109,35 @@ export default definePlugin({
     );
     return {
       claimSession: (request) => registry.claim(request),
+      // While NATS is unreachable the broker picks the members of shared subscriptions itself again.
+      takesSharedSubscriptions: () => !link.down && !shareLink.down,
       events: {
         // From here on the subscription events report every change (BrokerApi.subscriptions).
         'broker:pre-start': async () => {
           const held = new Set<string>();
           for (const { clientId, filter } of ctx.broker.subscriptions()) {
             interest.add(filter);
+            shares.add(filter);
             held.add(clientId);
           }
           await registry.registerHeld(held);
         },
-        'subscription:added': ({ filter }) => interest.add(filter),
-        'subscription:removed': ({ filter }) => interest.remove(filter),
+        'subscription:added': ({ filter }) => {
+          interest.add(filter);
+          shares.add(filter);
+        },
+        'subscription:removed': ({ filter }) => {
+          interest.remove(filter);
+          shares.remove(filter);
+        },
         'message:broadcast': bridge.onBroadcast,
         'session:ended': ({ clientId }) => registry.forget(clientId),
       },
       close: async () => {
         registry.close();
-        await link.close();
+        await Promise.all([link.close(), shareLink.close()]);
         interest.clear();
+        shares.clear();
         logger.info(
           { node, ...bridge.counts, registry: registry.counts, droppedWhileDisconnected: link.dropped },
           'left the cluster',

@@ -40,12 +40,12 @@ describe('InterestTable', () => {
     expect(calls).toEqual(['+midge.msg.a', '+midge.msg.a.>', '-midge.msg.a.>']);
   });
 
-  it('subscribes a shared subscription to its filter, and a $ filter to nothing', () => {
+  it('leaves shared subscriptions to their queue groups (share.ts), and subscribes a $ filter to nothing', () => {
     const { interest } = table();
     interest.add('$share/g/t/+');
     interest.add('$SYS/#');
     interest.add('$share/g/$SYS/x');
-    expect(interest.subjects()).toEqual(['midge.msg.t.*']);
+    expect(interest.subjects()).toEqual([]);
     interest.remove('$SYS/#');
     interest.remove('$share/g/t/+');
     expect(interest.size).toBe(0);

@@ -3,7 +3,7 @@
  * many sessions hold filters that map to it (reference-counted), so that NATS sends this node only the
  * messages one of its sessions wants, and nothing at all while it has no subscriber.
  */
-import { effectiveFilter } from '@midge/mqtt-core';
+import { effectiveFilter, parseSharedFilter } from '@midge/mqtt-core';
 import type { Logger } from '@midge/mqtt-core';
 import { MAX_SUBJECT_BYTES, filterSubjects, subjectBytes } from './subject.js';
 
@@ -69,11 +69,12 @@ export class InterestTable {
   }
 
   /**
-   * The subjects messages matching `filter` come from. A shared subscription receives what its filter
-   * matches (one copy per node with members: groups spanning nodes are a later step). `$` topics never
-   * travel, so a `$` filter needs no subject.
+   * The subjects messages matching `filter` come from. A shared subscription has none here: its messages
+   * come through its queue group across the cluster (share.ts). `$` topics never travel, so a `$` filter
+   * needs no subject.
    */
   #subjectsOf(filter: string, adding: boolean): string[] {
+    if (parseSharedFilter(filter) !== undefined) return [];
     const effective = effectiveFilter(filter);
     if (effective.startsWith('$')) return [];
     const subjects = filterSubjects(this.#root, effective);

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { Authenticator, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import { nullLogger } from '@midge/mqtt-core';
 import type { Logger } from '@midge/mqtt-core';
 import { messageOf } from './error-message.js';
 import { OutageReporter } from './outage.js';
@@ -23,6 +24,8 @@ export interface NatsLinkOptions {
   readonly logger: Logger;
   /** Aborting it while `open` waits gives up, as a timeout does. */
   readonly signal?: AbortSignal;
+  /** Outages are not logged: another link of the node to the same servers reports them. */
+  readonly quietOutages?: boolean;
 }
 
 /** Reconnection: every 500 ms (plus up to 250 ms, so nodes do not reconnect in step), forever. */
@@ -54,7 +57,7 @@ export class NatsLink {
     this.#nc = nc;
     this.#logger = options.logger;
     this.#where = where;
-    this.#outage = new OutageReporter(options.logger, where);
+    this.#outage = new OutageReporter(options.quietOutages === true ? nullLogger : options.logger, where);
     this.#warnings = new ThrottledWarning(options.logger);
     void this.#watch();
   }
@@ -68,7 +71,8 @@ export class NatsLink {
     const connectOptions: NodeConnectionOptions = {
       servers: [...options.servers],
       name: options.name,
-      // This node's own messages are routed here already: NATS must not hand them back.
+      // This node's own messages are routed here already: NATS must not hand them back. (The link of the
+      // shared subscriptions is another connection: it does get them, as one member of a group may be here.)
       noEcho: true,
       timeout: options.connectTimeoutMs,
       reconnect: true,
@@ -162,12 +166,13 @@ export class NatsLink {
   }
 
   /**
-   * Subscribes to `subject` in this connection's queue group; `onMessage` gets each message's data
-   * (must not throw). NATS keeps the subscription across reconnections. Returns the unsubscribe.
+   * Subscribes to `subject` in a queue group, this connection's own unless `queue` names another;
+   * `onMessage` gets each message's data (must not throw). NATS keeps the subscription across
+   * reconnections. Returns the unsubscribe.
    */
-  subscribe(subject: string, onMessage: (data: Uint8Array) => void): () => void {
+  subscribe(subject: string, onMessage: (data: Uint8Array) => void, queue = this.queue): () => void {
     const sub = this.#nc.subscribe(subject, {
-      queue: this.queue,
+      queue,
       // A callback, not an iterator: messages are handled in the order they came off the socket.
       callback: (err, msg) => {
         if (err !== null) {

@@ -304,6 +304,8 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('NATS down and b
     const [a, b] = await Promise.all([startNode('a', [server.url]), startNode('b', [server.url])]);
     const onA = await subscriber(a, 't/#');
     const onB = await subscriber(b, 't/#');
+    // A shared subscription whose only member is on A: through NATS while it is up, locally while it is down.
+    const memberOnA = await subscriber(a, '$share/g/t/#');
     await interest(server, b, 'midge.msg.t.>');
     const publisher = await mqttClient(a);
 
@@ -313,6 +315,7 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('NATS down and b
     for (let i = 0; i < during; i++) await publish(publisher, 't/during', `d${i}`, 1);
     // Local delivery goes on: A's own subscriber gets them while NATS is away.
     expect(await receive(onA, during, markerFrom(publisher))).toHaveLength(during);
+    expect(await receive(memberOnA, during, markerFrom(publisher))).toHaveLength(during);
 
     // Something on NATS's port that accepts and hangs up: the nodes retry several times meanwhile.
     let attempts = 0;
@@ -328,8 +331,8 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('NATS down and b
 
     await server.restart();
     const back = await a.waitFor((r) => /reconnected to NATS/.test(r.msg ?? ''));
-    // The 5 messages and the marker `receive` published on A: none queued, each counted.
-    expect(back.dropped).toBe(during + 1);
+    // The 5 messages and the markers `receive` published on A: none queued, each counted.
+    expect(back.dropped).toBe(during + 2);
     await b.waitFor((r) => /reconnected to NATS/.test(r.msg ?? ''));
     expect(a.warnings(/lost the connection to NATS/)).toHaveLength(1);
     expect(b.warnings(/lost the connection to NATS/)).toHaveLength(1);

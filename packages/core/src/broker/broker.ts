@@ -38,7 +38,7 @@ import { restoreQueue, restoreSession } from './snapshot.js';
 import { subscriptionEntries } from './subscription-entries.js';
 import { LimitReporter } from './limit-reporter.js';
 import { StatsCounter } from './stats.js';
-import { validateTopicName } from './topic.js';
+import { isBrokerOnlyTopic, validateTopicName } from './topic.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -140,6 +140,10 @@ export class Broker {
       disconnectClients: (match: (client: ClientInfo) => boolean, reason?: string) =>
         this.disconnectClients(match, reason),
       handOverSession: (clientId: string, options?: HandOverOptions) => handOverSession(ctx, clientId, options),
+      deliverShared: (share: { readonly group: string; readonly filter: string }, message: Message) =>
+        validateTopicName(message.topic, ctx.topicLimits) === undefined &&
+        !isBrokerOnlyTopic(message.topic) &&
+        ctx.router.deliverShared(share.group, share.filter, message),
     });
   }
 

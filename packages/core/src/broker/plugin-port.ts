@@ -24,6 +24,8 @@ export interface PluginHostLike {
   authorizeClient?(req: AuthorizeClientRequest): Decision | Promise<Decision> | undefined;
   /** A cluster plugin's claim of a client id being admitted (never rejects); undefined without one. Optional for embedders. */
   claimSession?(req: SessionClaimRequest): Promise<PersistedSession | undefined> | undefined;
+  /** True while a cluster plugin delivers shared subscriptions (the router then picks no member). Optional for embedders. */
+  takesSharedSubscriptions?(): boolean;
   hasEnhancedAuth(method: string): boolean;
   enhancedAuth(req: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
   hasHook(event: BrokerEventName): boolean;

@@ -186,17 +186,23 @@ export class Router {
     this.routing = true;
     try {
       const matched = this.route(message, client, origin);
-      // Messages published while this one was routed (appended meanwhile: the loop sees them too). An
-      // indexed loop, not for-of: this runs per message and must not create an iterator.
-      const pending = this.pending;
-      for (let i = 0; i < pending.length; i++) {
-        const p = pending[i];
-        if (p !== undefined) this.route(p[0], p[1], p[2]);
-      }
+      this.routePending();
       return matched;
     } finally {
       if (this.pending.length !== 0) this.pending.length = 0;
       this.routing = false;
+    }
+  }
+
+  /**
+   * Routes the messages published while one was routed (appended meanwhile: the loop sees them too). An
+   * indexed loop, not for-of: this runs per message and must not create an iterator.
+   */
+  private routePending(): void {
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i];
+      if (p !== undefined) this.route(p[0], p[1], p[2]);
     }
   }
 
@@ -209,9 +215,11 @@ export class Router {
     scratch.count = 0;
     scratch.groupCount = 0;
     this.subscriptions.match(message.topic, collect, scratch);
-    if (this.shared.size !== 0) this.shared.match(message.topic, collectGroup, scratch);
-    const fan = this.fan.reset(message, stored);
     const host = ctx.host;
+    // A cluster plugin that takes shared subscriptions delivers to one member cluster-wide (deliverShared).
+    if (this.shared.size !== 0 && host?.takesSharedSubscriptions?.() !== true)
+      this.shared.match(message.topic, collectGroup, scratch);
+    const fan = this.fan.reset(message, stored);
     const authorize = host !== undefined && host.hasTopicAuthorization;
     const sessions = scratch.sessions;
     const count = scratch.count;
@@ -236,13 +244,7 @@ export class Router {
       // can get two copies, as MQTT 5.0 section 4.8.2 describes.
       for (let i = 0; i < groupCount; i++) {
         const member = groups[i]?.pick();
-        if (member === undefined) continue;
-        if (noteLive) this.retainedDelivery.noteLive(member.session, message.topic);
-        const qos = minQos(message.qos, member.qos);
-        const retain = member.retainAsPublished && message.retain;
-        const ids = member.subscriptionId === undefined ? undefined : [member.subscriptionId];
-        if (authorize) this.offer(host, member.session, fan, qos, retain, ids);
-        else deliver(ctx, member.session, fan, qos, retain, ids);
+        if (member !== undefined) this.deliverToMember(member, message, fan, authorize ? host : undefined, noteLive);
       }
     } finally {
       // Cleared so that no session stays reachable from the scratch after it is gone.
@@ -253,6 +255,55 @@ export class Router {
     }
     if (ctx.events.wants('message:broadcast')) ctx.events.emit('message:broadcast', { client, message, origin });
     return count + groupCount;
+  }
+
+  private deliverToMember(
+    member: Subscriber,
+    message: Message,
+    fan: Fanout,
+    authorizer: PluginHostLike | undefined,
+    noteLive: boolean,
+  ): void {
+    if (noteLive) this.retainedDelivery.noteLive(member.session, message.topic);
+    const qos = minQos(message.qos, member.qos);
+    const retain = member.retainAsPublished && message.retain;
+    const ids = member.subscriptionId === undefined ? undefined : [member.subscriptionId];
+    if (authorizer !== undefined) this.offer(authorizer, member.session, fan, qos, retain, ids);
+    else deliver(this.ctx, member.session, fan, qos, retain, ids);
+  }
+
+  /**
+   * For a cluster plugin that takes shared subscriptions: delivers `message` (a valid topic, not `$`) to
+   * one member of this broker's `$share/{group}/{filter}`, picked as route() picks, receive-authorized.
+   * False when this broker holds no member of it. Not retained, no events: the message was routed (and
+   * retained) on the broker it was published on.
+   */
+  deliverShared(group: string, filter: string, message: Message): boolean {
+    const member = this.shared.get(filter, group)?.pick();
+    if (member === undefined) return false;
+    if (this.routing) {
+      // Called from an event handler of the message being routed: after it, with the fan-out free again.
+      const kept = copyMessage(message);
+      queueMicrotask(() => this.deliverShared(group, filter, kept));
+      return true;
+    }
+    this.routing = true;
+    try {
+      const host = this.ctx.host;
+      const fan = this.fan.reset(message);
+      this.deliverToMember(
+        member,
+        message,
+        fan,
+        host !== undefined && host.hasTopicAuthorization ? host : undefined,
+        this.retainedDelivery.active,
+      );
+      this.routePending();
+    } finally {
+      if (this.pending.length !== 0) this.pending.length = 0;
+      this.routing = false;
+    }
+    return true;
   }
 
   /**

@@ -250,6 +250,13 @@ export interface BrokerApi {
    * clean start ends it locally (a will waiting for its delay is published) and nothing is returned.
    */
   handOverSession(clientId: string, options?: { readonly cleanStart?: boolean }): Promise<PersistedSession | undefined>;
+  /**
+   * For a cluster plugin that takes shared subscriptions (`takesSharedSubscriptions`): delivers `message`,
+   * routed on another broker, to one member of this broker's shared subscription `$share/{group}/{filter}`,
+   * receive-authorized for that member. Not retained, no events. Returns false when this broker holds no
+   * member of it, or the topic is not a valid topic name or a `$` topic (never delivered).
+   */
+  deliverShared(share: { readonly group: string; readonly filter: string }, message: Message): boolean;
 }
 
 /** A message a client plugin publishes through its client. */
@@ -392,6 +399,14 @@ export interface PluginHooks {
    * admitted with what this broker holds.
    */
   claimSession?(request: SessionClaimRequest): Promise<PersistedSession | undefined> | undefined;
+  /**
+   * For a cluster plugin (one plugin at most) that delivers shared subscriptions across brokers: while it
+   * returns true, the broker picks no member of a `$share` group for the messages it routes; the plugin
+   * has each message reach one member in the whole cluster, through `BrokerApi.deliverShared` on the
+   * broker it picked (return false when it cannot, NATS being down, and the broker picks locally again).
+   * Called once per routed message matching a shared subscription: keep it a field read.
+   */
+  takesSharedSubscriptions?(): boolean;
   events?: EventHandlers;
   /** Re-read external state (SIGHUP, `broker.reload()`); the broker keeps its clients (a plugin may disconnect those it no longer admits). */
   reload?(): void | Promise<void>;

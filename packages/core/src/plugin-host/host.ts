@@ -119,6 +119,9 @@ export class PluginHost {
   readonly #enhancedAuth = new Map<string, DecisionHook<EnhancedAuthRequest>>();
   /** The one plugin that claims client ids across brokers (a cluster plugin), if any. */
   #claimSession: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['claimSession']> } | undefined;
+  /** The one plugin that delivers shared subscriptions across brokers, if any. */
+  #sharedTaker: { readonly p: Loaded; readonly fn: () => boolean } | undefined;
+  #sharedTakerFailed = false;
   readonly #authenticateRule: Rule<AuthenticateRequest>;
   /** Set again once every plugin is set up: what all-abstain answers depends on which topic hooks exist. */
   #topicRule: Rule<AuthorizeTopicRequest>;
@@ -240,6 +243,26 @@ export class PluginHost {
         return undefined;
       },
     );
+  }
+
+  /**
+   * True while the cluster plugin takes shared subscriptions (`takesSharedSubscriptions`); false without one.
+   * A throw counts as false (the broker delivers locally), logged once under the plugin's name.
+   */
+  takesSharedSubscriptions(): boolean {
+    const taker = this.#sharedTaker;
+    if (taker === undefined || this.#closed) return false;
+    try {
+      return taker.fn() === true;
+    } catch (err) {
+      if (!this.#sharedTakerFailed)
+        taker.p.logger.error(
+          { err },
+          'takesSharedSubscriptions threw: shared subscriptions are delivered by this broker alone meanwhile',
+        );
+      this.#sharedTakerFailed = true;
+      return false;
+    }
   }
 
   /** True when a plugin handles MQTT 5 enhanced authentication with this Authentication Method. */
@@ -380,6 +403,18 @@ export class PluginHost {
         );
       }
       this.#claimSession = { p, fn: hooks.claimSession.bind(hooks) };
+    }
+    if (hooks.takesSharedSubscriptions !== undefined) {
+      const owner = this.#sharedTaker;
+      if (owner !== undefined) {
+        await this.close();
+        throw new PluginError(
+          'PLUGIN_SETUP_FAILED',
+          name,
+          `takesSharedSubscriptions is already implemented by plugin '${owner.p.name}': one cluster plugin at most (plugins.${key})`,
+        );
+      }
+      this.#sharedTaker = { p, fn: hooks.takesSharedSubscriptions.bind(hooks) };
     }
     const enhanced = hooks.enhancedAuth;
     if (enhanced !== undefined) {

@@ -155,6 +155,7 @@ const FUNCTION_HOOKS = [
   'vetoTopic',
   'authorizeClient',
   'claimSession',
+  'takesSharedSubscriptions',
   'reload',
   'close',
 ] as const;

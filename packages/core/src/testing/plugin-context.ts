@@ -71,6 +71,7 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       // No clients here: a test that needs to see the call overrides `broker`.
       disconnectClients: () => 0,
       handOverSession: () => Promise.resolve(undefined),
+      deliverShared: () => false,
     },
     ...overrides,
     logger: recordingLogger(),

@@ -48,6 +48,7 @@ export const fakeBroker: BrokerApi = {
   subscriptions: () => [][Symbol.iterator](),
   disconnectClients: () => 0,
   handOverSession: () => Promise.resolve(undefined),
+  deliverShared: () => false,
 };
 
 export const client: ClientInfo = {

@@ -3,8 +3,11 @@
  * a password file, as an operator would configure it.
  */
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { MidgeNode } from './midge-node.js';
 import type { NodeOptions } from './midge-node.js';
+import { NatsFixture } from './nats-server.js';
+import type { NatsAuth } from './nats-server.js';
 
 export const CLUSTER_USER = 'midge';
 export const CLUSTER_PASSWORD = randomBytes(12).toString('hex');
@@ -19,4 +22,34 @@ export function startNode(node: string, servers: string[], extra: Partial<NodeOp
     files: { 'nats-password': `${CLUSTER_PASSWORD}\n` },
     ...extra,
   });
+}
+
+/** One nats-server and three nodes on it, started before a file's tests and stopped after them. */
+export interface ThreeNodes {
+  nats: NatsFixture;
+  a: MidgeNode;
+  b: MidgeNode;
+  c: MidgeNode;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a nats-server with `auth` and nodes a, b and c on it
+ * (`extraA`: options of node a only); the returned object is filled in once they run.
+ */
+export function threeNodesOnOneServer(auth: NatsAuth, extraA: Partial<NodeOptions> = {}): ThreeNodes {
+  const cluster = {} as ThreeNodes;
+  beforeAll(async () => {
+    cluster.nats = await NatsFixture.single(auth);
+    const url = cluster.nats.first.url;
+    [cluster.a, cluster.b, cluster.c] = await Promise.all([
+      startNode('a', [url], extraA),
+      startNode('b', [url]),
+      startNode('c', [url]),
+    ]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([cluster.a?.stop(), cluster.b?.stop(), cluster.c?.stop()]);
+    await cluster.nats?.stop();
+  });
+  return cluster;
 }

@@ -4,11 +4,11 @@
  * publishing node included; a plain subscriber still gets every message.
  */
 import type { RawClient } from '@midge/mqtt-core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_NATS_USER, startNode } from './cluster-node.js';
+import { describe, expect, it } from 'vitest';
+import { CLUSTER_NATS_USER, threeNodesOnOneServer } from './cluster-node.js';
 import type { MidgeNode } from './midge-node.js';
 import { mqttClient, publish, subscribe, until } from './mqtt.js';
-import { NatsFixture, hasNatsServer } from './nats-server.js';
+import { hasNatsServer } from './nats-server.js';
 
 /** Reads every PUBLISH `client` gets into `into` (acknowledging QoS 1) until the client is closed. */
 function collect(client: RawClient, into: string[]): void {
@@ -25,27 +25,12 @@ function collect(client: RawClient, into: string[]): void {
 }
 
 describe.skipIf(!hasNatsServer && process.env.CI === undefined)('shared subscriptions across nodes', () => {
-  let nats: NatsFixture;
-  let a: MidgeNode;
-  let b: MidgeNode;
-  let c: MidgeNode;
-
-  beforeAll(async () => {
-    nats = await NatsFixture.single({ users: [CLUSTER_NATS_USER] });
-    [a, b, c] = await Promise.all([
-      startNode('a', [nats.first.url]),
-      startNode('b', [nats.first.url]),
-      startNode('c', [nats.first.url]),
-    ]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
-    await nats?.stop();
-  });
+  const cluster = threeNodesOnOneServer({ users: [CLUSTER_NATS_USER] });
 
   it('gives each message to one member in the whole cluster, on any node, the publishing one included', async () => {
     const byNode = new Map<string, string[]>();
     const members: [MidgeNode, string[]][] = [];
+    const { a, b, c } = cluster;
     for (const node of [a, a, b, c]) {
       const got = byNode.get(node.name) ?? [];
       byNode.set(node.name, got);

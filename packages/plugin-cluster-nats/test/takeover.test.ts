@@ -8,11 +8,11 @@ import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import type { RawClient } from '@midge/mqtt-core/testing';
 import { RawClient as Raw } from '@midge/mqtt-core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MidgeNode } from './midge-node.js';
-import { CLUSTER_NATS_USER, CLUSTER_PASSWORD, CLUSTER_USER, startNode } from './cluster-node.js';
+import { CLUSTER_NATS_USER, CLUSTER_PASSWORD, CLUSTER_USER, threeNodesOnOneServer } from './cluster-node.js';
 import { MARKER_TOPIC, markerFrom, mqttClient, publish, receive, subscribe, subscriber, until } from './mqtt.js';
-import { NatsFixture, hasNatsServer } from './nats-server.js';
+import { hasNatsServer } from './nats-server.js';
 
 /** Another application's NATS user: denied the cluster's subjects and its JetStream state. */
 const OTHER_APP = {
@@ -54,29 +54,13 @@ async function persistentClient(
 }
 
 describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the client-id registry', () => {
-  let nats: NatsFixture;
-  let a: MidgeNode;
-  let b: MidgeNode;
-  let c: MidgeNode;
-
-  beforeAll(async () => {
-    nats = await NatsFixture.single(AUTH);
-    [a, b, c] = await Promise.all([
-      startNode('a', [nats.first.url]),
-      startNode('b', [nats.first.url]),
-      startNode('c', [nats.first.url]),
-    ]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
-    await nats?.stop();
-  });
+  const cluster = threeNodesOnOneServer(AUTH);
 
   it('closes the connection on A with DISCONNECT 0x8E when the client id connects to B [MQTT-3.1.4-3]', async () => {
     const id = clientId('kick');
-    const onA = await Raw.connect(a.port);
+    const onA = await Raw.connect(cluster.a.port);
     expect((await onA.connect({ protocolVersion: 5, clientId: id })).reasonCode).toBe(0);
-    const onB = await Raw.connect(b.port);
+    const onB = await Raw.connect(cluster.b.port);
     expect((await onB.connect({ protocolVersion: 5, clientId: id })).reasonCode).toBe(0);
     const disconnect = await onA.expectPacket('disconnect', 5000);
     expect(disconnect.reasonCode).toBe(0x8e);
@@ -87,15 +71,15 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the client-id r
 
   it('moves a persistent session from A to B with its subscriptions and queued messages, in order', async () => {
     const id = clientId('mover');
-    const first = await persistentClient(a, id);
+    const first = await persistentClient(cluster.a, id);
     expect(first.sessionPresent).toBe(false);
-    await subscribe(first.client, a, ['move/#', MARKER_TOPIC]);
+    await subscribe(first.client, cluster.a, ['move/#', MARKER_TOPIC]);
     await first.client.disconnect(5);
     // Queued on A while the client is away, published from C.
-    const publisher = await mqttClient(c);
+    const publisher = await mqttClient(cluster.c);
     for (let i = 0; i < 20; i++) await publish(publisher, `move/${i}`, `m${i}`, 1);
     // A holds 20 queued messages: the client comes back on B.
-    const second = await persistentClient(b, id);
+    const second = await persistentClient(cluster.b, id);
     expect(second.sessionPresent).toBe(true);
     const got = await receive(second.client, 20, markerFrom(publisher));
     expect(got.map((m) => m.payload)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
@@ -106,7 +90,7 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the client-id r
     // And back to A: the session comes back from B, with nothing stale left on A.
     await second.client.disconnect(5);
     await publish(publisher, 'move/back', 'back', 1);
-    const third = await persistentClient(a, id);
+    const third = await persistentClient(cluster.a, id);
     expect(third.sessionPresent).toBe(true);
     const back = await receive(third.client, 1, markerFrom(publisher));
     expect(back.map((m) => m.payload)).toEqual(['back']);
@@ -115,16 +99,16 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the client-id r
 
   it('cancels a delayed will when the client comes back on another node within the delay [MQTT-3.1.3-9]', async () => {
     const id = clientId('will');
-    const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
-    const { client } = await persistentClient(a, id, { topic: `wills/${id}`, payload: 'gone', delay: 2 });
+    const watcher = await subscriber(cluster.c, 'wills/#', MARKER_TOPIC);
+    const { client } = await persistentClient(cluster.a, id, { topic: `wills/${id}`, payload: 'gone', delay: 2 });
     // Not a DISCONNECT: the will is due in 2 s.
     client.destroy();
     await until(() => client.closedYet, 5000, 'the socket to close');
-    const back = await persistentClient(b, id);
+    const back = await persistentClient(cluster.b, id);
     expect(back.sessionPresent).toBe(true);
     // Past the will's deadline, the marker passes where the will would have gone.
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    const publisher = await mqttClient(c);
+    const publisher = await mqttClient(cluster.c);
     const seen = await receive(watcher, 0, markerFrom(publisher));
     expect(seen).toEqual([]);
     back.client.destroy();
@@ -132,11 +116,11 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the client-id r
 
   it('publishes the will as any takeover does when the will has no delay', async () => {
     const id = clientId('will0');
-    const watcher = await subscriber(c, 'wills0/#', MARKER_TOPIC);
-    const onA = await persistentClient(a, id, { topic: `wills0/${id}`, payload: 'taken', delay: 0 });
-    const onB = await persistentClient(b, id);
+    const watcher = await subscriber(cluster.c, 'wills0/#', MARKER_TOPIC);
+    const onA = await persistentClient(cluster.a, id, { topic: `wills0/${id}`, payload: 'taken', delay: 0 });
+    const onB = await persistentClient(cluster.b, id);
     expect((await onA.client.expectPacket('disconnect', 5000)).reasonCode).toBe(0x8e);
-    const publisher = await mqttClient(c);
+    const publisher = await mqttClient(cluster.c);
     const seen = await receive(watcher, 1, markerFrom(publisher));
     expect(seen.map((m) => m.payload)).toEqual(['taken']);
     onB.client.destroy();
@@ -144,7 +128,7 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the client-id r
 
   it('leaves one connection when one client id connects to A and B at the same time', async () => {
     const id = clientId('race');
-    const [onA, onB] = await Promise.all([Raw.connect(a.port), Raw.connect(b.port)]);
+    const [onA, onB] = await Promise.all([Raw.connect(cluster.a.port), Raw.connect(cluster.b.port)]);
     const [ackA, ackB] = await Promise.all([
       onA.connect({ protocolVersion: 5, clientId: id }),
       onB.connect({ protocolVersion: 5, clientId: id }),
@@ -157,7 +141,7 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the client-id r
 
   it('keeps a NATS client without the cluster credentials out of the registry', async () => {
     const put = async (user: string, pass: string): Promise<number> => {
-      const nc = await connect({ servers: nats.first.url, user, pass, reconnect: false });
+      const nc = await connect({ servers: cluster.nats.first.url, user, pass, reconnect: false });
       try {
         const kv = await new Kvm(nc).open('midge_clients');
         return await kv.put('eA', '{"node":"intruder"}', { timeout: 2000 });

@@ -48,6 +48,7 @@ const server = v.pipe(
 
 export const DEFAULT_REPLICAS = 1;
 export const DEFAULT_HANDOVER_TIMEOUT_SECONDS = 2;
+export const DEFAULT_SYS_INTERVAL_SECONDS = 20;
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
 
@@ -102,6 +103,11 @@ export const configSchema = v.pipe(
      * Seconds a node admitting a client id waits for the node that held its session to hand it over;
      * below the broker's plugin_decision_timeout. A node that does not answer in time is taken for dead.
      */
+    /** Seconds between two publications of `$SYS/broker/cluster/...` on this node; 0: none. */
+    sys_interval: v.optional(
+      v.pipe(v.number(), v.minValue(0, 'must be 0 (off) or more seconds'), v.maxValue(86_400, 'must be at most 86400')),
+      DEFAULT_SYS_INTERVAL_SECONDS,
+    ),
     handover_timeout: v.optional(
       v.pipe(v.number(), v.gtValue(0, 'must be more than 0 seconds'), v.maxValue(60, 'must be at most 60 seconds')),
       DEFAULT_HANDOVER_TIMEOUT_SECONDS,

@@ -19,6 +19,9 @@ import { InterestTable } from './interest.js';
 import { NatsLink } from './nats-link.js';
 import { ClientRegistry } from './registry.js';
 import { ShareTable } from './share.js';
+import { Presence } from './presence.js';
+import { clusterSysTopics } from './sys-topics.js';
+import type { ClusterFigures } from './sys-topics.js';
 import { messageSubjectRoot } from './subject.js';
 
 export {
@@ -35,6 +38,9 @@ export { WIRE_FORMAT_VERSION, decodeClusterMessage, encodeClusterMessage } from 
 export type { ClusterMessage } from './wire.js';
 
 export const PLUGIN_NAME = '@midge/plugin-cluster-nats';
+
+/** How often a node tells the others it is alive (`$SYS/broker/cluster/nodes` counts those heard lately). */
+const PRESENCE_INTERVAL_MS = 2000;
 
 export default definePlugin({
   name: PLUGIN_NAME,
@@ -56,8 +62,8 @@ export default definePlugin({
         quietOutages,
       });
     const link = await linkTo(`midge:${node}`);
-    // The shared subscriptions' own connection: it receives what `link` publishes (share.ts). `link`
-    // reports the outages of both.
+    // A second connection, for the shared subscriptions (it receives what `link` publishes: share.ts) and
+    // the nodes' presence. `link` reports the outages of both.
     let shareLink: NatsLink;
     try {
       shareLink = await linkTo(`midge:${node}:share`, true);
@@ -107,6 +113,31 @@ export default definePlugin({
       { nats: link.where, server: link.server, node, subject_prefix: config.subject_prefix },
       'joined the cluster through NATS',
     );
+    const presence = new Presence({
+      node,
+      prefix: config.subject_prefix,
+      intervalMs: PRESENCE_INTERVAL_MS,
+      // On the second connection, so the first carries nothing but what clients publish and subscribe to.
+      send: (subject, data) => shareLink.announce(subject, data),
+      subscribe: (subject, onMessage) => shareLink.subscribe(subject, onMessage),
+    });
+    const figures = (): ClusterFigures => ({
+      node,
+      nodes: presence.alive(),
+      connected: !link.down,
+      subjects: interest.size,
+      sharedGroups: shares.size,
+      bridge: bridge.counts,
+      registry: registry.counts,
+    });
+    const publishFigures = (): void => {
+      for (const [topic, payload] of clusterSysTopics(figures()))
+        ctx.broker.publish({ topic, payload, qos: 0, retain: false }, { trusted: true }).catch((err: unknown) => {
+          logger.warn({ err: messageOf(err), topic }, 'a cluster $SYS figure could not be published');
+        });
+    };
+    const sysTimer =
+      config.sys_interval > 0 ? setInterval(publishFigures, config.sys_interval * 1000).unref() : undefined;
     return {
       claimSession: (request) => registry.claim(request),
       // While NATS is unreachable the broker picks the members of shared subscriptions itself again.
@@ -134,6 +165,8 @@ export default definePlugin({
         'session:ended': ({ clientId }) => registry.forget(clientId),
       },
       close: async () => {
+        clearInterval(sysTimer);
+        presence.close();
         registry.close();
         await Promise.all([link.close(), shareLink.close()]);
         interest.clear();

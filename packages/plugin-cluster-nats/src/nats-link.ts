@@ -166,6 +166,20 @@ export class NatsLink {
   }
 
   /**
+   * Publishes housekeeping (presence) if the connection is up: not counted, never queued, never throws.
+   * Messages of clients go through `publish`, which counts what does not leave.
+   */
+  announce(subject: string, data: Uint8Array): boolean {
+    if (this.#outage.down || this.#closing) return false;
+    try {
+      this.#nc.publish(subject, data);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
    * Subscribes to `subject` in a queue group, this connection's own unless `queue` names another;
    * `onMessage` gets each message's data (must not throw). NATS keeps the subscription across
    * reconnections. Returns the unsubscribe.

@@ -14,13 +14,16 @@ export const CLUSTER_PASSWORD = randomBytes(12).toString('hex');
 /** The cluster's user as the test NATS servers list it. */
 export const CLUSTER_NATS_USER = { user: CLUSTER_USER, password: CLUSTER_PASSWORD } as const;
 
-/** A node of the cluster on `servers`, logged in with the cluster's user and a password file. */
+/**
+ * A node of the cluster on `servers`, logged in with the cluster's user and a password file; `extra.cluster`
+ * adds plugin options to those.
+ */
 export function startNode(node: string, servers: string[], extra: Partial<NodeOptions> = {}): Promise<MidgeNode> {
   return MidgeNode.start({
-    node,
-    cluster: { servers, user: CLUSTER_USER, password_file: 'nats-password', connect_timeout: 3 },
-    files: { 'nats-password': `${CLUSTER_PASSWORD}\n` },
     ...extra,
+    node,
+    cluster: { servers, user: CLUSTER_USER, password_file: 'nats-password', connect_timeout: 3, ...extra.cluster },
+    files: { 'nats-password': `${CLUSTER_PASSWORD}\n`, ...extra.files },
   });
 }
 

@@ -218,7 +218,9 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('a cluster on on
     });
     try {
       await publish(await mqttClient(limited), 't/x', 'refused by NATS', 1);
-      const warning = await limited.waitFor((r) => /check the permissions of its NATS user/.test(r.msg ?? ''));
+      const warning = await limited.waitFor(
+        (r) => /check the permissions of its NATS user/.test(r.msg ?? '') && /midge\.msg\./.test(String(r.err)),
+      );
       expect(warning.err).toMatch(/Permissions Violation for Publish to "midge\.msg\.t\.x"/);
     } finally {
       await limited.stop();

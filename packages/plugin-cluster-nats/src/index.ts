@@ -20,6 +20,9 @@ import { NatsLink } from './nats-link.js';
 import { ClientRegistry } from './registry.js';
 import { ShareTable } from './share.js';
 import { Presence } from './presence.js';
+import { ClusterWills } from './wills.js';
+import { watchForDeadNodes } from './dead-nodes.js';
+import { Kvm } from '@nats-io/kv';
 import { clusterSysTopics } from './sys-topics.js';
 import type { ClusterFigures } from './sys-topics.js';
 import { messageSubjectRoot } from './subject.js';
@@ -93,6 +96,7 @@ export default definePlugin({
         logger,
         replicas: config.replicas,
         handoverTimeoutMs: config.handover_timeout * 1000,
+        openWithinMs: config.connect_timeout * 1000,
       });
     } catch (err) {
       await Promise.all([link.close(), shareLink.close()]);
@@ -120,6 +124,34 @@ export default definePlugin({
       // On the second connection, so the first carries nothing but what clients publish and subscribe to.
       send: (subject, data) => shareLink.announce(subject, data),
       subscribe: (subject, onMessage) => shareLink.subscribe(subject, onMessage),
+    });
+    let wills: ClusterWills;
+    try {
+      wills = await ClusterWills.open({
+        node,
+        prefix: config.subject_prefix,
+        kvm: new Kvm(link.connection),
+        replicas: config.replicas,
+        openWithinMs: config.connect_timeout * 1000,
+        broker: ctx.broker,
+        logger,
+        holderOf: (clientId) => registry.holderOf(clientId),
+      });
+    } catch (err) {
+      presence.close();
+      registry.close();
+      await Promise.all([link.close(), shareLink.close()]);
+      throw new Error(`cannot open the wills bucket in NATS JetStream at ${link.where} (${messageOf(err)})`, {
+        cause: err,
+      });
+    }
+    const deaths = watchForDeadNodes({
+      presence,
+      wills,
+      linkUp: () => !link.down && !shareLink.down,
+      intervalMs: PRESENCE_INTERVAL_MS,
+      known: await wills.nodesWithWills().catch(() => new Set<string>()),
+      logger,
     });
     const figures = (): ClusterFigures => ({
       node,
@@ -162,10 +194,18 @@ export default definePlugin({
           shares.remove(filter);
         },
         'message:broadcast': bridge.onBroadcast,
-        'session:ended': ({ clientId }) => registry.forget(clientId),
+        'session:ended': ({ clientId }) => {
+          registry.forget(clientId);
+          wills.onSessionEnded(clientId);
+        },
+        'client:connected': ({ client, will }) => wills.onConnected(client, will),
+        'client:disconnected': ({ client, graceful }) => wills.onDisconnected(client, graceful),
       },
+      keepRestoredWill: ({ clientId }) => wills.keepRestored(clientId),
       close: async () => {
         clearInterval(sysTimer);
+        deaths.stop();
+        wills.close();
         presence.close();
         registry.close();
         await Promise.all([link.close(), shareLink.close()]);

@@ -50,6 +50,8 @@ describe('node presence', () => {
     tick(1500);
     // b last heard 3.5 s ago: gone; c 1.5 s ago.
     expect(p.alive()).toEqual(['a', 'c']);
+    expect(p.lastHeard('b')).toBe(1_000_000);
+    expect(p.lastHeard('nobody')).toBeUndefined();
     hear('a'); // another process with this node name is not counted twice
     expect(p.alive()).toEqual(['a', 'c']);
     p.close();

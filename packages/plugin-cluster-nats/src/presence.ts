@@ -50,11 +50,13 @@ export class Presence {
   alive(): string[] {
     const since = this.#now() - ALIVE_INTERVALS * this.#options.intervalMs;
     const nodes = [this.#options.node];
-    for (const [node, at] of this.#lastHeard) {
-      if (at >= since) nodes.push(node);
-      else this.#lastHeard.delete(node);
-    }
+    for (const [node, at] of this.#lastHeard) if (at >= since) nodes.push(node);
     return nodes.sort();
+  }
+
+  /** When `node` was last heard (epoch ms), if ever since this node started. */
+  lastHeard(node: string): number | undefined {
+    return this.#lastHeard.get(node);
   }
 
   close(): void {

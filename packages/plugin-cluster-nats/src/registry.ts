@@ -12,6 +12,7 @@ import type { BrokerApi, Logger, PersistedSession, SessionClaimRequest } from '@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
+import { openBucket } from './bucket.js';
 import { messageOf } from './error-message.js';
 import type { NatsLink } from './nats-link.js';
 import { clientIdKey, handoverSubject, registryBucket } from './registry-names.js';
@@ -29,6 +30,8 @@ export interface ClientRegistryOptions {
   readonly replicas: number;
   /** How long a claim waits for the node holding a session to hand it over. */
   readonly handoverTimeoutMs: number;
+  /** How long opening the bucket may retry while JetStream is not ready. */
+  readonly openWithinMs: number;
 }
 
 /** What the registry counted since start. */
@@ -92,7 +95,12 @@ export class ClientRegistry {
   /** Creates or binds the registry bucket, answers handover requests and starts watching the bucket. */
   static async open(options: ClientRegistryOptions): Promise<ClientRegistry> {
     const kvm = new Kvm(options.link.connection);
-    const kv = await kvm.create(registryBucket(options.prefix), { history: 1, replicas: options.replicas });
+    const kv = await openBucket(
+      kvm,
+      registryBucket(options.prefix),
+      { history: 1, replicas: options.replicas },
+      options.openWithinMs,
+    );
     const registry = new ClientRegistry(options, kv);
     registry.#responder = options.link.connection.subscribe(handoverSubject(options.prefix, options.node), {
       callback: (err, msg) => {
@@ -207,6 +215,14 @@ export class ClientRegistry {
     if (key === undefined || this.#options.link.down) return;
     // Rejected when another node's entry is newer: that one stays, as it should.
     this.#kv.delete(key, { previousSeq: revision }).catch(() => undefined);
+  }
+
+  /** The node the registry names for `clientId` now; undefined for none (or a registry that does not answer). */
+  async holderOf(clientId: string): Promise<string | undefined> {
+    const key = clientIdKey(clientId);
+    if (key === undefined) return undefined;
+    const entry = await this.#kv.get(key).catch(() => null);
+    return entry !== null && entry.operation === 'PUT' ? holderOf(entry.value) : undefined;
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  * Versioned, so a node refuses a format it does not know rather than adopting a garbled session.
  */
 import type { PersistedSession } from '@midge/mqtt-core';
+import { fromJsonBytes, toJsonBytes } from './json-buffers.js';
 
 export const SESSION_WIRE_VERSION = 1;
 
@@ -12,39 +13,14 @@ interface Envelope {
   readonly session: PersistedSession;
 }
 
-/**
- * The value with every buffer replaced by `{ $b: base64 }`. Done before JSON.stringify, not in a replacer:
- * a replacer sees a Buffer only after its toJSON made an array of one number per byte.
- */
-function withBase64Buffers(value: unknown): unknown {
-  if (value instanceof Uint8Array)
-    return { $b: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
-  if (Array.isArray(value)) return value.map(withBase64Buffers);
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = withBase64Buffers(v);
-  return out;
-}
-
-function reviveBuffers(_key: string, value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const b = (value as { $b?: unknown }).$b;
-    if (typeof b === 'string' && Object.keys(value).length === 1) return Buffer.from(b, 'base64');
-  }
-  return value;
-}
-
 export function encodeHandedSession(session: PersistedSession): Buffer {
   const envelope: Envelope = { v: SESSION_WIRE_VERSION, session };
-  return Buffer.from(JSON.stringify(withBase64Buffers(envelope)), 'utf8');
+  return toJsonBytes(envelope);
 }
 
 /** The session in `data`; throws an Error saying what is wrong with it. */
 export function decodeHandedSession(data: Uint8Array): PersistedSession {
-  const parsed = JSON.parse(
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'),
-    reviveBuffers,
-  ) as Partial<Envelope> | null;
+  const parsed = fromJsonBytes(data) as Partial<Envelope> | null;
   if (parsed === null || typeof parsed !== 'object') throw new Error('a handed-over session is not an object');
   if (parsed.v !== SESSION_WIRE_VERSION)
     throw new Error(

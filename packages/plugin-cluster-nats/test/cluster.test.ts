@@ -366,7 +366,19 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)(
         const js = await jetstreamManager(await natsClient(n2, { user: CLUSTER_USER, pass: CLUSTER_PASSWORD }), {
           timeout: 15_000,
         });
-        const stream = await js.streams.add({ name: 'harness-check', subjects: ['harness.>'], num_replicas: 3 });
+        // A fresh cluster answers "temporarily unavailable" until it has a meta leader: retried for 15 s.
+        const deadline = Date.now() + 15_000;
+        const addStream = async (): Promise<Awaited<ReturnType<typeof js.streams.add>>> => {
+          for (;;) {
+            try {
+              return await js.streams.add({ name: 'harness-check', subjects: ['harness.>'], num_replicas: 3 });
+            } catch (err) {
+              if (Date.now() > deadline) throw err;
+              await new Promise((resolve) => setTimeout(resolve, 250));
+            }
+          }
+        };
+        const stream = await addStream();
         expect(1 + (stream.cluster?.replicas?.length ?? 0)).toBe(3);
 
         const [a, b] = await Promise.all([startNode('a', [n0.url, n1.url]), startNode('b', [n2.url])]);

@@ -62,6 +62,7 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the client-id r
         logger: nullLogger,
         replicas: 1,
         handoverTimeoutMs: 2000,
+        openWithinMs: 5000,
       });
       nodes.push({ name, broker, registry });
     }

@@ -297,6 +297,11 @@ export class Broker {
         secure: false,
       });
       const message = copyMessage(w.message);
+      // A cluster may have published it while this broker was down.
+      if (ctx.host?.keepRestoredWill !== undefined && !(await ctx.host.keepRestoredWill({ clientId, will: message }))) {
+        ctx.sessions.forgetWill(clientId);
+        continue;
+      }
       const session = ctx.sessions.get(clientId);
       const publishAt = w.publishAt ?? now + w.delay * 1000;
       if (session === undefined || w.delay <= 0 || publishAt <= now) {

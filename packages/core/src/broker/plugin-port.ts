@@ -8,6 +8,7 @@ import type {
   Decision,
   EnhancedAuthRequest,
   EnhancedAuthStep,
+  Message,
   SessionClaimRequest,
 } from '../plugin-api/types.js';
 import type { PersistedSession } from '../persistence/types.js';
@@ -26,6 +27,8 @@ export interface PluginHostLike {
   claimSession?(req: SessionClaimRequest): Promise<PersistedSession | undefined> | undefined;
   /** True while a cluster plugin delivers shared subscriptions (the router then picks no member). Optional for embedders. */
   takesSharedSubscriptions?(): boolean;
+  /** Whether to publish a will restored from the store (a cluster may have published it); resolves true without a plugin. */
+  keepRestoredWill?(req: { readonly clientId: string; readonly will: Message }): Promise<boolean>;
   hasEnhancedAuth(method: string): boolean;
   enhancedAuth(req: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
   hasHook(event: BrokerEventName): boolean;

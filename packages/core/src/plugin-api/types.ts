@@ -84,7 +84,13 @@ export interface BrokerEvents {
   'broker:post-start': Record<string, never>;
   'broker:pre-shutdown': Record<string, never>;
   'broker:post-shutdown': Record<string, never>;
-  'client:connected': { readonly client: ClientInfo; readonly clean: boolean; readonly sessionPresent: boolean };
+  'client:connected': {
+    readonly client: ClientInfo;
+    readonly clean: boolean;
+    readonly sessionPresent: boolean;
+    /** The client's will (v5: its properties, without the delay) and v5 Will Delay Interval in seconds. */
+    readonly will?: { readonly message: Message; readonly delay: number };
+  };
   'client:disconnected': {
     readonly client: ClientInfo;
     /** True when the client sent DISCONNECT (no will); false for any other close. */
@@ -407,6 +413,14 @@ export interface PluginHooks {
    * Called once per routed message matching a shared subscription: keep it a field read.
    */
   takesSharedSubscriptions?(): boolean;
+  /**
+   * For a cluster plugin (one plugin at most): the broker restarted after stopping without publishing the
+   * will of `clientId` (a crash is an ungraceful disconnect); it publishes the will (when due) only if this
+   * resolves true. A cluster whose other brokers publish the wills of a dead broker answers false for a
+   * will one of them published already, so a will goes out once. A throw, a rejection or no answer within
+   * `plugin_decision_timeout` counts as true (a will is rather sent twice than never).
+   */
+  keepRestoredWill?(request: { readonly clientId: string; readonly will: Message }): boolean | Promise<boolean>;
   events?: EventHandlers;
   /** Re-read external state (SIGHUP, `broker.reload()`); the broker keeps its clients (a plugin may disconnect those it no longer admits). */
   reload?(): void | Promise<void>;

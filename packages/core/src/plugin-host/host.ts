@@ -22,6 +22,7 @@ import type {
   EnhancedAuthRequest,
   EnhancedAuthStep,
   Logger,
+  Message,
   MidgePlugin,
   PluginContext,
   PluginHooks,
@@ -119,6 +120,8 @@ export class PluginHost {
   readonly #enhancedAuth = new Map<string, DecisionHook<EnhancedAuthRequest>>();
   /** The one plugin that claims client ids across brokers (a cluster plugin), if any. */
   #claimSession: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['claimSession']> } | undefined;
+  /** The one plugin that decides on wills restored from the store, if any. */
+  #willKeeper: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['keepRestoredWill']> } | undefined;
   /** The one plugin that delivers shared subscriptions across brokers, if any. */
   #sharedTaker: { readonly p: Loaded; readonly fn: () => boolean } | undefined;
   #sharedTakerFailed = false;
@@ -265,6 +268,29 @@ export class PluginHost {
     }
   }
 
+  /**
+   * Whether the broker publishes a will restored from its store: the cluster plugin's `keepRestoredWill`,
+   * true without one. A throw, a rejection or a timeout is logged and counts as true.
+   */
+  async keepRestoredWill(request: { readonly clientId: string; readonly will: Message }): Promise<boolean> {
+    const keeper = this.#willKeeper;
+    if (keeper === undefined) return true;
+    try {
+      const answer = await withTimeout(
+        call(() => keeper.fn(request)),
+        this.#options.decisionTimeoutMs,
+      );
+      if (answer !== TIMED_OUT) return answer !== false;
+      keeper.p.logger.warn(
+        { clientId: request.clientId },
+        'keepRestoredWill did not answer within plugin_decision_timeout: the will is published',
+      );
+    } catch (err) {
+      keeper.p.logger.warn({ clientId: request.clientId, err }, 'keepRestoredWill failed: the will is published');
+    }
+    return true;
+  }
+
   /** True when a plugin handles MQTT 5 enhanced authentication with this Authentication Method. */
   hasEnhancedAuth(method: string): boolean {
     return this.#enhancedAuth.has(method);
@@ -403,6 +429,18 @@ export class PluginHost {
         );
       }
       this.#claimSession = { p, fn: hooks.claimSession.bind(hooks) };
+    }
+    if (hooks.keepRestoredWill !== undefined) {
+      const owner = this.#willKeeper;
+      if (owner !== undefined) {
+        await this.close();
+        throw new PluginError(
+          'PLUGIN_SETUP_FAILED',
+          name,
+          `keepRestoredWill is already implemented by plugin '${owner.p.name}': one cluster plugin at most (plugins.${key})`,
+        );
+      }
+      this.#willKeeper = { p, fn: hooks.keepRestoredWill.bind(hooks) };
     }
     if (hooks.takesSharedSubscriptions !== undefined) {
       const owner = this.#sharedTaker;

@@ -156,6 +156,7 @@ const FUNCTION_HOOKS = [
   'authorizeClient',
   'claimSession',
   'takesSharedSubscriptions',
+  'keepRestoredWill',
   'reload',
   'close',
 ] as const;

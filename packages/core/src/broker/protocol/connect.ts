@@ -328,7 +328,13 @@ function openSession(
   }
   if (ctx.debug) ctx.log.debug({ clientId: client.clientId, clean: packet.clean, sessionPresent }, 'client connected');
   if (ctx.events.wants('client:connected')) {
-    ctx.events.emit('client:connected', { client, clean: packet.clean, sessionPresent });
+    const stored = session.will;
+    ctx.events.emit(
+      'client:connected',
+      stored === undefined
+        ? { client, clean: packet.clean, sessionPresent }
+        : { client, clean: packet.clean, sessionPresent, will: { message: stored, delay: session.willDelay } },
+    );
   }
   if (sessionPresent) resumeSession(ctx, session);
 }

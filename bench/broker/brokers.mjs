@@ -77,28 +77,43 @@ const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
  */
 export async function startBroker(
   kind,
-  { cpuProfileDir, durable = false, dir: reuseDir, startTimeoutMs = 15_000, stopTimeoutMs, pollMs = 50 } = {},
+  {
+    cpuProfileDir,
+    durable = false,
+    dir: reuseDir,
+    startTimeoutMs = 15_000,
+    stopTimeoutMs,
+    pollMs = 50,
+    // cluster.mjs: a Midge node with plugins (servers/midge-cluster.mjs) takes its plugins' config as JSON.
+    serverArgs = [],
+    // cluster.mjs: processes of a cluster share both CPUs (false); one broker is pinned to CPU 0 (true).
+    pin = true,
+  } = {},
 ) {
   const port = await freePort();
   const dir = reuseDir ?? mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
   let argv;
   if (kind !== 'mosquitto') {
-    const isMidge = kind === 'midge' || kind === MIDGE_IN_MEMORY;
+    const isMidge = kind === 'midge' || kind === MIDGE_IN_MEMORY || kind === 'midge-cluster';
     const flags = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
     // Midge's young generation as the `midge` binary sizes it (apps/broker-cli/src/young-generation.ts);
     // BENCH_UNCAPPED=1 leaves Node's default, for A/B runs of the size itself.
     if (isMidge && process.env.BENCH_UNCAPPED !== '1') flags.push('--max-semi-space-size=4');
     // Diagnostics only (e.g. BENCH_NODE_FLAGS=--trace-gc): extra flags for the Node brokers.
     if (process.env.BENCH_NODE_FLAGS) flags.push(...process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean));
-    const server = path.join(HERE, 'servers', isMidge ? 'midge.mjs' : `${kind}.mjs`);
+    const server = path.join(
+      HERE,
+      'servers',
+      kind === 'midge-cluster' ? 'midge-cluster.mjs' : isMidge ? 'midge.mjs' : `${kind}.mjs`,
+    );
     const store = kind === 'midge' && durable ? [path.join(dir, 'data'), MIDGE_SYNC] : [];
-    argv = [process.execPath, ...flags, server, String(port), ...store];
+    argv = [process.execPath, ...flags, server, String(port), ...store, ...serverArgs];
   } else {
     argv = [MOSQUITTO, '-c', mosquittoConf(dir, port, durable)];
   }
   // The soft fd limit goes up to the hard one (10,000 idle connections need more than 1024).
   const script = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${argv.map(q).join(' ')}`;
-  const cmd = HAS_TASKSET ? ['taskset', '-c', '0', 'bash', '-c', script] : ['bash', '-c', script];
+  const cmd = HAS_TASKSET && pin ? ['taskset', '-c', '0', 'bash', '-c', script] : ['bash', '-c', script];
   const spawnedAt = performance.now();
   const child = spawn(cmd[0], cmd.slice(1), { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -166,7 +181,7 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function cpuSeconds(pid) {
+export function cpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces): state is field 3; utime 14, stime 15.

@@ -118,7 +118,8 @@ export function runScenario(broker, scenario, timing) {
 }
 
 async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
-  const port = broker.port;
+  // A cluster (cluster.mjs) lists its nodes' ports: a client's `node` picks one (default the first).
+  const portOf = (client) => broker.ports?.[client.node ?? 0] ?? broker.port;
   const nP = spec.publishers.length;
   const nS = spec.subscribers.length;
   const receivers = range(nP).map((i) => spec.receiversOf(i));
@@ -147,7 +148,7 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
   };
 
   const subscribers = spec.subscribers.map((s, subIdx) => {
-    const c = new WireClient(port, {
+    const c = new WireClient(portOf(s), {
       version: s.version,
       clientId: `${tag}-s${subIdx}`,
       clean: s.persistent !== true,
@@ -171,12 +172,12 @@ async function runFlow(broker, spec, { warmupMs, measureMs, drainMs = 3000 }) {
     return c;
   });
   const slow = range(spec.slowSubscribers ?? 0).map((k) => {
-    const c = new WireClient(port, { version: 4, clientId: `${tag}-slow${k}`, onPublish() {} });
+    const c = new WireClient(portOf({}), { version: 4, clientId: `${tag}-slow${k}`, onPublish() {} });
     clients.push(c);
     return c;
   });
   const publishers = spec.publishers.map((p, pubIdx) => {
-    const c = new WireClient(port, {
+    const c = new WireClient(portOf(p), {
       version: p.version,
       clientId: `${tag}-p${pubIdx}`,
       onPublish() {},

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quietBuild, startFolder } from './start-task.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
@@ -65,9 +66,12 @@ switch (task) {
     break;
   }
   case 'start': {
-    must(process.execPath, [pnpmBin, 'run', 'build']);
+    const built = quietBuild([process.execPath, pnpmBin, 'run', 'build'], { cwd: root });
+    if (built !== 0) process.exit(built);
     const cli = join(root, 'apps', 'broker-cli', 'dist', 'main.js');
-    if (existsSync(cli)) process.exit(run(process.execPath, [cli, ...process.argv.slice(3)]));
+    // From where the user typed `npm start`: `-c my.yaml` and ./midge-data resolve there, as for `midge`.
+    if (existsSync(cli))
+      process.exit(run(process.execPath, [cli, ...process.argv.slice(3)], { cwd: startFolder(process.env, root) }));
     // Not reached after the build above, which builds the CLI; left for a checkout without apps/broker-cli.
     process.exit(pnpm(['--filter', '@midge/bench', 'run', 'codec']));
     break;

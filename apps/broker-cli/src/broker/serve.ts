@@ -13,6 +13,8 @@ import type { ConfigSource } from './config-source.js';
 import { allowsAnonymous, isLoopback, OPEN_HINT } from './exposure.js';
 import { withEveryProblem } from './every-problem.js';
 import { obeyedSignals, type SignalSource } from '../obeyed-signals.js';
+import { VERSION } from '../version.js';
+import { formatSummary, startupSummary } from './startup-summary.js';
 import { youngGenerationFlags } from '../young-generation.js';
 import { EXIT_FAILURE, EXIT_OK } from '../report.js';
 
@@ -66,9 +68,11 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
     signals.remove();
     throw err;
   }
-  for (const l of broker.listeners()) {
-    log.info({ name: l.name, type: config.listeners[l.name]?.type, host: l.host, port: l.port }, 'listening');
-  }
+  // A terminal gets them in the summary below.
+  if (!pretty)
+    for (const l of broker.listeners()) {
+      log.info({ name: l.name, type: config.listeners[l.name]?.type, host: l.host, port: l.port }, 'listening');
+    }
   const exposed = broker.listeners().filter((l) => !isLoopback(l.host));
   if (exposed.length > 0 && allowsAnonymous(config.plugins)) {
     const where = exposed.map((l) => `${l.name} (${l.host}:${l.port})`).join(', ');
@@ -79,6 +83,17 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
   } else if (exposed.length === 0 && typeof src.source !== 'string') {
     log.info(OPEN_HINT);
   }
+  const summary = startupSummary({
+    version: VERSION,
+    config,
+    configFile: typeof src.source === 'string' ? src.source : undefined,
+    listeners: broker.listeners(),
+    plugins: broker.plugins?.plugins ?? [],
+    searchDirs: src.searchDirs,
+  });
+  // A terminal gets aligned lines; a log collector one record with all of it.
+  if (pretty) for (const line of formatSummary(summary)) log.info(line);
+  else log.info(summary, 'ready');
   signals.started();
   return signals.exitCode;
 }

@@ -53,7 +53,7 @@ persistence:
             { name: 'web', kind: 'ws', address: `127.0.0.1:${wsPort}` },
           ],
           plugins: [
-            { name: '@midge/plugin-auth-anonymous', version: expect.any(String) },
+            { name: '@midge/plugin-auth-anonymous', version: pluginVersion },
             { name: '@midge/plugin-sys', key: '@midge/plugin-sys', version: pluginVersion },
           ],
           store: { kind: 'store', module: '@midge/persistence-lmdb', path: join(dir, 'data'), sync: 'batch' },

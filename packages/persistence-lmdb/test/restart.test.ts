@@ -23,7 +23,11 @@ function infoLines(lines: string[]): Logger {
   return logger;
 }
 
-const CONFIG = { listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' } }, plugins: {}, max_queued_messages: 1000 };
+const CONFIG = {
+  listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' } },
+  plugins: {},
+  max_queued_messages: 1000,
+} as const;
 
 describe('graceful restart on LMDB', () => {
   it(

@@ -5,6 +5,7 @@ import type { QoS } from '../codec/packets.js';
 import { ReasonCode } from '../codec/reason-codes.js';
 import { handOverSession, type HandOverOptions } from './session-handover.js';
 import { loadConfig } from '../config/index.js';
+import type { ConfigInput } from '../config/schema.js';
 import type { BrokerConfig, PluginEntry } from '../config/types.js';
 import { createLogger } from '../log.js';
 import { MemoryPersistence } from '../persistence/memory.js';
@@ -517,7 +518,7 @@ function isComplete(info: Partial<ConnectionInfo>): info is ConnectionInfo {
  * Loads `config` (a YAML file path or an in-memory YAML-shaped object, validated with defaults) and
  * returns a broker ready to `start()`. Deprecated spellings are logged as warnings.
  */
-export async function createBroker(config: string | object, options: BrokerOptions = {}): Promise<Broker> {
+export async function createBroker(config: string | ConfigInput, options: BrokerOptions = {}): Promise<Broker> {
   const { config: loaded, deprecations, warnings } = await loadConfig(config);
   const broker = new Broker(loaded, options);
   for (const d of [...deprecations, ...warnings]) broker.log.warn({ path: d.path }, d.message);

@@ -8,7 +8,7 @@ async function example(): Promise<void> {
   // README:start
   const first = await createTestBroker();
   // A second broker on the same port cannot listen: start() rejects with a MidgeError.
-  const config = { listeners: { default: { type: 'tcp', bind: `127.0.0.1:${first.port}` } }, plugins: {} };
+  const config = { listeners: { default: { type: 'tcp', bind: `127.0.0.1:${first.port}` } }, plugins: {} } as const;
   const second = await createBroker(config, { logger: nullLogger });
   try {
     await second.start();

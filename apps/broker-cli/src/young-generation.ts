@@ -4,7 +4,7 @@
  *
  * V8 grows the young generation (two semi-spaces) from 1 MiB towards 16 MiB per semi-space whenever
  * enough objects survive scavenges. A broker is exactly the program that triggers it: every connection,
- * session and in-flight QoS 1 message survives. Measured with the broker benchmark (bench/README.md,
+ * session and in-flight QoS 1 message survives. Measured with the broker benchmark (Midge repository,
  * A/B in one run), a 4 MiB cap gives 10,000 idle connections 4.0 KB of RSS each instead of 5.3 KB and
  * lowers peak RSS under load (QoS 1 fan-in 117 → 97 MB), with throughput equal within the noise;
  * 1 MiB semi-spaces made QoS 1 slower (more survivors promoted).

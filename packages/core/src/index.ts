@@ -1,4 +1,4 @@
-// The package root: re-exports only (DESIGN section 1).
+// The package root: re-exports only.
 export * from './errors.js';
 export * from './codec/packets.js';
 export * from './plugin-api/index.js';

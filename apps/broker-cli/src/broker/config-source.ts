@@ -38,7 +38,7 @@ export function configSource(path: string | undefined): ConfigSource {
   if (path === undefined) {
     const configDir = process.cwd();
     const source = parseConfigYaml(DEFAULT_CONFIG_YAML);
-    // No config file: this machine only (as Mosquitto 2); --host or a config file opens it (issue 14).
+    // No config file: this machine only (as Mosquitto 2); --host or a config file opens it.
     const listeners = source['listeners'] as Record<string, Record<string, unknown>> | undefined;
     const listener = listeners?.[DEFAULT_LISTENER_NAME];
     if (listener !== undefined) listener['bind'] = `${DEFAULT_CONFIG_HOST}:1883`;

@@ -1,4 +1,4 @@
-/** Whether the broker is reachable beyond this machine while letting anonymous clients in (issue 14). */
+/** Whether the broker is reachable beyond this machine while letting anonymous clients in. */
 import type { PluginEntry } from '@midge/mqtt-core';
 
 /** Where the default config binds when no config file is given: this machine only, as Mosquitto 2 does. */

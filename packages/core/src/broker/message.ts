@@ -4,7 +4,7 @@ import type { Message } from '../plugin-api/types.js';
 
 /**
  * A message the broker keeps past the current tick (retained, queued, inflight, will). Its payload is
- * always an own copy, never a view on a socket chunk (DESIGN section 3). The same shape the
+ * always an own copy, never a view on a socket chunk. The same shape the
  * persistence layer stores, so a stored message goes to a durable store as it is.
  */
 export type StoredMessage = PersistedMessage;

@@ -38,7 +38,7 @@ function collect(sub: Subscriber, _key: string, scratch: MatchScratch): void {
     s.matchRetainAsPublished = sub.retainAsPublished;
     s.matchIds = sub.subscriptionId === undefined ? undefined : [sub.subscriptionId];
     // Indexed store rather than push/length = 0: setting an array's length is a runtime call, a
-    // measurable share of per-message time (CPU profile, bench/README.md).
+    // measurable share of per-message time (CPU profile).
     scratch.sessions[scratch.count++] = s;
     return;
   }

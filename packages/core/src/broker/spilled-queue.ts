@@ -8,8 +8,8 @@ export interface SpilledEntry {
 }
 
 /**
- * The part of a persistent session's queue that lives only in the store (offline queues on disk, DESIGN
- * section 4): per entry its store key (`seq`), QoS and byte count, in typed arrays, 13 bytes an entry and
+ * The part of a persistent session's queue that lives only in the store (offline queues on disk)
+ * : per entry its store key (`seq`), QoS and byte count, in typed arrays, 13 bytes an entry and
  * no object, so a million queued messages cost about 13 MB of heap and the drop policy can still find the
  * oldest message of a QoS without reading the store. Entries are kept in queue order (seq ascending).
  *

@@ -1,5 +1,5 @@
 /**
- * Client plugins (DESIGN section 2, last point): loaded with the broker's PluginHost from the client config's
+ * Client plugins: loaded with the broker's PluginHost from the client config's
  * `plugins:`; only plugins defined with `runsIn: 'client'` or `'both'` run here, and they get `ctx.client`
  * (a ClientApi: publish through this client, its ClientInfo) and the `packet:sent` / `packet:received`
  * events. The default packet logger lives in a plugin package core cannot depend on, so when it does not

@@ -1,13 +1,13 @@
 /**
  * Every `code` a Midge error can carry, with what happened and what to do about it (Astro's
  * `errors-data.ts` is the model). `MidgeError`'s constructor takes `ErrorCode`, so a code that is not
- * listed here is a compile error, and docs/errors.md is checked against this table by a test.
+ * listed here is a compile error.
  *
  * Codes are permanent: users grep logs and branch on them. Never rename or reuse one; a code that is
  * no longer thrown stays listed with `retired: true` and says so in its description.
  *
  * It lives in codec/ beside `MidgeError` because the codec imports nothing from the rest of core
- * (DESIGN section 1); the table is plain data and imports nothing itself.
+ *; the table is plain data and imports nothing itself.
  */
 
 /** Which error class carries a code. */

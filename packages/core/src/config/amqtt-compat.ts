@@ -2,7 +2,6 @@
  * aMQTT config → Midge config, before validation. aMQTT users keep their YAML: old spellings are translated
  * and each translation is reported as a deprecation naming the new spelling, so the warning doubles as the
  * migration guide. What cannot be translated is an issue, never silently dropped.
- * See docs/compatibility.md for the full mapping and the reasons behind each choice.
  */
 import { defaultPluginMap } from './defaults.js';
 import { describeValue, formatPath, type PathSegment } from './issues.js';

@@ -19,11 +19,11 @@ const MAX_TIMER_MS = 2_147_483_647;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Who may resume a session: see `session_owner` in docs/configuration.md and docs/security.md. */
+/** Who may resume a session: see `session_owner` in the README. */
 export const SESSION_OWNER_POLICIES = ['strict', 'fresh', 'off'] as const;
 export type SessionOwnerPolicy = (typeof SESSION_OWNER_POLICIES)[number];
 
-/** What a topic request gets when every authorizeTopic hook abstained: see `default_decision` in docs/configuration.md. */
+/** What a topic request gets when every authorizeTopic hook abstained: see `default_decision` in the README. */
 export const DEFAULT_DECISIONS = ['deny', 'allow'] as const;
 export type DefaultDecisionPolicy = (typeof DEFAULT_DECISIONS)[number];
 
@@ -149,7 +149,7 @@ export const listenerEntries = {
 
 export const listenerSchema = strict(listenerEntries, 'a mapping of listener settings');
 
-/** `persistence.sync`: when a write counts as done (docs/configuration.md states each mode's promise). */
+/** `persistence.sync`: when a write counts as done. */
 export const PERSISTENCE_SYNC_MODES = ['batch', 'always', 'none'] as const;
 export type PersistenceSyncMode = (typeof PERSISTENCE_SYNC_MODES)[number];
 
@@ -201,7 +201,7 @@ export const CONFIG_DEFAULTS = {
   plugin_setup_timeout: 10_000,
   default_decision: 'deny',
   log_level: 'info',
-  // Hardening limits (docs/security.md lists each, what happens at it, and Mosquitto's/EMQX's equivalent).
+  // Hardening limits.
   session_owner: 'strict',
   max_packet_size_before_connack: 65_536,
   max_unauthenticated_bytes: 33_554_432,

@@ -59,7 +59,7 @@ export interface ConfigLocator {
 export interface PersistenceConfig {
   /** The data directory, absolute (a relative `path` in the file starts at config_dir). */
   readonly path: string;
-  /** When a write counts as done: see `PersistenceOptions.sync` and docs/configuration.md. */
+  /** When a write counts as done: see `PersistenceOptions.sync`. */
   readonly sync: 'batch' | 'always' | 'none';
   /** The store module as written: a package name, package subpath or path relative to config_dir. */
   readonly store: string;

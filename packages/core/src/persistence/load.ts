@@ -103,7 +103,7 @@ export async function importStore(
   if (typeof create !== 'function') {
     throw problem(
       'store',
-      `${where} is not a persistence store: it must export createPersistence(options), returning a Persistence (see the persistence section of docs/configuration.md)`,
+      `${where} is not a persistence store: it must export createPersistence(options), returning a Persistence (see the persistence section of the @midge/mqtt-core README)`,
       config,
     );
   }

@@ -1,5 +1,5 @@
 /**
- * Durable broker state behind one async interface (DESIGN section 4). The in-memory default is
+ * Durable broker state behind one async interface. The in-memory default is
  * `MemoryPersistence`; a durable store (file, SQL, Redis...) implements the same interface and must pass
  * `persistenceConformanceSuite`. Persistence is never on the QoS 0 hot path.
  *

@@ -1,5 +1,5 @@
 /**
- * Decision values returned by `authenticate` / `authorizeTopic` hooks (DESIGN section 2).
+ * Decision values returned by `authenticate` / `authorizeTopic` hooks.
  * They are frozen so the host can hand the same object to every caller: `allow`, `abstain` and a bare
  * `deny()` never allocate, which matters because `authorizeTopic` runs once per delivery.
  */

@@ -1,5 +1,5 @@
 /**
- * The plugin API (DESIGN section 2). Types only: runtime helpers are in define.ts and decision.ts.
+ * The plugin API. Types only: runtime helpers are in define.ts and decision.ts.
  * Third parties extend `BrokerEvents` by declaration merging:
  *
  *   declare module '@midge/mqtt-core' { interface BrokerEvents { 'acme:thing': { n: number } } }

@@ -1,5 +1,5 @@
 /**
- * The plugin host (DESIGN section 2): the registry of the loaded plugins and their hooks. It loads them
+ * The plugin host: the registry of the loaded plugins and their hooks. It loads them
  * (load.ts), asks their decision hooks by the combination rule (decide.ts), fans out events, reloads them
  * and closes them in reverse order. The broker, and an MQTT client for its own plugins, talk to plugins
  * only through this class.

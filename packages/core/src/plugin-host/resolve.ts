@@ -1,5 +1,5 @@
 /**
- * Plugin resolution (DESIGN section 2): a `plugins:` key names a package, a package subpath or a file
+ * Plugin resolution: a `plugins:` key names a package, a package subpath or a file
  * relative to the config file. Packages are looked up from each search dir in turn (the config file's
  * folder first, then the CLI's own folder so first-party plugins always resolve), imported, and the
  * export checked for the plugin brand and API version.

@@ -21,6 +21,7 @@ export const CLIENT_FLAGS = {
   pw: { type: 'string', short: 'P' },
   keepalive: { type: 'string', short: 'k' },
   'disable-clean-session': { type: 'boolean', short: 'c' },
+  'session-expiry': { type: 'string', short: 'x' },
   'protocol-version': { type: 'string', short: 'V' },
   'will-topic': { type: 'string' },
   'will-payload': { type: 'string' },
@@ -49,6 +50,8 @@ export const CLIENT_FLAGS_HELP = `Connection:
   -k, --keepalive SECONDS  keepalive (default 10)
   -c, --disable-clean-session
                            keep the session on the broker (needs -i); as in mosquitto
+  -x, --session-expiry SECONDS
+                           MQTT 5 session expiry interval (4294967295: never); needs -V 5
   -V, --protocol-version 31|311|5
                            MQTT version (default 311)
   --will-topic TOPIC       publish this will if the connection drops
@@ -101,6 +104,9 @@ export function clientOptionsFrom(given: Values, io: CommandIO): MqttClientOptio
   ) {
     throw new UsageError('--will-payload, --will-qos and --will-retain need --will-topic');
   }
+  const sessionExpiry = intFlag('-x', values['session-expiry'], 0, 0xffffffff);
+  if (sessionExpiry !== undefined && protocolVersion !== 5)
+    throw new UsageError('-x (session expiry) is an MQTT 5 property: add -V 5');
   const debug = values.debug === true;
   const keepalive = intFlag('-k', values.keepalive, 0, 65535);
   return {
@@ -111,6 +117,7 @@ export function clientOptionsFrom(given: Values, io: CommandIO): MqttClientOptio
     ...(values.username !== undefined ? { username: values.username } : {}),
     ...(values.pw !== undefined ? { password: values.pw } : {}),
     ...(keepalive !== undefined ? { keepalive } : {}),
+    ...(sessionExpiry !== undefined ? { properties: { sessionExpiryInterval: sessionExpiry } } : {}),
     ...(willTopic !== undefined
       ? {
           will: {

@@ -77,14 +77,15 @@ describe('ClusterBridge', () => {
     expect(logText(logger.records, 'warn')).toMatch(/too long to cross nodes/);
   });
 
-  it('routes a message from another node as trusted, with origin cluster:<node>, not retained here', () => {
+  it('routes a message from another node as trusted, with origin cluster:<node>, RETAIN as published, not stored', () => {
     const { b, published } = bridge();
     const properties = { contentType: 'text/plain', userProperties: [['k', 'v']] as [string, string][] };
     b.onClusterMessage(encodeClusterMessage(message('t/x', { retain: true, qos: 2, properties }), 'b'));
     expect(published).toEqual([
       {
-        message: { topic: 't/x', payload: Buffer.from('p'), qos: 2, retain: false, properties },
-        authority: { trusted: true, origin: 'cluster:b' },
+        message: { topic: 't/x', payload: Buffer.from('p'), qos: 2, retain: true, properties },
+        // The retained store follows the retained stream, not this path.
+        authority: { trusted: true, origin: 'cluster:b', keepRetained: false },
       },
     ]);
     expect(b.counts.received).toBe(1);

@@ -119,16 +119,14 @@ export function createClusterBridge({ node, root, broker, logger, send }: Cluste
     const decoded = decodeFrom(data);
     if (decoded === undefined) return;
     const { from } = decoded;
-    const { topic, payload, qos, properties } = decoded.message;
+    const { topic, payload, qos, retain, properties } = decoded.message;
     // Trusted: the publishing node authorized the publish; this broker authorizes `receive` for each of its
-    // subscribers as the message is routed. Not retained here: each node keeps the retained messages
-    // published on it (a cluster-wide retained store is a later step), so a node that gets only some
-    // updates of a topic never serves a stale one.
-    const authority = { trusted: true, origin: `${CLUSTER_ORIGIN}${from}` } as const;
+    // subscribers as the message is routed. RETAIN as published, for v5 Retain As Published subscribers,
+    // but the retained store is left alone (keepRetained: false): it follows the cluster's retained stream
+    // (retained.ts), in the stream's order, which a message on this path could contradict.
+    const authority = { trusted: true, origin: `${CLUSTER_ORIGIN}${from}`, keepRetained: false } as const;
     const options =
-      properties === undefined
-        ? { topic, payload, qos, retain: false }
-        : { topic, payload, qos, retain: false, properties };
+      properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties };
     counts.received++;
     try {
       broker.publish(options, authority).catch((err: unknown) => refused(err, topic, from));

@@ -22,6 +22,7 @@ import { ShareTable } from './share.js';
 import { Presence } from './presence.js';
 import { ClusterWills } from './wills.js';
 import { watchForDeadNodes } from './dead-nodes.js';
+import { ClusterRetained } from './retained.js';
 import { Kvm } from '@nats-io/kv';
 import { clusterSysTopics } from './sys-topics.js';
 import type { ClusterFigures } from './sys-topics.js';
@@ -145,6 +146,30 @@ export default definePlugin({
         cause: err,
       });
     }
+    let retained: ClusterRetained;
+    try {
+      // Before the broker takes clients: they must find the cluster's retained messages from the first SUBSCRIBE.
+      retained = await ClusterRetained.open({
+        node,
+        prefix: config.subject_prefix,
+        connection: link.connection,
+        down: () => link.down,
+        broker: ctx.broker,
+        logger,
+        replicas: config.replicas,
+        loadTimeoutMs: config.connect_timeout * 1000,
+      });
+    } catch (err) {
+      wills.close();
+      presence.close();
+      registry.close();
+      await Promise.all([link.close(), shareLink.close()]);
+      throw new Error(
+        `cannot read the cluster's retained messages from NATS JetStream at ${link.where} (${messageOf(err)}): ` +
+          "give the cluster's NATS user access to $JS.API.> and to the <subject_prefix>.retain.> subjects",
+        { cause: err },
+      );
+    }
     const deaths = watchForDeadNodes({
       presence,
       wills,
@@ -194,6 +219,8 @@ export default definePlugin({
           shares.remove(filter);
         },
         'message:broadcast': bridge.onBroadcast,
+        'retained:set': retained.onSet,
+        'retained:cleared': retained.onCleared,
         'session:ended': ({ clientId }) => {
           registry.forget(clientId);
           wills.onSessionEnded(clientId);
@@ -205,6 +232,7 @@ export default definePlugin({
       close: async () => {
         clearInterval(sysTimer);
         deaths.stop();
+        retained.close();
         wills.close();
         presence.close();
         registry.close();
@@ -212,7 +240,13 @@ export default definePlugin({
         interest.clear();
         shares.clear();
         logger.info(
-          { node, ...bridge.counts, registry: registry.counts, droppedWhileDisconnected: link.dropped },
+          {
+            node,
+            ...bridge.counts,
+            registry: registry.counts,
+            retained: retained.counts,
+            droppedWhileDisconnected: link.dropped,
+          },
           'left the cluster',
         );
       },

@@ -142,7 +142,8 @@ export class MidgeNode {
     const dir = await mkdtemp(join(tmpdir(), `midge-node-${options.node}-`));
     const config = await writeConfig(dir, options);
     const node = new MidgeNode(options.node, dir, config);
-    const listening = await node.waitFor((r) => r.msg === 'listening' && r.name === 'default');
+    // Generous: a node's setup opens JetStream state (registry, wills, retained stream) on a busy CI machine.
+    const listening = await node.waitFor((r) => r.msg === 'listening' && r.name === 'default', 30_000);
     node.#port = listening.port as number;
     return node;
   }

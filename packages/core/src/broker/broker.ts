@@ -12,6 +12,7 @@ import { MemoryPersistence } from '../persistence/memory.js';
 import { loadPersistence } from '../persistence/load.js';
 import type { Persistence } from '../persistence/types.js';
 import type {
+  ApiOrigin,
   BrokerApi,
   BrokerEventName,
   BrokerEvents,
@@ -22,6 +23,8 @@ import type {
   MidgePlugin,
   PublishAuthority,
   PublishOptions,
+  RetainedChange,
+  RetainedMessage,
 } from '../plugin-api/types.js';
 import { PluginHost } from '../plugin-host/index.js';
 import { Connection } from './connection.js';
@@ -39,7 +42,7 @@ import { restoreQueue, restoreSession } from './snapshot.js';
 import { subscriptionEntries } from './subscription-entries.js';
 import { LimitReporter } from './limit-reporter.js';
 import { StatsCounter } from './stats.js';
-import { isBrokerOnlyTopic, validateTopicName } from './topic.js';
+import { isBrokerOnlyTopic, validateTopicFilter, validateTopicName } from './topic.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -133,7 +136,22 @@ export class Broker {
     this.api = Object.freeze({
       version: VERSION,
       publish: (m: PublishOptions, authority: PublishAuthority) => this.publish(m, authority),
-      getRetained: (topic: string): Message | undefined => ctx.router.getRetained(topic),
+      getRetained: (topic: string): RetainedMessage | undefined => ctx.router.getRetained(topic),
+      retainedMessages: (filter: string): RetainedMessage[] => {
+        const invalid = validateTopicFilter(filter, ctx.topicLimits);
+        if (invalid !== undefined)
+          throw new MidgeError('BROKER_INVALID_TOPIC', `cannot list the retained messages of '${filter}': ${invalid}`);
+        return ctx.router.retainedMessages(filter);
+      },
+      setRetained: (change: RetainedChange, options?: { readonly origin?: ApiOrigin }): void => {
+        const invalid = validateTopicName(change.topic, ctx.topicLimits);
+        if (invalid !== undefined)
+          throw new MidgeError(
+            'BROKER_INVALID_TOPIC',
+            `cannot set the retained message of '${change.topic}': ${invalid}`,
+          );
+        ctx.router.setRetained(change, options?.origin ?? 'api');
+      },
       stats: () => this.stats(),
       sessionCount: () => ctx.sessions.size,
       subscriptionCount: () => ctx.stats.subscriptionCount,
@@ -379,7 +397,13 @@ export class Broker {
       throw new MidgeError('BROKER_PUBLISH_DENIED', `publish to '${options.topic}' ${who} refused: ${why}`);
     };
     try {
-      const outcome = this.ctx.pipeline.publishFrom(origin, publisher, message);
+      const outcome = this.ctx.pipeline.publishFrom(
+        origin,
+        publisher,
+        message,
+        undefined,
+        authority.trusted !== true || authority.keepRetained !== false,
+      );
       if (isPromise(outcome)) return outcome.then(settle);
       const stored = settle(outcome);
       if (stored !== undefined) return stored;

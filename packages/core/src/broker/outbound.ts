@@ -56,7 +56,13 @@ export class Fanout {
         // A placeholder id: each receiver gets its own stamped into a copy.
         packetId: qos === 0 ? undefined : 1,
       };
-      if (version === 5 && m.properties !== undefined) packet.properties = m.properties;
+      if (version === 5 && m.properties !== undefined) {
+        // A kept message (a retained one) says the time left of its expiry [MQTT-3.3.2-6]; null: it just
+        // expired, sent as it is (who delivers it checked the deadline a moment ago).
+        const props =
+          (m as StoredMessage).expiresAt === undefined ? m.properties : outboundProperties(m, undefined, Date.now());
+        packet.properties = props ?? m.properties;
+      }
       enc = encodePublishOnce(packet, version);
       this.encoded[idx] = enc;
       this.used |= 1 << idx;

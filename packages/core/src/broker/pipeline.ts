@@ -83,6 +83,7 @@ export class Pipeline {
     publisher: Publisher,
     message: Message,
     sender?: Sender,
+    keepRetained = true,
   ): PublishOutcome | Promise<PublishOutcome> {
     const services = this.services;
     // Only the broker's own trusted messages ($SYS statistics) may use its topics; a cluster's or bridge's
@@ -96,7 +97,8 @@ export class Pipeline {
         );
       return BROKER_ONLY_TOPIC;
     }
-    if (publisher === TRUSTED) return this.accept(origin, undefined, message);
+    // Only a trusted publish may route a retain-flagged message past the retained store (keepRetained).
+    if (publisher === TRUSTED) return this.accept(origin, undefined, message, keepRetained);
     const host = services.host;
     if (host === undefined || !host.hasTopicAuthorization) return this.accept(origin, publisher, message);
     const decision = host.authorizeTopic({
@@ -132,15 +134,20 @@ export class Pipeline {
    * Routes an accepted message. A QoS 1/2 message's writes to the store (persistent sessions' queues and
    * inflight windows, the retained value) are collected: its acknowledgement waits for them. QoS 0 never waits.
    */
-  private accept(origin: MessageOrigin, client: ClientInfo | undefined, message: Message): number | StoredOutcome {
+  private accept(
+    origin: MessageOrigin,
+    client: ClientInfo | undefined,
+    message: Message,
+    keepRetained = true,
+  ): number | StoredOutcome {
     const events = this.services.events;
     if (events.wants('message:received')) events.emit('message:received', { client, message, origin });
-    if (message.qos === 0) return this.router.publish(message, client, origin);
+    if (message.qos === 0) return this.router.publish(message, client, origin, keepRetained);
     const journal = this.services.journal;
     journal.begin();
     let matched: number;
     try {
-      matched = this.router.publish(message, client, origin);
+      matched = this.router.publish(message, client, origin, keepRetained);
     } catch (err) {
       journal.end()?.catch(() => undefined); // logged by the journal; the error below is what matters
       throw err;

@@ -1,5 +1,5 @@
 import type { QoS } from '../codec/packets.js';
-import type { ClientInfo, Decision, Message, MessageOrigin } from '../plugin-api/types.js';
+import type { ApiOrigin, ClientInfo, Decision, Message, MessageOrigin, RetainedChange } from '../plugin-api/types.js';
 import type { PersistedSubscription } from '../persistence/types.js';
 import { copyMessage, messageBytes, minQos, type StoredMessage } from './message.js';
 import { deliver, Fanout } from './outbound.js';
@@ -85,7 +85,7 @@ export class Router {
   private readonly fan = new Fanout();
   /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
   private routing = false;
-  private readonly pending: [StoredMessage, ClientInfo | undefined, MessageOrigin][] = [];
+  private readonly pending: [StoredMessage, ClientInfo | undefined, MessageOrigin, boolean][] = [];
   private readonly ctx: BrokerServices;
   /** Retained messages on their way to new subscriptions, in chunks (retained-delivery.ts). */
   readonly retainedDelivery: RetainedDelivery;
@@ -178,14 +178,14 @@ export class Router {
    * a client did. Returns how many subscriptions (sessions, shared groups) matched, before receive
    * authorization; -1 when the message waits behind the one being routed (the count is not known yet).
    */
-  publish(message: Message, client: ClientInfo | undefined, origin: MessageOrigin): number {
+  publish(message: Message, client: ClientInfo | undefined, origin: MessageOrigin, keepRetained = true): number {
     if (this.routing) {
-      this.pending.push([copyMessage(message), client, origin]);
+      this.pending.push([copyMessage(message), client, origin, keepRetained]);
       return -1;
     }
     this.routing = true;
     try {
-      const matched = this.route(message, client, origin);
+      const matched = this.route(message, client, origin, keepRetained);
       this.routePending();
       return matched;
     } finally {
@@ -202,13 +202,19 @@ export class Router {
     const pending = this.pending;
     for (let i = 0; i < pending.length; i++) {
       const p = pending[i];
-      if (p !== undefined) this.route(p[0], p[1], p[2]);
+      if (p !== undefined) this.route(p[0], p[1], p[2], p[3]);
     }
   }
 
-  private route(message: Message, client: ClientInfo | undefined, origin: MessageOrigin): number {
+  /** `keepRetained` false: a RETAIN=1 message is delivered as published but leaves the retained store alone. */
+  private route(
+    message: Message,
+    client: ClientInfo | undefined,
+    origin: MessageOrigin,
+    keepRetained: boolean,
+  ): number {
     const ctx = this.ctx;
-    const stored = message.retain ? this.storeRetained(message) : undefined;
+    const stored = message.retain && keepRetained ? this.storeRetained(message, origin) : undefined;
     const scratch = this.scratch;
     scratch.gen++;
     scratch.origin = client?.clientId;
@@ -326,6 +332,23 @@ export class Router {
     return this.retained.get(topic);
   }
 
+  /** The retained messages matching `filter` (a valid filter), as an array: a snapshot. */
+  retainedMessages(filter: string): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    this.retained.match(filter, (m, _topic, list) => void list.push(m), out);
+    return out;
+  }
+
+  /**
+   * For a plugin keeping a retained store with other brokers (`BrokerApi.setRetained`, topic validated
+   * by the caller): stores or clears the retained message of a topic as a retained PUBLISH would, with
+   * its caps, persistence and events, but delivers nothing.
+   */
+  setRetained(change: RetainedChange, origin: ApiOrigin): void {
+    if ('clear' in change) this.clearRetained(change.topic, origin);
+    else this.storeRetained(change.retain ? change : { ...change, retain: true }, origin);
+  }
+
   /** Stores (payload copied) or clears [MQTT-3.3.1-10/11] the retained message of a topic. */
   /**
    * max_retained_messages / max_retained_bytes: a message that would add a retained topic past the count,
@@ -361,31 +384,31 @@ export class Router {
     return true;
   }
 
-  private storeRetained(message: Message): StoredMessage | undefined {
+  private storeRetained(message: Message, origin: MessageOrigin): StoredMessage | undefined {
     const ctx = this.ctx;
     if (message.payload.length === 0) {
-      this.clearRetained(message.topic);
+      this.clearRetained(message.topic, origin);
       return undefined;
     }
     if (this.overRetainedCap(message)) {
       // A replacement too big to keep: the older message is no longer the topic's last value, and new
       // subscribers must not get it as if it were. Clearing frees its place and bytes.
-      this.clearRetained(message.topic);
+      this.clearRetained(message.topic, origin);
       return undefined;
     }
     const stored = copyMessage(message);
     this.retained.set(message.topic, stored);
     ctx.stats.retainedCount = this.retained.size;
     this.persist(ctx.persistence.setRetained(stored));
-    if (ctx.events.wants('retained:set')) ctx.events.emit('retained:set', { message: stored });
+    if (ctx.events.wants('retained:set')) ctx.events.emit('retained:set', { message: stored, origin });
     return stored;
   }
 
   /** Clears the retained message of `topic`, if any [MQTT-3.3.1-10/11]. */
-  private clearRetained(topic: string): void {
+  private clearRetained(topic: string, origin: MessageOrigin): void {
     if (!this.removeRetained(topic)) return;
     const events = this.ctx.events;
-    if (events.wants('retained:cleared')) events.emit('retained:cleared', { topic });
+    if (events.wants('retained:cleared')) events.emit('retained:cleared', { topic, origin });
   }
 
   /** Takes the retained message of `topic` out of the store, the count and persistence; false if there was none. */

@@ -130,8 +130,13 @@ export interface BrokerEvents {
     readonly message: Message;
     readonly origin: MessageOrigin;
   };
-  'retained:set': { readonly message: Message };
-  'retained:cleared': { readonly topic: string };
+  /**
+   * The retained message of a topic was stored or replaced; `origin`: the publish that carried it, or
+   * the plugin that set it with `BrokerApi.setRetained` (a cluster plugin skips those it applied itself).
+   */
+  'retained:set': { readonly message: RetainedMessage; readonly origin: MessageOrigin };
+  /** The retained message of a topic was cleared (an empty retained payload, `setRetained`); not on expiry. */
+  'retained:cleared': { readonly topic: string; readonly origin: MessageOrigin };
   'packet:received': { readonly client: ClientInfo | undefined; readonly packet: Packet };
   'packet:sent': { readonly client: ClientInfo | undefined; readonly packet: Packet };
 }
@@ -213,7 +218,28 @@ export type ApiOrigin = 'api' | `cluster:${string}` | `bridge:${string}`;
  */
 export type PublishAuthority =
   | { readonly as: ClientInfo; readonly trusted?: false; readonly origin?: ApiOrigin }
-  | { readonly trusted: true; readonly as?: undefined; readonly origin?: ApiOrigin };
+  | {
+      readonly trusted: true;
+      readonly as?: undefined;
+      readonly origin?: ApiOrigin;
+      /**
+       * false: a RETAIN=1 message is delivered with its flag as published (v5 Retain As Published
+       * subscribers see RETAIN=1) but does not change this broker's retained store, for a cluster plugin
+       * that keeps the retained store itself (`setRetained`). Default true.
+       */
+      readonly keepRetained?: boolean;
+    };
+
+/**
+ * A retained message as the broker keeps it: `expiresAt` (epoch ms) when it was published with a v5
+ * Message Expiry Interval; subscribers get the time left [MQTT-3.3.2-6] and it is dropped once passed.
+ */
+export interface RetainedMessage extends Message {
+  readonly expiresAt?: number | undefined;
+}
+
+/** What `BrokerApi.setRetained` stores: a message, or the clearing of a topic's retained message. */
+export type RetainedChange = RetainedMessage | { readonly topic: string; readonly clear: true };
 
 /** One subscription of one session: `filter` as subscribed (`$share/{group}/...` included). */
 export interface SubscriptionEntry {
@@ -230,7 +256,18 @@ export interface BrokerApi {
    * a valid topic name), `BROKER_PUBLISH_DENIED` (refused by the `$`-topic rule or by authorization).
    */
   publish(message: PublishOptions, authority: PublishAuthority): Promise<void>;
-  getRetained(topic: string): Message | undefined;
+  getRetained(topic: string): RetainedMessage | undefined;
+  /** The retained messages whose topics match `filter` (a snapshot; `#` skips `$` topics, as MQTT does). */
+  retainedMessages(filter: string): RetainedMessage[];
+  /**
+   * For a cluster plugin keeping a retained store shared by several brokers: stores `change` as the
+   * retained message of its topic (or clears the topic: `{ topic, clear: true }`, or an empty payload)
+   * in this broker's retained store and its persistent store, as a retained PUBLISH would, without
+   * delivering anything to subscribers. `max_retained_messages` / `max_retained_bytes` apply. The
+   * `retained:set` / `retained:cleared` events carry `origin` (default `api`). Throws a `MidgeError`
+   * `BROKER_INVALID_TOPIC` for a topic that is not a valid topic name.
+   */
+  setRetained(change: RetainedChange, options?: { readonly origin?: ApiOrigin }): void;
   stats(): BrokerStats;
   sessionCount(): number;
   subscriptionCount(): number;

@@ -64,6 +64,8 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       version: '0.0.0-test',
       publish: () => Promise.resolve(),
       getRetained: () => undefined,
+      retainedMessages: () => [],
+      setRetained: () => undefined,
       stats: () => ZERO_STATS,
       sessionCount: () => 0,
       subscriptionCount: () => 0,

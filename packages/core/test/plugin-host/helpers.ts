@@ -42,6 +42,8 @@ export const fakeBroker: BrokerApi = {
   version: '0.0.0-test',
   publish: () => Promise.resolve(),
   getRetained: () => undefined,
+  retainedMessages: () => [],
+  setRetained: () => undefined,
   stats: () => stats,
   sessionCount: () => 0,
   subscriptionCount: () => 0,

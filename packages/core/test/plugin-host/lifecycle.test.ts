@@ -190,7 +190,7 @@ describe('events', () => {
     expect(host.hasHook('packet:sent')).toBe(false);
 
     expect(() => host.emit('client:connected', { client, clean: true, sessionPresent: false })).not.toThrow();
-    host.emit('retained:cleared', { topic: 't' });
+    host.emit('retained:cleared', { topic: 't', origin: 'client' });
     host.emit('packet:sent', { client, packet: { type: 'pingresp' } as never });
     expect(got).toEqual(['c1', 't']);
     await new Promise((r) => setImmediate(r));
@@ -210,7 +210,7 @@ describe('events', () => {
     });
     const { host } = await startHost([p]);
     await host.close();
-    host.emit('retained:cleared', { topic: 't' });
+    host.emit('retained:cleared', { topic: 't', origin: 'client' });
     expect(got).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ Usage:
   midge [broker] [options]         run the broker (the default command)
   midge pub -t TOPIC -m MESSAGE    publish a message
   midge sub -t FILTER              subscribe and print messages
-  midge passwd [-c] [-b|-D] FILE USER [PASSWORD]
+  midge passwd [-c] [-b|-D] FILE USER [PASSWORD] | -U FILE
                                    add, change or delete a user in a password file
   midge store inspect|compact      look into the broker's store, or shrink its file
 
@@ -75,6 +75,7 @@ export const PASSWD_HELP = `Usage:
   midge passwd [-c] FILE USER              prompt for USER's password (twice on a terminal)
   midge passwd [-c] -b FILE USER PASSWORD  batch mode: the password on the command line
   midge passwd -D FILE USER                delete USER
+  midge passwd -U FILE                     hash the plain-text passwords of FILE (user:password lines)
 
 Adds or changes a user in a password file for @midge/plugin-auth-file (like mosquitto_passwd).
 Passwords are stored as SHA-512 crypt hashes ($6$). Other lines and comments are kept as they are;
@@ -84,6 +85,8 @@ Options:
   -c, --create    create FILE, or overwrite it if it exists (it then holds only USER)
   -b, --batch     take the password from the command line (visible in 'ps' and shell history)
   -D, --delete    delete USER from FILE
+  -U, --upgrade   hash every plain-text password in FILE in place; lines holding a hash already are left
+                  as they are (hashing a hash would lock the user out)
   -h, --help      show this help
   -V, --version   print the version
 
@@ -94,6 +97,7 @@ Examples:
   midge passwd -b passwords bob 's3cret'          # add or change bob
   echo 's3cret' | midge passwd passwords carol    # password from stdin
   midge passwd -D passwords bob                   # delete bob
+  midge passwd -U passwords                       # hash a file written by hand as user:password
 `;
 
 export const STORE_HELP = `Usage:

@@ -47,6 +47,38 @@ describe('midge passwd', () => {
     });
   });
 
+  it('-U hashes a hand-written user:password file in place, leaving hashed lines and comments alone', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'passwords');
+      expect((await runMidge(['passwd', '-c', '-b', file, 'alice', 'alice-pw'])).code).toBe(0);
+      const aliceLine = (await readFile(file, 'utf8')).trim();
+      await writeFile(file, `# hand-written\n${aliceLine}\nbob:bob-pw\ncarol:pw:with:colons\n`);
+      const r = await runMidge(['passwd', '-U', file]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/hashed 2 password\(s\) in .*; 1 already hashed, left as they were/);
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      expect(lines[0]).toBe('# hand-written');
+      // alice's hash is not hashed again (she could not log in any more).
+      expect(lines[1]).toBe(aliceLine);
+      expect(lines[2]).toMatch(/^bob:\$6\$/);
+      expect(lines[3]).toMatch(/^carol:\$6\$/);
+      // Run again: nothing left to hash.
+      expect((await runMidge(['passwd', '-U', file])).stderr).toMatch(/hashed 0 password\(s\).*3 already hashed/);
+
+      await writeFile(
+        join(dir, 'broker.yaml'),
+        `listeners:\n  default:\n    bind: 127.0.0.1:0\nplugins:\n  '@midge/plugin-auth-file':\n    password_file: passwords\n`,
+      );
+      const broker = new BrokerProcess(['-c', 'broker.yaml'], dir);
+      const port = await broker.port();
+      expect(await connackCode(port, 'u1', 'alice', 'alice-pw')).toBe(0);
+      expect(await connackCode(port, 'u2', 'bob', 'bob-pw')).toBe(0);
+      expect(await connackCode(port, 'u3', 'carol', 'pw:with:colons')).toBe(0);
+      expect((await broker.stop()).code).toBe(0);
+      expect((await runMidge(['passwd', '-U', '-b', file])).code).toBe(2);
+    });
+  });
+
   it('-c overwrites an existing file', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'passwords');

@@ -1,10 +1,10 @@
 /** `midge passwd`: add, change or delete a user in a password file for @midge/plugin-auth-file. */
 import { readFile } from 'node:fs/promises';
-import { formatPasswordLine, usernameProblem } from '@midge/plugin-auth-file';
+import { formatPasswordLine, parseHash, usernameProblem } from '@midge/plugin-auth-file';
 import { parseCommandArgs, UsageError } from '../args.js';
 import { PASSWD_HELP } from '../help.js';
 import type { CommandIO } from '../io.js';
-import { deleteUser, setUserLine } from '../passwd/edit.js';
+import { deleteUser, hashPlainLines, setUserLine } from '../passwd/edit.js';
 import { PromptCancelled, isTerminal, readFirstLine, readHidden } from '../passwd/prompt.js';
 import { writePasswordFile } from '../passwd/write.js';
 import { EXIT_FAILURE, EXIT_OK, reportError, writeLine } from '../report.js';
@@ -14,6 +14,7 @@ const OPTIONS = {
   create: { type: 'boolean', short: 'c' },
   batch: { type: 'boolean', short: 'b' },
   delete: { type: 'boolean', short: 'D' },
+  upgrade: { type: 'boolean', short: 'U' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -32,6 +33,7 @@ export async function runPasswd(argv: string[], io: CommandIO): Promise<number> 
       writeLine(io.stdout, versionLine());
       return EXIT_OK;
     }
+    if (values.upgrade === true) return await upgrade(values, positionals, io);
     const create = values.create === true;
     const batch = values.batch === true;
     const del = values.delete === true;
@@ -66,6 +68,27 @@ export async function runPasswd(argv: string[], io: CommandIO): Promise<number> 
     if (err instanceof PromptCancelled) return EXIT_FAILURE;
     return reportError(io.stderr, 'passwd', err);
   }
+}
+
+/** `-U FILE`: hashes the plain-text passwords of FILE in place, as mosquitto_passwd -U. */
+async function upgrade(
+  values: { create?: boolean; batch?: boolean; delete?: boolean },
+  positionals: string[],
+  io: CommandIO,
+): Promise<number> {
+  if (values.create === true || values.batch === true || values.delete === true)
+    throw new UsageError('-U cannot be combined with -c, -b or -D');
+  if (positionals.length !== 1) throw new UsageError(`-U needs FILE, got ${positionals.length} argument(s)`);
+  const file = positionals[0] as string;
+  const { text, hashed, alreadyHashed } = await hashPlainLines(
+    await readExisting(file),
+    (field) => field.startsWith('$') && parseHash(field).ok,
+    (user, password) => formatPasswordLine(user, password),
+  );
+  if (hashed > 0) await writePasswordFile(file, text);
+  const kept = alreadyHashed > 0 ? `; ${alreadyHashed} already hashed, left as they were` : '';
+  writeLine(io.stderr, `hashed ${hashed} password(s) in ${file}${kept}`);
+  return EXIT_OK;
 }
 
 async function readExisting(file: string): Promise<string> {

@@ -48,3 +48,44 @@ export function deleteUser(text: string, user: string): { text: string; removed:
   const out = lines.filter((line) => userOf(line) !== user);
   return { text: join(out, eol), removed: lines.length - out.length };
 }
+
+/** What `hashPlainLines` did. */
+export interface HashedFile {
+  readonly text: string;
+  /** Users whose plain-text password was replaced by its hash. */
+  readonly hashed: number;
+  /** Users whose line held a hash already: left as they were (hashing a hash would lock them out). */
+  readonly alreadyHashed: number;
+}
+
+/**
+ * `midge passwd -U`: every `user:password` line whose password is plain text gets `hash(user, password)`
+ * (a whole line) instead; lines holding a hash already, comments and blank lines stay byte for byte.
+ */
+export async function hashPlainLines(
+  text: string,
+  isHash: (field: string) => boolean,
+  hash: (user: string, password: string) => Promise<string>,
+): Promise<HashedFile> {
+  const { lines, eol } = split(text);
+  const out: string[] = [];
+  let hashed = 0;
+  let alreadyHashed = 0;
+  for (const line of lines) {
+    const user = userOf(line);
+    if (user === undefined) {
+      out.push(line);
+      continue;
+    }
+    const t = line.trim();
+    const password = t.slice(t.indexOf(':') + 1);
+    if (isHash(password)) {
+      alreadyHashed++;
+      out.push(line);
+      continue;
+    }
+    out.push(await hash(user, password));
+    hashed++;
+  }
+  return { text: join(out, eol), hashed, alreadyHashed };
+}

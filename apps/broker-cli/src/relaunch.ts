@@ -9,7 +9,7 @@
  *
  * Where Node has `process.execve` (22.15+, POSIX) the process replaces itself: same pid, signals,
  * stdio and exit code, nothing else to do. Elsewhere the first process supervises a child (stdio
- * inherited): it relays SIGINT, SIGTERM and SIGHUP with a count, so that a signal sent to both (a
+ * inherited): it relays SIGINT, SIGTERM, SIGHUP and SIGUSR1 with a count, so that a signal sent to both (a
  * terminal's Ctrl-C, systemd's stop, pkill) is obeyed once (obeyed-signals.ts), and it ends as the
  * child ended: with its exit code, or killed by the same signal.
  *
@@ -24,7 +24,7 @@ import { nodeFlags, SEMI_SPACE_FLAG, youngGenerationFlags } from './young-genera
 export const SUPERVISED_ENV = 'MIDGE_SUPERVISED_BY';
 
 /** The signals the broker acts on; the supervisor relays them. */
-export const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const;
 export type RelayedSignal = (typeof RELAYED_SIGNALS)[number];
 
 /** What the supervisor sends the child: the `count`-th `signal` it received. */

@@ -3,6 +3,7 @@
  */
 import { pino } from 'pino';
 import type { LogLevel } from './config/schema.js';
+import type { BrokerConfig } from './config/types.js';
 import type { Logger } from './plugin-api/types.js';
 
 export type { LogLevel } from './config/schema.js';
@@ -76,6 +77,47 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.pretty === true ? prettyStream(stream) : stream,
   );
+}
+
+/** The level a config asks for: `log.level`, which wins, else `log_level`. */
+export function configuredLogLevel(config: Pick<BrokerConfig, 'log' | 'log_level'>): LogLevel {
+  return config.log?.level ?? config.log_level;
+}
+
+/** A log file that can be reopened (after logrotate renamed it): what `createLogger` writes to. */
+export interface LogFile extends pino.DestinationStream {
+  /** Opens the path again: records from now on go to a new file if the old one was renamed. */
+  reopen(): void;
+}
+
+/**
+ * Opens `path` for appending (its folder created if missing), synchronously written so a fatal error's
+ * record is on disk before the process ends. Throws, naming the file, when it cannot be opened.
+ */
+export function openLogFile(path: string): LogFile {
+  try {
+    return pino.destination({ dest: path, sync: true, mkdir: true, append: true });
+  } catch (err) {
+    throw new Error(`cannot open the log file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * The logger a config asks for: `log.file` (else standard output), `log.format` (else pretty on a
+ * terminal, JSON otherwise, JSON in a file), at `configuredLogLevel`. Returns the file too, for reopening.
+ */
+export function loggerFromConfig(
+  config: Pick<BrokerConfig, 'log' | 'log_level'>,
+  terminal = false,
+): { logger: Logger; file: LogFile | undefined; pretty: boolean } {
+  const file = config.log?.file !== undefined ? openLogFile(config.log.file) : undefined;
+  const pretty = config.log?.format !== undefined ? config.log.format === 'pretty' : file === undefined && terminal;
+  const logger = createLogger({
+    level: configuredLogLevel(config),
+    pretty,
+    ...(file !== undefined ? { destination: file } : {}),
+  });
+  return { logger, file, pretty };
 }
 
 const noop = (): void => {};

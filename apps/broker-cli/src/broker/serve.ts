@@ -3,10 +3,11 @@ import {
   Broker,
   checkTlsMaterial,
   ConfigError,
-  createLogger,
+  loggerFromConfig,
   formatConfigIssues,
   loadConfig,
   type ConfigOverrides,
+  type LogFile,
   type Logger,
 } from '@midge/mqtt-core';
 import type { ConfigSource } from './config-source.js';
@@ -48,7 +49,8 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
       config.config_file,
     );
   }
-  const log = createLogger({ level: config.log_level, pretty });
+  // `log:` of the config: a file (reopened on SIGUSR1/SIGHUP), a format; else stdout, pretty on a terminal.
+  const { logger: log, file: logFile, pretty: prettyLog } = loggerFromConfig(config, pretty);
   for (const d of [...deprecations, ...warnings]) {
     log.warn({ config: src.label, path: d.path }, formatConfigIssues([d], src.label));
   }
@@ -61,7 +63,7 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
   const broker = new Broker(config, { logger: log, searchDirs: src.searchDirs });
   // Handlers go in before anything is printed: a signal sent as soon as 'listening' appears must not
   // meet the default action (instant death) because the handler was a few microseconds late.
-  const signals = new SignalHandlers(broker, log);
+  const signals = new SignalHandlers(broker, log, logFile);
   try {
     await broker.start();
   } catch (err) {
@@ -69,7 +71,7 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
     throw err;
   }
   // A terminal gets them in the summary below.
-  if (!pretty)
+  if (!prettyLog)
     for (const l of broker.listeners()) {
       log.info({ name: l.name, type: config.listeners[l.name]?.type, host: l.host, port: l.port }, 'listening');
     }
@@ -92,7 +94,7 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
     searchDirs: src.searchDirs,
   });
   // A terminal gets aligned lines; a log collector one record with all of it.
-  if (pretty) for (const line of formatSummary(summary)) log.info(line);
+  if (prettyLog) for (const line of formatSummary(summary)) log.info(line);
   else log.info(summary, 'ready');
   signals.started();
   return signals.exitCode;
@@ -111,18 +113,33 @@ class SignalHandlers {
   constructor(
     private readonly broker: Broker,
     private readonly log: Logger,
+    private readonly logFile: LogFile | undefined,
   ) {
     this.exitCode = new Promise<number>((resolve) => (this.done = resolve));
     this.signals.on('SIGINT', this.onStop);
     this.signals.on('SIGTERM', this.onStop);
     this.signals.on('SIGHUP', this.onReload);
+    this.signals.on('SIGUSR1', this.onReopen);
   }
 
   remove(): void {
     this.signals.off('SIGINT', this.onStop);
     this.signals.off('SIGTERM', this.onStop);
     this.signals.off('SIGHUP', this.onReload);
+    this.signals.off('SIGUSR1', this.onReopen);
   }
+
+  /** SIGUSR1 (and SIGHUP): the log file again, after logrotate renamed it. */
+  private readonly onReopen = (): void => {
+    if (this.logFile === undefined) return;
+    try {
+      this.logFile.reopen();
+      this.log.info('log file reopened');
+    } catch (err) {
+      // Logged to the old file, which is still open: the broker keeps running.
+      this.log.error({ err }, 'reopening the log file failed; still writing to the one open before');
+    }
+  };
 
   /** The broker is up: a stop asked for during startup happens now. */
   started(): void {
@@ -176,6 +193,7 @@ class SignalHandlers {
   }
 
   private readonly onReload = (): void => {
+    this.onReopen();
     if (!this.running || this.stopping) return;
     // Plugins re-read what they can (password file, ACL files); clients stay connected.
     this.log.info({ signal: 'SIGHUP' }, 'reloading');

@@ -7,7 +7,7 @@ import { handOverSession, type HandOverOptions } from './session-handover.js';
 import { loadConfig } from '../config/index.js';
 import type { ConfigInput } from '../config/schema.js';
 import type { BrokerConfig, PluginEntry } from '../config/types.js';
-import { createLogger } from '../log.js';
+import { loggerFromConfig } from '../log.js';
 import { MemoryPersistence } from '../persistence/memory.js';
 import { loadPersistence } from '../persistence/load.js';
 import type { Persistence } from '../persistence/types.js';
@@ -106,7 +106,7 @@ export class Broker {
   constructor(config: BrokerConfig, options: BrokerOptions = {}) {
     this.config = config;
     this.options = options;
-    this.log = options.logger ?? createLogger({ level: config.log_level });
+    this.log = options.logger ?? loggerFromConfig(config).logger;
     const stats = new StatsCounter();
     const events = new EventBus(this.log);
     const shared = {

@@ -4,6 +4,7 @@ export type {
   ConfigIssue,
   ConfigWarning,
   ListenerConfig,
+  LogConfig,
   PersistenceConfig,
   PluginEntry,
 } from './types.js';
@@ -17,12 +18,20 @@ export { DEFAULT_CONFIG_YAML, DEFAULT_BIND, DEFAULT_LISTENER_NAME, defaultPlugin
 export {
   CONFIG_DEFAULTS,
   DEFAULT_PERSISTENCE_STORE,
+  LOG_FORMATS,
   LOG_LEVELS,
   PERSISTENCE_SYNC_MODES,
   brokerConfigSchema,
   listenerSchema,
 } from './schema.js';
-export type { ConfigInput, ListenerInput, LogLevel, PersistenceInput, PersistenceSyncMode } from './schema.js';
+export type {
+  ConfigInput,
+  ListenerInput,
+  LogFormat,
+  LogLevel,
+  PersistenceInput,
+  PersistenceSyncMode,
+} from './schema.js';
 export {
   AMQTT_CLASS_NAMES,
   AMQTT_ENTRY_POINT_NAMES,

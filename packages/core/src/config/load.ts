@@ -18,6 +18,7 @@ import type {
   ConfigDeprecation,
   ConfigIssue,
   ConfigWarning,
+  LogConfig,
   PersistenceConfig,
   PluginEntry,
 } from './types.js';
@@ -233,7 +234,7 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
 
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues.map(locate), file);
 
-  const { listeners: _raw, plugins, persistence, ...limits } = parsed.output;
+  const { listeners: _raw, plugins, persistence, log, ...limits } = parsed.output;
   const pluginEntries: PluginEntry[] = Object.entries(plugins ?? {}).map(([key, options]) => ({
     key,
     specifier: key,
@@ -248,12 +249,29 @@ export async function loadConfig(source: string | object, options: LoadConfigOpt
       ...(persistence !== undefined && persistence !== false
         ? { persistence: persistenceConfig(persistence, configDir) }
         : {}),
+      ...(log !== undefined ? { log: logConfig(log, configDir) } : {}),
       config_dir: configDir,
       ...(file !== undefined ? { config_file: file } : {}),
     },
     deprecations: translated.deprecations.map(locate),
     warnings: listeners.warnings.map(locate),
     ...(positions !== undefined ? { positions } : {}),
+  };
+}
+
+/** The validated `log:` mapping without its unset keys, its file made absolute. */
+function logConfig(
+  parsed: {
+    file?: string | undefined;
+    level?: LogConfig['level'] | undefined;
+    format?: LogConfig['format'] | undefined;
+  },
+  configDir: string,
+): LogConfig {
+  return {
+    ...(parsed.file !== undefined ? { file: resolve(configDir, parsed.file) } : {}),
+    ...(parsed.level !== undefined ? { level: parsed.level } : {}),
+    ...(parsed.format !== undefined ? { format: parsed.format } : {}),
   };
 }
 

@@ -179,6 +179,41 @@ export const persistenceEntries = {
   ),
 };
 
+/** `log.format`: JSON lines for collectors, or one readable line per record. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+const logLevel = v.picklist(
+  LOG_LEVELS,
+  expected(
+    LOG_LEVELS.map((l) => `'${l}'`)
+      .join(', ')
+      .replace(/, ([^,]*)$/, ' or $1'),
+  ),
+);
+
+export const logEntries = {
+  file: v.optional(
+    text(
+      'a file path',
+      "Where logs are appended, created if missing; relative paths start at the config file's folder. Absent = standard output. midge reopens it on SIGUSR1 and SIGHUP (for logrotate: rename the file, then signal).",
+    ),
+  ),
+  level: v.optional(
+    v.pipe(logLevel, v.description('Least severe level written; wins over the top-level log_level when both are set.')),
+  ),
+  format: v.optional(
+    v.pipe(
+      v.picklist(LOG_FORMATS, expected("'json' or 'pretty'")),
+      v.description(
+        "'json': one JSON record per line (pino), for log collectors. 'pretty': one readable line per record. Default: pretty when midge writes to a terminal, json otherwise (a file is json unless set).",
+      ),
+    ),
+  ),
+};
+
+export const logSchema = strict(logEntries, 'a mapping of log settings');
+
 export const persistenceSchema = strict(persistenceEntries, 'a mapping of persistence settings', {
   path: "the store's data directory, e.g. path: /var/lib/midge",
 });
@@ -232,6 +267,12 @@ export const configEntries = {
       v.description(
         "Network listeners by name. Every listener inherits the keys it does not set from 'default'. Absent = one tcp listener 'default' on 0.0.0.0:1883.",
       ),
+    ),
+  ),
+  log: v.optional(
+    v.pipe(
+      logSchema,
+      v.description('Where logs go and how: { file, level, format }. Absent = standard output at log_level.'),
     ),
   ),
   persistence: v.optional(
@@ -475,6 +516,7 @@ export const brokerConfigSchema = strict(configEntries, 'a mapping of settings a
 export const CONFIG_KEYS: readonly string[] = Object.keys(configEntries);
 export const LISTENER_KEYS: readonly string[] = Object.keys(listenerEntries);
 export const PERSISTENCE_KEYS: readonly string[] = Object.keys(persistenceEntries);
+export const LOG_KEYS: readonly string[] = Object.keys(logEntries);
 
 // Spelled out from the entries: the inferred object types carry the rest schema's `[key: string]: never`.
 type EntriesInput<TEntries extends v.ObjectEntries> = { [K in keyof TEntries]?: v.InferInput<TEntries[K]> };
@@ -496,5 +538,6 @@ export function knownKeysAt(parent: readonly (string | number)[]): readonly stri
   if (parent.length === 0) return CONFIG_KEYS;
   if (parent.length === 2 && parent[0] === 'listeners') return LISTENER_KEYS;
   if (parent.length === 1 && parent[0] === 'persistence') return PERSISTENCE_KEYS;
+  if (parent.length === 1 && parent[0] === 'log') return LOG_KEYS;
   return undefined;
 }

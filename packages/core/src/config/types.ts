@@ -55,6 +55,15 @@ export interface ConfigLocator {
   annotate<T extends ConfigIssue>(issue: T): T;
 }
 
+/** `log:`: where logs go and how (the CLI's logger; an embedder passing `logger` decides itself). */
+export interface LogConfig {
+  /** Absolute (a relative `file` in the config starts at config_dir); absent = standard output. */
+  readonly file?: string;
+  /** Wins over `log_level` when both are set. */
+  readonly level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  readonly format?: 'json' | 'pretty';
+}
+
 /** `persistence:`: the store durable state is kept in. */
 export interface PersistenceConfig {
   /** The data directory, absolute (a relative `path` in the file starts at config_dir). */
@@ -133,6 +142,8 @@ export interface BrokerConfig {
    * given); absent: state is kept in memory.
    */
   readonly persistence?: PersistenceConfig;
+  /** `log:` as written (file made absolute); the level to use is `log.level ?? log_level`. */
+  readonly log?: LogConfig;
   /** Folder of the config file (process.cwd() for an in-memory config): relative paths resolve from it. */
   readonly config_dir: string;
   /** Path of the config file, when loaded from one. */

@@ -57,8 +57,9 @@ type, host and port.
 
 Signals:
   SIGINT, SIGTERM   graceful shutdown (at most 10 s, then exit 1); a second signal exits at once
-  SIGHUP            reopen the log file, reload what plugins can (password file, ACLs); other clients
-                    stay connected, users removed from the password file are disconnected
+  SIGHUP            reopen the log file and reload the config file: plugin options, listeners added or
+                    removed, TLS certificates, log level; errors keep the running config; clients stay
+                    connected (users removed from a password file are disconnected)
   SIGUSR1           reopen the log file (log: { file } in the config), for logrotate
 
 Exit codes: 0 stopped cleanly or config OK, 1 config/plugin/store/runtime failure, 2 command-line mistake.

@@ -16,6 +16,7 @@ import { withEveryProblem } from './every-problem.js';
 import { obeyedSignals, type SignalSource } from '../obeyed-signals.js';
 import { VERSION } from '../version.js';
 import { formatSummary, startupSummary } from './startup-summary.js';
+import { reloadConfig } from './reload-config.js';
 import { youngGenerationFlags } from '../young-generation.js';
 import { EXIT_FAILURE, EXIT_OK } from '../report.js';
 
@@ -63,7 +64,13 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
   const broker = new Broker(config, { logger: log, searchDirs: src.searchDirs });
   // Handlers go in before anything is printed: a signal sent as soon as 'listening' appears must not
   // meet the default action (instant death) because the handler was a few microseconds late.
-  const signals = new SignalHandlers(broker, log, logFile);
+  // Without a config file (defaults and flags), SIGHUP has nothing to read again: plugins re-read their files.
+  const signals = new SignalHandlers(
+    broker,
+    log,
+    logFile,
+    typeof src.source === 'string' ? () => reloadConfig(broker, src, overrides, log) : undefined,
+  );
   try {
     await broker.start();
   } catch (err) {
@@ -114,6 +121,8 @@ class SignalHandlers {
     private readonly broker: Broker,
     private readonly log: Logger,
     private readonly logFile: LogFile | undefined,
+    /** SIGHUP: the config read again and applied (reload-config.ts); without one, plugins re-read their files. */
+    private readonly reload?: () => Promise<void>,
   ) {
     this.exitCode = new Promise<number>((resolve) => (this.done = resolve));
     this.signals.on('SIGINT', this.onStop);
@@ -192,14 +201,15 @@ class SignalHandlers {
     );
   }
 
+  private reloading: Promise<void> | undefined;
+
   private readonly onReload = (): void => {
     this.onReopen();
     if (!this.running || this.stopping) return;
-    // Plugins re-read what they can (password file, ACL files); clients stay connected.
-    this.log.info({ signal: 'SIGHUP' }, 'reloading');
-    this.broker.reload().then(
-      () => this.log.info('reloaded'),
-      (err: unknown) => this.log.error({ err }, 'reload failed'),
+    // One reload at a time: a SIGHUP during one runs after it.
+    const previous = this.reloading ?? Promise.resolve();
+    this.reloading = previous.then(() =>
+      (this.reload ?? (() => this.broker.reload()))().catch((err: unknown) => this.log.error({ err }, 'reload failed')),
     );
   };
 }

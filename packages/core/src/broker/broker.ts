@@ -34,6 +34,7 @@ import { isRefusal, Pipeline, TRUSTED, type PublishOutcome } from './pipeline.js
 import { Journal } from './journal.js';
 import { isPromise } from './plugin-port.js';
 import { startListener, type ConnectionInfo, type Listener } from './listeners.js';
+import { planReconfiguration } from './reconfigure-plan.js';
 import { Router } from './router.js';
 import type { BrokerServices } from './services.js';
 import { SessionStore } from './session-store.js';
@@ -60,6 +61,13 @@ export interface BrokerOptions {
    * TypeScript sources in tests). Default: `node`, `import` and this process's `--conditions`.
    */
   conditions?: readonly string[];
+}
+
+/** What `Broker.reconfigure` did: one line per change, per failure, and the settings that need a restart. */
+export interface ReconfigureReport {
+  readonly changes: readonly string[];
+  readonly failures: readonly string[];
+  readonly needsRestart: readonly string[];
 }
 
 export interface ListenerAddress {
@@ -91,7 +99,8 @@ interface RestoreCounts {
  * shutdown is such a close. Persistent sessions are saved to persistence on shutdown.
  */
 export class Broker {
-  readonly config: BrokerConfig;
+  /** The config in force: a reload (`reconfigure`) replaces what it applied, the rest waits for a restart. */
+  config: BrokerConfig;
   readonly log: Logger;
   private readonly ctx: BrokerContext;
   private readonly options: BrokerOptions;
@@ -229,9 +238,9 @@ export class Broker {
     }
   }
 
-  private async startPlugins(): Promise<PluginHost | undefined> {
+  private async startPlugins(config: BrokerConfig = this.config): Promise<PluginHost | undefined> {
     const inMemory = this.options.plugins ?? [];
-    const entries: PluginEntry[] = [...this.config.plugins];
+    const entries: PluginEntry[] = [...config.plugins];
     const resolved = new Map<string, MidgePlugin>();
     for (const plugin of inMemory) {
       entries.push({ key: plugin.name, specifier: plugin.name, config: {} });
@@ -411,6 +420,96 @@ export class Broker {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return Promise.resolve();
+  }
+
+  /**
+   * Applies a new config to the running broker (the CLI's SIGHUP): plugins whose list or options changed
+   * are all set up again (the new set takes over, then the old one closes; if a setup fails, the old
+   * plugins stay and nothing else changes), listeners removed are closed (their clients get DISCONNECT
+   * 0x98), added ones opened, tls/wss listeners read their certificate, key and CA again (new handshakes
+   * use them), the log level changes. Settings only a restart applies are listed in `needsRestart` and
+   * keep their running value. Resolves with what was done, what failed and what waits for a restart.
+   */
+  async reconfigure(next: BrokerConfig): Promise<ReconfigureReport> {
+    if (this.state !== 'running')
+      throw new MidgeError('BROKER_STATE', `reconfigure() called on a ${this.state} broker`);
+    const ctx = this.ctx;
+    const plan = planReconfiguration(this.config, next);
+    const changes: string[] = [];
+    const failures: string[] = [];
+    if (plan.plugins) {
+      let host: PluginHost | undefined;
+      try {
+        host = await this.startPlugins(next);
+      } catch (err) {
+        failures.push(`plugins: ${(err as Error).message}; the plugins set up before stay`);
+        return { changes, failures, needsRestart: plan.needsRestart };
+      }
+      // The new plugins learn the broker's state as at a start (a cluster plugin reads the subscriptions).
+      host?.emit('broker:pre-start', {});
+      const old = this.host;
+      this.host = host;
+      ctx.host = host;
+      ctx.events.host = host;
+      host?.emit('broker:post-start', {});
+      await old?.close();
+      changes.push(`plugins set up again with the new config: ${next.plugins.map((p) => p.key).join(', ') || 'none'}`);
+    }
+    const byName = (name: string) => this.openListeners.findIndex((l) => l.name === name);
+    for (const name of [...plan.removed, ...plan.replaced]) {
+      const i = byName(name);
+      const listener = this.openListeners[i];
+      if (listener === undefined) continue;
+      this.disconnectClients((c) => c.listener === name, `listener ${name} removed by a config reload`);
+      this.openListeners.splice(i, 1);
+      await listener.close();
+      if (!plan.replaced.includes(name)) changes.push(`listener ${name} closed`);
+    }
+    for (const config of plan.added) {
+      try {
+        const listener = await startListener(config, (stream, info) => this.handle(stream, info), this.log, {
+          maxWebSocketPayload: this.config.max_packet_size,
+          handshakeTimeoutMs: this.config.connect_timeout * 1000,
+          errorLogIntervalMs: this.config.limit_log_interval * 1000,
+        });
+        this.openListeners.push(listener);
+        const { host, port } = listener.address();
+        const verb = plan.replaced.includes(config.name) ? 'opened again' : 'opened';
+        changes.push(`listener ${config.name} ${verb} on ${host}:${port} (${config.type}${config.ssl ? ', TLS' : ''})`);
+      } catch (err) {
+        failures.push(`listener ${config.name}: ${(err as Error).message}`);
+      }
+    }
+    for (const config of plan.tls) {
+      try {
+        await this.openListeners[byName(config.name)]?.reloadTls(config);
+        changes.push(`listener ${config.name}: TLS certificate, key and CA read again (new handshakes use them)`);
+      } catch (err) {
+        failures.push(`listener ${config.name}: ${(err as Error).message}; its TLS material stays as it was`);
+      }
+    }
+    if (plan.logLevel !== undefined) {
+      (this.log as unknown as { level: string }).level = plan.logLevel.to;
+      ctx.debug = this.log.isLevelEnabled('debug');
+      changes.push(`log level ${plan.logLevel.from} -> ${plan.logLevel.to}`);
+    }
+    // What was applied is the config now; the rest keeps its running value until a restart.
+    const failed = new Set(failures.map((f) => f.split(':')[0]));
+    const listeners = Object.fromEntries(
+      Object.entries(next.listeners).filter(([name]) => !failed.has(`listener ${name}`)),
+    );
+    const level = next.log?.level;
+    const { level: _oldLevel, ...keptLog } = this.config.log ?? {};
+    this.config = {
+      ...this.config,
+      listeners,
+      plugins: next.plugins,
+      log_level: next.log_level,
+      ...(level !== undefined || Object.keys(keptLog).length > 0
+        ? { log: { ...keptLog, ...(level !== undefined ? { level } : {}) } }
+        : {}),
+    };
+    return { changes, failures, needsRestart: plan.needsRestart };
   }
 
   /** Asks every plugin to re-read its external state (SIGHUP); clients stay connected unless a plugin disconnects them (auth-file: removed users). */

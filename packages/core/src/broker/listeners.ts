@@ -33,6 +33,11 @@ export interface Listener {
   close(): Promise<void>;
   /** Open connections (for ws: WebSocket connections, handshakes in progress included). */
   readonly connections: number;
+  /**
+   * tls/wss: reads the certificate, key and CA files of `config` again; new handshakes use them, open
+   * connections keep theirs. Rejects (the old material staying in use) when they cannot be read.
+   */
+  reloadTls(config: ListenerConfig): Promise<void>;
 }
 
 export type ListenerLog = WarnLog;
@@ -158,6 +163,12 @@ abstract class BaseListener implements Listener {
     const addr = this.server.address();
     if (addr === null || typeof addr === 'string') return { host: this.config.host, port: this.config.port };
     return { host: addr.address, port: addr.port };
+  }
+
+  async reloadTls(config: ListenerConfig): Promise<void> {
+    if (!config.ssl || !(this.server instanceof tls.Server)) return;
+    const options = await loadTlsOptions(config);
+    this.server.setSecureContext(options);
   }
 
   close(): Promise<void> {

@@ -52,6 +52,12 @@ export const CLIENT_FLAGS_HELP = `Connection:
                            keep the session on the broker (needs -i); as in mosquitto
   -x, --session-expiry SECONDS
                            MQTT 5 session expiry interval (4294967295: never); needs -V 5
+  -D, --property COMMAND NAME VALUE
+                           an MQTT 5 property (needs -V 5), as mosquitto: -D connect
+                           session-expiry-interval 60, -D publish user-property unit celsius,
+                           -D publish content-type|response-topic|correlation-data|
+                           message-expiry-interval|payload-format-indicator ..., -D subscribe
+                           subscription-identifier 5; repeat for more
   -V, --protocol-version 31|311|5
                            MQTT version (default 311)
   --will-topic TOPIC       publish this will if the connection drops
@@ -137,4 +143,19 @@ export function clientOptionsFrom(given: Values, io: CommandIO): MqttClientOptio
       ? { logger: createLogger({ level: 'debug', pretty: true, destination: io.stderr }), searchDirs: [CLI_DIR] }
       : { logger: nullLogger, plugins: {} }),
   };
+}
+
+/**
+ * The client options with the CONNECT properties of `-D connect ...` added (over -x's session expiry);
+ * -D needs MQTT 5 (`-V 5`).
+ */
+export function withConnectProperties(
+  options: MqttClientOptions,
+  flags: { readonly any: boolean; readonly properties: Readonly<Record<string, Record<string, unknown>>> },
+): MqttClientOptions {
+  if (!flags.any) return options;
+  if (options.protocolVersion !== 5) throw new UsageError('-D sets MQTT 5 properties: add -V 5');
+  const connect = flags.properties.connect;
+  if (connect === undefined) return options;
+  return { ...options, properties: { ...options.properties, ...connect } };
 }

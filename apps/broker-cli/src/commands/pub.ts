@@ -11,11 +11,19 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { MqttClient } from '@midge/mqtt-core/client';
+import type { PublishProperties } from '@midge/mqtt-core';
 import { parseCommandArgs, UsageError } from '../args.js';
+import { takePropertyFlags } from './v5-properties.js';
 import type { CommandIO } from '../io.js';
 import { EXIT_FAILURE, EXIT_OK, reportError, writeLine } from '../report.js';
 import { versionLine } from '../version.js';
-import { CLIENT_FLAGS, CLIENT_FLAGS_HELP, clientOptionsFrom, qosFlag } from './client-options.js';
+import {
+  CLIENT_FLAGS,
+  CLIENT_FLAGS_HELP,
+  clientOptionsFrom,
+  qosFlag,
+  withConnectProperties,
+} from './client-options.js';
 
 const OPTIONS = {
   ...CLIENT_FLAGS,
@@ -48,7 +56,8 @@ Exit codes: 0 published, 1 connection/protocol failure, 2 usage error.
 export async function runPub(argv: string[], io: CommandIO): Promise<number> {
   let client: MqttClient | undefined;
   try {
-    const { values } = parseCommandArgs('pub', argv, OPTIONS);
+    const flags = takePropertyFlags(argv, ['connect', 'publish']);
+    const { values } = parseCommandArgs('pub', flags.argv, OPTIONS);
     if (values.help === true) {
       io.stdout.write(PUB_HELP);
       return EXIT_OK;
@@ -69,14 +78,20 @@ export async function runPub(argv: string[], io: CommandIO): Promise<number> {
     if (sources.length !== 1) throw new UsageError('give exactly one of -m MESSAGE, -f FILE, -l, -n or -s');
     const qos = qosFlag('-q', values.qos) ?? 0;
     const retain = values.retain === true;
-    const options = clientOptionsFrom(values, io);
+    const options = withConnectProperties(clientOptionsFrom(values, io), flags);
+    const publishProperties = flags.properties.publish as PublishProperties | undefined;
     // Read a file before connecting: a typo in the path should not cost a connection.
     const fromFile = values.file !== undefined ? await readFile(values.file) : undefined;
 
     // A one-shot publisher fails fast instead of retrying in the background.
     client = new MqttClient({ ...options, autoReconnect: false });
     await client.connect();
-    const publish = (payload: string | Buffer) => (client as MqttClient).publish(topic, payload, { qos, retain });
+    const publish = (payload: string | Buffer) =>
+      (client as MqttClient).publish(topic, payload, {
+        qos,
+        retain,
+        ...(publishProperties !== undefined ? { properties: publishProperties } : {}),
+      });
     if (values['stdin-line'] === true) {
       const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
       const stop = () => lines.close();

@@ -11,11 +11,19 @@
  *   | 27   | -W timeout reached (mosquitto_sub's code)                                        |
  */
 import { MqttClient, type ClientMessage } from '@midge/mqtt-core/client';
+import type { SubscribeProperties } from '@midge/mqtt-core';
 import { intFlag, parseCommandArgs, UsageError } from '../args.js';
+import { takePropertyFlags } from './v5-properties.js';
 import type { CommandIO } from '../io.js';
 import { EXIT_OK, reportError, writeLine } from '../report.js';
 import { versionLine } from '../version.js';
-import { CLIENT_FLAGS, CLIENT_FLAGS_HELP, clientOptionsFrom, qosFlag } from './client-options.js';
+import {
+  CLIENT_FLAGS,
+  CLIENT_FLAGS_HELP,
+  clientOptionsFrom,
+  qosFlag,
+  withConnectProperties,
+} from './client-options.js';
 import { formatMessage } from './output-format.js';
 
 const OPTIONS = {
@@ -60,7 +68,8 @@ Ends on Ctrl-C. Exit codes: 0 ok, 1 connection/protocol failure, 2 usage error, 
 export async function runSub(argv: string[], io: CommandIO): Promise<number> {
   let client: MqttClient | undefined;
   try {
-    const { values } = parseCommandArgs('sub', argv, OPTIONS);
+    const flags = takePropertyFlags(argv, ['connect', 'subscribe']);
+    const { values } = parseCommandArgs('sub', flags.argv, OPTIONS);
     if (values.help === true) {
       io.stdout.write(SUB_HELP);
       return EXIT_OK;
@@ -83,7 +92,8 @@ export async function runSub(argv: string[], io: CommandIO): Promise<number> {
       ...(values.format !== undefined ? { format: values.format } : {}),
     };
     const skipRetained = values['remove-retained'] === true;
-    const options = clientOptionsFrom(values, io);
+    const options = withConnectProperties(clientOptionsFrom(values, io), flags);
+    const subscribeProperties = flags.properties.subscribe as SubscribeProperties | undefined;
     if (io.signal?.aborted === true) return EXIT_OK;
 
     const c = (client = new MqttClient({ ...options, reconnectRetries: -1 }));
@@ -106,7 +116,11 @@ export async function runSub(argv: string[], io: CommandIO): Promise<number> {
           stop();
         }, timeoutSeconds * 1000);
       if (unsubscribe.length > 0) await c.unsubscribe(unsubscribe);
-      if (filters.length > 0) await c.subscribe(filters, { qos });
+      if (filters.length > 0)
+        await c.subscribe(filters, {
+          qos,
+          ...(subscribeProperties !== undefined ? { properties: subscribeProperties } : {}),
+        });
       if (filters.length > 0 && values['exit-after-subscribe'] !== true) {
         let seen = 0;
         for await (const m of messages) {

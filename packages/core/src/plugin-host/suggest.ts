@@ -11,6 +11,7 @@ import { editDistance } from '../config/issues.js';
 
 /** Every plugin this project publishes (packages/plugin-*), by the name a config gives it. */
 export const FIRST_PARTY_PLUGINS: readonly string[] = [
+  '@midge/plugin-admin',
   '@midge/plugin-auth-anonymous',
   '@midge/plugin-auth-file',
   '@midge/plugin-bus-redis',

@@ -135,8 +135,23 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
   it('does not publish again a will a survivor published, when the dead node restarts from its store', async () => {
     const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
     const first = await doomedNode('a3');
-    await clientWithWill(first.node, 'w-once', 0);
+    const owner = await clientWithWill(first.node, 'w-once', 0);
     await willKept('a3', 'w-once');
+    // The will is in a3's store too before the kill: the store applies writes in order, and the PUBACK of a
+    // retained QoS 1 message waits for its own write, which comes after the will's.
+    owner.send(
+      {
+        type: 'publish',
+        topic: 'durable/mark',
+        payload: Buffer.from('x'),
+        qos: 1,
+        retain: true,
+        dup: false,
+        packetId: 1,
+      },
+      5,
+    );
+    await owner.expectPacket('puback', 10_000);
     await first.node.kill();
     expect((await nextWill(watcher)).topic).toBe('wills/w-once');
     const again = await doomedNode('a3', first.store);

@@ -6,7 +6,7 @@ export * from './config/index.js';
 export { configuredLogLevel, createLogger, loggerFromConfig, nullLogger, openLogFile } from './log.js';
 export type { LogFile } from './log.js';
 export { Broker, createBroker, NO_AUTH_WARNING } from './broker/broker.js';
-export type { BrokerOptions, ListenerAddress, ReconfigureReport } from './broker/broker.js';
+export type { BrokerOptions, ListenerAddress, ReloadReport } from './broker/broker.js';
 export { checkConfig, type CheckConfigOptions, type ConfigCheckResult } from './config/check.js';
 export type { ConnectionInfo } from './broker/listeners.js';
 export type { PluginHostLike } from './broker/plugin-port.js';

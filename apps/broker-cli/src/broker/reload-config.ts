@@ -1,20 +1,12 @@
 /**
- * SIGHUP: the config file read and checked again as at start (file:line:col for every problem, TLS files
- * read), then applied to the running broker (`Broker.reconfigure`), each change and each setting that
- * needs a restart logged; plugins kept as they were re-read their files (`Broker.reload`). A config with
- * errors changes nothing: every error is logged and the running config stays.
+ * SIGHUP: the config file read and checked again as `--check` does (every key, the listeners' TLS files,
+ * every plugin's options and the files they read; not the store, which the running broker holds open),
+ * then applied to the running broker (`Broker.reload(config)`), one log line per change, per failure and
+ * per setting that needs a restart. A config with errors changes nothing: every error is logged with its
+ * file:line:col and the running config stays.
  */
-import {
-  type Broker,
-  checkTlsMaterial,
-  ConfigError,
-  formatConfigIssues,
-  loadConfig,
-  type ConfigOverrides,
-  type Logger,
-} from '@midge/mqtt-core';
+import { type Broker, checkConfig, type ConfigOverrides, formatConfigIssues, type Logger } from '@midge/mqtt-core';
 import type { ConfigSource } from './config-source.js';
-import { withEveryProblem } from './every-problem.js';
 
 export async function reloadConfig(
   broker: Broker,
@@ -23,32 +15,45 @@ export async function reloadConfig(
   log: Logger,
 ): Promise<void> {
   log.info({ config: src.label }, `reloading config ${src.label}`);
-  let next;
+  let result;
   try {
-    const loaded = await loadConfig(src.source, { configDir: src.configDir, overrides }).catch(async (err: unknown) => {
-      throw await withEveryProblem(err, src, overrides);
+    result = await checkConfig(src.source, {
+      configDir: src.configDir,
+      searchDirs: src.searchDirs,
+      overrides,
+      store: false,
     });
-    const tls = await checkTlsMaterial(loaded.config.listeners);
-    if (tls.length > 0)
-      throw new ConfigError(
-        tls.map((i) => loaded.positions?.annotate(i) ?? i),
-        loaded.config.config_file,
-      );
-    next = loaded.config;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const issue of err.issues) log.error({ path: issue.path }, formatConfigIssues([issue], src.label));
-      log.error(`the config has ${err.issues.length} error(s): nothing changed, the running config stays`);
-    } else log.error({ err }, 'reading the config failed: nothing changed, the running config stays');
+    log.error({ err }, `reading ${src.label} failed: nothing changed, the running config stays`);
     return;
   }
-  const report = await broker.reconfigure(next);
+  for (const w of [...result.deprecations, ...result.warnings])
+    log.warn({ path: w.path }, formatConfigIssues([w], src.label));
+  if (!result.ok || result.config === undefined) {
+    for (const issue of result.issues) log.error({ path: issue.path }, formatConfigIssues([issue], src.label));
+    log.error(
+      { errors: result.issues.length },
+      `${src.label} has ${result.issues.length} error(s): nothing changed, the running config stays`,
+    );
+    return;
+  }
+  const report = await broker.reload(result.config);
   for (const change of report.changes) log.info(change);
   for (const failure of report.failures) log.error(failure);
-  for (const key of report.needsRestart) log.warn({ path: key }, `${key} changed: it needs a restart to apply`);
-  // Plugins kept as they were re-read their files (password file, ACLs); new ones just read them.
-  await broker.reload();
+  for (const key of report.needsRestart)
+    log.warn({ path: key }, `needs a restart: ${key} changed, the running value stays`);
   if (report.changes.length === 0 && report.failures.length === 0 && report.needsRestart.length === 0)
-    log.info('no change in the config (plugins re-read their files)');
-  log.info('reloaded');
+    log.info('no change (plugins re-read their files)');
+  log.info(
+    { changes: report.changes.length, failures: report.failures.length, needsRestart: report.needsRestart.length },
+    'reloaded',
+  );
+}
+
+/** SIGHUP without a config file (defaults and flags): nothing to read again but the plugins' own files. */
+export async function reloadPluginFiles(broker: Broker, log: Logger): Promise<void> {
+  log.info('reloading: no config file to read again, plugins re-read their files');
+  const report = await broker.reload();
+  for (const failure of report.failures) log.error(failure);
+  log.info({ changes: 0, failures: report.failures.length, needsRestart: 0 }, 'reloaded');
 }

@@ -16,7 +16,7 @@ import { withEveryProblem } from './every-problem.js';
 import { obeyedSignals, type SignalSource } from '../obeyed-signals.js';
 import { VERSION } from '../version.js';
 import { formatSummary, startupSummary } from './startup-summary.js';
-import { reloadConfig } from './reload-config.js';
+import { reloadConfig, reloadPluginFiles } from './reload-config.js';
 import { youngGenerationFlags } from '../young-generation.js';
 import { EXIT_FAILURE, EXIT_OK } from '../report.js';
 
@@ -69,7 +69,9 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
     broker,
     log,
     logFile,
-    typeof src.source === 'string' ? () => reloadConfig(broker, src, overrides, log) : undefined,
+    typeof src.source === 'string'
+      ? () => reloadConfig(broker, src, overrides, log)
+      : () => reloadPluginFiles(broker, log),
   );
   try {
     await broker.start();
@@ -121,8 +123,8 @@ class SignalHandlers {
     private readonly broker: Broker,
     private readonly log: Logger,
     private readonly logFile: LogFile | undefined,
-    /** SIGHUP: the config read again and applied (reload-config.ts); without one, plugins re-read their files. */
-    private readonly reload?: () => Promise<void>,
+    /** SIGHUP: the config read again and applied, or the plugins' files without a config file (reload-config.ts). */
+    private readonly reload: () => Promise<void>,
   ) {
     this.exitCode = new Promise<number>((resolve) => (this.done = resolve));
     this.signals.on('SIGINT', this.onStop);
@@ -209,7 +211,7 @@ class SignalHandlers {
     // One reload at a time: a SIGHUP during one runs after it.
     const previous = this.reloading ?? Promise.resolve();
     this.reloading = previous.then(() =>
-      (this.reload ?? (() => this.broker.reload()))().catch((err: unknown) => this.log.error({ err }, 'reload failed')),
+      this.reload().catch((err: unknown) => this.log.error({ err }, 'reload failed')),
     );
   };
 }

@@ -26,14 +26,16 @@ import type {
   RetainedChange,
   RetainedMessage,
 } from '../plugin-api/types.js';
-import { PluginHost } from '../plugin-host/index.js';
+import { describePluginChange, PluginHost, type PluginHostOptions } from '../plugin-host/index.js';
 import { Connection } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { EventBus, type BrokerEventListener } from './events.js';
 import { isRefusal, Pipeline, TRUSTED, type PublishOutcome } from './pipeline.js';
 import { Journal } from './journal.js';
 import { isPromise } from './plugin-port.js';
-import { startListener, type ConnectionInfo, type Listener } from './listeners.js';
+import { startListener, type ConnectionInfo, type Listener, type ListenerOptions } from './listeners.js';
+import { setLogLevel } from './log-level.js';
+import { applyListenerChanges } from './reconfigure-listeners.js';
 import { planReconfiguration } from './reconfigure-plan.js';
 import { Router } from './router.js';
 import type { BrokerServices } from './services.js';
@@ -63,10 +65,13 @@ export interface BrokerOptions {
   conditions?: readonly string[];
 }
 
-/** What `Broker.reconfigure` did: one line per change, per failure, and the settings that need a restart. */
-export interface ReconfigureReport {
+/** What `Broker.reload` did: one line per change, per failure, and the settings that need a restart. */
+export interface ReloadReport {
+  /** What changed, one line each ("listener ws2 added on 127.0.0.1:9001 (ws)"); empty when nothing did. */
   readonly changes: readonly string[];
+  /** What could not be applied, one line each: that part keeps running as it was. */
   readonly failures: readonly string[];
+  /** Config paths whose change only a restart applies (`max_queued_messages`, `listeners.a.max_connections`). */
   readonly needsRestart: readonly string[];
 }
 
@@ -215,11 +220,7 @@ export class Broker {
       this.emit('broker:pre-start', {});
       for (const listener of Object.values(this.config.listeners)) {
         this.openListeners.push(
-          await startListener(listener, (stream, info) => this.handle(stream, info), this.log, {
-            maxWebSocketPayload: this.config.max_packet_size,
-            handshakeTimeoutMs: this.config.connect_timeout * 1000,
-            errorLogIntervalMs: this.config.limit_log_interval * 1000,
-          }),
+          await startListener(listener, (stream, info) => this.handle(stream, info), this.log, this.listenerOptions()),
         );
       }
       this.state = 'running';
@@ -238,16 +239,31 @@ export class Broker {
     }
   }
 
-  private async startPlugins(config: BrokerConfig = this.config): Promise<PluginHost | undefined> {
-    const inMemory = this.options.plugins ?? [];
-    const entries: PluginEntry[] = [...config.plugins];
-    const resolved = new Map<string, MidgePlugin>();
-    for (const plugin of inMemory) {
-      entries.push({ key: plugin.name, specifier: plugin.name, config: {} });
-      resolved.set(plugin.name, plugin);
-    }
+  private async startPlugins(): Promise<PluginHost | undefined> {
+    const entries = this.pluginEntries(this.config);
     if (entries.length === 0) return undefined;
-    return PluginHost.start(entries, {
+    return PluginHost.start(entries, this.pluginHostOptions(this.config));
+  }
+
+  private listenerOptions(): ListenerOptions {
+    return {
+      maxWebSocketPayload: this.config.max_packet_size,
+      handshakeTimeoutMs: this.config.connect_timeout * 1000,
+      errorLogIntervalMs: this.config.limit_log_interval * 1000,
+    };
+  }
+
+  /** The config's plugins, then those given in code (`BrokerOptions.plugins`). */
+  private pluginEntries(config: BrokerConfig): PluginEntry[] {
+    const entries: PluginEntry[] = [...config.plugins];
+    for (const plugin of this.options.plugins ?? [])
+      entries.push({ key: plugin.name, specifier: plugin.name, config: {} });
+    return entries;
+  }
+
+  private pluginHostOptions(config: BrokerConfig): PluginHostOptions {
+    const resolved = new Map<string, MidgePlugin>((this.options.plugins ?? []).map((p) => [p.name, p]));
+    return {
       searchDirs: this.options.searchDirs ?? [this.config.config_dir],
       configDir: this.config.config_dir,
       logger: this.log,
@@ -257,8 +273,8 @@ export class Broker {
       defaultDecision: this.config.default_decision,
       resolved,
       ...(this.options.conditions !== undefined ? { conditions: this.options.conditions } : {}),
-      ...(this.config.config_file !== undefined ? { configFile: this.config.config_file } : {}),
-    });
+      ...(config.config_file !== undefined ? { configFile: config.config_file } : {}),
+    };
   }
 
   /**
@@ -422,100 +438,111 @@ export class Broker {
     return Promise.resolve();
   }
 
+  /** Reloads run one after the other: a reload asked for during another waits for it. */
+  private reloading: Promise<unknown> = Promise.resolve();
+
   /**
-   * Applies a new config to the running broker (the CLI's SIGHUP): plugins whose list or options changed
-   * are all set up again (the new set takes over, then the old one closes; if a setup fails, the old
-   * plugins stay and nothing else changes), listeners removed are closed (their clients get DISCONNECT
-   * 0x98), added ones opened, tls/wss listeners read their certificate, key and CA again (new handshakes
-   * use them), the log level changes. Settings only a restart applies are listed in `needsRestart` and
-   * keep their running value. Resolves with what was done, what failed and what waits for a restart.
+   * SIGHUP for embedders (the CLI calls it with the config file read again). Without `next`, every plugin
+   * re-reads its files (`reload` hooks: a password file, ACL files); clients stay connected unless a plugin
+   * disconnects them (auth-file: users removed).
+   *
+   * With `next` (a config from `loadConfig`), the running broker takes it over as far as it can live, then
+   * resolves with what changed (`changes`, one line each, empty when nothing did), what failed (that part
+   * keeps running as it was) and the changed settings that only a restart applies (`needsRestart`: they
+   * keep their running value). Clients stay connected except those of a listener removed or changed.
+   * - Plugins (their key, package and options compared): a changed one is closed, then set up with the new
+   *   options, and so are the plugins that depend on it (closed dependents first, set up in config order);
+   *   added ones are set up, removed ones closed; the others keep running and re-read their files. Until
+   *   the new plugins are set up the previous ones answer; if a setup fails, the previous plugins run again.
+   * - Listeners: removed ones close (their clients get DISCONNECT 0x98 first), added ones bind; one whose
+   *   bind, type, `ssl` or `require_certificate` changed closes and binds again (its clients reconnect).
+   * - tls/wss listeners read their certificate, key and CA again: new handshakes use them when the files
+   *   changed, open connections keep theirs.
+   * - The log level (`log.level`, `log_level`) of the broker and its plugins.
    */
-  async reconfigure(next: BrokerConfig): Promise<ReconfigureReport> {
+  reload(next?: BrokerConfig): Promise<ReloadReport> {
+    const run = this.reloading.then(() =>
+      next === undefined
+        ? this.reloadPlugins().then((failures) => ({ changes: [], failures, needsRestart: [] }))
+        : this.reconfigure(next),
+    );
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadPlugins(only?: ReadonlySet<string>): Promise<string[]> {
+    this.ctx.debug = this.log.isLevelEnabled('debug');
+    const result = await this.host?.reload(only);
+    return (result?.failures ?? []).map((f) => `plugin ${f.key}: reload failed: ${(f.error as Error).message}`);
+  }
+
+  private async reconfigure(next: BrokerConfig): Promise<ReloadReport> {
     if (this.state !== 'running')
-      throw new MidgeError('BROKER_STATE', `reconfigure() called on a ${this.state} broker`);
+      throw new MidgeError('BROKER_STATE', `reload(config) called on a ${this.state} broker`);
     const ctx = this.ctx;
     const plan = planReconfiguration(this.config, next);
     const changes: string[] = [];
     const failures: string[] = [];
+    let kept: ReadonlySet<string> | undefined;
+    let plugins = this.config.plugins;
     if (plan.plugins) {
-      let host: PluginHost | undefined;
+      const hadAuthentication = this.host?.hasAuthentication === true;
       try {
-        host = await this.startPlugins(next);
+        const rebuilt = await PluginHost.rebuild(this.host, this.pluginEntries(next), this.pluginHostOptions(next));
+        // New plugins learn the broker's state as at a start (a cluster plugin reads the subscriptions).
+        rebuilt.host.emitToNewPlugins('broker:pre-start', {});
+        this.host = rebuilt.host;
+        ctx.host = rebuilt.host;
+        ctx.events.host = rebuilt.host;
+        rebuilt.host.emitToNewPlugins('broker:post-start', {});
+        kept = rebuilt.kept;
+        changes.push(...rebuilt.changes.map(describePluginChange));
+        if (rebuilt.failure === undefined) plugins = next.plugins;
+        else failures.push(`plugins: ${(rebuilt.failure as Error).message}; the previous plugins run again`);
+        for (const lost of rebuilt.lost)
+          failures.push(`plugin ${lost.key}: could not be set up again: ${(lost.error as Error).message}; not running`);
+        // A plugin lost is out of the config in force: the next reload sets it up as an added one.
+        if (rebuilt.lost.length > 0) plugins = plugins.filter((p) => !rebuilt.lost.some((l) => l.key === p.key));
+        if (hadAuthentication && !rebuilt.host.hasAuthentication) this.log.warn(NO_AUTH_WARNING);
       } catch (err) {
-        failures.push(`plugins: ${(err as Error).message}; the plugins set up before stay`);
-        return { changes, failures, needsRestart: plan.needsRestart };
-      }
-      // The new plugins learn the broker's state as at a start (a cluster plugin reads the subscriptions).
-      host?.emit('broker:pre-start', {});
-      const old = this.host;
-      this.host = host;
-      ctx.host = host;
-      ctx.events.host = host;
-      host?.emit('broker:post-start', {});
-      await old?.close();
-      changes.push(`plugins set up again with the new config: ${next.plugins.map((p) => p.key).join(', ') || 'none'}`);
-    }
-    const byName = (name: string) => this.openListeners.findIndex((l) => l.name === name);
-    for (const name of [...plan.removed, ...plan.replaced]) {
-      const i = byName(name);
-      const listener = this.openListeners[i];
-      if (listener === undefined) continue;
-      this.disconnectClients((c) => c.listener === name, `listener ${name} removed by a config reload`);
-      this.openListeners.splice(i, 1);
-      await listener.close();
-      if (!plan.replaced.includes(name)) changes.push(`listener ${name} closed`);
-    }
-    for (const config of plan.added) {
-      try {
-        const listener = await startListener(config, (stream, info) => this.handle(stream, info), this.log, {
-          maxWebSocketPayload: this.config.max_packet_size,
-          handshakeTimeoutMs: this.config.connect_timeout * 1000,
-          errorLogIntervalMs: this.config.limit_log_interval * 1000,
-        });
-        this.openListeners.push(listener);
-        const { host, port } = listener.address();
-        const verb = plan.replaced.includes(config.name) ? 'opened again' : 'opened';
-        changes.push(`listener ${config.name} ${verb} on ${host}:${port} (${config.type}${config.ssl ? ', TLS' : ''})`);
-      } catch (err) {
-        failures.push(`listener ${config.name}: ${(err as Error).message}`);
+        failures.push(`plugins: ${(err as Error).message}; the running plugins stay as they are`);
       }
     }
-    for (const config of plan.tls) {
-      try {
-        await this.openListeners[byName(config.name)]?.reloadTls(config);
-        changes.push(`listener ${config.name}: TLS certificate, key and CA read again (new handshakes use them)`);
-      } catch (err) {
-        failures.push(`listener ${config.name}: ${(err as Error).message}; its TLS material stays as it was`);
-      }
-    }
+    // Plugins kept as they ran re-read their files (new ones have just read them).
+    failures.push(...(await this.reloadPlugins(kept)));
+
+    const listeners = await applyListenerChanges(
+      {
+        open: this.openListeners,
+        start: (config) =>
+          startListener(config, (stream, info) => this.handle(stream, info), this.log, this.listenerOptions()),
+        disconnect: (name, reason) => this.disconnectClients((c) => c.listener === name, reason),
+      },
+      plan,
+      this.config.listeners,
+    );
+    changes.push(...listeners.changes);
+    failures.push(...listeners.failures);
+
     if (plan.logLevel !== undefined) {
-      (this.log as unknown as { level: string }).level = plan.logLevel.to;
+      setLogLevel(this.log, plan.logLevel.to);
+      this.host?.setLogLevel(plan.logLevel.to);
       ctx.debug = this.log.isLevelEnabled('debug');
       changes.push(`log level ${plan.logLevel.from} -> ${plan.logLevel.to}`);
     }
-    // What was applied is the config now; the rest keeps its running value until a restart.
-    const failed = new Set(failures.map((f) => f.split(':')[0]));
-    const listeners = Object.fromEntries(
-      Object.entries(next.listeners).filter(([name]) => !failed.has(`listener ${name}`)),
-    );
+    // What was applied is the config in force; the rest keeps its running value until a restart.
     const level = next.log?.level;
     const { level: _oldLevel, ...keptLog } = this.config.log ?? {};
     this.config = {
       ...this.config,
-      listeners,
-      plugins: next.plugins,
+      listeners: listeners.applied,
+      plugins,
       log_level: next.log_level,
       ...(level !== undefined || Object.keys(keptLog).length > 0
         ? { log: { ...keptLog, ...(level !== undefined ? { level } : {}) } }
         : {}),
     };
     return { changes, failures, needsRestart: plan.needsRestart };
-  }
-
-  /** Asks every plugin to re-read its external state (SIGHUP); clients stay connected unless a plugin disconnects them (auth-file: removed users). */
-  async reload(): Promise<void> {
-    this.ctx.debug = this.log.isLevelEnabled('debug');
-    await this.host?.reload();
   }
 
   stats(): BrokerStats {

@@ -3,6 +3,7 @@
  * the broker as a plain byte Duplex, so the rest of the broker does not care about the transport.
  */
 
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -34,10 +35,11 @@ export interface Listener {
   /** Open connections (for ws: WebSocket connections, handshakes in progress included). */
   readonly connections: number;
   /**
-   * tls/wss: reads the certificate, key and CA files of `config` again; new handshakes use them, open
-   * connections keep theirs. Rejects (the old material staying in use) when they cannot be read.
+   * tls/wss: reads the certificate, key and CA files of `config` again and, when their contents changed,
+   * gives them to new handshakes (open connections keep theirs); resolves true then, false when nothing
+   * changed (or the listener has no TLS). Rejects (the old material staying in use) when they cannot be read.
    */
-  reloadTls(config: ListenerConfig): Promise<void>;
+  reloadTls(config: ListenerConfig): Promise<boolean>;
 }
 
 export type ListenerLog = WarnLog;
@@ -92,8 +94,20 @@ export async function startListener(
     config.type === 'ws'
       ? new WsListener(config, onConnection, log, tlsOptions, options)
       : new TcpListener(config, onConnection, log, tlsOptions, options);
+  if (tlsOptions !== undefined) listener.tlsSignature = tlsSignature(tlsOptions);
   await listener.listen();
   return listener;
+}
+
+/** What identifies the TLS material in use: a reload applies files whose contents differ from it. */
+function tlsSignature(options: tls.TlsOptions): string {
+  const hash = createHash('sha256');
+  for (const part of [options.cert, options.key, ...(Array.isArray(options.ca) ? options.ca : [options.ca])]) {
+    if (part === undefined) continue;
+    hash.update(typeof part === 'string' ? part : Buffer.isBuffer(part) ? part : JSON.stringify(part));
+    hash.update('\0');
+  }
+  return hash.digest('hex');
 }
 
 abstract class BaseListener implements Listener {
@@ -103,6 +117,8 @@ abstract class BaseListener implements Listener {
   /** Accept errors and setup failures, one line per cause per interval (EMFILE comes thousands of times a second). */
   protected readonly errors: ThrottledLog;
   #closing: Promise<void> | undefined;
+  /** Of the TLS material new handshakes use (tls/wss listeners). */
+  tlsSignature: string | undefined;
 
   protected constructor(
     readonly config: ListenerConfig,
@@ -165,10 +181,14 @@ abstract class BaseListener implements Listener {
     return { host: addr.address, port: addr.port };
   }
 
-  async reloadTls(config: ListenerConfig): Promise<void> {
-    if (!config.ssl || !(this.server instanceof tls.Server)) return;
+  async reloadTls(config: ListenerConfig): Promise<boolean> {
+    if (!config.ssl || !(this.server instanceof tls.Server)) return false;
     const options = await loadTlsOptions(config);
+    const signature = tlsSignature(options);
+    if (signature === this.tlsSignature) return false;
     this.server.setSecureContext(options);
+    this.tlsSignature = signature;
+    return true;
   }
 
   close(): Promise<void> {

@@ -58,6 +58,17 @@ describe('config reload plan', () => {
     expect(plan.needsRestart).toEqual([]);
   });
 
+  it('binds a tls listener again when require_certificate changes (Node applies it to new servers only)', () => {
+    const secure = listener('secure', { ssl: true, certfile: '/c', keyfile: '/k', cafile: '/ca' });
+    const plan = planReconfiguration(
+      withChanges({ listeners: { secure } }),
+      withChanges({ listeners: { secure: { ...secure, require_certificate: true } } }),
+    );
+    expect(plan.replaced).toEqual(['secure']);
+    expect(plan.tls).toEqual([]);
+    expect(plan.needsRestart).toEqual([]);
+  });
+
   it('sets plugins up again when their options change, and reports the log level change', () => {
     const next = withChanges({
       plugins: [

@@ -12,9 +12,12 @@ export interface ReconfigurePlan {
   readonly removed: readonly string[];
   /** Listeners new in the config, or whose address or kind changed (closed, then opened again). */
   readonly added: readonly ListenerConfig[];
-  /** Changed bind, type or TLS on: closed and opened again. */
+  /** Changed bind, type, TLS on or off, require_certificate: closed and opened again. */
   readonly replaced: readonly string[];
-  /** tls/wss listeners kept: their certificate, key and CA are read again (new handshakes use them). */
+  /**
+   * tls/wss listeners kept: their certificate, key and CA files are read again, applied to new handshakes
+   * when their contents changed (a renewed certificate keeps its path).
+   */
   readonly tls: readonly ListenerConfig[];
   /** The plugins (their list, order or options) changed: they are all set up again. */
   readonly plugins: boolean;
@@ -25,8 +28,12 @@ export interface ReconfigurePlan {
 
 /** Keys a reload applies itself (the rest of the top level needs a restart when it changes). */
 const LIVE_KEYS = new Set(['listeners', 'plugins', 'log', 'log_level', 'config_dir', 'config_file']);
-/** What makes a listener another socket: changing it closes the listener and opens a new one. */
-const SOCKET_KEYS: readonly (keyof ListenerConfig)[] = ['bind', 'host', 'port', 'type', 'ssl'];
+/**
+ * What makes a listener another socket: changing it closes the listener and opens a new one. Node applies
+ * `require_certificate` to a TLS server when it is created only (setSecureContext changes the material).
+ */
+const SOCKET_KEYS: readonly (keyof ListenerConfig)[] = ['bind', 'host', 'port', 'type', 'ssl', 'require_certificate'];
+const TLS_FILES: readonly (keyof ListenerConfig)[] = ['certfile', 'keyfile', 'cafile', 'capath'];
 
 function pluginsOf(config: BrokerConfig): unknown[] {
   return config.plugins.map((p) => [p.key, p.config]);
@@ -51,9 +58,9 @@ export function planReconfiguration(old: BrokerConfig, next: BrokerConfig): Reco
       continue;
     }
     if (listener.ssl) tls.push(listener);
-    for (const key of Object.keys(listener) as (keyof ListenerConfig)[]) {
-      if (SOCKET_KEYS.includes(key) || ['certfile', 'keyfile', 'cafile', 'capath'].includes(key)) continue;
-      if (key === 'require_certificate' && listener.ssl) continue; // part of the TLS options reloaded
+    const keys = new Set([...Object.keys(before), ...Object.keys(listener)] as (keyof ListenerConfig)[]);
+    for (const key of keys) {
+      if (SOCKET_KEYS.includes(key) || TLS_FILES.includes(key)) continue;
       if (!isDeepStrictEqual(before[key], listener[key])) needsRestart.push(`listeners.${name}.${key}`);
     }
   }

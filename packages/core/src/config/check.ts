@@ -29,6 +29,11 @@ export interface CheckConfigOptions {
   readonly overrides?: ConfigOverrides;
   /** Folder relative paths start from, for an in-memory config (default process.cwd()). */
   readonly configDir?: string;
+  /**
+   * false: the store of `persistence:` is not checked (a config reload: the running broker holds it open,
+   * and a change of store needs a restart anyway). Default true.
+   */
+  readonly store?: boolean;
 }
 
 export interface ConfigCheckResult {
@@ -115,7 +120,7 @@ export async function checkConfig(
   });
   warnings.push(...checked.warnings);
   issues.push(...checked.issues);
-  if (config !== undefined) issues.push(...(await checkPersistence(config, { searchDirs })));
+  if (config !== undefined && options.store !== false) issues.push(...(await checkPersistence(config, { searchDirs })));
   const locate = <T extends ConfigIssue>(i: T): T => (positions === undefined ? i : positions.annotate(i));
   return {
     ok: issues.length === 0,

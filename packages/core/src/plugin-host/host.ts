@@ -1,8 +1,9 @@
 /**
  * The plugin host: the registry of the loaded plugins and their hooks. It loads them
  * (load.ts), asks their decision hooks by the combination rule (decide.ts), fans out events, reloads them
- * and closes them in reverse order. The broker, and an MQTT client for its own plugins, talk to plugins
- * only through this class.
+ * and closes them in reverse order. A config reload builds the next host from the running one (`rebuild`),
+ * keeping the plugins whose options did not change. The broker, and an MQTT client for its own plugins,
+ * talk to plugins only through this class.
  */
 import type { PluginEntry } from '../config/types.js';
 import { PluginError } from '../errors.js';
@@ -31,7 +32,9 @@ import type {
 import type { PersistedSession } from '../persistence/types.js';
 import { awaitAnswer, decide, failed, NOBODY_ALLOWED, verdictOf } from './decide.js';
 import type { DecisionRule, HookFailure, Voter } from './decide.js';
+import { setLogLevel } from '../broker/log-level.js';
 import { loadPlugins, setUp } from './load.js';
+import { planPluginChanges, type PluginChange } from './plugin-changes.js';
 import { call, isThenable, TIMED_OUT, withTimeout } from './timeout.js';
 
 /** What a topic request every `authorizeTopic` hook abstained on gets (config `default_decision`). */
@@ -79,12 +82,34 @@ export interface PluginReloadResult {
   readonly failures: readonly PluginReloadFailure[];
 }
 
+/** What `PluginHost.rebuild` made of a running host and a new config. */
+export interface PluginRebuild {
+  /** The host to use from now on (the previous one must no longer be used, nor closed). */
+  readonly host: PluginHost;
+  /** The plugins touched, one entry each (none when the rebuild failed). */
+  readonly changes: readonly PluginChange[];
+  /** Keys of the plugins kept as they ran (their `reload` is for the caller to call). */
+  readonly kept: ReadonlySet<string>;
+  /**
+   * Why the new plugins could not all be set up: the host then runs the previous plugins, those closed for
+   * the rebuild set up again with their previous options.
+   */
+  readonly failure?: unknown;
+  /** Previous plugins that could not be set up again after a failure: not running until the next reload. */
+  readonly lost: readonly PluginReloadFailure[];
+}
+
 interface Loaded {
   readonly name: string;
   readonly key: string;
   readonly logger: Logger;
   readonly controller: AbortController;
   readonly hooks: PluginHooks;
+  /** What it was set up from: a rebuild compares it with the new config, and sets it up again from it on failure. */
+  readonly entry: PluginEntry;
+  readonly plugin: MidgePlugin;
+  /** Its options as validated by its schema. */
+  readonly config: unknown;
 }
 
 type HookName = 'authenticate' | 'authorizeTopic' | 'vetoTopic' | 'authorizeClient' | 'enhancedAuth';
@@ -109,6 +134,8 @@ export class PluginHost {
 
   readonly #options: PluginHostOptions;
   readonly #loaded: Loaded[] = [];
+  /** The plugins this host set up itself, as opposed to those a rebuild kept from the previous host. */
+  readonly #fresh = new Set<Loaded>();
   readonly #info: LoadedPluginInfo[] = [];
   // Precomputed at setup so a decision or event is a loop over a ready array: no lookup, no allocation.
   readonly #authenticate: DecisionHook<AuthenticateRequest>[] = [];
@@ -154,21 +181,92 @@ export class PluginHost {
    *   to a plugin without a schema, duplicate names, dependencies missing or listed later (see loadPlugins).
    */
   static async start(entries: readonly PluginEntry[], options: PluginHostOptions): Promise<PluginHost> {
-    const { plugins, configs } = await loadPlugins(entries, {
-      side: options.client !== undefined ? 'client' : 'broker',
-      searchDirs: options.searchDirs,
-      logger: options.logger,
-      ...(options.resolved !== undefined ? { resolved: options.resolved } : {}),
-      ...(options.conditions !== undefined ? { conditions: options.conditions } : {}),
-      ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
-    });
+    const { plugins, configs } = await loadPlugins(entries, loadOptionsOf(options));
     const host = new PluginHost(options);
-    for (let i = 0; i < plugins.length; i++) {
-      await host.#setup(entries[i] as PluginEntry, plugins[i] as MidgePlugin, configs[i]);
+    try {
+      for (let i = 0; i < plugins.length; i++) {
+        await host.#setup(entries[i] as PluginEntry, plugins[i] as MidgePlugin, configs[i]);
+      }
+    } catch (err) {
+      await host.close();
+      throw err;
     }
-    host.#topicRule = host.#rule(host.#whenEveryTopicHookAbstains());
-    Object.freeze(host.#info);
+    host.#seal();
     return host;
+  }
+
+  /**
+   * The host for `entries` (a config reload), made from the running `previous` one (planPluginChanges): a
+   * plugin whose key, package and options did not change is kept as it runs (connections, ports, state);
+   * the others are closed, dependents first, then the changed, dependent and added ones are set up in
+   * config order (close, then setup: a plugin holding a port can bind it again). Until the caller switches
+   * to the returned host, `previous` keeps answering (its closed plugins' hooks included). If a setup
+   * fails, what this rebuild set up is closed and the plugins closed for it are set up again with their
+   * previous options (`failure`, `lost`).
+   *
+   * @throws ConfigError as `start`, before any plugin is closed: the running ones stay as they are.
+   */
+  static async rebuild(
+    previous: PluginHost | undefined,
+    entries: readonly PluginEntry[],
+    options: PluginHostOptions,
+  ): Promise<PluginRebuild> {
+    const { plugins, configs } = await loadPlugins(entries, loadOptionsOf(options));
+    const running = previous === undefined ? [] : previous.#loaded;
+    const plan = planPluginChanges(
+      running.map((p) => ({ key: p.key, specifier: p.entry.specifier, config: p.entry.config, name: p.name })),
+      entries.map((entry, i) => {
+        const { name, dependencies = [] } = plugins[i] as MidgePlugin;
+        return { key: entry.key, specifier: entry.specifier, config: entry.config, name, dependencies };
+      }),
+    );
+    const byKey = new Map(running.map((p) => [p.key, p]));
+    const timeoutMs = options.hookTimeoutMs ?? options.setupTimeoutMs;
+    for (const key of plan.close) {
+      const p = byKey.get(key);
+      if (p !== undefined) await closePlugin(p, timeoutMs);
+    }
+    const host = new PluginHost(options);
+    try {
+      for (let i = 0; i < plugins.length; i++) {
+        const entry = entries[i] as PluginEntry;
+        const kept = plan.keep.has(entry.key) ? byKey.get(entry.key) : undefined;
+        if (kept !== undefined) host.#adopt(kept);
+        else await host.#setup(entry, plugins[i] as MidgePlugin, configs[i]);
+      }
+      host.#seal();
+      return { host, changes: plan.changes, kept: plan.keep, lost: [] };
+    } catch (failure) {
+      for (const p of [...host.#fresh].reverse()) await closePlugin(p, timeoutMs);
+      const { host: back, lost } = await PluginHost.#restore(running, plan.keep, options);
+      return { host: back, changes: [], kept: plan.keep, failure, lost };
+    }
+  }
+
+  /** A host of the `running` plugins again: `keep` as they are, the others (closed) set up with their old options. */
+  static async #restore(
+    running: readonly Loaded[],
+    keep: ReadonlySet<string>,
+    options: PluginHostOptions,
+  ): Promise<{ host: PluginHost; lost: PluginReloadFailure[] }> {
+    const host = new PluginHost(options);
+    const lost: PluginReloadFailure[] = [];
+    for (const p of running) {
+      try {
+        if (keep.has(p.key)) host.#adopt(p);
+        else await host.#setup(p.entry, p.plugin, p.config);
+      } catch (error) {
+        p.logger.error({ err: error }, 'could not be set up again with its previous options: not running');
+        lost.push({ plugin: p.name, key: p.key, error });
+      }
+    }
+    host.#seal();
+    return { host, lost };
+  }
+
+  #seal(): void {
+    this.#topicRule = this.#rule(this.#whenEveryTopicHookAbstains());
+    Object.freeze(this.#info);
   }
 
   /** True when at least one plugin implements authorizeTopic or vetoTopic; without, topics are unrestricted. */
@@ -333,15 +431,37 @@ export class PluginHost {
   }
 
   /**
-   * Calls every plugin's `reload`, in setup order, each bounded by the hook timeout. A failure is logged and
-   * does not stop the others; the result lists them.
+   * `emit` to the plugins this host set up itself only: after a rebuild, the `broker:pre-start` and
+   * `broker:post-start` a new plugin needs to learn the broker's state, which kept plugins had already.
    */
-  async reload(): Promise<PluginReloadResult> {
+  emitToNewPlugins<K extends BrokerEventName>(event: K, payload: BrokerEvents[K]): void {
+    if (this.#closed) return;
+    for (const h of this.#events.get(event) ?? []) {
+      if (!this.#fresh.has(h.p)) continue;
+      try {
+        const r = h.fn(payload);
+        if (isThenable(r)) r.then(undefined, (err: unknown) => eventFailed(h.p, event, err));
+      } catch (err) {
+        eventFailed(h.p, event, err);
+      }
+    }
+  }
+
+  /** A config reload changed the log level: each plugin's logger follows (a pino child keeps its own level). */
+  setLogLevel(level: string): void {
+    for (const p of this.#loaded) setLogLevel(p.logger, level);
+  }
+
+  /**
+   * Calls every plugin's `reload` (or those whose key is in `only`), in setup order, each bounded by the
+   * hook timeout. A failure is logged and does not stop the others; the result lists them.
+   */
+  async reload(only?: ReadonlySet<string>): Promise<PluginReloadResult> {
     const failures: PluginReloadFailure[] = [];
     if (this.#closed) return { failures };
     for (const p of this.#loaded) {
       const hooks = p.hooks;
-      if (hooks.reload === undefined) continue;
+      if (hooks.reload === undefined || (only !== undefined && !only.has(p.key))) continue;
       try {
         const r = await withTimeout(
           call(() => hooks.reload?.()),
@@ -406,11 +526,45 @@ export class PluginHost {
       hooks = await setUp(plugin, ctx, config, { key, timeoutMs: this.#options.setupTimeoutMs, controller });
     } catch (err) {
       controller.abort();
-      await this.close();
       throw err;
     }
+    const p: Loaded = { name, key, logger, controller, hooks, entry, plugin, config };
+    try {
+      this.#adopt(p);
+    } catch (err) {
+      // Set up but not registered (a hook only one plugin may have): closed here, its caller closes the rest.
+      await closePlugin(p, this.#hookTimeoutMs);
+      throw err;
+    }
+    this.#fresh.add(p);
+    logger.debug({ key }, 'plugin set up');
+  }
 
-    const p: Loaded = { name, key, logger, controller, hooks };
+  /** Registers the hooks of a set-up plugin; throws, registering nothing, when one of them is taken already. */
+  #adopt(p: Loaded): void {
+    const { hooks, name, key } = p;
+    const taken = (hook: string, owner: Loaded | undefined): void => {
+      if (owner === undefined) return;
+      throw new PluginError(
+        'PLUGIN_SETUP_FAILED',
+        name,
+        `${hook} is already implemented by plugin '${owner.name}': one cluster plugin at most (plugins.${key})`,
+      );
+    };
+    if (hooks.claimSession !== undefined) taken('claimSession', this.#claimSession?.p);
+    if (hooks.keepRestoredWill !== undefined) taken('keepRestoredWill', this.#willKeeper?.p);
+    if (hooks.takesSharedSubscriptions !== undefined) taken('takesSharedSubscriptions', this.#sharedTaker?.p);
+    const enhanced = hooks.enhancedAuth;
+    for (const method of enhanced?.methods ?? []) {
+      const owner = this.#enhancedAuth.get(method);
+      if (owner !== undefined)
+        throw new PluginError(
+          'PLUGIN_SETUP_FAILED',
+          name,
+          `enhancedAuth method '${method}' is already handled by plugin '${owner.p.name}' (plugins.${key})`,
+        );
+    }
+
     this.#loaded.push(p);
     this.#info.push(Object.freeze({ name, key }));
     if (hooks.authenticate) this.#authenticate.push(voter(p, 'authenticate', hooks.authenticate.bind(hooks)));
@@ -418,56 +572,13 @@ export class PluginHost {
     if (hooks.vetoTopic) this.#topic.push(voter(p, 'vetoTopic', hooks.vetoTopic.bind(hooks), true));
     if (hooks.authorizeClient)
       this.#authorizeClient.push(voter(p, 'authorizeClient', hooks.authorizeClient.bind(hooks)));
-    if (hooks.claimSession !== undefined) {
-      const owner = this.#claimSession;
-      if (owner !== undefined) {
-        await this.close();
-        throw new PluginError(
-          'PLUGIN_SETUP_FAILED',
-          name,
-          `claimSession is already implemented by plugin '${owner.p.name}': one cluster plugin at most (plugins.${key})`,
-        );
-      }
-      this.#claimSession = { p, fn: hooks.claimSession.bind(hooks) };
-    }
-    if (hooks.keepRestoredWill !== undefined) {
-      const owner = this.#willKeeper;
-      if (owner !== undefined) {
-        await this.close();
-        throw new PluginError(
-          'PLUGIN_SETUP_FAILED',
-          name,
-          `keepRestoredWill is already implemented by plugin '${owner.p.name}': one cluster plugin at most (plugins.${key})`,
-        );
-      }
-      this.#willKeeper = { p, fn: hooks.keepRestoredWill.bind(hooks) };
-    }
-    if (hooks.takesSharedSubscriptions !== undefined) {
-      const owner = this.#sharedTaker;
-      if (owner !== undefined) {
-        await this.close();
-        throw new PluginError(
-          'PLUGIN_SETUP_FAILED',
-          name,
-          `takesSharedSubscriptions is already implemented by plugin '${owner.p.name}': one cluster plugin at most (plugins.${key})`,
-        );
-      }
+    if (hooks.claimSession !== undefined) this.#claimSession = { p, fn: hooks.claimSession.bind(hooks) };
+    if (hooks.keepRestoredWill !== undefined) this.#willKeeper = { p, fn: hooks.keepRestoredWill.bind(hooks) };
+    if (hooks.takesSharedSubscriptions !== undefined)
       this.#sharedTaker = { p, fn: hooks.takesSharedSubscriptions.bind(hooks) };
-    }
-    const enhanced = hooks.enhancedAuth;
     if (enhanced !== undefined) {
-      for (const method of enhanced.methods) {
-        const owner = this.#enhancedAuth.get(method);
-        if (owner !== undefined) {
-          await this.close();
-          throw new PluginError(
-            'PLUGIN_SETUP_FAILED',
-            name,
-            `enhancedAuth method '${method}' is already handled by plugin '${owner.p.name}' (plugins.${key})`,
-          );
-        }
+      for (const method of enhanced.methods)
         this.#enhancedAuth.set(method, voter(p, 'enhancedAuth', enhanced.step.bind(enhanced)));
-      }
     }
     if (hooks.events) {
       const events = hooks.events as Record<string, ((payload: unknown) => unknown) | undefined>;
@@ -479,28 +590,41 @@ export class PluginHost {
         list.push({ p, fn: fn.bind(events) });
       }
     }
-    logger.debug({ key }, 'plugin set up');
   }
 
   async #closeAll(): Promise<void> {
     this.#closed = true;
     const loaded = this.#loaded;
     for (let i = loaded.length - 1; i >= 0; i--) (loaded[i] as Loaded).controller.abort();
-    for (let i = loaded.length - 1; i >= 0; i--) {
-      const p = loaded[i] as Loaded;
-      const hooks = p.hooks;
-      if (hooks.close === undefined) continue;
-      try {
-        const r = await withTimeout(
-          call(() => hooks.close?.()),
-          this.#hookTimeoutMs,
-        );
-        if (r === TIMED_OUT)
-          p.logger.warn({ timeoutMs: this.#hookTimeoutMs }, 'close did not finish in time; moving on');
-      } catch (err) {
-        p.logger.error({ err }, 'close failed');
-      }
-    }
+    for (let i = loaded.length - 1; i >= 0; i--) await closePlugin(loaded[i] as Loaded, this.#hookTimeoutMs);
+  }
+}
+
+/** The options `loadPlugins` takes, from the host's. */
+function loadOptionsOf(options: PluginHostOptions): Parameters<typeof loadPlugins>[1] {
+  return {
+    side: options.client !== undefined ? 'client' : 'broker',
+    searchDirs: options.searchDirs,
+    logger: options.logger,
+    ...(options.resolved !== undefined ? { resolved: options.resolved } : {}),
+    ...(options.conditions !== undefined ? { conditions: options.conditions } : {}),
+    ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
+  };
+}
+
+/** Aborts a plugin's signal and calls its `close` within `timeoutMs`; a failure or a timeout is logged. */
+async function closePlugin(p: Loaded, timeoutMs: number): Promise<void> {
+  p.controller.abort();
+  const hooks = p.hooks;
+  if (hooks.close === undefined) return;
+  try {
+    const r = await withTimeout(
+      call(() => hooks.close?.()),
+      timeoutMs,
+    );
+    if (r === TIMED_OUT) p.logger.warn({ timeoutMs }, 'close did not finish in time; moving on');
+  } catch (err) {
+    p.logger.error({ err }, 'close failed');
   }
 }
 

@@ -1,18 +1,35 @@
 /**
  * The broker's exact counters (`BrokerApi.stats()`) as Prometheus metrics, read when scraped: nothing is
- * added to the broker's hot path. Connections by listener are counted from the connect and disconnect
- * events. No label per client or per topic (cardinality).
+ * added to the broker's hot path. Connections by listener come from the connect and disconnect events
+ * (counted by `ConnectedClients`). No label per client or per topic (cardinality).
+ *
+ * Two registries hold the same metrics, one per exposition format: prom-client renames a registry's
+ * counters in place when it renders OpenMetrics, so one registry cannot serve both formats. The
+ * OpenMetrics one is built on the first request that asks for it.
  */
 import type { BrokerApi, BrokerStats } from '@midge/mqtt-core';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { OpenMetricsContentType, PrometheusContentType, RegistryContentType } from 'prom-client';
+
+type AnyRegistry = Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
+
+/** What the metrics are read from at scrape time. */
+export interface MetricsSource {
+  readonly broker: Pick<BrokerApi, 'stats' | 'sessionCount' | 'subscriptionCount'>;
+  /** Connected clients per listener name. */
+  connectionsByListener(): ReadonlyMap<string, number>;
+}
+
+/** Reads the broker's stats once per scrape, so every metric of one scrape shows the same moment. */
+type ReadStats = () => BrokerStats;
 
 /** A counter whose value is read from the broker at scrape time (the broker's counters only grow). */
 function counterOf(
-  registry: Registry,
+  registry: AnyRegistry,
   name: string,
   help: string,
   read: (s: BrokerStats) => number | Readonly<Record<string, number>>,
-  stats: () => BrokerStats,
+  stats: ReadStats,
   label?: string,
 ): void {
   new Counter({
@@ -29,7 +46,7 @@ function counterOf(
   });
 }
 
-function gaugeOf(registry: Registry, name: string, help: string, read: () => number): void {
+function gaugeOf(registry: AnyRegistry, name: string, help: string, read: () => number): void {
   new Gauge({
     name,
     help,
@@ -40,17 +57,9 @@ function gaugeOf(registry: Registry, name: string, help: string, read: () => num
   });
 }
 
-export interface BrokerMetrics {
-  readonly registry: Registry;
-  /** A client connected / disconnected on `listener`. */
-  connected(listener: string): void;
-  disconnected(listener: string): void;
-}
-
-export function brokerMetrics(broker: Pick<BrokerApi, 'stats' | 'sessionCount' | 'subscriptionCount'>): BrokerMetrics {
-  const registry = new Registry();
-  const stats = (): BrokerStats => broker.stats();
-  const byListener = new Map<string, number>();
+/** Registers every broker metric in `registry`. */
+export function registerBrokerMetrics(registry: AnyRegistry, source: MetricsSource, stats: ReadStats): void {
+  const { broker } = source;
   new Gauge({
     name: 'midge_connections',
     help: 'Connected MQTT clients, by listener',
@@ -58,13 +67,14 @@ export function brokerMetrics(broker: Pick<BrokerApi, 'stats' | 'sessionCount' |
     registers: [registry],
     collect() {
       this.reset();
-      for (const [listener, n] of byListener) this.set({ listener }, n);
+      for (const [listener, n] of source.connectionsByListener()) this.set({ listener }, n);
     },
   });
+  // Only `accepted`: the broker has no counter or event for refused CONNECTs yet.
   counterOf(
     registry,
     'midge_connect_total',
-    'Connections accepted (CONNACK 0), by result',
+    'CONNECTs answered, by result (accepted: CONNACK 0)',
     (s) => ({ accepted: s.clientsTotal }),
     stats,
     'result',
@@ -124,15 +134,59 @@ export function brokerMetrics(broker: Pick<BrokerApi, 'stats' | 'sessionCount' |
       this.set({ direction: 'out' }, s.inflightOut);
     },
   });
-  // Node's own: event-loop lag, heap, GC, file descriptors.
-  collectDefaultMetrics({ register: registry, prefix: 'midge_' });
+}
+
+/** Node's own metrics (event-loop lag, heap, GC, file descriptors), with the broker's prefix. */
+function registerNodeMetrics<T extends RegistryContentType>(registry: Registry<T>): void {
+  collectDefaultMetrics<T>({ register: registry, prefix: 'midge_' });
+  // Gauges named `_total`, which Prometheus' lint (promtool check metrics) rejects; the same figures stay,
+  // by type, in midge_nodejs_active_handles / _requests / _resources.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+    registry.removeSingleMetric(`midge_nodejs_${name}`);
+}
+
+/** One rendering of the metrics: the body and its content type. */
+export interface Exposition {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+export interface BrokerMetrics {
+  /** The metrics as the Prometheus text format (0.0.4) or, with `openMetrics`, OpenMetrics 1.0. */
+  scrape(openMetrics: boolean): Promise<Exposition>;
+}
+
+/** True when an Accept header asks for OpenMetrics (Prometheus itself does, preferring it to text). */
+export function wantsOpenMetrics(accept: string | undefined): boolean {
+  return accept !== undefined && /application\/openmetrics-text/i.test(accept);
+}
+
+export function brokerMetrics(source: MetricsSource): BrokerMetrics {
+  // The stats of the scrape in progress: one snapshot per scrape rather than one per metric.
+  let current: BrokerStats | undefined;
+  const stats = (): BrokerStats => (current ??= source.broker.stats());
+  const text = new Registry<PrometheusContentType>();
+  registerBrokerMetrics(text, source, stats);
+  registerNodeMetrics(text);
+  let openMetrics: Registry<OpenMetricsContentType> | undefined;
   return {
-    registry,
-    connected: (listener) => byListener.set(listener, (byListener.get(listener) ?? 0) + 1),
-    disconnected: (listener) => {
-      const n = (byListener.get(listener) ?? 1) - 1;
-      if (n > 0) byListener.set(listener, n);
-      else byListener.delete(listener);
+    async scrape(wantOpenMetrics) {
+      let registry: AnyRegistry = text;
+      if (wantOpenMetrics) {
+        if (openMetrics === undefined) {
+          openMetrics = new Registry<OpenMetricsContentType>();
+          openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+          registerBrokerMetrics(openMetrics, source, stats);
+          registerNodeMetrics(openMetrics);
+        }
+        registry = openMetrics;
+      }
+      current = undefined;
+      try {
+        return { contentType: registry.contentType, body: await registry.metrics() };
+      } finally {
+        current = undefined;
+      }
     },
   };
 }

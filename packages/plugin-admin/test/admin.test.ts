@@ -1,17 +1,35 @@
 /**
  * The admin server on a real broker: /metrics counts what clients did, /healthz and /readyz answer as
- * promised, metrics_auth asks for the bearer token.
+ * promised, the API asks for the bearer token, lists and kicks clients, lists retained messages.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RawClient, createTestBroker, recordingLogger, type TestBroker } from '@midge/mqtt-core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { definePlugin, type MidgePlugin } from '@midge/mqtt-core';
+import {
+  RawClient,
+  createTestBroker,
+  recordingLogger,
+  type RecordingLogger,
+  type TestBroker,
+} from '@midge/mqtt-core/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findPromtool, parsePrometheusText, promtoolCheck, valueOf } from './prometheus-text.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const TOKEN = 's3cret-token';
+let tokenDir = '';
 let tb: TestBroker | undefined;
+let logger: RecordingLogger = recordingLogger();
 const clients: RawClient[] = [];
+
+beforeAll(async () => {
+  tokenDir = await mkdtemp(join(tmpdir(), 'midge-admin-'));
+  await writeFile(join(tokenDir, 'admin.token'), `${TOKEN}\n`);
+});
+afterAll(() => rm(tokenDir, { recursive: true, force: true }));
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
@@ -20,35 +38,43 @@ afterEach(async () => {
 });
 
 /** A broker with the admin plugin on a free port; resolves with the admin server's base URL. */
-async function start(options: Record<string, unknown> = {}): Promise<string> {
-  const logger = recordingLogger();
+async function start(options: Record<string, unknown> = {}, plugins: MidgePlugin[] = []): Promise<string> {
+  logger = recordingLogger();
   tb = await createTestBroker(
     { plugins: { '@midge/plugin-admin': { bind: '127.0.0.1:0', ...options } } },
-    { searchDirs: [packageDir], logger },
+    { searchDirs: [packageDir], logger, plugins },
   );
   const record = logger.records.find((r) => /^admin server listening/.test(String(r.msg)));
   if (record === undefined) throw new Error('the admin server did not say where it listens');
   return `http://127.0.0.1:${String((record.obj as { port?: number } | undefined)?.port)}`;
 }
 
-/** The value of `name` (with `labels` as written) in Prometheus text, or undefined. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+/** A broker whose admin API is on (token file set). */
+const startWithApi = (options: Record<string, unknown> = {}): Promise<string> =>
+  start({ token_file: join(tokenDir, 'admin.token'), ...options });
+
+async function connected(clientId: string, options: { username?: string; protocolVersion?: 4 | 5 } = {}) {
+  const c = await RawClient.connect(tb?.port ?? 0);
+  clients.push(c);
+  const connack = await c.connect({ clientId, ...options });
+  expect(connack.reasonCode).toBe(0);
+  return c;
 }
 
-describe('@midge/plugin-admin', () => {
-  it('counts in /metrics exactly what clients did', async () => {
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+async function getJson(url: string, headers: Record<string, string> = auth): Promise<[number, unknown]> {
+  const res = await fetch(url, { headers });
+  return [res.status, await res.json()];
+}
+
+describe('@midge/plugin-admin metrics', () => {
+  it('counts in /metrics exactly what clients did, in a format promtool accepts', async () => {
     const base = await start();
-    const port = tb?.port ?? 0;
-    const sub = await RawClient.connect(port);
-    clients.push(sub);
-    await sub.connect({ clientId: 'm-sub' });
-    sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'm/#', qos: 0 }] });
+    const sub = await connected('m-sub');
+    sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'm/#', qos: 1 }] });
     await sub.expectPacket('suback');
-    const pub = await RawClient.connect(port);
-    clients.push(pub);
-    await pub.connect({ clientId: 'm-pub' });
+    const pub = await connected('m-pub');
     const n = 25;
     for (let i = 0; i < n; i++)
       pub.send({
@@ -56,53 +82,249 @@ describe('@midge/plugin-admin', () => {
         topic: `m/${i}`,
         payload: Buffer.from('x'),
         qos: 1,
-        retain: false,
+        retain: i === 0,
         dup: false,
         packetId: i + 1,
       });
     for (let i = 0; i < n; i++) await pub.expectPacket('puback');
-    for (let i = 0; i < n; i++) await sub.expectPacket('publish');
+    for (let i = 0; i < n; i++) {
+      const p = await sub.expectPacket('publish');
+      sub.send({ type: 'puback', packetId: p.packetId ?? 0 });
+    }
+    // The subscriber's last PUBACK is handled before its PINGREQ: no message is in flight any more.
+    await sub.expectNothingBeforePingresp();
 
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
-    expect(sample(text, 'midge_messages_received_total')).toBe(n);
-    expect(sample(text, 'midge_messages_sent_total')).toBe(n);
-    expect(sample(text, 'midge_connect_total{result="accepted"}')).toBe(2);
-    expect(sample(text, 'midge_connections{listener="default"}')).toBe(2);
-    expect(sample(text, 'midge_subscriptions')).toBe(1);
-    expect(sample(text, 'midge_sessions')).toBe(2);
-    expect(text).toMatch(/^# TYPE midge_messages_received_total counter$/m);
-    expect(text).toMatch(/^midge_nodejs_eventloop_lag_seconds /m);
-    // Every sample line is `name{labels} value` (the text format a Prometheus scrape reads).
-    for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#')))
-      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+-]+|NaN|[+-]Inf$/);
-  });
+    const f = parsePrometheusText(text);
+    expect(valueOf(f, 'midge_messages_received_total')).toBe(n);
+    expect(valueOf(f, 'midge_messages_sent_total')).toBe(n);
+    expect(valueOf(f, 'midge_connect_total', { result: 'accepted' })).toBe(2);
+    expect(valueOf(f, 'midge_connections', { listener: 'default' })).toBe(2);
+    expect(valueOf(f, 'midge_subscriptions')).toBe(1);
+    expect(valueOf(f, 'midge_sessions')).toBe(2);
+    expect(valueOf(f, 'midge_retained_messages')).toBe(1);
+    expect(valueOf(f, 'midge_inflight_messages', { direction: 'out' })).toBe(0);
+    expect(valueOf(f, 'midge_bytes_received_total')).toBe(tb?.broker.stats().bytesReceived);
+    expect(valueOf(f, 'midge_bytes_received_total')).toBeGreaterThan(n * 'm/0x'.length);
+    expect(f.get('midge_nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
+    expect(f.get('midge_nodejs_gc_duration_seconds')?.type).toBe('histogram');
 
-  it('answers /healthz, and /readyz once the broker is up', async () => {
-    const base = await start();
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
-    const ready = await fetch(`${base}/readyz`);
-    expect([ready.status, await ready.json()]).toEqual([200, { ready: true }]);
-  });
-
-  it('asks for the bearer token on /metrics with metrics_auth, compared in constant time', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'midge-admin-'));
-    try {
-      await writeFile(join(dir, 'admin.token'), 's3cret-token\n');
-      const base = await start({ token_file: join(dir, 'admin.token'), metrics_auth: true });
-      expect((await fetch(`${base}/metrics`)).status).toBe(401);
-      expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-      expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
-      // Health checks stay open: a load balancer has no token.
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    const promtool = findPromtool();
+    if (promtool === undefined) {
+      // CI installs it (.ci/run); elsewhere the strict parser above is the format check.
+      expect(process.env['CI'], "promtool is missing: .ci/run extracts it from Debian's prometheus package").not.toBe(
+        'true',
+      );
+    } else {
+      expect(promtoolCheck(promtool, text)).toEqual({ status: 0, output: '' });
     }
+
+    // One client leaves: the listener's gauge follows.
+    await pub.disconnect();
+    await pub.closed();
+    await sub.expectNothingBeforePingresp();
+    const after = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+    expect(valueOf(after, 'midge_connections', { listener: 'default' })).toBe(1);
+  });
+
+  it('answers OpenMetrics to a scrape that asks for it', async () => {
+    const base = await start();
+    const res = await fetch(`${base}/metrics`, {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' },
+    });
+    expect(res.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    const body = await res.text();
+    expect(body).toMatch(/^midge_messages_received_total 0$/m);
+    expect(body.endsWith('# EOF\n')).toBe(true);
+  });
+
+  it('asks for the bearer token on /metrics with metrics_auth; health checks stay open', async () => {
+    const base = await startWithApi({ metrics_auth: true });
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 
   it('refuses metrics_auth without a token file, naming the option', async () => {
     await expect(start({ metrics_auth: true })).rejects.toThrow(/metrics_auth: true needs token_file/);
+  });
+});
+
+describe('@midge/plugin-admin health', () => {
+  it('answers /healthz, /readyz 200 once the broker is up and 503 while it shuts down', async () => {
+    // An in-memory plugin set up after the admin plugin closes before it: its close holds the shutdown
+    // between pre-shutdown and the admin server's close.
+    let release = (): void => undefined;
+    let closing = (): void => undefined;
+    const closeCalled = new Promise<void>((resolve) => (closing = resolve));
+    const gate = definePlugin({
+      name: 'test-gate',
+      apiVersion: 1,
+      setup: () => ({
+        close: () =>
+          new Promise<void>((resolve) => {
+            release = resolve;
+            closing();
+          }),
+      }),
+    });
+    const base = await start({}, [gate]);
+    const health = await getJson(`${base}/healthz`, {});
+    expect(health[0]).toBe(200);
+    expect(health[1]).toMatchObject({ status: 'ok' });
+    expect(await getJson(`${base}/readyz`, {})).toEqual([
+      200,
+      { ready: true, reason: 'the broker accepts connections' },
+    ]);
+
+    const shutdown = tb?.close();
+    tb = undefined;
+    await closeCalled;
+    expect(await getJson(`${base}/readyz`, {})).toEqual([503, { ready: false, reason: 'the broker is shutting down' }]);
+    release();
+    await shutdown;
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it('fails setup naming the bind address when the port is taken', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      await expect(start({ bind: `127.0.0.1:${port}` })).rejects.toThrow(
+        `the admin server cannot listen on 127.0.0.1:${port}`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+});
+
+describe('@midge/plugin-admin API', () => {
+  it('is off without a token file, and says which option turns it on', async () => {
+    const base = await start();
+    const [status, body] = await getJson(`${base}/api/v1/clients`);
+    expect(status).toBe(404);
+    expect(body).toEqual({ error: 'the admin API is off: set token_file in the plugin options to turn it on' });
+  });
+
+  it('answers 401 without the token or with another one, 200 with it', async () => {
+    const base = await startWithApi();
+    const none = await fetch(`${base}/api/v1/stats`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="midge"');
+    expect((await getJson(`${base}/api/v1/stats`, { authorization: `Bearer ${TOKEN}x` }))[0]).toBe(401);
+    expect((await getJson(`${base}/api/v1/stats`, { authorization: `Basic ${TOKEN}` }))[0]).toBe(401);
+    expect((await fetch(`${base}/api/v1/clients/x/kick`, { method: 'POST' })).status).toBe(401);
+    const [status, body] = await getJson(`${base}/api/v1/stats`);
+    expect(status).toBe(200);
+    const stats = body as {
+      version: string;
+      sessions: number;
+      subscriptions: number;
+      stats: { messagesReceived: number };
+    };
+    expect(stats.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect([stats.sessions, stats.subscriptions]).toEqual([0, 0]);
+    expect(stats.stats.messagesReceived).toBe(0);
+  });
+
+  it('serves its OpenAPI document without the token', async () => {
+    const base = await startWithApi();
+    const [status, doc] = await getJson(`${base}/api/v1/openapi.json`, {});
+    expect(status).toBe(200);
+    expect(doc).toMatchObject({ openapi: '3.1.0', info: { title: 'Midge admin API' } });
+    expect(Object.keys((doc as { paths: object }).paths)).toEqual(
+      expect.arrayContaining(['/metrics', '/api/v1/clients', '/api/v1/clients/{id}/kick', '/api/v1/retained']),
+    );
+  });
+
+  it('lists connected clients with paging and filters', async () => {
+    const base = await startWithApi();
+    await connected('sensor-2', { username: 'ann' });
+    await connected('sensor-1', { username: 'bob', protocolVersion: 5 });
+    await connected('app-1', { username: 'ann' });
+    const [status, all] = await getJson(`${base}/api/v1/clients`);
+    expect(status).toBe(200);
+    expect(all).toMatchObject({ total: 3, offset: 0, limit: 100 });
+    const rows = (all as { clients: Record<string, unknown>[] }).clients;
+    expect(rows.map((r) => r['clientId'])).toEqual(['app-1', 'sensor-1', 'sensor-2']);
+    expect(rows[1]).toMatchObject({
+      clientId: 'sensor-1',
+      username: 'bob',
+      listener: 'default',
+      remoteAddress: '127.0.0.1',
+      protocolVersion: 5,
+      secure: false,
+    });
+    expect(Date.parse(String(rows[1]?.['connectedAt']))).toBeGreaterThan(Date.now() - 60_000);
+    const [, page] = await getJson(`${base}/api/v1/clients?prefix=sensor-&limit=1&offset=1`);
+    expect(page).toMatchObject({ total: 2, offset: 1, limit: 1, clients: [{ clientId: 'sensor-2' }] });
+    const [, anns] = await getJson(`${base}/api/v1/clients?username=ann`);
+    expect((anns as { total: number }).total).toBe(2);
+    const [bad, why] = await getJson(`${base}/api/v1/clients?limit=0`);
+    expect(bad).toBe(400);
+    expect((why as { error: string }).error).toContain('limit');
+  });
+
+  it('kicks a client: its connection closes (v5: DISCONNECT 0x98), the call is logged', async () => {
+    const base = await startWithApi();
+    const victim = await connected('victim', { protocolVersion: 5 });
+    await connected('bystander');
+    const res = await fetch(`${base}/api/v1/clients/victim/kick`, { method: 'POST', headers: auth });
+    expect([res.status, await res.json()]).toEqual([200, { clientId: 'victim', disconnected: 1 }]);
+    expect(await victim.expectPacket('disconnect')).toMatchObject({ reasonCode: 0x98 });
+    await victim.closed();
+    const logged = logger.records.find((r) => r.msg === 'admin API: kick victim');
+    expect(logged?.level).toBe('info');
+    expect(logged?.obj).toMatchObject({ clientId: 'victim', disconnected: 1, from: '127.0.0.1' });
+    const [, list] = await getJson(`${base}/api/v1/clients`);
+    expect((list as { clients: { clientId: string }[] }).clients.map((c) => c.clientId)).toEqual(['bystander']);
+    const wrongMethod = await fetch(`${base}/api/v1/clients/victim/kick`, { headers: auth });
+    expect([wrongMethod.status, await wrongMethod.json()]).toEqual([
+      404,
+      { error: 'no route GET /api/v1/clients/victim/kick' },
+    ]);
+    const again = await fetch(`${base}/api/v1/clients/victim/kick`, { method: 'POST', headers: auth });
+    expect([again.status, await again.json()]).toEqual([404, { error: "no client 'victim' is connected" }]);
+  });
+
+  it('lists retained messages matching a filter, refusing an invalid one', async () => {
+    const base = await startWithApi();
+    const pub = await connected('r-pub');
+    const topics = ['a/2', 'a/1', 'b/1'];
+    topics.forEach((topic, i) =>
+      pub.send({
+        type: 'publish',
+        topic,
+        payload: Buffer.from(`v${topic}`),
+        qos: 1,
+        retain: true,
+        dup: false,
+        packetId: i + 1,
+      }),
+    );
+    for (const _ of topics) await pub.expectPacket('puback');
+    const [status, page] = await getJson(`${base}/api/v1/retained?filter=${encodeURIComponent('a/#')}`);
+    expect(status).toBe(200);
+    expect(page).toEqual({
+      total: 2,
+      offset: 0,
+      limit: 100,
+      messages: [
+        { topic: 'a/1', qos: 1, size: 4, payload: 'va/1', encoding: 'utf8', truncated: false, expiresAt: null },
+        { topic: 'a/2', qos: 1, size: 4, payload: 'va/2', encoding: 'utf8', truncated: false, expiresAt: null },
+      ],
+    });
+    expect(((await getJson(`${base}/api/v1/retained`))[1] as { total: number }).total).toBe(3);
+    const [bad, why] = await getJson(`${base}/api/v1/retained?filter=${encodeURIComponent('a/#/b')}`);
+    expect(bad).toBe(400);
+    expect((why as { error: string }).error).toContain("'a/#/b'");
   });
 });

@@ -1,0 +1,79 @@
+/** The admin HTTP server: routes for metrics and health, the API, listening on the configured bind. */
+import type { BrokerApi, Logger } from '@midge/mqtt-core';
+import Fastify from 'fastify';
+import type { FastifyError } from 'fastify';
+import { registerApi, requireToken } from './api.js';
+import { ConnectedClients } from './clients.js';
+import { parseBind } from './config.js';
+import type { AdminConfig } from './config.js';
+import { brokerMetrics, wantsOpenMetrics } from './metrics.js';
+import { Readiness } from './readiness.js';
+
+export interface AdminServerOptions {
+  readonly broker: BrokerApi;
+  readonly logger: Logger;
+  readonly config: AdminConfig;
+  /** The bearer token; undefined: the API is off and /metrics is open. */
+  readonly token: string | undefined;
+}
+
+export interface AdminServer {
+  readonly clients: ConnectedClients;
+  readonly readiness: Readiness;
+  /** The port listened on (the one picked for port 0). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const { broker, logger, config, token } = options;
+  const where = parseBind(config.bind);
+  if (where === undefined) throw new Error(`bind: cannot read '${config.bind}': write it as host:port`);
+  const clients = new ConnectedClients();
+  const readiness = new Readiness();
+  const metrics = brokerMetrics({ broker, connectionsByListener: () => clients.byListener() });
+
+  const app = Fastify({ logger: false });
+  // Errors as the API documents them: `{ "error": "..." }`.
+  app.setErrorHandler(async (err: FastifyError, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) logger.error({ err }, 'admin server: request failed');
+    return reply.code(status).send({ error: err.message });
+  });
+  app.setNotFoundHandler(async (req, reply) =>
+    reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` }),
+  );
+  app.get('/healthz', () => Promise.resolve({ status: 'ok', uptimeSeconds: Math.floor(process.uptime()) }));
+  app.get('/readyz', async (_req, reply) => {
+    const report = readiness.report();
+    return reply.code(report.ready ? 200 : 503).send(report);
+  });
+  const metricsAuth = config.metrics_auth && token !== undefined ? requireToken(token) : undefined;
+  app.get('/metrics', metricsAuth === undefined ? {} : { onRequest: metricsAuth }, async (req, reply) => {
+    const { contentType, body } = await metrics.scrape(wantsOpenMetrics(req.headers.accept));
+    return reply.header('content-type', contentType).send(body);
+  });
+  registerApi(app, { broker, clients, token, logger });
+
+  try {
+    await app.listen({ host: where.host, port: where.port });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw new Error(
+      `the admin server cannot listen on ${config.bind} (${(err as Error).message}): choose another bind`,
+      { cause: err },
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : where.port;
+  const api = token === undefined ? 'API off (no token_file)' : 'API on';
+  logger.info(
+    { host: where.host, port },
+    `admin server listening on http://${hostForUrl(where.host)}:${port} (${api})`,
+  );
+  return { clients, readiness, port, close: () => app.close() };
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

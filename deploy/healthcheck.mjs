@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Container health check: is the broker answering MQTT on this host? Sends an MQTT 3.1.1 CONNECT and waits
 // for a CONNACK (any return code: a broker that refuses an unknown client is alive). Exit 0 healthy, 1 not.
-// Uses only Node; replaced by the admin plugin's /healthz where that plugin is configured.
+// Uses only Node and needs no config. The image also ships @midge/plugin-admin: where a config turns it on,
+// its /healthz and /readyz answer the same question over HTTP, on the admin port.
 //   node healthcheck.mjs [host] [port] [timeout ms]
 import net from 'node:net';
 

@@ -99,6 +99,56 @@ describe('deploy/Dockerfile', () => {
   });
 });
 
+/** Docker's wildcards in .dockerignore (Go's filepath.Match, plus `**` for any number of folders). */
+const wildcards = { '**/': '(?:.*/)?', '**': '.*', '*': '[^/]*', '?': '[^/]' };
+
+/** A .dockerignore pattern as a RegExp on paths relative to the build context. */
+function dockerPattern(pattern) {
+  const source = pattern
+    .replace(/^\/+/, '')
+    .split(/(\*\*\/|\*\*|\*|\?)/)
+    .map((part) => wildcards[part] ?? part.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+    .join('');
+  return new RegExp(`^${source}$`);
+}
+
+describe('.dockerignore (the build context of deploy/Dockerfile)', () => {
+  const patterns = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  /** Whether Docker leaves `path` out of the context: a pattern matches it or one of its folders. */
+  const ignored = (path) => {
+    const parts = path.split('/');
+    const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+    return patterns.some((p) => !p.startsWith('!') && prefixes.some((prefix) => dockerPattern(p).test(prefix)));
+  };
+
+  it('keeps the host installs, build output and the git repository out', () => {
+    expect(patterns.filter((p) => p.startsWith('!'))).toEqual([]);
+    for (const path of [
+      '.git/HEAD',
+      '.tools/node_modules/pnpm/package.json',
+      'node_modules/.pnpm/lock.yaml',
+      'packages/core/node_modules/valibot/package.json',
+      'packages/core/dist/index.js',
+      'apps/broker-cli/dist/main.js',
+      'packages/core/tsconfig.build.tsbuildinfo',
+      '.turbo/cache/x',
+      'examples/external-plugin/.turbo/turbo-build.log',
+    ])
+      expect(ignored(path), path).toBe(true);
+  });
+
+  it('sends every tracked file, so the frozen install finds every workspace member', () => {
+    const r = spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ls-files failed in ${root}: ${r.stderr}`);
+    const tracked = r.stdout.split('\n').filter(Boolean);
+    expect(tracked).toContain('pnpm-lock.yaml');
+    expect(tracked.filter(ignored)).toEqual([]);
+  });
+});
+
 describe('deploy/healthcheck.mjs', () => {
   const check = (port) =>
     spawnSync(process.execPath, [join(deploy, 'healthcheck.mjs'), '127.0.0.1', String(port), '2000'], {

@@ -19,6 +19,32 @@ describe('parseCommandArgs', () => {
     );
   });
 
+  it('counts a swap of two letters as one typo: --qso is --qos', () => {
+    const qos = { qos: { type: 'string', short: 'q' }, quiet: { type: 'boolean' } } as const;
+    expect(() => parseCommandArgs('pub', ['--qso', '1'], qos)).toThrow(
+      "unknown option --qso (did you mean --qos?); see 'midge pub --help'",
+    );
+  });
+
+  it('hints at a one-letter flag only for a wrong case', () => {
+    expect(() => parseCommandArgs('sub', ['-T'], options)).toThrow(
+      "unknown option -T (did you mean -t?); see 'midge sub --help'",
+    );
+    expect(() => parseCommandArgs('sub', ['-z'], options)).toThrow("unknown option -z; see 'midge sub --help'");
+  });
+
+  it('says why a flag of another tool is missing rather than guessing', () => {
+    expect(() =>
+      parseCommandArgs('sub', ['--psk', 'ab'], options, false, { '--psk': 'TLS-PSK is not supported' }),
+    ).toThrow("--psk is not supported: TLS-PSK is not supported; see 'midge sub --help'");
+  });
+
+  it('takes a negative number as the value of a flag that wants one', () => {
+    expect(parseCommandArgs('sub', ['-p', '-1', '--topic', '-5'], options).values).toEqual({ port: '-1', topic: '-5' });
+    // A flag that takes no value leaves the next argument alone.
+    expect(() => parseCommandArgs('sub', ['-v', '-1'], options)).toThrow(UsageError);
+  });
+
   it('gives no hint when nothing is close', () => {
     expect(() => parseCommandArgs('sub', ['--zzzzzzzz'], options)).toThrow(
       "unknown option --zzzzzzzz; see 'midge sub --help'",
@@ -44,5 +70,7 @@ describe('editDistance', () => {
     expect(editDistance('topic', 'topik')).toBe(1);
     expect(editDistance('', 'abc')).toBe(3);
     expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('qso', 'qos')).toBe(1);
+    expect(editDistance('retian', 'retain')).toBe(1);
   });
 });

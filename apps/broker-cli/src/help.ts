@@ -6,7 +6,7 @@ Usage:
   midge [broker] [options]         run the broker (the default command)
   midge pub -t TOPIC -m MESSAGE    publish a message
   midge sub -t FILTER              subscribe and print messages
-  midge passwd [-c] [-b|-D] FILE USER [PASSWORD] | -U FILE
+  midge passwd [-H TYPE] [-c] [-b|-D] FILE USER [PASSWORD] | -U FILE
                                    add, change or delete a user in a password file
   midge store inspect|compact      look into the broker's store, or shrink its file
 
@@ -57,9 +57,11 @@ type, host and port.
 
 Signals:
   SIGINT, SIGTERM   graceful shutdown (at most 10 s, then exit 1); a second signal exits at once
-  SIGHUP            reopen the log file and reload the config file: plugin options, listeners added or
-                    removed, TLS certificates, log level; errors keep the running config; clients stay
-                    connected (users removed from a password file are disconnected)
+  SIGHUP            reopen the log file and reload the config file, checked as --check does: plugins
+                    whose options changed are set up again (the others re-read their files), listeners
+                    added or removed (its clients disconnected), TLS certificates for new handshakes, log
+                    level; one log line per change; what needs a restart is logged as such; a config with
+                    errors changes nothing (each error logged); other clients stay connected
   SIGUSR1           reopen the log file (log: { file } in the config), for logrotate
 
 Exit codes: 0 stopped cleanly or config OK, 1 config/plugin/store/runtime failure, 2 command-line mistake.
@@ -74,21 +76,30 @@ Examples:
 `;
 
 export const PASSWD_HELP = `Usage:
-  midge passwd [-c] FILE USER              prompt for USER's password (twice on a terminal)
-  midge passwd [-c] -b FILE USER PASSWORD  batch mode: the password on the command line
-  midge passwd -D FILE USER                delete USER
-  midge passwd -U FILE                     hash the plain-text passwords of FILE (user:password lines)
+  midge passwd [-H TYPE] [-c] FILE USER              prompt for USER's password (twice on a terminal)
+  midge passwd [-H TYPE] [-c] -b FILE USER PASSWORD  batch mode: the password on the command line
+  midge passwd -D FILE USER                          delete USER
+  midge passwd [-H TYPE] -U FILE                     hash the plain-text passwords of FILE
 
 Adds or changes a user in a password file for @midge/plugin-auth-file (like mosquitto_passwd).
-Passwords are stored as SHA-512 crypt hashes ($6$). Other lines and comments are kept as they are;
-a new file is created with mode 0600. Without a terminal, the password is the first line of stdin.
+Passwords are stored as SHA-512 crypt hashes ($6$), or as -H says. Other lines and comments are kept
+as they are; a new file is created with mode 0600. Without a terminal, the password is the first line
+of stdin.
 
 Options:
   -c, --create    create FILE, or overwrite it if it exists (it then holds only USER)
   -b, --batch     take the password from the command line (visible in 'ps' and shell history)
   -D, --delete    delete USER from FILE
-  -U, --upgrade   hash every plain-text password in FILE in place; lines holding a hash already are left
-                  as they are (hashing a hash would lock the user out)
+  -U, --upgrade   hash every plain-text password in FILE (user:password lines) in place; lines holding a
+                  hash already are left as they are (hashing a hash would lock the user out)
+  -H, --hash-type TYPE
+                  how to hash the password:
+                    sha512-crypt   (default) $6$, SHA-512 crypt, 5000 rounds, as mkpasswd -m sha-512
+                    sha512-pbkdf2  $7$, Mosquitto 2's format (PBKDF2-SHA512, 101 iterations): for a
+                                   file Mosquitto reads too
+                    sha512         $6$, Mosquitto 1.x's single salted SHA-512: only for Mosquitto 1.x,
+                                   the cheapest to crack
+                  The broker reads all three, and files mixing them.
   -h, --help      show this help
   -V, --version   print the version
 
@@ -100,6 +111,7 @@ Examples:
   echo 's3cret' | midge passwd passwords carol    # password from stdin
   midge passwd -D passwords bob                   # delete bob
   midge passwd -U passwords                       # hash a file written by hand as user:password
+  midge passwd -H sha512-pbkdf2 -b passwords eve 'pw'   # a line Mosquitto 2 reads too
 `;
 
 export const STORE_HELP = `Usage:

@@ -17,6 +17,7 @@ export const CLIENT_FLAGS = {
   topic: { type: 'string', short: 't', multiple: true },
   qos: { type: 'string', short: 'q' },
   id: { type: 'string', short: 'i' },
+  'id-prefix': { type: 'string', short: 'I' },
   username: { type: 'string', short: 'u' },
   pw: { type: 'string', short: 'P' },
   keepalive: { type: 'string', short: 'k' },
@@ -35,9 +36,31 @@ export const CLIENT_FLAGS = {
   key: { type: 'string' },
   insecure: { type: 'boolean' },
   debug: { type: 'boolean', short: 'd' },
+  // Nagle's algorithm is always off in midge's client: accepted so mosquitto command lines run.
+  nodelay: { type: 'boolean' },
   help: { type: 'boolean' },
   version: { type: 'boolean' },
 } as const;
+
+/** mosquitto_pub/mosquitto_sub flags midge's client does not have, and why (shown instead of a guess). */
+export const NOT_IN_MIDGE: Readonly<Record<string, string>> = {
+  '-A': 'the client cannot bind its socket to a local address',
+  '--unix': 'the client connects over TCP, TLS and WebSocket only, not Unix sockets',
+  '--proxy': 'the client has no SOCKS proxy support',
+  '--psk': 'TLS-PSK is not supported (Node negotiates certificate-based TLS)',
+  '--psk-identity': 'TLS-PSK is not supported (Node negotiates certificate-based TLS)',
+  '--capath': 'give the CA certificates as one file with --cafile',
+  '--ciphers': 'the client uses Node.js default TLS ciphers',
+  '--tls-version': 'the client uses Node.js default TLS versions (1.2 and 1.3)',
+  '--tls-alpn': 'the client sends no ALPN protocol',
+  '--tls-engine': 'OpenSSL engines are not supported',
+  '--tls-engine-kpass-sha1': 'OpenSSL engines are not supported',
+  '--keyform': 'keys are read as PEM files only',
+  '--tls-use-os-certs': "the client trusts Node's bundled CA list unless --cafile is given",
+  '--random-filter': 'not implemented',
+  '-M': 'the client keeps its own in-flight window',
+  '-S': 'DNS SRV lookup is not supported: give -h HOST -p PORT',
+};
 
 export const CLIENT_FLAGS_HELP = `Connection:
   -h, --host HOST          broker host (default 127.0.0.1)
@@ -45,13 +68,15 @@ export const CLIENT_FLAGS_HELP = `Connection:
   -L, --url URL            mqtt://, mqtts://, ws://, wss:// URL, with user:pass@ and a path;
                            overrides -h and -p
   -i, --id ID              client id (default: random midge-xxxxxxxx)
+  -I, --id-prefix PREFIX   client id PREFIX followed by the process id (as mosquitto)
   -u, --username USER      user name
   -P, --pw PASSWORD        password
   -k, --keepalive SECONDS  keepalive (default 10)
   -c, --disable-clean-session
                            keep the session on the broker (needs -i); as in mosquitto
   -x, --session-expiry SECONDS
-                           MQTT 5 session expiry interval (4294967295: never); needs -V 5
+                           MQTT 5 session expiry interval (-1 or 4294967295: never); needs -V 5;
+                           with -c and -V 5 it defaults to never, as in mosquitto
   -D, --property COMMAND NAME VALUE
                            an MQTT 5 property (needs -V 5), as mosquitto: -D connect
                            session-expiry-interval 60, -D publish user-property unit celsius,
@@ -59,7 +84,7 @@ export const CLIENT_FLAGS_HELP = `Connection:
                            message-expiry-interval|payload-format-indicator ..., -D subscribe
                            subscription-identifier 5; repeat for more
   -V, --protocol-version 31|311|5
-                           MQTT version (default 311)
+                           MQTT version (default 311; also mqttv31, mqttv311, mqttv5)
   --will-topic TOPIC       publish this will if the connection drops
   --will-payload TEXT      the will's payload (also --will-message)
   --will-qos 0|1|2         the will's QoS
@@ -68,6 +93,7 @@ export const CLIENT_FLAGS_HELP = `Connection:
   --cert FILE, --key FILE  client certificate and key (turns TLS on)
   --insecure               do not check the broker certificate's host name
   -d, --debug              log every packet to stderr
+  --nodelay                accepted for mosquitto's command lines: Nagle's algorithm is always off
   --help, --version
 `;
 
@@ -80,6 +106,14 @@ type Values = {
 };
 
 const VERSIONS: Readonly<Record<string, 3 | 4 | 5>> = { '31': 3, mqttv31: 3, '311': 4, mqttv311: 4, '5': 5, mqttv5: 5 };
+
+const NEVER_EXPIRES = 0xffffffff;
+
+/** `-x`: seconds, or -1 / ∞ / 4294967295 for a session that never expires (as mosquitto). */
+function sessionExpiryFlag(value: string | undefined): number | undefined {
+  if (value === '-1' || value === '∞') return NEVER_EXPIRES;
+  return intFlag('-x', value, 0, NEVER_EXPIRES);
+}
 
 export function qosFlag(name: string, value: string | undefined): 0 | 1 | 2 | undefined {
   return intFlag(name, value, 0, 2) as 0 | 1 | 2 | undefined;
@@ -100,8 +134,12 @@ export function clientOptionsFrom(given: Values, io: CommandIO): MqttClientOptio
   if (protocolVersion === undefined)
     throw new UsageError(`-V must be 31, 311 or 5, got '${values['protocol-version']}'`);
   const persistent = values['disable-clean-session'] === true;
+  if (values.id !== undefined && values['id-prefix'] !== undefined)
+    throw new UsageError('give either -i or -I, not both');
+  const clientId =
+    values.id ?? (values['id-prefix'] !== undefined ? `${values['id-prefix']}${process.pid}` : undefined);
   // A random id with a kept session would leave a session nobody can ever resume.
-  if (persistent && values.id === undefined)
+  if (persistent && clientId === undefined)
     throw new UsageError('-c (disable clean session) needs a client id: add -i ID');
   const willTopic = values['will-topic'];
   if (
@@ -110,20 +148,22 @@ export function clientOptionsFrom(given: Values, io: CommandIO): MqttClientOptio
   ) {
     throw new UsageError('--will-payload, --will-qos and --will-retain need --will-topic');
   }
-  const sessionExpiry = intFlag('-x', values['session-expiry'], 0, 0xffffffff);
+  const sessionExpiry = sessionExpiryFlag(values['session-expiry']);
   if (sessionExpiry !== undefined && protocolVersion !== 5)
     throw new UsageError('-x (session expiry) is an MQTT 5 property: add -V 5');
+  // mosquitto: -c keeps the session for ever unless -x says otherwise (MQTT 5 would end it at once).
+  const expiry = sessionExpiry ?? (persistent && protocolVersion === 5 ? NEVER_EXPIRES : undefined);
   const debug = values.debug === true;
   const keepalive = intFlag('-k', values.keepalive, 0, 65535);
   return {
     url: values.url ?? `${tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     protocolVersion,
     clean: !persistent,
-    ...(values.id !== undefined ? { clientId: values.id } : {}),
+    ...(clientId !== undefined ? { clientId } : {}),
     ...(values.username !== undefined ? { username: values.username } : {}),
     ...(values.pw !== undefined ? { password: values.pw } : {}),
     ...(keepalive !== undefined ? { keepalive } : {}),
-    ...(sessionExpiry !== undefined ? { properties: { sessionExpiryInterval: sessionExpiry } } : {}),
+    ...(expiry !== undefined ? { properties: { sessionExpiryInterval: expiry } } : {}),
     ...(willTopic !== undefined
       ? {
           will: {

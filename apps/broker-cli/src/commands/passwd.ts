@@ -1,10 +1,11 @@
 /** `midge passwd`: add, change or delete a user in a password file for @midge/plugin-auth-file. */
 import { readFile } from 'node:fs/promises';
-import { formatPasswordLine, parseHash, usernameProblem } from '@midge/plugin-auth-file';
+import { parseHash, usernameProblem } from '@midge/plugin-auth-file';
 import { parseCommandArgs, UsageError } from '../args.js';
 import { PASSWD_HELP } from '../help.js';
 import type { CommandIO } from '../io.js';
 import { deleteUser, hashPlainLines, setUserLine } from '../passwd/edit.js';
+import { HASH_TYPES, isHashType, passwordLine, type HashType } from '../passwd/hash-types.js';
 import { PromptCancelled, isTerminal, readFirstLine, readHidden } from '../passwd/prompt.js';
 import { writePasswordFile } from '../passwd/write.js';
 import { EXIT_FAILURE, EXIT_OK, reportError, writeLine } from '../report.js';
@@ -15,6 +16,7 @@ const OPTIONS = {
   batch: { type: 'boolean', short: 'b' },
   delete: { type: 'boolean', short: 'D' },
   upgrade: { type: 'boolean', short: 'U' },
+  'hash-type': { type: 'string', short: 'H' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -33,11 +35,14 @@ export async function runPasswd(argv: string[], io: CommandIO): Promise<number> 
       writeLine(io.stdout, versionLine());
       return EXIT_OK;
     }
-    if (values.upgrade === true) return await upgrade(values, positionals, io);
+    const type = hashType(values['hash-type']);
+    if (values.upgrade === true) return await upgrade(values, positionals, type, io);
     const create = values.create === true;
     const batch = values.batch === true;
     const del = values.delete === true;
     if (del && (create || batch)) throw new UsageError('-D cannot be combined with -c or -b');
+    if (del && values['hash-type'] !== undefined)
+      throw new UsageError('-H chooses how passwords are hashed: not with -D');
     const expected = batch ? 3 : 2;
     if (positionals.length !== expected) {
       throw new UsageError(
@@ -60,7 +65,7 @@ export async function runPasswd(argv: string[], io: CommandIO): Promise<number> 
     }
     const password = given ?? (await askPassword(io));
     if (password === '') throw new PasswdError('the password must not be empty');
-    const { text, added } = setUserLine(current, user, await formatPasswordLine(user, password));
+    const { text, added } = setUserLine(current, user, await passwordLine(user, password, type));
     await writePasswordFile(file, text);
     writeLine(io.stderr, `${added ? 'added' : 'updated'} user ${user} in ${file}`);
     return EXIT_OK;
@@ -74,6 +79,7 @@ export async function runPasswd(argv: string[], io: CommandIO): Promise<number> 
 async function upgrade(
   values: { create?: boolean; batch?: boolean; delete?: boolean },
   positionals: string[],
+  type: HashType,
   io: CommandIO,
 ): Promise<number> {
   if (values.create === true || values.batch === true || values.delete === true)
@@ -83,12 +89,19 @@ async function upgrade(
   const { text, hashed, alreadyHashed } = await hashPlainLines(
     await readExisting(file),
     (field) => field.startsWith('$') && parseHash(field).ok,
-    (user, password) => formatPasswordLine(user, password),
+    (user, password) => passwordLine(user, password, type),
   );
   if (hashed > 0) await writePasswordFile(file, text);
   const kept = alreadyHashed > 0 ? `; ${alreadyHashed} already hashed, left as they were` : '';
   writeLine(io.stderr, `hashed ${hashed} password(s) in ${file}${kept}`);
   return EXIT_OK;
+}
+
+/** `-H TYPE`, mosquitto_passwd's flag; `sha512-crypt` when not given. */
+function hashType(name: string | undefined): HashType {
+  if (name === undefined) return 'sha512-crypt';
+  if (!isHashType(name)) throw new UsageError(`-H must be one of ${HASH_TYPES.join(', ')}, got '${name}'`);
+  return name;
 }
 
 async function readExisting(file: string): Promise<string> {

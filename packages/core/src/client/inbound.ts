@@ -63,6 +63,7 @@ export class Inbound {
       qos: p.qos,
       retain: p.retain,
       dup: p.dup,
+      ...(p.packetId !== undefined ? { packetId: p.packetId } : {}),
       ...(p.properties ? { properties: p.properties } : {}),
     };
     const id = p.packetId as number;

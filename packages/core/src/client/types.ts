@@ -14,6 +14,8 @@ export interface ClientMessage {
   readonly qos: QoS;
   readonly retain: boolean;
   readonly dup: boolean;
+  /** The PUBLISH packet's id (QoS 1 and 2 only), as the broker numbered it for this client. */
+  readonly packetId?: number;
   /** v5 only. */
   readonly properties?: PublishProperties;
 }

@@ -1,6 +1,6 @@
 /**
- * The connected clients, followed from the `client:connected` / `client:disconnected` events (the broker
- * API has no list of connections). Keyed by the `ClientInfo` object, which the broker keeps for the whole
+ * The connected clients, read from `BrokerApi.connectedClients()` at `broker:post-start` and followed from
+ * the `client:connected` / `client:disconnected` events (a list kept here answers filters and paging). Keyed by the `ClientInfo` object, which the broker keeps for the whole
  * connection: during a takeover the old and the new connection of one client id are both listed until the
  * old one's disconnect arrives, and that disconnect removes the old one only.
  */

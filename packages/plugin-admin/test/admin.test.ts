@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { definePlugin, type MidgePlugin } from '@midge/mqtt-core';
+import { definePlugin, loadConfig, type MidgePlugin } from '@midge/mqtt-core';
 import {
   RawClient,
   createTestBroker,
@@ -271,6 +271,33 @@ describe('@midge/plugin-admin API', () => {
     const [bad, why] = await getJson(`${base}/api/v1/clients?limit=0`);
     expect(bad).toBe(400);
     expect((why as { error: string }).error).toContain('limit');
+  });
+
+  it('set up again by a config reload, it lists the clients already connected and is ready', async () => {
+    const base = await startWithApi();
+    await connected('before-reload', { username: 'ann' });
+    const [, before] = await getJson(`${base}/api/v1/clients`);
+    const connectedAt = (before as { clients: { connectedAt: string }[] }).clients[0]?.connectedAt;
+    // Another option value: the plugin is closed and set up again, on another port.
+    const next = await loadConfig({
+      listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' } },
+      plugins: {
+        '@midge/plugin-admin': { bind: '127.0.0.1:0', token_file: join(tokenDir, 'admin.token'), metrics_auth: true },
+      },
+    });
+    const report = await tb?.broker.reload(next.config);
+    expect(report?.failures).toEqual([]);
+    expect(report?.changes).toContain('plugin @midge/plugin-admin: options changed, set up again');
+    const record = logger.records.filter((r) => /^admin server listening/.test(String(r.msg))).at(-1);
+    const after = `http://127.0.0.1:${String((record?.obj as { port?: number } | undefined)?.port)}`;
+    expect(after).not.toBe(base);
+    expect((await fetch(`${after}/readyz`)).status).toBe(200);
+    const [, list] = await getJson(`${after}/api/v1/clients`);
+    expect(list).toMatchObject({ total: 1, clients: [{ clientId: 'before-reload', username: 'ann', connectedAt }] });
+    // Still followed from the events afterwards.
+    await connected('after-reload');
+    const [, two] = await getJson(`${after}/api/v1/clients`);
+    expect((two as { total: number }).total).toBe(2);
   });
 
   it('kicks a client: its connection closes (v5: DISCONNECT 0x98), the call is logged', async () => {

@@ -18,6 +18,7 @@ import type {
   BrokerEvents,
   BrokerStats,
   ClientInfo,
+  ConnectedClient,
   Logger,
   Message,
   MidgePlugin,
@@ -172,6 +173,7 @@ export class Broker {
       subscriptions: () => subscriptionEntries(ctx.sessions.values()),
       disconnectClients: (match: (client: ClientInfo) => boolean, reason?: string) =>
         this.disconnectClients(match, reason),
+      connectedClients: () => this.connectedClients(),
       handOverSession: (clientId: string, options?: HandOverOptions) => handOverSession(ctx, clientId, options),
       deliverShared: (share: { readonly group: string; readonly filter: string }, message: Message) =>
         validateTopicName(message.topic, ctx.topicLimits) === undefined &&
@@ -567,6 +569,16 @@ export class Broker {
       closed++;
     }
     return closed;
+  }
+
+  /** The clients connected now (CONNACK sent, not closed), with when their CONNACK went out. */
+  connectedClients(): ConnectedClient[] {
+    const out: ConnectedClient[] = [];
+    for (const conn of this.connections) {
+      if (conn.state === 'connected' && conn.client !== undefined && conn.connectedAt !== undefined)
+        out.push({ client: conn.client, connectedAt: conn.connectedAt });
+    }
+    return out;
   }
 
   sessionCount(): number {

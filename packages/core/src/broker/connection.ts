@@ -118,6 +118,8 @@ export class Connection implements Peer {
   protocolVersion: ProtocolVersion = 4;
   /** 'connected' from `attach` until the close, and only then: `client` and `session` are set (see ConnectedPeer). */
   state: PeerState = 'awaiting-connect';
+  /** When CONNACK 0 went out (epoch ms): set by `attach`. */
+  connectedAt: number | undefined;
   /** Set once CONNECT was accepted for authentication. */
   client: ClientInfo | undefined;
   /** Set once CONNACK 0 was sent; still the session it served after the close. */
@@ -585,6 +587,7 @@ export class Connection implements Peer {
   attach(session: Session, keepalive: number): void {
     this.session = session;
     this.state = 'connected';
+    this.connectedAt = Date.now();
     session.connection = this;
     this.releaseUnauthenticated();
     this.decoder.maxPacketSize = this.ctx.config.max_packet_size;

@@ -64,7 +64,7 @@ async function run(before: BrokerConfig, after: BrokerConfig, control: ListenerC
 }
 
 describe('applyListenerChanges', () => {
-  it('removes (clients disconnected first), adds, and moves a listener to another port new-first', async () => {
+  it('removes (clients disconnected first), adds, and moves a listener to another port new-first (its clients disconnected once it is bound)', async () => {
     const { control, events } = fakeControl();
     const result = await run(
       configOf(listener('a', 1883), listener('old', 1884)),
@@ -74,8 +74,8 @@ describe('applyListenerChanges', () => {
     expect(events.slice(2)).toEqual([
       'disconnect old',
       'close old:1884',
-      'disconnect a',
       'bind a:1890',
+      'disconnect a',
       'close a:1883',
       'bind ws2:9001',
     ]);

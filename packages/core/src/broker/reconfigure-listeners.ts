@@ -27,6 +27,13 @@ export interface ListenerChanges {
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** `err`'s message without the `listener NAME: ` it may start with (bind errors name their listener). */
+const reason = (name: string, err: unknown): string => {
+  const text = message(err);
+  const prefix = `listener ${name}: `;
+  return text.startsWith(prefix) ? text.slice(prefix.length) : text;
+};
+
 function describe(listener: Listener, config: ListenerConfig): string {
   const { host, port } = listener.address();
   return `on ${host}:${port} (${config.type}${config.ssl ? ', TLS' : ''})`;
@@ -70,22 +77,25 @@ export async function applyListenerChanges(
         changes.push(`listener ${name} added ${describe(await bind(config), config)}`);
         continue;
       }
-      // A changed listener is another socket: its clients reconnect to the new one.
-      const clients = control.disconnect(name, `listener ${name} changed by a config reload`);
+      // A changed listener is another socket: its clients reconnect to the new one. They are disconnected
+      // only once the change is sure to happen (a listener that cannot move keeps them).
+      const disconnect = (): number => control.disconnect(name, `listener ${name} changed by a config reload`);
+      let clients: number;
       const sameAddress = oldConfig.port !== 0 && oldConfig.port === config.port && oldConfig.host === config.host;
       if (sameAddress) {
         // The port must be free first; if the new listener cannot bind, the old one is bound again.
+        clients = disconnect();
         await drop(old);
         try {
           await bind(config);
         } catch (err) {
           try {
             await bind(oldConfig);
-            failures.push(`listener ${name}: ${message(err)}; it was bound again as it was`);
+            failures.push(`listener ${name}: ${reason(name, err)}; it was bound again as it was`);
           } catch (again) {
             delete applied[name];
             failures.push(
-              `listener ${name}: ${message(err)}; binding it again as it was failed too (${message(again)}): ` +
+              `listener ${name}: ${reason(name, err)}; binding it again as it was failed too (${message(again)}): ` +
                 'it is closed until the next reload or restart',
             );
           }
@@ -94,12 +104,15 @@ export async function applyListenerChanges(
       } else {
         // Another address: the new listener first, so the old one keeps serving if it cannot bind.
         await bind(config);
+        clients = disconnect();
         await drop(old);
       }
       const moved = `${clients > 0 ? ` (${clients} client(s) disconnected)` : ''}`;
       changes.push(`listener ${name} changed, bound again ${describe(find(name) ?? old, config)}${moved}`);
     } catch (err) {
-      failures.push(`listener ${name}: ${message(err)}; ${old === undefined ? 'not added' : 'it stays as it was'}`);
+      failures.push(
+        `listener ${name}: ${reason(name, err)}; ${old === undefined ? 'not added' : 'it stays as it was'}`,
+      );
     }
   }
 

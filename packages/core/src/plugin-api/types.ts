@@ -23,6 +23,13 @@ export interface ClientInfo {
 }
 
 /** An application message as plugins see it. `payload` may be a view: copy it to keep it past the call. */
+/** One entry of `BrokerApi.connectedClients()`. */
+export interface ConnectedClient {
+  readonly client: ClientInfo;
+  /** When its CONNACK went out (epoch ms). */
+  readonly connectedAt: number;
+}
+
 export interface Message {
   readonly topic: string;
   readonly payload: Buffer;
@@ -283,6 +290,12 @@ export interface BrokerApi {
    * published (the client did not say goodbye); persistent sessions stay. Returns how many were closed.
    */
   disconnectClients(match: (client: ClientInfo) => boolean, reason?: string): number;
+  /**
+   * The clients connected now (CONNACK sent, not yet closed), each with when its CONNACK went out (epoch
+   * ms). Read it in `broker:post-start`, then follow `client:connected` / `client:disconnected`: a plugin
+   * set up again by a config reload learns this way who was already connected.
+   */
+  connectedClients(): ConnectedClient[];
   /**
    * For cluster plugins, when another broker admits `clientId` [MQTT-3.1.4-3]: closes its connection here
    * (v5 DISCONNECT 0x8E Session taken over; its will as for any takeover), drops a will waiting for its

@@ -72,6 +72,7 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       subscriptions: () => [][Symbol.iterator](),
       // No clients here: a test that needs to see the call overrides `broker`.
       disconnectClients: () => 0,
+      connectedClients: () => [],
       handOverSession: () => Promise.resolve(undefined),
       deliverShared: () => false,
     },

@@ -1,4 +1,5 @@
 /** Broker.reload(config): what an embedder (or the CLI's SIGHUP) gets from applying a new config live. */
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
@@ -31,6 +32,29 @@ describe('Broker.reload(config)', () => {
     await onExtra.closed();
     expect(portOf('extra')).toBeUndefined();
     await stays.expectNothingBeforePingresp();
+  });
+
+  it('a listener moved to a port in use stays as it was, the failure naming it once; connectedClients() is unchanged', async () => {
+    await h.start();
+    const client = await h.connected('stays');
+    const before = h.tb.broker.connectedClients();
+    expect(before.map((c) => c.client.clientId)).toEqual(['stays']);
+    expect(before[0]?.connectedAt).toBeGreaterThan(Date.now() - 60_000);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const busy = (taken.address() as AddressInfo).port;
+      const report = await h.tb.broker.reload(
+        await configOf({ listeners: { default: { type: 'tcp', bind: `127.0.0.1:${busy}` } } }),
+      );
+      expect(report.failures).toHaveLength(1);
+      expect(report.failures[0]).toMatch(/^listener default: cannot listen on 127\.0\.0\.1:\d+ \(listen EADDRINUSE/);
+      expect(report.failures[0]).toMatch(/it stays as it was$/);
+    } finally {
+      taken.close();
+    }
+    expect(h.tb.broker.connectedClients().map((c) => c.client.clientId)).toEqual(['stays']);
+    await client.expectNothingBeforePingresp();
   });
 
   it('reports settings only a restart applies, keeps their running value, and says so again next time', async () => {

@@ -49,6 +49,7 @@ export const fakeBroker: BrokerApi = {
   subscriptionCount: () => 0,
   subscriptions: () => [][Symbol.iterator](),
   disconnectClients: () => 0,
+  connectedClients: () => [],
   handOverSession: () => Promise.resolve(undefined),
   deliverShared: () => false,
 };

@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   sub: async () => untilInterrupted((await import('./commands/sub.js')).runSub),
   passwd: async () => (await import('./commands/passwd.js')).runPasswd,
   store: async () => (await import('./commands/store.js')).runStore,
+  ctl: async () => (await import('./commands/ctl.js')).runCtl,
 };
 
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {

@@ -9,6 +9,8 @@ Usage:
   midge passwd [-H TYPE] [-c] [-b|-D] FILE USER [PASSWORD] | -U FILE
                                    add, change or delete a user in a password file
   midge store inspect|compact      look into the broker's store, or shrink its file
+  midge ctl stats|clients|kick|retained
+                                   a running broker's admin API (@midge/plugin-admin)
 
 Commands:
   broker   run the broker (see 'midge broker --help')
@@ -16,6 +18,7 @@ Commands:
   sub      subscribe (see 'midge sub --help')
   passwd   manage a password file for @midge/plugin-auth-file (see 'midge passwd --help')
   store    inspect or compact the broker's store (see 'midge store --help')
+  ctl      ask a running broker through its admin API (see 'midge ctl --help')
 
 Options:
   -h, --help      show this help
@@ -152,4 +155,38 @@ Examples:
   midge store inspect -c broker.yaml --retained 'sensors/#'
   midge store inspect --json | jq '.sessions[] | select(.queued > 1000) | .clientId'
   midge store compact --data-dir /var/lib/midge      # with that broker stopped
+`;
+
+export const CTL_HELP = `Usage: midge ctl COMMAND [options]
+
+Asks a running broker through the admin API of @midge/plugin-admin (its token_file turns the API on).
+Prints tables on a terminal, JSON otherwise or with --json.
+
+Commands:
+  stats                    version, uptime, connections per listener, sessions, message and byte counts
+  clients                  connected clients, sorted by client id
+                             --prefix P     client ids starting with P
+                             -u, --username U
+                             --listener L
+  kick CLIENT_ID           close a client's connection (v5: DISCONNECT 0x98); its will is published,
+                           its persistent session stays
+  retained [FILTER]        retained messages whose topics match FILTER (default '#')
+
+Options:
+  --url URL                the admin server (default ${'$'}MIDGE_ADMIN_URL, else http://127.0.0.1:9234)
+  --token-file FILE        a file whose first line is the token (default ${'$'}MIDGE_ADMIN_TOKEN_FILE)
+  --token TOKEN            the token itself (default ${'$'}MIDGE_ADMIN_TOKEN; a flag shows in 'ps', prefer a file)
+  --json                   JSON output on a terminal too
+  --limit N, --offset N    page through clients and retained (limit 1-1000, default 100)
+  --timeout SECONDS        give up on the request after this long (default 10)
+  -h, --help               show this help
+  -V, --version            print the version
+
+Exit status: 0 done, 1 the API answered an error or could not be reached (said on stderr), 2 usage error.
+
+Examples:
+  midge ctl stats --token-file /etc/midge/admin.token
+  midge ctl clients --prefix sensor- --json | jq -r '.clients[].clientId'
+  midge ctl kick alice-laptop
+  midge ctl retained 'home/#'
 `;

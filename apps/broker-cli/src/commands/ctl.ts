@@ -1,0 +1,209 @@
+/**
+ * `midge ctl`: a running broker's admin API (@midge/plugin-admin) from the shell, as `mosquitto_ctrl` and
+ * `emqx ctl` are for theirs. Human tables on a terminal, JSON otherwise (or with --json).
+ */
+import { readFile } from 'node:fs/promises';
+import { intFlag, parseCommandArgs, UsageError } from '../args.js';
+import { AdminApiError, callAdminApi, type AdminTarget } from '../ctl/admin-client.js';
+import { formatTable } from '../ctl/table.js';
+import { CTL_HELP } from '../help.js';
+import type { CommandIO } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK, reportError, writeLine } from '../report.js';
+import { versionLine } from '../version.js';
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  json: { type: 'boolean' },
+  prefix: { type: 'string' },
+  username: { type: 'string', short: 'u' },
+  listener: { type: 'string' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+const SUBCOMMANDS = ['stats', 'clients', 'kick', 'retained'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** The admin plugin's default bind address. */
+export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:9234';
+
+interface ClientRow {
+  clientId: string;
+  username: string | null;
+  listener: string;
+  remoteAddress: string;
+  remotePort: number;
+  protocolVersion: number;
+  connectedAt: string;
+}
+interface RetainedRow {
+  topic: string;
+  qos: number;
+  size: number;
+  payload: string;
+  encoding: string;
+  truncated: boolean;
+}
+/** A paged list as the API returns it: its rows under the list's own key (`clients`, `messages`). */
+type Page = { total: number; offset: number; limit: number } & Record<string, unknown>;
+
+export async function runCtl(argv: string[], io: CommandIO): Promise<number> {
+  try {
+    const { values, positionals } = parseCommandArgs('ctl', argv, OPTIONS, true);
+    if (values.help === true) {
+      io.stdout.write(CTL_HELP);
+      return EXIT_OK;
+    }
+    if (values.version === true) {
+      writeLine(io.stdout, versionLine());
+      return EXIT_OK;
+    }
+    const [name, ...args] = positionals;
+    if (name === undefined) throw new UsageError(`which command? one of ${SUBCOMMANDS.join(', ')}`);
+    if (!(SUBCOMMANDS as readonly string[]).includes(name))
+      throw new UsageError(`unknown command '${name}'; commands: ${SUBCOMMANDS.join(', ')}`);
+    const sub = name as Subcommand;
+    const target = await targetOf(values);
+    const json = values.json === true || (io.stdout as { isTTY?: boolean }).isTTY !== true;
+    const paging = {
+      limit: values.limit === undefined ? undefined : String(intFlag('--limit', values.limit, 1, 1000)),
+      offset: values.offset === undefined ? undefined : String(intFlag('--offset', values.offset, 0, 2 ** 31)),
+    };
+    const out = (body: unknown, human: () => string): void => {
+      io.stdout.write(json ? `${JSON.stringify(body, null, 2)}\n` : human());
+    };
+    switch (sub) {
+      case 'stats': {
+        noArguments(sub, args);
+        const body = (await callAdminApi(target, 'GET', '/stats')) as Record<string, unknown>;
+        out(body, () => statsText(body));
+        return EXIT_OK;
+      }
+      case 'clients': {
+        noArguments(sub, args);
+        const query = { ...paging, prefix: values.prefix, username: values.username, listener: values.listener };
+        const body = (await callAdminApi(target, 'GET', '/clients', query)) as Page;
+        out(body, () => clientsText(body['clients'] as ClientRow[], body));
+        return EXIT_OK;
+      }
+      case 'kick': {
+        if (args.length !== 1) throw new UsageError('kick needs one CLIENT_ID');
+        const body = (await callAdminApi(target, 'POST', `/clients/${encodeURIComponent(args[0] as string)}/kick`)) as {
+          clientId: string;
+          disconnected: number;
+        };
+        out(body, () => `kicked ${body.clientId} (${body.disconnected} connection(s) closed)\n`);
+        return EXIT_OK;
+      }
+      case 'retained': {
+        if (args.length > 1) throw new UsageError('retained takes at most one FILTER');
+        const body = (await callAdminApi(target, 'GET', '/retained', { ...paging, filter: args[0] })) as Page;
+        out(body, () => retainedText(body['messages'] as RetainedRow[], body));
+        return EXIT_OK;
+      }
+    }
+  } catch (err) {
+    if (err instanceof AdminApiError) {
+      writeLine(io.stderr, `midge ctl: ${err.message}`);
+      return EXIT_FAILURE;
+    }
+    return reportError(io.stderr, 'ctl', err);
+  }
+}
+
+function noArguments(sub: string, args: readonly string[]): void {
+  if (args.length > 0) throw new UsageError(`${sub} takes no argument (got '${args[0]}')`);
+}
+
+/** URL and token from flags, else the environment; the token file's first line (as the plugin reads it). */
+async function targetOf(values: {
+  url?: string;
+  token?: string;
+  'token-file'?: string;
+  timeout?: string;
+}): Promise<AdminTarget> {
+  const url = values.url ?? process.env['MIDGE_ADMIN_URL'] ?? DEFAULT_ADMIN_URL;
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`--url ${url} is not a URL (e.g. ${DEFAULT_ADMIN_URL})`);
+  }
+  if (values.token !== undefined && values['token-file'] !== undefined)
+    throw new UsageError('--token and --token-file: give one of them');
+  let token = values.token ?? process.env['MIDGE_ADMIN_TOKEN'];
+  const file = values['token-file'] ?? (values.token === undefined ? process.env['MIDGE_ADMIN_TOKEN_FILE'] : undefined);
+  if (file !== undefined) {
+    try {
+      token = (await readFile(file, 'utf8')).split(/\r?\n/)[0]?.trim();
+    } catch (err) {
+      throw new AdminApiError(`cannot read the token file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const seconds = values.timeout === undefined ? 10 : (intFlag('--timeout', values.timeout, 1, 3600) ?? 10);
+  return { url, token: token === '' ? undefined : token, timeoutMs: seconds * 1000 };
+}
+
+function pageLine(shown: number, page: { total: number; offset: number }): string {
+  return shown < page.total ? `(${shown} of ${page.total} shown from ${page.offset}; --limit and --offset page)\n` : '';
+}
+
+function clientsText(rows: readonly ClientRow[], page: { total: number; offset: number }): string {
+  if (page.total === 0) return 'no client connected (that matches)\n';
+  return (
+    formatTable(rows, [
+      { title: 'CLIENT ID', value: (r) => r.clientId },
+      { title: 'USERNAME', value: (r) => r.username ?? '-' },
+      { title: 'LISTENER', value: (r) => r.listener },
+      { title: 'ADDRESS', value: (r) => `${r.remoteAddress}:${r.remotePort}` },
+      { title: 'MQTT', value: (r) => (r.protocolVersion === 5 ? '5.0' : r.protocolVersion === 4 ? '3.1.1' : '3.1') },
+      { title: 'CONNECTED SINCE', value: (r) => r.connectedAt },
+    ]) + pageLine(rows.length, page)
+  );
+}
+
+function retainedText(rows: readonly RetainedRow[], page: { total: number; offset: number }): string {
+  if (page.total === 0) return 'no retained message (that matches)\n';
+  return (
+    formatTable(rows, [
+      { title: 'TOPIC', value: (r) => r.topic },
+      { title: 'QOS', value: (r) => String(r.qos) },
+      { title: 'BYTES', value: (r) => String(r.size) },
+      {
+        title: 'PAYLOAD',
+        value: (r) => `${r.encoding === 'base64' ? 'base64:' : ''}${r.payload}${r.truncated ? '…' : ''}`,
+      },
+    ]) + pageLine(rows.length, page)
+  );
+}
+
+function statsText(body: Record<string, unknown>): string {
+  const stats = (body['stats'] ?? {}) as Record<string, unknown>;
+  const connections = (body['connections'] ?? {}) as Record<string, number>;
+  const rows: [string, string][] = [
+    ['version', String(body['version'])],
+    ['started', `${String(body['startedAt'])} (up ${String(body['uptimeSeconds'])} s)`],
+    [
+      'connections',
+      Object.keys(connections).length === 0
+        ? '0'
+        : Object.entries(connections)
+            .map(([l, n]) => `${l}: ${n}`)
+            .join(', '),
+    ],
+    ['sessions', String(body['sessions'])],
+    ['subscriptions', String(body['subscriptions'])],
+    ['retained messages', String(stats['retainedCount'])],
+    ['messages received', String(stats['messagesReceived'])],
+    ['messages sent', String(stats['messagesSent'])],
+    ['bytes received', String(stats['bytesReceived'])],
+    ['bytes sent', String(stats['bytesSent'])],
+    ['inflight in / out', `${String(stats['inflightIn'])} / ${String(stats['inflightOut'])}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}

@@ -9,7 +9,7 @@ Usage:
   midge passwd [-H TYPE] [-c] [-b|-D] FILE USER [PASSWORD] | -U FILE
                                    add, change or delete a user in a password file
   midge store inspect|compact      look into the broker's store, or shrink its file
-  midge ctl stats|clients|kick|retained
+  midge ctl stats|clients|kick|sessions|delete-session|retained
                                    a running broker's admin API (@midge/plugin-admin)
 
 Commands:
@@ -170,6 +170,10 @@ Commands:
                              --listener L
   kick CLIENT_ID           close a client's connection (v5: DISCONNECT 0x98); its will is published,
                            its persistent session stays
+  sessions                 sessions, connected or not: subscriptions, queued and inflight messages
+                             --prefix P, --connected or --offline
+  delete-session CLIENT_ID delete an offline session (as its expiry would); refused while its client
+                           is connected: kick it first
   retained [FILTER]        retained messages whose topics match FILTER (default '#')
 
 Options:
@@ -177,7 +181,7 @@ Options:
   --token-file FILE        a file whose first line is the token (default ${'$'}MIDGE_ADMIN_TOKEN_FILE)
   --token TOKEN            the token itself (default ${'$'}MIDGE_ADMIN_TOKEN; a flag shows in 'ps', prefer a file)
   --json                   JSON output on a terminal too
-  --limit N, --offset N    page through clients and retained (limit 1-1000, default 100)
+  --limit N, --offset N    page through clients, sessions and retained (limit 1-1000, default 100)
   --timeout SECONDS        give up on the request after this long (default 10)
   -h, --help               show this help
   -V, --version            print the version

@@ -77,6 +77,28 @@ describe('midge ctl', () => {
     expect(missing.stderr).toBe("midge ctl: no client 'nobody' is connected (HTTP 404)\n");
   });
 
+  it('sessions lists offline and connected ones; delete-session removes an offline one, refuses a connected one', async () => {
+    const away = await RawClient.connect(tb.port);
+    clients.push(away);
+    expect((await away.connect({ clientId: 'away', clean: false })).reasonCode).toBe(0);
+    await away.disconnect();
+    await away.closed();
+    await connect('here');
+    const offline = JSON.parse((await ctl('sessions', '--offline')).stdout) as {
+      sessions: { clientId: string; connected: boolean; persistent: boolean }[];
+    };
+    expect(offline.sessions).toEqual([
+      expect.objectContaining({ clientId: 'away', connected: false, persistent: true }),
+    ]);
+    const refused = await ctl('delete-session', 'here');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('kick it first');
+    const deleted = await ctl('delete-session', 'away');
+    expect([deleted.code, JSON.parse(deleted.stdout)]).toEqual([0, { clientId: 'away', deleted: true }]);
+    const left = JSON.parse((await ctl('sessions')).stdout) as { sessions: { clientId: string }[] };
+    expect(left.sessions.map((s) => s.clientId)).toEqual(['here']);
+  });
+
   it('retained and stats report what the broker holds', async () => {
     const pub = await connect('publisher');
     const retain = { 'home/kitchen/temp': '21.5', 'office/temp': '19' };

@@ -7,11 +7,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConnectedClients } from './clients.js';
 import { openApiDocument } from './openapi.js';
 import { retainedPage } from './retained.js';
+import { sessionPage } from './sessions.js';
 import { bearerToken, tokenMatches } from './token.js';
 
 export interface ApiOptions {
   readonly broker: Pick<BrokerApi, 'version' | 'stats' | 'sessionCount' | 'subscriptionCount'> &
-    Pick<BrokerApi, 'disconnectClients' | 'retainedMessages'>;
+    Pick<BrokerApi, 'disconnectClients' | 'retainedMessages' | 'sessions' | 'deleteSession'>;
   readonly clients: ConnectedClients;
   /** undefined: the API is off. */
   readonly token: string | undefined;
@@ -91,6 +92,32 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
         logger.info({ clientId, disconnected, from: req.ip }, `admin API: kick ${clientId}`);
         if (disconnected === 0) return reply.code(404).send({ error: `no client '${clientId}' is connected` });
         return { clientId, disconnected };
+      });
+
+      api.get<{ Querystring: Paging & { prefix?: string; connected?: boolean } }>(
+        '/sessions',
+        {
+          schema: {
+            querystring: {
+              type: 'object',
+              properties: { ...paging, prefix: { type: 'string' }, connected: { type: 'boolean' } },
+              additionalProperties: false,
+            },
+          },
+        },
+        (req) => Promise.resolve(sessionPage(broker.sessions(), req.query)),
+      );
+
+      api.delete<{ Params: { id: string } }>('/sessions/:id', async (req, reply) => {
+        const clientId = req.params.id;
+        const result = broker.deleteSession(clientId);
+        logger.info({ clientId, result, from: req.ip }, `admin API: delete session ${clientId}`);
+        if (result === 'unknown') return reply.code(404).send({ error: `no session '${clientId}'` });
+        if (result === 'connected')
+          return reply
+            .code(409)
+            .send({ error: `session '${clientId}' has a connected client: kick it first, then delete the session` });
+        return { clientId, deleted: true };
       });
 
       api.get<{ Querystring: Paging & { filter: string } }>(

@@ -35,6 +35,20 @@ const pageOf = (key: string, row: Record<string, unknown>, description: string):
     description,
   );
 
+const sessionRow = {
+  type: 'object',
+  properties: {
+    clientId: { type: 'string' },
+    username: { type: ['string', 'null'] },
+    connected: { type: 'boolean' },
+    persistent: { type: 'boolean' },
+    subscriptions: { type: 'integer' },
+    queued: { type: 'integer' },
+    inflight: { type: 'integer' },
+    expiryInterval: { type: ['integer', 'null'], description: 'Seconds; null: the broker default' },
+  },
+} as const;
+
 const clientRow = {
   type: 'object',
   properties: {
@@ -139,6 +153,43 @@ export function openApiDocument(version: string): Record<string, unknown> {
             ),
             '401': unauthorized,
             '404': { ...error, description: 'No client with this id is connected' },
+          },
+        },
+      },
+      '/api/v1/sessions': {
+        get: {
+          summary: 'Sessions, connected or not, sorted by client id',
+          security: [{ bearer: [] }],
+          parameters: [
+            ...paging,
+            { name: 'prefix', in: 'query', description: 'Client ids starting with it', schema: { type: 'string' } },
+            {
+              name: 'connected',
+              in: 'query',
+              description: 'Only connected (true) or offline (false) ones',
+              schema: { type: 'boolean' },
+            },
+          ],
+          responses: {
+            '200': pageOf('sessions', sessionRow, 'A page of sessions'),
+            '400': error,
+            '401': unauthorized,
+          },
+        },
+      },
+      '/api/v1/sessions/{id}': {
+        delete: {
+          summary: 'Delete an offline session (subscriptions, queued messages, stored copy), as its expiry would',
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': json(
+              { type: 'object', properties: { clientId: { type: 'string' }, deleted: { type: 'boolean' } } },
+              'Deleted',
+            ),
+            '401': unauthorized,
+            '404': { ...error, description: 'No such session' },
+            '409': { ...error, description: 'A client is connected with it: kick it first' },
           },
         },
       },

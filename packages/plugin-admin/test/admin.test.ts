@@ -322,6 +322,50 @@ describe('@midge/plugin-admin API', () => {
     expect([again.status, await again.json()]).toEqual([404, { error: "no client 'victim' is connected" }]);
   });
 
+  it('lists sessions, connected or not, and deletes an offline one only (logged)', async () => {
+    const base = await startWithApi();
+    const away = await RawClient.connect(tb?.port ?? 0);
+    clients.push(away);
+    expect((await away.connect({ clientId: 'away-1', username: 'ann', clean: false })).reasonCode).toBe(0);
+    away.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'inbox/#', qos: 1 }] });
+    await away.expectPacket('suback');
+    await away.disconnect();
+    await away.closed();
+    await connected('here-1');
+    const [status, all] = await getJson(`${base}/api/v1/sessions`);
+    expect(status).toBe(200);
+    expect(all).toMatchObject({ total: 2, offset: 0, limit: 100 });
+    expect((all as { sessions: unknown[] }).sessions).toEqual([
+      {
+        clientId: 'away-1',
+        username: 'ann',
+        connected: false,
+        persistent: true,
+        subscriptions: 1,
+        queued: 0,
+        inflight: 0,
+        expiryInterval: null,
+      },
+      expect.objectContaining({ clientId: 'here-1', connected: true }),
+    ]);
+    const [, offline] = await getJson(`${base}/api/v1/sessions?connected=false`);
+    expect((offline as { sessions: { clientId: string }[] }).sessions.map((r) => r.clientId)).toEqual(['away-1']);
+
+    const del = (id: string) => fetch(`${base}/api/v1/sessions/${id}`, { method: 'DELETE', headers: auth });
+    const busy = await del('here-1');
+    expect(busy.status).toBe(409);
+    expect(((await busy.json()) as { error: string }).error).toContain('kick it first');
+    const done = await del('away-1');
+    expect([done.status, await done.json()]).toEqual([200, { clientId: 'away-1', deleted: true }]);
+    expect(tb?.broker.stats().subscriptionCount).toBe(0);
+    expect((await del('away-1')).status).toBe(404);
+    expect(logger.records.some((r) => r.msg === 'admin API: delete session away-1')).toBe(true);
+    // A new connection with that id finds no session.
+    const back = await RawClient.connect(tb?.port ?? 0);
+    clients.push(back);
+    expect((await back.connect({ clientId: 'away-1', clean: false })).sessionPresent).toBe(false);
+  });
+
   it('lists retained messages matching a filter, refusing an invalid one', async () => {
     const base = await startWithApi();
     const pub = await connected('r-pub');

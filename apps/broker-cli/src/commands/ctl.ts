@@ -19,6 +19,8 @@ const OPTIONS = {
   prefix: { type: 'string' },
   username: { type: 'string', short: 'u' },
   listener: { type: 'string' },
+  connected: { type: 'boolean' },
+  offline: { type: 'boolean' },
   limit: { type: 'string' },
   offset: { type: 'string' },
   timeout: { type: 'string' },
@@ -26,7 +28,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'V' },
 } as const;
 
-const SUBCOMMANDS = ['stats', 'clients', 'kick', 'retained'] as const;
+const SUBCOMMANDS = ['stats', 'clients', 'kick', 'sessions', 'delete-session', 'retained'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** The admin plugin's default bind address. */
@@ -40,6 +42,16 @@ interface ClientRow {
   remotePort: number;
   protocolVersion: number;
   connectedAt: string;
+}
+interface SessionRow {
+  clientId: string;
+  username: string | null;
+  connected: boolean;
+  persistent: boolean;
+  subscriptions: number;
+  queued: number;
+  inflight: number;
+  expiryInterval: number | null;
 }
 interface RetainedRow {
   topic: string;
@@ -98,6 +110,28 @@ export async function runCtl(argv: string[], io: CommandIO): Promise<number> {
           disconnected: number;
         };
         out(body, () => `kicked ${body.clientId} (${body.disconnected} connection(s) closed)\n`);
+        return EXIT_OK;
+      }
+      case 'sessions': {
+        noArguments(sub, args);
+        if (values.connected === true && values.offline === true)
+          throw new UsageError('--connected and --offline: give one of them');
+        const connected = values.connected === true ? 'true' : values.offline === true ? 'false' : undefined;
+        const body = (await callAdminApi(target, 'GET', '/sessions', {
+          ...paging,
+          prefix: values.prefix,
+          connected,
+        })) as Page;
+        out(body, () => sessionsText(body['sessions'] as SessionRow[], body));
+        return EXIT_OK;
+      }
+      case 'delete-session': {
+        if (args.length !== 1) throw new UsageError('delete-session needs one CLIENT_ID');
+        const id = args[0] as string;
+        const body = (await callAdminApi(target, 'DELETE', `/sessions/${encodeURIComponent(id)}`)) as {
+          clientId: string;
+        };
+        out(body, () => `deleted the session of ${body.clientId}\n`);
         return EXIT_OK;
       }
       case 'retained': {
@@ -162,6 +196,21 @@ function clientsText(rows: readonly ClientRow[], page: { total: number; offset: 
       { title: 'ADDRESS', value: (r) => `${r.remoteAddress}:${r.remotePort}` },
       { title: 'MQTT', value: (r) => (r.protocolVersion === 5 ? '5.0' : r.protocolVersion === 4 ? '3.1.1' : '3.1') },
       { title: 'CONNECTED SINCE', value: (r) => r.connectedAt },
+    ]) + pageLine(rows.length, page)
+  );
+}
+
+function sessionsText(rows: readonly SessionRow[], page: { total: number; offset: number }): string {
+  if (page.total === 0) return 'no session (that matches)\n';
+  return (
+    formatTable(rows, [
+      { title: 'CLIENT ID', value: (r) => r.clientId },
+      { title: 'USERNAME', value: (r) => r.username ?? '-' },
+      { title: 'STATE', value: (r) => (r.connected ? 'connected' : 'offline') },
+      { title: 'SUBS', value: (r) => String(r.subscriptions) },
+      { title: 'QUEUED', value: (r) => String(r.queued) },
+      { title: 'INFLIGHT', value: (r) => String(r.inflight) },
+      { title: 'EXPIRY', value: (r) => (r.expiryInterval === null ? 'default' : `${r.expiryInterval} s`) },
     ]) + pageLine(rows.length, page)
   );
 }

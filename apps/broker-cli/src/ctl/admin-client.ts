@@ -23,7 +23,7 @@ export class AdminApiError extends Error {
 
 export async function callAdminApi(
   target: AdminTarget,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   query: Readonly<Record<string, string | undefined>> = {},
 ): Promise<unknown> {

@@ -29,6 +29,7 @@ import type {
 } from '../plugin-api/types.js';
 import { describePluginChange, PluginHost, type PluginHostOptions } from '../plugin-host/index.js';
 import { Connection } from './connection.js';
+import { deleteOfflineSession, summarizeSession } from './session-admin.js';
 import type { BrokerContext } from './context.js';
 import { EventBus, type BrokerEventListener } from './events.js';
 import { isRefusal, Pipeline, TRUSTED, type PublishOutcome } from './pipeline.js';
@@ -174,6 +175,8 @@ export class Broker {
       disconnectClients: (match: (client: ClientInfo) => boolean, reason?: string) =>
         this.disconnectClients(match, reason),
       connectedClients: () => this.connectedClients(),
+      sessions: () => Array.from(ctx.sessions.values(), summarizeSession),
+      deleteSession: (clientId: string) => deleteOfflineSession(ctx.sessions, clientId),
       handOverSession: (clientId: string, options?: HandOverOptions) => handOverSession(ctx, clientId, options),
       deliverShared: (share: { readonly group: string; readonly filter: string }, message: Message) =>
         validateTopicName(message.topic, ctx.topicLimits) === undefined &&

@@ -23,6 +23,21 @@ export interface ClientInfo {
 }
 
 /** An application message as plugins see it. `payload` may be a view: copy it to keep it past the call. */
+/** One entry of `BrokerApi.sessions()`. */
+export interface SessionSummary {
+  readonly clientId: string;
+  /** Of the client that last used it. */
+  readonly username: string | undefined;
+  readonly connected: boolean;
+  /** Kept in the broker's store (it outlives its connection). */
+  readonly persistent: boolean;
+  readonly subscriptions: number;
+  readonly queued: number;
+  readonly inflight: number;
+  /** Seconds it outlives its connection (v5 Session Expiry Interval); undefined: the broker's default. */
+  readonly expiryInterval: number | undefined;
+}
+
 /** One entry of `BrokerApi.connectedClients()`. */
 export interface ConnectedClient {
   readonly client: ClientInfo;
@@ -296,6 +311,14 @@ export interface BrokerApi {
    * set up again by a config reload learns this way who was already connected.
    */
   connectedClients(): ConnectedClient[];
+  /** Every session this broker holds now, connected or not (a snapshot, unsorted). */
+  sessions(): SessionSummary[];
+  /**
+   * Deletes an offline session as its expiry would: its subscriptions, queued and inflight messages and
+   * stored copy go; a will waiting for its delay is published. `connected` (nothing done) when a client
+   * uses it: disconnect the client first; `unknown` when there is no such session.
+   */
+  deleteSession(clientId: string): 'deleted' | 'connected' | 'unknown';
   /**
    * For cluster plugins, when another broker admits `clientId` [MQTT-3.1.4-3]: closes its connection here
    * (v5 DISCONNECT 0x8E Session taken over; its will as for any takeover), drops a will waiting for its

@@ -73,6 +73,8 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       // No clients here: a test that needs to see the call overrides `broker`.
       disconnectClients: () => 0,
       connectedClients: () => [],
+      sessions: () => [],
+      deleteSession: () => 'unknown',
       handOverSession: () => Promise.resolve(undefined),
       deliverShared: () => false,
     },

@@ -50,6 +50,8 @@ export const fakeBroker: BrokerApi = {
   subscriptions: () => [][Symbol.iterator](),
   disconnectClients: () => 0,
   connectedClients: () => [],
+  sessions: () => [],
+  deleteSession: () => 'unknown',
   handOverSession: () => Promise.resolve(undefined),
   deliverShared: () => false,
 };

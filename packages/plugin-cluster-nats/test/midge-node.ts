@@ -72,6 +72,9 @@ async function writeConfig(dir: string, options: NodeOptions): Promise<string> {
   await writeFile(
     config,
     [
+      // JetStream can take many seconds to elect stream leaders after a NATS server died, more on a busy
+      // CI machine: a node's cluster setup gets 30 s (the default 10 s made the 3-server test flaky).
+      'plugin_setup_timeout: 30000',
       'listeners:',
       '  default:',
       '    bind: 127.0.0.1:0',

@@ -350,5 +350,6 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('retained messag
     const c = await startNode('c', [nats.urls[2] as string], { cluster: { replicas: 3, connect_timeout: 8 } });
     nodes.push(c);
     expect(await retainedOn(c, 'r/replicated')).toMatchObject({ payload: 'three copies' });
-  });
+    // Leader elections after the kill (up to 50 s of waiting above) and c's setup (up to 30 s) on a busy machine.
+  }, 120_000);
 });

@@ -4,7 +4,7 @@
  */
 import type { BrokerApi, Logger } from '@midge/mqtt-core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ConnectedClients } from './clients.js';
+import { clientPage, connectionsByListener } from './clients.js';
 import { openApiDocument } from './openapi.js';
 import { retainedPage } from './retained.js';
 import { sessionPage } from './sessions.js';
@@ -12,8 +12,7 @@ import { bearerToken, tokenMatches } from './token.js';
 
 export interface ApiOptions {
   readonly broker: Pick<BrokerApi, 'version' | 'stats' | 'sessionCount' | 'subscriptionCount'> &
-    Pick<BrokerApi, 'disconnectClients' | 'retainedMessages' | 'sessions' | 'deleteSession'>;
-  readonly clients: ConnectedClients;
+    Pick<BrokerApi, 'disconnectClients' | 'connectedClients' | 'retainedMessages' | 'sessions' | 'deleteSession'>;
   /** undefined: the API is off. */
   readonly token: string | undefined;
   readonly logger: Logger;
@@ -41,7 +40,7 @@ export function requireToken(token: string) {
 }
 
 export function registerApi(app: FastifyInstance, options: ApiOptions): void {
-  const { broker, clients, token, logger } = options;
+  const { broker, token, logger } = options;
   app.get('/api/v1/openapi.json', () => Promise.resolve(openApiDocument(broker.version)));
   if (token === undefined) {
     app.all('/api/*', async (_req, reply) =>
@@ -61,7 +60,7 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
           uptimeSeconds: Math.max(0, Math.floor((Date.now() - stats.startedAt) / 1000)),
           sessions: broker.sessionCount(),
           subscriptions: broker.subscriptionCount(),
-          connections: Object.fromEntries(clients.byListener()),
+          connections: Object.fromEntries(connectionsByListener(broker.connectedClients())),
           stats,
         });
       });
@@ -82,7 +81,7 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
             },
           },
         },
-        (req) => Promise.resolve(clients.list(req.query)),
+        (req) => Promise.resolve(clientPage(broker.connectedClients(), req.query)),
       );
 
       api.post<{ Params: { id: string } }>('/clients/:id/kick', async (req, reply) => {

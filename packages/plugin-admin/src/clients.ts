@@ -1,10 +1,9 @@
 /**
- * The connected clients, read from `BrokerApi.connectedClients()` at `broker:post-start` and followed from
- * the `client:connected` / `client:disconnected` events (a list kept here answers filters and paging). Keyed by the `ClientInfo` object, which the broker keeps for the whole
- * connection: during a takeover the old and the new connection of one client id are both listed until the
- * old one's disconnect arrives, and that disconnect removes the old one only.
+ * The connected clients as the admin API shows them, read from the broker (`BrokerApi.connectedClients()`)
+ * at each request: the broker's own list is the truth (a takeover's closed connection is not in it, a
+ * plugin set up again by a reload sees everyone), and nothing is kept in step on the connect path.
  */
-import type { ClientInfo } from '@midge/mqtt-core';
+import type { ClientInfo, ConnectedClient } from '@midge/mqtt-core';
 
 /** One connected client as the admin API shows it. */
 export interface ClientRow {
@@ -36,48 +35,30 @@ export interface ClientPage {
   readonly clients: ClientRow[];
 }
 
-export class ConnectedClients {
-  readonly #since = new Map<ClientInfo, number>();
-  readonly #byListener = new Map<string, number>();
-
-  connected(client: ClientInfo, now = Date.now()): void {
-    if (this.#since.has(client)) return;
-    this.#since.set(client, now);
-    this.#byListener.set(client.listener, (this.#byListener.get(client.listener) ?? 0) + 1);
+/** A page of `connected`, filtered, sorted by client id. */
+export function clientPage(connected: readonly ConnectedClient[], query: ClientQuery): ClientPage {
+  const { prefix, username, listener } = query;
+  const matching: ClientRow[] = [];
+  for (const { client: c, connectedAt } of connected) {
+    if (prefix !== undefined && !c.clientId.startsWith(prefix)) continue;
+    if (username !== undefined && c.username !== username) continue;
+    if (listener !== undefined && c.listener !== listener) continue;
+    matching.push(row(c, connectedAt));
   }
+  matching.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+  return {
+    total: matching.length,
+    offset: query.offset,
+    limit: query.limit,
+    clients: matching.slice(query.offset, query.offset + query.limit),
+  };
+}
 
-  disconnected(client: ClientInfo): void {
-    if (!this.#since.delete(client)) return;
-    const n = (this.#byListener.get(client.listener) ?? 1) - 1;
-    if (n > 0) this.#byListener.set(client.listener, n);
-    else this.#byListener.delete(client.listener);
-  }
-
-  get size(): number {
-    return this.#since.size;
-  }
-
-  byListener(): ReadonlyMap<string, number> {
-    return this.#byListener;
-  }
-
-  list(query: ClientQuery): ClientPage {
-    const { prefix, username, listener } = query;
-    const matching: ClientRow[] = [];
-    for (const [c, since] of this.#since) {
-      if (prefix !== undefined && !c.clientId.startsWith(prefix)) continue;
-      if (username !== undefined && c.username !== username) continue;
-      if (listener !== undefined && c.listener !== listener) continue;
-      matching.push(row(c, since));
-    }
-    matching.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-    return {
-      total: matching.length,
-      offset: query.offset,
-      limit: query.limit,
-      clients: matching.slice(query.offset, query.offset + query.limit),
-    };
-  }
+/** How many of `connected` each listener serves (listeners with none are absent). */
+export function connectionsByListener(connected: readonly ConnectedClient[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { client } of connected) counts.set(client.listener, (counts.get(client.listener) ?? 0) + 1);
+  return counts;
 }
 
 function row(c: ClientInfo, since: number): ClientRow {

@@ -41,16 +41,8 @@ export default definePlugin({
     const server = await startAdminServer({ broker: ctx.broker, logger: ctx.logger, config, token });
     return {
       events: {
-        'broker:post-start': () => {
-          // Those already connected: none at the broker's start, every client when a config reload set
-          // this plugin up again.
-          for (const { client, connectedAt } of ctx.broker.connectedClients())
-            server.clients.connected(client, connectedAt);
-          server.readiness.started();
-        },
+        'broker:post-start': () => server.readiness.started(),
         'broker:pre-shutdown': () => server.readiness.stopping(),
-        'client:connected': ({ client }) => server.clients.connected(client),
-        'client:disconnected': ({ client }) => server.clients.disconnected(client),
       },
       close: () => server.close(),
     };

@@ -3,7 +3,7 @@ import type { BrokerApi, Logger } from '@midge/mqtt-core';
 import Fastify from 'fastify';
 import type { FastifyError } from 'fastify';
 import { registerApi, requireToken } from './api.js';
-import { ConnectedClients } from './clients.js';
+import { connectionsByListener } from './clients.js';
 import { parseBind } from './config.js';
 import type { AdminConfig } from './config.js';
 import { brokerMetrics, wantsOpenMetrics } from './metrics.js';
@@ -18,7 +18,6 @@ export interface AdminServerOptions {
 }
 
 export interface AdminServer {
-  readonly clients: ConnectedClients;
   readonly readiness: Readiness;
   /** The port listened on (the one picked for port 0). */
   readonly port: number;
@@ -29,9 +28,11 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const { broker, logger, config, token } = options;
   const where = parseBind(config.bind);
   if (where === undefined) throw new Error(`bind: cannot read '${config.bind}': write it as host:port`);
-  const clients = new ConnectedClients();
   const readiness = new Readiness();
-  const metrics = brokerMetrics({ broker, connectionsByListener: () => clients.byListener() });
+  const metrics = brokerMetrics({
+    broker,
+    connectionsByListener: () => connectionsByListener(broker.connectedClients()),
+  });
 
   const app = Fastify({ logger: false });
   // Errors as the API documents them: `{ "error": "..." }`.
@@ -53,7 +54,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     const { contentType, body } = await metrics.scrape(wantsOpenMetrics(req.headers.accept));
     return reply.header('content-type', contentType).send(body);
   });
-  registerApi(app, { broker, clients, token, logger });
+  registerApi(app, { broker, token, logger });
 
   try {
     await app.listen({ host: where.host, port: where.port });
@@ -71,7 +72,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     { host: where.host, port },
     `admin server listening on http://${hostForUrl(where.host)}:${port} (${api})`,
   );
-  return { clients, readiness, port, close: () => app.close() };
+  return { readiness, port, close: () => app.close() };
 }
 
 function hostForUrl(host: string): string {

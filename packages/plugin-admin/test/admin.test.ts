@@ -273,6 +273,24 @@ describe('@midge/plugin-admin API', () => {
     expect((why as { error: string }).error).toContain('limit');
   });
 
+  it('lists a taken-over client id once: the new connection, not the closed one', async () => {
+    const base = await startWithApi();
+    const old = await connected('taken', { protocolVersion: 5 });
+    const oldPort = ((await getJson(`${base}/api/v1/clients`))[1] as { clients: { remotePort: number }[] }).clients[0]
+      ?.remotePort;
+    await connected('taken', { protocolVersion: 5 });
+    expect((await old.expectPacket('disconnect')).reasonCode).toBe(0x8e);
+    await old.closed();
+    const [, list] = await getJson(`${base}/api/v1/clients`);
+    expect(list).toMatchObject({ total: 1, clients: [{ clientId: 'taken' }] });
+    expect((list as { clients: { remotePort: number }[] }).clients[0]?.remotePort).not.toBe(oldPort);
+    expect(
+      valueOf(parsePrometheusText(await (await fetch(`${base}/metrics`)).text()), 'midge_connections', {
+        listener: 'default',
+      }),
+    ).toBe(1);
+  });
+
   it('set up again by a config reload, it lists the clients already connected and is ready', async () => {
     const base = await startWithApi();
     await connected('before-reload', { username: 'ann' });

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { intFlag, parseCommandArgs, UsageError } from '../args.js';
 import { AdminApiError, callAdminApi, type AdminTarget } from '../ctl/admin-client.js';
-import { formatTable } from '../ctl/table.js';
+import { formatTable, type Column } from '../ctl/table.js';
 import { CTL_HELP } from '../help.js';
 import type { CommandIO } from '../io.js';
 import { EXIT_FAILURE, EXIT_OK, reportError, writeLine } from '../report.js';
@@ -182,52 +182,54 @@ async function targetOf(values: {
   return { url, token: token === '' ? undefined : token, timeoutMs: seconds * 1000 };
 }
 
-function pageLine(shown: number, page: { total: number; offset: number }): string {
-  return shown < page.total ? `(${shown} of ${page.total} shown from ${page.offset}; --limit and --offset page)\n` : '';
+/** A page of rows as a table, with a line saying when more match than are shown; `empty` when none match. */
+function pageText<R>(
+  rows: readonly R[],
+  page: { total: number; offset: number },
+  empty: string,
+  columns: readonly Column<R>[],
+): string {
+  if (page.total === 0) return `${empty}\n`;
+  const more =
+    rows.length < page.total
+      ? `(${rows.length} of ${page.total} shown from ${page.offset}; --limit and --offset page)\n`
+      : '';
+  return formatTable(rows, columns) + more;
 }
 
 function clientsText(rows: readonly ClientRow[], page: { total: number; offset: number }): string {
-  if (page.total === 0) return 'no client connected (that matches)\n';
-  return (
-    formatTable(rows, [
-      { title: 'CLIENT ID', value: (r) => r.clientId },
-      { title: 'USERNAME', value: (r) => r.username ?? '-' },
-      { title: 'LISTENER', value: (r) => r.listener },
-      { title: 'ADDRESS', value: (r) => `${r.remoteAddress}:${r.remotePort}` },
-      { title: 'MQTT', value: (r) => (r.protocolVersion === 5 ? '5.0' : r.protocolVersion === 4 ? '3.1.1' : '3.1') },
-      { title: 'CONNECTED SINCE', value: (r) => r.connectedAt },
-    ]) + pageLine(rows.length, page)
-  );
+  return pageText(rows, page, 'no client connected (that matches)', [
+    { title: 'CLIENT ID', value: (r) => r.clientId },
+    { title: 'USERNAME', value: (r) => r.username ?? '-' },
+    { title: 'LISTENER', value: (r) => r.listener },
+    { title: 'ADDRESS', value: (r) => `${r.remoteAddress}:${r.remotePort}` },
+    { title: 'MQTT', value: (r) => (r.protocolVersion === 5 ? '5.0' : r.protocolVersion === 4 ? '3.1.1' : '3.1') },
+    { title: 'CONNECTED SINCE', value: (r) => r.connectedAt },
+  ]);
 }
 
 function sessionsText(rows: readonly SessionRow[], page: { total: number; offset: number }): string {
-  if (page.total === 0) return 'no session (that matches)\n';
-  return (
-    formatTable(rows, [
-      { title: 'CLIENT ID', value: (r) => r.clientId },
-      { title: 'USERNAME', value: (r) => r.username ?? '-' },
-      { title: 'STATE', value: (r) => (r.connected ? 'connected' : 'offline') },
-      { title: 'SUBS', value: (r) => String(r.subscriptions) },
-      { title: 'QUEUED', value: (r) => String(r.queued) },
-      { title: 'INFLIGHT', value: (r) => String(r.inflight) },
-      { title: 'EXPIRY', value: (r) => (r.expiryInterval === null ? 'default' : `${r.expiryInterval} s`) },
-    ]) + pageLine(rows.length, page)
-  );
+  return pageText(rows, page, 'no session (that matches)', [
+    { title: 'CLIENT ID', value: (r) => r.clientId },
+    { title: 'USERNAME', value: (r) => r.username ?? '-' },
+    { title: 'STATE', value: (r) => (r.connected ? 'connected' : 'offline') },
+    { title: 'SUBS', value: (r) => String(r.subscriptions) },
+    { title: 'QUEUED', value: (r) => String(r.queued) },
+    { title: 'INFLIGHT', value: (r) => String(r.inflight) },
+    { title: 'EXPIRY', value: (r) => (r.expiryInterval === null ? 'default' : `${r.expiryInterval} s`) },
+  ]);
 }
 
 function retainedText(rows: readonly RetainedRow[], page: { total: number; offset: number }): string {
-  if (page.total === 0) return 'no retained message (that matches)\n';
-  return (
-    formatTable(rows, [
-      { title: 'TOPIC', value: (r) => r.topic },
-      { title: 'QOS', value: (r) => String(r.qos) },
-      { title: 'BYTES', value: (r) => String(r.size) },
-      {
-        title: 'PAYLOAD',
-        value: (r) => `${r.encoding === 'base64' ? 'base64:' : ''}${r.payload}${r.truncated ? '…' : ''}`,
-      },
-    ]) + pageLine(rows.length, page)
-  );
+  return pageText(rows, page, 'no retained message (that matches)', [
+    { title: 'TOPIC', value: (r) => r.topic },
+    { title: 'QOS', value: (r) => String(r.qos) },
+    { title: 'BYTES', value: (r) => String(r.size) },
+    {
+      title: 'PAYLOAD',
+      value: (r) => `${r.encoding === 'base64' ? 'base64:' : ''}${r.payload}${r.truncated ? '…' : ''}`,
+    },
+  ]);
 }
 
 function statsText(body: Record<string, unknown>): string {

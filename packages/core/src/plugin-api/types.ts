@@ -307,8 +307,8 @@ export interface BrokerApi {
   disconnectClients(match: (client: ClientInfo) => boolean, reason?: string): number;
   /**
    * The clients connected now (CONNACK sent, not yet closed), each with when its CONNACK went out (epoch
-   * ms). Read it in `broker:post-start`, then follow `client:connected` / `client:disconnected`: a plugin
-   * set up again by a config reload learns this way who was already connected.
+   * ms): a snapshot that costs O(connections), for occasional reads (an admin request, a scrape); a plugin
+   * set up again by a config reload learns from it who was already connected.
    */
   connectedClients(): ConnectedClient[];
   /** Every session this broker holds now, connected or not (a snapshot, unsorted). */

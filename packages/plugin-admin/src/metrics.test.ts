@@ -1,4 +1,5 @@
-import { ZERO_STATS, type BrokerStats } from '@midge/mqtt-core';
+import { ZERO_STATS, type BrokerStats, type BrokerTimings, type PluginMetric, type StoreStats } from '@midge/mqtt-core';
+import { recordingLogger } from '@midge/mqtt-core/testing';
 import { describe, expect, it } from 'vitest';
 import { findPromtool, parsePrometheusText, promtoolCheck, valueOf } from '../test/prometheus-text.js';
 import { brokerMetrics, wantsOpenMetrics } from './metrics.js';
@@ -8,11 +9,16 @@ function fakeSource(stats: Partial<BrokerStats>, listeners: Record<string, numbe
   const source = {
     reads: 0,
     current: { ...ZERO_STATS, ...stats },
+    plugins: [] as { plugin: string; metrics: PluginMetric[] }[],
+    logger: recordingLogger(),
     broker: {
+      storeStats: (): StoreStats => STORE,
+      pluginMetrics: () => source.plugins,
       stats: (): BrokerStats => {
         source.reads++;
         return source.current;
       },
+      timings: (): BrokerTimings => TIMINGS,
       sessionCount: () => 7,
       subscriptionCount: () => 11,
     },
@@ -21,9 +27,34 @@ function fakeSource(stats: Partial<BrokerStats>, listeners: Record<string, numbe
   return source;
 }
 
+const TIMINGS: BrokerTimings = {
+  decisions: [
+    {
+      plugin: 'acl',
+      hook: 'authorizeTopic',
+      sampleEvery: 16,
+      histogram: { bounds: [0.001, 0.01], counts: [5, 2, 1], sum: 0.5, count: 8 },
+    },
+  ],
+  deliveryLatency: { bounds: [0.001, 0.01], counts: [3, 0, 1], sum: 2.25, count: 4 },
+  deliveryLatencySampleEvery: 64,
+};
+
+const STORE: StoreStats = {
+  kind: '@midge/persistence-lmdb',
+  writes: 1234,
+  writeFailures: 2,
+  pendingWrites: 17,
+  congested: false,
+  failing: 'ENOSPC',
+};
+
 const STATS: Partial<BrokerStats> = {
   messagesReceived: 120,
+  messagesReceivedByQos: [100, 15, 5],
   messagesSent: 340,
+  messagesSentByQos: [300, 30, 10],
+  connectRefused: { 'bad-credentials': 4, 'not-authorized': 1 },
   bytesReceived: 5000,
   bytesSent: 9000,
   packetsReceived: 130,
@@ -47,13 +78,19 @@ describe('broker metrics', () => {
     expect(source.reads).toBe(1);
     const f = parsePrometheusText(body);
     const expected: [string, Record<string, string>, number][] = [
-      ['midge_messages_received_total', {}, 120],
-      ['midge_messages_sent_total', {}, 340],
+      ['midge_messages_received_total', { qos: '0' }, 100],
+      ['midge_messages_received_total', { qos: '1' }, 15],
+      ['midge_messages_received_total', { qos: '2' }, 5],
+      ['midge_messages_sent_total', { qos: '0' }, 300],
+      ['midge_messages_sent_total', { qos: '1' }, 30],
+      ['midge_messages_sent_total', { qos: '2' }, 10],
       ['midge_bytes_received_total', {}, 5000],
       ['midge_bytes_sent_total', {}, 9000],
       ['midge_packets_received_total', {}, 130],
       ['midge_packets_sent_total', {}, 345],
       ['midge_connect_total', { result: 'accepted' }, 9],
+      ['midge_connect_total', { result: 'bad-credentials' }, 4],
+      ['midge_connect_total', { result: 'not-authorized' }, 1],
       ['midge_connections', { listener: 'default' }, 2],
       ['midge_connections', { listener: 'ws' }, 1],
       ['midge_clients_connected', {}, 3],
@@ -61,17 +98,37 @@ describe('broker metrics', () => {
       ['midge_inflight_messages', { direction: 'out' }, 5],
       ['midge_queued_messages', {}, 4],
       ['midge_retained_messages', {}, 6],
-      ['midge_sessions', {}, 7],
+      ['midge_sessions', { state: 'connected' }, 3],
+      ['midge_sessions', { state: 'offline' }, 4],
       ['midge_subscriptions', {}, 11],
       ['midge_messages_dropped_total', { reason: 'queue-full' }, 3],
       ['midge_messages_dropped_total', { reason: 'expired' }, 1],
       ['midge_limits_hit_total', { cause: 'max_queued_bytes' }, 2],
       ['midge_connection_errors_total', {}, 1],
+      // Buckets are cumulative, as Prometheus reads them.
+      ['midge_plugin_decision_seconds_bucket', { plugin: 'acl', hook: 'authorizeTopic', le: '0.001' }, 5],
+      ['midge_plugin_decision_seconds_bucket', { plugin: 'acl', hook: 'authorizeTopic', le: '0.01' }, 7],
+      ['midge_plugin_decision_seconds_bucket', { plugin: 'acl', hook: 'authorizeTopic', le: '+Inf' }, 8],
+      ['midge_plugin_decision_seconds_sum', { plugin: 'acl', hook: 'authorizeTopic' }, 0.5],
+      ['midge_plugin_decision_seconds_count', { plugin: 'acl', hook: 'authorizeTopic' }, 8],
+      ['midge_delivery_latency_seconds_bucket', { le: '0.001' }, 3],
+      ['midge_delivery_latency_seconds_bucket', { le: '0.01' }, 3],
+      ['midge_delivery_latency_seconds_bucket', { le: '+Inf' }, 4],
+      ['midge_delivery_latency_seconds_sum', {}, 2.25],
+      ['midge_delivery_latency_seconds_count', {}, 4],
+      ['midge_store_writes_total', {}, 1234],
+      ['midge_store_write_failures_total', {}, 2],
+      ['midge_store_pending_writes', {}, 17],
+      ['midge_store_congested', {}, 0],
+      ['midge_store_failing', {}, 1],
+      ['midge_store_info', { kind: '@midge/persistence-lmdb' }, 1],
     ];
     for (const [name, labels, value] of expected)
       expect([name, labels, valueOf(f, name, labels)]).toEqual([name, labels, value]);
     expect(f.get('midge_messages_received_total')?.type).toBe('counter');
     expect(f.get('midge_connections')?.type).toBe('gauge');
+    expect(f.get('midge_plugin_decision_seconds')?.type).toBe('histogram');
+    expect(f.get('midge_delivery_latency_seconds')?.type).toBe('histogram');
     // Node's default metrics, under the same prefix.
     expect(f.get('midge_nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
     expect(f.get('midge_nodejs_heap_size_used_bytes')?.type).toBe('gauge');
@@ -82,10 +139,10 @@ describe('broker metrics', () => {
     const source = fakeSource(STATS, listeners);
     const metrics = brokerMetrics(source);
     await metrics.scrape(false);
-    source.current = { ...source.current, messagesReceived: 121 };
+    source.current = { ...source.current, messagesReceived: 121, messagesReceivedByQos: [101, 15, 5] };
     delete listeners['default'];
     const f = parsePrometheusText((await metrics.scrape(false)).body);
-    expect(valueOf(f, 'midge_messages_received_total')).toBe(121);
+    expect(valueOf(f, 'midge_messages_received_total', { qos: '0' })).toBe(101);
     expect(f.get('midge_connections')?.samples).toEqual([]);
   });
 
@@ -94,11 +151,54 @@ describe('broker metrics', () => {
     const om = await metrics.scrape(true);
     expect(om.contentType).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     expect(om.body).toMatch(/^# TYPE midge_messages_received counter$/m);
-    expect(om.body).toMatch(/^midge_messages_received_total 120$/m);
+    expect(om.body).toMatch(/^midge_messages_received_total\{qos="0"\} 100$/m);
+    expect(om.body).toMatch(/^# TYPE midge_delivery_latency_seconds histogram$/m);
+    expect(om.body).toMatch(/^midge_delivery_latency_seconds_bucket\{le="\+Inf"\} 4$/m);
     expect(om.body.endsWith('# EOF\n')).toBe(true);
     // The text registry is untouched by the OpenMetrics rendering.
     const text = await metrics.scrape(false);
     expect(text.body).toMatch(/^# TYPE midge_messages_received_total counter$/m);
+  });
+
+  it("exports plugins' figures as midge_<name>, refusing bad or clashing names once, in both formats", async () => {
+    const source = fakeSource(STATS);
+    source.plugins = [
+      {
+        plugin: 'cluster',
+        metrics: [
+          { name: 'cluster_nodes', help: 'Nodes', type: 'gauge', value: 3 },
+          { name: 'cluster_messages_total', help: 'Sent', type: 'counter', value: 10, labels: { direction: 'out' } },
+          { name: 'cluster_messages_total', help: 'Sent', type: 'counter', value: 7, labels: { direction: 'in' } },
+          { name: 'connections', help: 'clash', type: 'gauge', value: 1 },
+          { name: 'Bad-Name', help: 'bad', type: 'gauge', value: 1 },
+          { name: 'cluster_sent', help: 'a counter without _total', type: 'counter', value: 1 },
+        ],
+      },
+      { plugin: 'other', metrics: [{ name: 'cluster_nodes', help: 'taken', type: 'gauge', value: 9 }] },
+    ];
+    const metrics = brokerMetrics(source);
+    const f = parsePrometheusText((await metrics.scrape(false)).body);
+    expect(valueOf(f, 'midge_cluster_nodes')).toBe(3);
+    expect(valueOf(f, 'midge_cluster_messages_total', { direction: 'out' })).toBe(10);
+    expect(valueOf(f, 'midge_cluster_messages_total', { direction: 'in' })).toBe(7);
+    expect(f.get('midge_cluster_messages_total')?.type).toBe('counter');
+    expect(f.get('midge_Bad-Name')).toBeUndefined();
+    expect(f.get('midge_cluster_sent')).toBeUndefined();
+    const warnings = () => source.logger.records.filter((r) => r.level === 'warn').map((r) => String(r.msg));
+    expect(warnings()).toHaveLength(4);
+    expect(warnings().join('\n')).toMatch(/'connections' left out of \/metrics: the broker's own midge_connections/);
+    expect(warnings().join('\n')).toMatch(/plugin other: metric 'cluster_nodes' left out .* by plugin cluster/);
+
+    const om = await metrics.scrape(true);
+    expect(om.body).toMatch(/^# TYPE midge_cluster_messages counter$/m);
+    expect(om.body).toMatch(/^midge_cluster_messages_total\{direction="out"\} 10$/m);
+    expect(om.body).toMatch(/^midge_cluster_nodes 3$/m);
+
+    // The plugin is gone (a reload): its families render no samples; nothing is said twice.
+    source.plugins = [];
+    const after = parsePrometheusText((await metrics.scrape(false)).body);
+    expect(valueOf(after, 'midge_cluster_nodes')).toBeUndefined();
+    expect(warnings()).toHaveLength(4);
   });
 
   it('tells an OpenMetrics Accept header (as Prometheus sends) from others', () => {

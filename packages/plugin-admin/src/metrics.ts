@@ -7,7 +7,9 @@
  * counters in place when it renders OpenMetrics, so one registry cannot serve both formats. The
  * OpenMetrics one is built on the first request that asks for it.
  */
-import type { BrokerApi, BrokerStats } from '@midge/mqtt-core';
+import type { BrokerApi, BrokerStats, BrokerTimings, Logger } from '@midge/mqtt-core';
+import { PluginMetricsExporter } from './plugin-metrics.js';
+import { registerExternalHistogram } from './external-histogram.js';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { OpenMetricsContentType, PrometheusContentType, RegistryContentType } from 'prom-client';
 
@@ -15,13 +17,24 @@ type AnyRegistry = Registry<PrometheusContentType> | Registry<OpenMetricsContent
 
 /** What the metrics are read from at scrape time. */
 export interface MetricsSource {
-  readonly broker: Pick<BrokerApi, 'stats' | 'sessionCount' | 'subscriptionCount'>;
+  readonly broker: Pick<
+    BrokerApi,
+    'stats' | 'timings' | 'sessionCount' | 'subscriptionCount' | 'storeStats' | 'pluginMetrics'
+  >;
+  /** Where refused plugin metrics are reported (once each). */
+  readonly logger: Logger;
   /** Connected clients per listener name. */
   connectionsByListener(): ReadonlyMap<string, number>;
 }
 
 /** Reads the broker's stats once per scrape, so every metric of one scrape shows the same moment. */
 type ReadStats = () => BrokerStats;
+type ReadTimings = () => BrokerTimings;
+
+/** A [QoS 0, QoS 1, QoS 2] triple as label values. */
+function byQos(counts: readonly [number, number, number]): Record<string, number> {
+  return { '0': counts[0], '1': counts[1], '2': counts[2] };
+}
 
 /** A counter whose value is read from the broker at scrape time (the broker's counters only grow). */
 function counterOf(
@@ -70,28 +83,29 @@ export function registerBrokerMetrics(registry: AnyRegistry, source: MetricsSour
       for (const [listener, n] of source.connectionsByListener()) this.set({ listener }, n);
     },
   });
-  // Only `accepted`: the broker has no counter or event for refused CONNECTs yet.
   counterOf(
     registry,
     'midge_connect_total',
-    'CONNECTs answered, by result (accepted: CONNACK 0)',
-    (s) => ({ accepted: s.clientsTotal }),
+    'CONNECTs answered with a CONNACK, by result (accepted, or the refusal: bad-credentials, not-authorized, ...)',
+    (s) => ({ accepted: s.clientsTotal, ...s.connectRefused }),
     stats,
     'result',
   );
   counterOf(
     registry,
     'midge_messages_received_total',
-    'Application messages (PUBLISH) received from clients',
-    (s) => s.messagesReceived,
+    'Application messages (PUBLISH) received from clients, by the QoS they were published with',
+    (s) => byQos(s.messagesReceivedByQos),
     stats,
+    'qos',
   );
   counterOf(
     registry,
     'midge_messages_sent_total',
-    'Application messages (PUBLISH) sent to clients',
-    (s) => s.messagesSent,
+    'Application messages (PUBLISH) sent to clients, by delivery QoS (resends not counted)',
+    (s) => byQos(s.messagesSentByQos),
     stats,
+    'qos',
   );
   counterOf(registry, 'midge_bytes_received_total', 'Bytes received from clients', (s) => s.bytesReceived, stats);
   counterOf(registry, 'midge_bytes_sent_total', 'Bytes sent to clients', (s) => s.bytesSent, stats);
@@ -114,7 +128,18 @@ export function registerBrokerMetrics(registry: AnyRegistry, source: MetricsSour
     stats,
   );
   gaugeOf(registry, 'midge_clients_connected', 'Connected MQTT clients', () => stats().clientsConnected);
-  gaugeOf(registry, 'midge_sessions', 'Sessions held (connected and offline)', () => broker.sessionCount());
+  new Gauge({
+    name: 'midge_sessions',
+    help: 'Sessions held, by state: connected (a client uses it) or offline (persistent, waiting for its client)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const connected = stats().clientsConnected;
+      this.set({ state: 'connected' }, connected);
+      // Every connected client has a session; the others wait for theirs to come back (or to expire).
+      this.set({ state: 'offline' }, Math.max(0, broker.sessionCount() - connected));
+    },
+  });
   gaugeOf(registry, 'midge_subscriptions', 'Subscriptions held', () => broker.subscriptionCount());
   gaugeOf(registry, 'midge_retained_messages', 'Retained messages held', () => stats().retainedCount);
   gaugeOf(
@@ -134,6 +159,73 @@ export function registerBrokerMetrics(registry: AnyRegistry, source: MetricsSour
       this.set({ direction: 'out' }, s.inflightOut);
     },
   });
+}
+
+/** The store's writes as the broker sees them (any engine). */
+function registerStoreMetrics(registry: AnyRegistry, source: MetricsSource): void {
+  const { broker } = source;
+  new Counter({
+    name: 'midge_store_writes_total',
+    help: 'Writes the broker issued to its store (sessions, queues, inflight, retained, wills)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(broker.storeStats().writes);
+    },
+  });
+  new Counter({
+    name: 'midge_store_write_failures_total',
+    help: 'Store writes that failed (disk full, I/O error): the QoS 1/2 messages behind them were not acknowledged',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(broker.storeStats().writeFailures);
+    },
+  });
+  gaugeOf(
+    registry,
+    'midge_store_pending_writes',
+    'Store writes issued and not yet confirmed',
+    () => broker.storeStats().pendingWrites,
+  );
+  gaugeOf(
+    registry,
+    'midge_store_congested',
+    '1 while more writes wait than the store keeps up with (sending queued messages is held back)',
+    () => (broker.storeStats().congested ? 1 : 0),
+  );
+  gaugeOf(
+    registry,
+    'midge_store_failing',
+    '1 while the last store write failed and none succeeded since (/readyz is not ready then)',
+    () => (broker.storeStats().failing === undefined ? 0 : 1),
+  );
+  new Gauge({
+    name: 'midge_store_info',
+    help: 'The store the broker writes to (always 1; the kind is the label)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ kind: broker.storeStats().kind }, 1);
+    },
+  });
+}
+
+/** The broker's sampled timings: plugin decision time by plugin and hook, publish-to-delivery latency. */
+function registerTimings(registry: AnyRegistry, timings: ReadTimings): void {
+  registerExternalHistogram(
+    registry,
+    'midge_plugin_decision_seconds',
+    'Time plugins took to answer decision hooks (authenticate, authorizeTopic, ...), by plugin and hook; topic hooks sampled one call in 16, an asynchronous answer timed until it settled',
+    () => timings().decisions.map((d) => ({ labels: { plugin: d.plugin, hook: d.hook }, histogram: d.histogram })),
+  );
+  registerExternalHistogram(
+    registry,
+    'midge_delivery_latency_seconds',
+    'Time from a PUBLISH entering the broker to its write to each receiver, for one message in 64',
+    () => [{ labels: {}, histogram: timings().deliveryLatency }],
+  );
 }
 
 /** Node's own metrics (event-loop lag, heap, GC, file descriptors), with the broker's prefix. */
@@ -165,10 +257,24 @@ export function brokerMetrics(source: MetricsSource): BrokerMetrics {
   // The stats of the scrape in progress: one snapshot per scrape rather than one per metric.
   let current: BrokerStats | undefined;
   const stats = (): BrokerStats => (current ??= source.broker.stats());
+  let currentTimings: BrokerTimings | undefined;
+  const timings = (): BrokerTimings => (currentTimings ??= source.broker.timings());
   const text = new Registry<PrometheusContentType>();
   registerBrokerMetrics(text, source, stats);
+  registerStoreMetrics(text, source);
+  registerTimings(text, timings);
   registerNodeMetrics(text);
+  const refusalsSaid = new Set<string>();
+  const exporterOf = (registry: AnyRegistry) =>
+    new PluginMetricsExporter(
+      registry,
+      (name) => registry.getSingleMetric(name) !== undefined,
+      source.logger,
+      refusalsSaid,
+    );
+  const textPlugins = exporterOf(text);
   let openMetrics: Registry<OpenMetricsContentType> | undefined;
+  let openMetricsPlugins: PluginMetricsExporter | undefined;
   return {
     async scrape(wantOpenMetrics) {
       let registry: AnyRegistry = text;
@@ -177,15 +283,21 @@ export function brokerMetrics(source: MetricsSource): BrokerMetrics {
           openMetrics = new Registry<OpenMetricsContentType>();
           openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
           registerBrokerMetrics(openMetrics, source, stats);
+          registerStoreMetrics(openMetrics, source);
+          registerTimings(openMetrics, timings);
           registerNodeMetrics(openMetrics);
+          openMetricsPlugins = exporterOf(openMetrics);
         }
         registry = openMetrics;
       }
+      (wantOpenMetrics ? openMetricsPlugins : textPlugins)?.update(source.broker.pluginMetrics());
       current = undefined;
+      currentTimings = undefined;
       try {
         return { contentType: registry.contentType, body: await registry.metrics() };
       } finally {
         current = undefined;
+        currentTimings = undefined;
       }
     },
   };

@@ -31,6 +31,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const readiness = new Readiness();
   const metrics = brokerMetrics({
     broker,
+    logger,
     connectionsByListener: () => connectionsByListener(broker.connectedClients()),
   });
 
@@ -46,7 +47,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   );
   app.get('/healthz', () => Promise.resolve({ status: 'ok', uptimeSeconds: Math.floor(process.uptime()) }));
   app.get('/readyz', async (_req, reply) => {
-    const report = readiness.report();
+    const report = readiness.report(() => broker.health());
     return reply.code(report.ready ? 200 : 503).send(report);
   });
   const metricsAuth = config.metrics_auth && token !== undefined ? requireToken(token) : undefined;

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { definePlugin, loadConfig, type MidgePlugin } from '@midge/mqtt-core';
+import { allow, definePlugin, deny, loadConfig, type MidgePlugin } from '@midge/mqtt-core';
 import {
   RawClient,
   createTestBroker,
@@ -99,12 +99,19 @@ describe('@midge/plugin-admin metrics', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
     const f = parsePrometheusText(text);
-    expect(valueOf(f, 'midge_messages_received_total')).toBe(n);
-    expect(valueOf(f, 'midge_messages_sent_total')).toBe(n);
+    expect(valueOf(f, 'midge_messages_received_total', { qos: '1' })).toBe(n);
+    expect(valueOf(f, 'midge_messages_received_total', { qos: '0' })).toBe(0);
+    expect(valueOf(f, 'midge_messages_sent_total', { qos: '1' })).toBe(n);
     expect(valueOf(f, 'midge_connect_total', { result: 'accepted' })).toBe(2);
+    // Sampled: one message in 64, so 25 may give none; the series are there, with a consistent count.
+    expect(f.get('midge_delivery_latency_seconds')?.type).toBe('histogram');
+    expect(valueOf(f, 'midge_delivery_latency_seconds_count')).toBe(
+      valueOf(f, 'midge_delivery_latency_seconds_bucket', { le: '+Inf' }),
+    );
     expect(valueOf(f, 'midge_connections', { listener: 'default' })).toBe(2);
     expect(valueOf(f, 'midge_subscriptions')).toBe(1);
-    expect(valueOf(f, 'midge_sessions')).toBe(2);
+    expect(valueOf(f, 'midge_sessions', { state: 'connected' })).toBe(2);
+    expect(valueOf(f, 'midge_sessions', { state: 'offline' })).toBe(0);
     expect(valueOf(f, 'midge_retained_messages')).toBe(1);
     expect(valueOf(f, 'midge_inflight_messages', { direction: 'out' })).toBe(0);
     expect(valueOf(f, 'midge_bytes_received_total')).toBe(tb?.broker.stats().bytesReceived);
@@ -130,6 +137,38 @@ describe('@midge/plugin-admin metrics', () => {
     expect(valueOf(after, 'midge_connections', { listener: 'default' })).toBe(1);
   });
 
+  it('counts refused CONNECTs by reason and times plugin decisions by plugin and hook', async () => {
+    const gate = definePlugin({
+      name: 'gate',
+      apiVersion: 1,
+      setup: () => ({
+        authenticate: (req) => (req.client.username === 'mallory' ? deny('no') : allow),
+        authorizeTopic: () => allow,
+      }),
+    });
+    const base = await start({}, [gate]);
+    const refused = await RawClient.connect(tb?.port ?? 0);
+    clients.push(refused);
+    expect((await refused.connect({ clientId: 'm', username: 'mallory', protocolVersion: 5 })).reasonCode).toBe(0x87);
+    const c = await connected('ok');
+    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'd', qos: 0 }] });
+    await c.expectPacket('suback');
+    // 1 SUBSCRIBE + 15 publish + 15 receive authorizations + this one = 32 topic decisions: 2 timed.
+    for (let i = 0; i < 15; i++)
+      c.send({ type: 'publish', topic: 'd', payload: Buffer.from('x'), qos: 0, retain: false, dup: false });
+    for (let i = 0; i < 15; i++) await c.expectPacket('publish');
+    c.send({ type: 'publish', topic: 'd', payload: Buffer.from('x'), qos: 0, retain: false, dup: false });
+    await c.expectPacket('publish');
+    const f = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+    expect(valueOf(f, 'midge_connect_total', { result: 'not-authorized' })).toBe(1);
+    expect(valueOf(f, 'midge_connect_total', { result: 'accepted' })).toBe(1);
+    expect(valueOf(f, 'midge_plugin_decision_seconds_count', { plugin: 'gate', hook: 'authenticate' })).toBe(2);
+    expect(valueOf(f, 'midge_plugin_decision_seconds_count', { plugin: 'gate', hook: 'authorizeTopic' })).toBe(2);
+    expect(
+      valueOf(f, 'midge_plugin_decision_seconds_bucket', { plugin: 'gate', hook: 'authenticate', le: '+Inf' }),
+    ).toBe(2);
+  });
+
   it('answers OpenMetrics to a scrape that asks for it', async () => {
     const base = await start();
     const res = await fetch(`${base}/metrics`, {
@@ -137,7 +176,7 @@ describe('@midge/plugin-admin metrics', () => {
     });
     expect(res.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     const body = await res.text();
-    expect(body).toMatch(/^midge_messages_received_total 0$/m);
+    expect(body).toMatch(/^midge_messages_received_total\{qos="0"\} 0$/m);
     expect(body.endsWith('# EOF\n')).toBe(true);
   });
 

@@ -25,6 +25,7 @@ import { watchForDeadNodes } from './dead-nodes.js';
 import { ClusterRetained } from './retained.js';
 import { Kvm } from '@nats-io/kv';
 import { clusterSysTopics } from './sys-topics.js';
+import { clusterMetrics } from './cluster-metrics.js';
 import type { ClusterFigures } from './sys-topics.js';
 import { messageSubjectRoot } from './subject.js';
 
@@ -229,6 +230,13 @@ export default definePlugin({
         'client:disconnected': ({ client, graceful }) => wills.onDisconnected(client, graceful),
       },
       keepRestoredWill: ({ clientId }) => wills.keepRestored(clientId),
+      metrics: () => clusterMetrics(figures(), retained.counts),
+      // Not ready while NATS is unreachable: a load balancer then sends new clients to a node that is in the
+      // cluster (this one keeps its clients, and shares their changes when NATS is back).
+      health: () =>
+        link.down || shareLink.down
+          ? { ready: false, reason: `NATS at ${link.where} is unreachable: messages do not reach the other nodes` }
+          : { ready: true, reason: `in the cluster as node ${node} (${presence.alive().length} nodes)` },
       close: async () => {
         clearInterval(sysTimer);
         deaths.stop();

@@ -17,6 +17,11 @@ import type {
   BrokerEventName,
   BrokerEvents,
   BrokerStats,
+  BrokerTimings,
+  BrokerHealth,
+  PluginMetric,
+  HealthCheck,
+  StoreStats,
   ClientInfo,
   ConnectedClient,
   Logger,
@@ -47,6 +52,7 @@ import { restoreQueue, restoreSession } from './snapshot.js';
 import { subscriptionEntries } from './subscription-entries.js';
 import { LimitReporter } from './limit-reporter.js';
 import { StatsCounter } from './stats.js';
+import { LATENCY_SAMPLE_EVERY } from './latency-probe.js';
 import { isBrokerOnlyTopic, validateTopicFilter, validateTopicName } from './topic.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -169,6 +175,10 @@ export class Broker {
         ctx.router.setRetained(change, options?.origin ?? 'api');
       },
       stats: () => this.stats(),
+      timings: () => this.timings(),
+      pluginMetrics: () => this.pluginMetrics(),
+      storeStats: () => this.storeStats(),
+      health: () => this.health(),
       sessionCount: () => ctx.sessions.size,
       subscriptionCount: () => ctx.stats.subscriptionCount,
       subscriptions: () => subscriptionEntries(ctx.sessions.values()),
@@ -552,6 +562,47 @@ export class Broker {
 
   stats(): BrokerStats {
     return this.ctx.stats.snapshot();
+  }
+
+  /** The figures of every plugin with a `metrics` hook, by plugin name. */
+  pluginMetrics(): { plugin: string; metrics: readonly PluginMetric[] }[] {
+    return this.host?.pluginMetrics() ?? [];
+  }
+
+  /** The store's write figures (whatever the engine). */
+  storeStats(): StoreStats {
+    const kind =
+      this.options.persistence !== undefined
+        ? this.options.persistence.constructor.name
+        : (this.config.persistence?.store ?? 'memory');
+    return { kind, ...this.ctx.journal.figures() };
+  }
+
+  /** Ready for traffic: listeners open, the store taking writes, every plugin with a health hook ready. */
+  health(): BrokerHealth {
+    const checks: HealthCheck[] = [];
+    const listeners =
+      this.state === 'running'
+        ? `${this.openListeners.length} listener${this.openListeners.length === 1 ? '' : 's'} open`
+        : `the broker is ${this.state === 'new' ? 'not started' : this.state}`;
+    checks.push({ name: 'listeners', ok: this.state === 'running', reason: listeners });
+    const failing = this.ctx.journal.figures().failing;
+    checks.push(
+      failing === undefined
+        ? { name: 'store', ok: true, reason: 'the store takes writes' }
+        : { name: 'store', ok: false, reason: `the last store write failed: ${failing}` },
+    );
+    if (this.host !== undefined) checks.push(...this.host.health());
+    return { ready: checks.every((c) => c.ok), checks };
+  }
+
+  /** Sampled durations: plugin decision times (by plugin and hook) and publish-to-delivery latency. */
+  timings(): BrokerTimings {
+    return {
+      decisions: this.host?.decisionTimings() ?? [],
+      deliveryLatency: this.ctx.stats.latency.snapshot(),
+      deliveryLatencySampleEvery: LATENCY_SAMPLE_EVERY,
+    };
   }
 
   /**

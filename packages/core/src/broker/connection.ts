@@ -519,6 +519,8 @@ export class Connection implements Peer {
   send(packet: Packet): void {
     if (this.state === 'closed') return;
     this.write(encodePacket(packet, this.protocolVersion));
+    // Every refusal of a CONNECT goes out here (protocol checks, plugins, codec errors before CONNACK).
+    if (packet.type === 'connack' && packet.reasonCode !== 0) this.ctx.stats.connectRefusedWith(packet.reasonCode);
     const events = this.ctx.events;
     if (events.wants('packet:sent')) events.emit('packet:sent', { client: this.client, packet });
   }
@@ -536,7 +538,11 @@ export class Connection implements Peer {
     this.write(bytes);
     const stats = this.ctx.stats;
     stats.publishSent++;
-    if (!dup) stats.messagesSent++;
+    stats.latency.delivered(message);
+    if (!dup) {
+      stats.messagesSent++;
+      stats.sentByQos[qos]++;
+    }
     const events = this.ctx.events;
     if (events.wants('packet:sent')) {
       events.emit('packet:sent', {

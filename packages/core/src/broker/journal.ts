@@ -30,6 +30,11 @@ export class Journal {
   readonly #low: number;
   /** Work held back while the store was congested, run once it has caught up (`whenRelieved`). */
   #relieved: (() => void)[] = [];
+  /** Writes issued, and failed, since start (for `storeStats`). */
+  #issued = 0;
+  #failed = 0;
+  /** Why the last write failed, until one succeeds again. */
+  #failing: string | undefined;
 
   /**
    * `congestion`: past `high` unsettled writes the journal is congested until they fall to `low`. The defaults
@@ -60,6 +65,23 @@ export class Journal {
     else this.#relieved.push(resume);
   }
 
+  /** What `BrokerApi.storeStats()` reports of the writes (the caller adds the store's kind). */
+  figures(): {
+    writes: number;
+    writeFailures: number;
+    pendingWrites: number;
+    congested: boolean;
+    failing: string | undefined;
+  } {
+    return {
+      writes: this.#issued,
+      writeFailures: this.#failed,
+      pendingWrites: this.#outstanding,
+      congested: this.congested,
+      failing: this.#failing,
+    };
+  }
+
   /** The store (read on each use: the broker may pick it at start, after construction). */
   get store(): Persistence {
     return this.#services.persistence;
@@ -74,6 +96,7 @@ export class Journal {
   write(write: Promise<void>): void {
     this.collect(write);
     this.#outstanding++;
+    this.#issued++;
     const shared = this.#trackedWrites;
     if (write === this.#tracked && shared !== undefined) {
       shared.n++;
@@ -84,9 +107,14 @@ export class Journal {
     this.#trackedWrites = writes;
     this.#pending++;
     write.then(
-      () => this.#settled(write, writes),
+      () => {
+        this.#failing = undefined;
+        this.#settled(write, writes);
+      },
       (err: unknown) => {
         this.#services.log.error({ err }, 'persistence write failed');
+        this.#failed += writes.n;
+        this.#failing = err instanceof Error ? err.message : String(err);
         this.#settled(write, writes);
       },
     );

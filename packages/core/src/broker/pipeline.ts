@@ -86,6 +86,7 @@ export class Pipeline {
     keepRetained = true,
   ): PublishOutcome | Promise<PublishOutcome> {
     const services = this.services;
+    services.stats.latency.entered(message);
     // Only the broker's own trusted messages ($SYS statistics) may use its topics; a cluster's or bridge's
     // message describes another system.
     if (isBrokerOnlyTopic(message.topic) && (publisher !== TRUSTED || origin !== 'api')) {
@@ -109,6 +110,7 @@ export class Pipeline {
     });
     if (!isPromise(decision)) return this.decided(origin, publisher, message, decision);
     const kept = copyMessage(message);
+    services.stats.latency.copied(message, kept);
     return decision.then(
       (d) =>
         sender !== undefined && sender.state === 'closed' ? SENDER_CLOSED : this.decided(origin, publisher, kept, d),

@@ -82,7 +82,7 @@ export class Router {
     groups: [],
     groupCount: 0,
   };
-  private readonly fan = new Fanout();
+  private readonly fan: Fanout;
   /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
   private routing = false;
   private readonly pending: [StoredMessage, ClientInfo | undefined, MessageOrigin, boolean][] = [];
@@ -92,6 +92,7 @@ export class Router {
 
   constructor(ctx: BrokerServices) {
     this.ctx = ctx;
+    this.fan = new Fanout(ctx.stats.latency);
     this.retainedDelivery = new RetainedDelivery(ctx, {
       expire: (m) => this.expireRetained(m),
       offer: (session, fan, qos, ids) => {
@@ -180,7 +181,9 @@ export class Router {
    */
   publish(message: Message, client: ClientInfo | undefined, origin: MessageOrigin, keepRetained = true): number {
     if (this.routing) {
-      this.pending.push([copyMessage(message), client, origin, keepRetained]);
+      const kept = copyMessage(message);
+      this.ctx.stats.latency.copied(message, kept);
+      this.pending.push([kept, client, origin, keepRetained]);
       return -1;
     }
     this.routing = true;
@@ -290,6 +293,7 @@ export class Router {
     if (this.routing) {
       // Called from an event handler of the message being routed: after it, with the fan-out free again.
       const kept = copyMessage(message);
+      this.ctx.stats.latency.copied(message, kept);
       queueMicrotask(() => this.deliverShared(group, filter, kept));
       return true;
     }
@@ -397,6 +401,8 @@ export class Router {
       return undefined;
     }
     const stored = copyMessage(message);
+    // The live fan-out delivers this copy to sessions that keep it (queue, inflight).
+    ctx.stats.latency.copied(message, stored);
     this.retained.set(message.topic, stored);
     ctx.stats.retainedCount = this.retained.size;
     this.persist(ctx.persistence.setRetained(stored));

@@ -1,4 +1,6 @@
 import type { BrokerStats } from '../plugin-api/types.js';
+import { refusalName } from './connect-refusals.js';
+import { LatencyProbe } from './latency-probe.js';
 
 /**
  * Exact counters since start. Plain mutable fields so the hot path increments a property and
@@ -13,6 +15,10 @@ export class StatsCounter {
   messagesSent = 0;
   publishReceived = 0;
   publishSent = 0;
+  /** messagesReceived by the publisher's QoS (index = QoS). */
+  readonly receivedByQos: [number, number, number] = [0, 0, 0];
+  /** messagesSent by the delivery's QoS (index = QoS). */
+  readonly sentByQos: [number, number, number] = [0, 0, 0];
   clientsConnected = 0;
   clientsDisconnected = 0;
   clientsMaximum = 0;
@@ -23,6 +29,8 @@ export class StatsCounter {
   retainedCount = 0;
   subscriptionCount = 0;
   readonly dropped: Record<string, number> = {};
+  /** CONNECTs refused with a CONNACK, by refusalName. */
+  readonly connectRefused: Record<string, number> = {};
   /** Times each limit was hit (LimitReporter counts here). */
   readonly limitsHit: Record<string, number> = {};
   /** Exceptions caught on one connection (the connection was closed, the broker went on). */
@@ -30,9 +38,17 @@ export class StatsCounter {
   /** Bytes held now by connections without CONNACK, together (a gauge for max_unauthenticated_bytes). */
   unauthenticatedBytes = 0;
   startedAt = Date.now();
+  /** Sampled publish-to-delivery latency. */
+  readonly latency = new LatencyProbe();
 
   drop(reason: string, count = 1): void {
     this.dropped[reason] = (this.dropped[reason] ?? 0) + count;
+  }
+
+  /** A CONNACK refused a CONNECT with `code`. */
+  connectRefusedWith(code: number): void {
+    const name = refusalName(code);
+    this.connectRefused[name] = (this.connectRefused[name] ?? 0) + 1;
   }
 
   clientConnected(): void {
@@ -56,10 +72,13 @@ export class StatsCounter {
       messagesSent: this.messagesSent,
       publishReceived: this.publishReceived,
       publishSent: this.publishSent,
+      messagesReceivedByQos: Object.freeze([...this.receivedByQos]) as unknown as readonly [number, number, number],
+      messagesSentByQos: Object.freeze([...this.sentByQos]) as unknown as readonly [number, number, number],
       clientsConnected: this.clientsConnected,
       clientsDisconnected: this.clientsDisconnected,
       clientsMaximum: this.clientsMaximum,
       clientsTotal: this.clientsTotal,
+      connectRefused: Object.freeze({ ...this.connectRefused }),
       inflightIn: this.inflightIn,
       inflightOut: this.inflightOut,
       messagesStored: this.messagesStored,

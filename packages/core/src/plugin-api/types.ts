@@ -183,12 +183,22 @@ export interface BrokerStats {
   readonly messagesSent: number;
   readonly publishReceived: number;
   readonly publishSent: number;
+  /** `messagesReceived` by the QoS the publisher used: [QoS 0, QoS 1, QoS 2]. */
+  readonly messagesReceivedByQos: readonly [number, number, number];
+  /** `messagesSent` by the QoS of the delivery: [QoS 0, QoS 1, QoS 2]. */
+  readonly messagesSentByQos: readonly [number, number, number];
   readonly clientsConnected: number;
   readonly clientsDisconnected: number;
   /** Peak of clientsConnected since start. */
   readonly clientsMaximum: number;
   /** Connections accepted (CONNACK 0) since start. */
   readonly clientsTotal: number;
+  /**
+   * CONNECTs refused with a CONNACK since start, by reason (the same name for a v3 return code and its v5
+   * reason code): 'bad-credentials', 'not-authorized', 'identifier-rejected', 'unsupported-protocol',
+   * 'server-unavailable', 'bad-authentication-method', 'packet-too-large', 'quota-exceeded', ...
+   */
+  readonly connectRefused: Readonly<Record<string, number>>;
   /** QoS 1/2 messages from clients not yet completed. */
   readonly inflightIn: number;
   /** QoS 1/2 messages to clients not yet acknowledged. */
@@ -204,6 +214,91 @@ export interface BrokerStats {
   /** Exceptions caught on one connection's data, timers or plugins (each closed that connection only). */
   readonly connectionErrors: number;
   readonly startedAt: number;
+}
+
+/** One figure of a plugin (`PluginHooks.metrics`). */
+export interface PluginMetric {
+  /**
+   * Lower-case snake case (`[a-z_][a-z0-9_]*`), without the `midge_` prefix exporters add; a counter's
+   * name ends in `_total`. Entries of one name differ by their labels (bounded sets: never a client id
+   * or a topic).
+   */
+  readonly name: string;
+  readonly help: string;
+  /** `counter`: only grows (since the plugin was set up); `gauge`: a value now. */
+  readonly type: 'counter' | 'gauge';
+  readonly value: number;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** A plugin's readiness (`PluginHooks.health`). */
+export interface PluginHealth {
+  readonly ready: boolean;
+  /** Why, in words for an operator (required when not ready). */
+  readonly reason?: string;
+}
+
+/** One check of `BrokerApi.health()`. */
+export interface HealthCheck {
+  /** `listeners`, `store`, or `plugin:<name>`. */
+  readonly name: string;
+  readonly ok: boolean;
+  readonly reason: string;
+}
+
+/** Whether the broker is ready for traffic, and each check that says so. */
+export interface BrokerHealth {
+  /** Every check ok. */
+  readonly ready: boolean;
+  readonly checks: readonly HealthCheck[];
+}
+
+/** The store as the broker sees it (whatever the engine): the writes it issued and how they went. */
+export interface StoreStats {
+  /** `memory` (the default of an embedded broker) or the store's name (e.g. `@midge/persistence-lmdb`). */
+  readonly kind: string;
+  /** Writes issued since start. */
+  readonly writes: number;
+  /** Writes the store failed (disk full, I/O error) since start. */
+  readonly writeFailures: number;
+  /** Writes issued and not yet confirmed by the store. */
+  readonly pendingWrites: number;
+  /** More writes wait than the store keeps up with: sending queued messages is held back. */
+  readonly congested: boolean;
+  /** The last write failed and none succeeded since: the reason, else undefined. */
+  readonly failing: string | undefined;
+}
+
+/** Durations in seconds, Prometheus-shaped: fixed buckets filled by sampled observations. */
+export interface HistogramSnapshot {
+  /** Upper bounds of the buckets in seconds, ascending; one more bucket, above them all (+Inf), is implied. */
+  readonly bounds: readonly number[];
+  /** Observations per bucket, not cumulative: `bounds.length + 1` of them, the last above every bound. */
+  readonly counts: readonly number[];
+  /** Sum of the observed durations, seconds. */
+  readonly sum: number;
+  readonly count: number;
+}
+
+/** How long one plugin's decision hook took to answer (sampled), since it was set up. */
+export interface DecisionTiming {
+  /** The plugin's name. */
+  readonly plugin: string;
+  readonly hook: 'authenticate' | 'authorizeTopic' | 'vetoTopic' | 'authorizeClient' | 'enhancedAuth';
+  /** One call in this many is timed (1: every call); an asynchronous answer is timed until it settles. */
+  readonly sampleEvery: number;
+  readonly histogram: HistogramSnapshot;
+}
+
+/** Sampled timings of the broker (`BrokerApi.timings()`), for metrics exporters. */
+export interface BrokerTimings {
+  readonly decisions: readonly DecisionTiming[];
+  /**
+   * Publish-to-delivery latency: from a PUBLISH entering the broker (before authorization) to its write
+   * to each receiver, for one message in `deliveryLatencySampleEvery`.
+   */
+  readonly deliveryLatency: HistogramSnapshot;
+  readonly deliveryLatencySampleEvery: number;
 }
 
 export interface PublishOptions {
@@ -291,6 +386,17 @@ export interface BrokerApi {
    */
   setRetained(change: RetainedChange, options?: { readonly origin?: ApiOrigin }): void;
   stats(): BrokerStats;
+  /** Sampled durations: plugin decision times by plugin and hook, publish-to-delivery latency. */
+  timings(): BrokerTimings;
+  /** The figures of every plugin with a `metrics` hook, read now, by plugin name. */
+  pluginMetrics(): { readonly plugin: string; readonly metrics: readonly PluginMetric[] }[];
+  /** The store's write figures. */
+  storeStats(): StoreStats;
+  /**
+   * Ready for traffic: the listeners are open (the broker started, not shutting down), the store takes
+   * writes, and every plugin with a `health` hook says ready. For readiness probes (/readyz).
+   */
+  health(): BrokerHealth;
   sessionCount(): number;
   subscriptionCount(): number;
   /**
@@ -497,6 +603,18 @@ export interface PluginHooks {
   events?: EventHandlers;
   /** Re-read external state (SIGHUP, `broker.reload()`); the broker keeps its clients (a plugin may disconnect those it no longer admits). */
   reload?(): void | Promise<void>;
+  /**
+   * The plugin's figures for metrics exporters (`BrokerApi.pluginMetrics()`, `@midge/plugin-admin`'s
+   * /metrics, each name prefixed `midge_`): called when scraped, so return what you already count. A throw
+   * is logged and the plugin's figures are left out of that scrape.
+   */
+  metrics?(): readonly PluginMetric[];
+  /**
+   * Whether the plugin is ready for traffic (a cluster plugin: joined its cluster). `BrokerApi.health()`
+   * and /readyz report the broker not ready, with this reason, while it says not ready. A throw counts
+   * as not ready.
+   */
+  health?(): PluginHealth;
   /** Called once on shutdown, in reverse setup order. */
   close?(): void | Promise<void>;
 }

@@ -19,6 +19,9 @@ import type {
   ClientInfo,
   ClientPluginContext,
   Decision,
+  DecisionTiming,
+  HealthCheck,
+  PluginMetric,
   DenyDecision,
   EnhancedAuthRequest,
   EnhancedAuthStep,
@@ -33,6 +36,8 @@ import type { PersistedSession } from '../persistence/types.js';
 import { awaitAnswer, decide, failed, NOBODY_ALLOWED, verdictOf } from './decide.js';
 import type { DecisionRule, HookFailure, Voter } from './decide.js';
 import { setLogLevel } from '../broker/log-level.js';
+import { DECISION_BOUNDS, TimingHistogram } from '../broker/timing-histogram.js';
+import { sampleEveryOf, timedHook } from './timed-hook.js';
 import { loadPlugins, setUp } from './load.js';
 import { planPluginChanges, type PluginChange } from './plugin-changes.js';
 import { call, isThenable, TIMED_OUT, withTimeout } from './timeout.js';
@@ -110,6 +115,8 @@ interface Loaded {
   readonly plugin: MidgePlugin;
   /** Its options as validated by its schema. */
   readonly config: unknown;
+  /** Sampled answer times of its decision hooks (kept by a rebuild that keeps the plugin). */
+  readonly timings: Map<HookName, TimingHistogram>;
 }
 
 type HookName = 'authenticate' | 'authorizeTopic' | 'vetoTopic' | 'authorizeClient' | 'enhancedAuth';
@@ -282,6 +289,54 @@ export class PluginHost {
   /** True when some plugin handles `event`: the broker skips building payloads nobody listens to. */
   hasHook(event: BrokerEventName): boolean {
     return this.#events.has(event);
+  }
+
+  /** The figures of every plugin with a `metrics` hook; one that throws is logged and left out. */
+  pluginMetrics(): { plugin: string; metrics: readonly PluginMetric[] }[] {
+    const out: { plugin: string; metrics: readonly PluginMetric[] }[] = [];
+    for (const p of this.#loaded) {
+      const hooks = p.hooks;
+      if (hooks.metrics === undefined) continue;
+      try {
+        const metrics = hooks.metrics();
+        if (Array.isArray(metrics)) out.push({ plugin: p.name, metrics });
+        else p.logger.warn('metrics returned no array; its figures are left out');
+      } catch (err) {
+        p.logger.warn({ err }, 'metrics failed; its figures are left out');
+      }
+    }
+    return out;
+  }
+
+  /** The readiness of every plugin with a `health` hook (a throw counts as not ready). */
+  health(): HealthCheck[] {
+    const out: HealthCheck[] = [];
+    for (const p of this.#loaded) {
+      const hooks = p.hooks;
+      if (hooks.health === undefined) continue;
+      const name = `plugin:${p.name}`;
+      try {
+        const h = hooks.health();
+        const ready = h.ready === true;
+        out.push({ name, ok: ready, reason: h.reason ?? (ready ? 'ready' : 'not ready') });
+      } catch (err) {
+        out.push({
+          name,
+          ok: false,
+          reason: `its health check failed: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Sampled answer times of every decision hook, per plugin in setup order. */
+  decisionTimings(): DecisionTiming[] {
+    const out: DecisionTiming[] = [];
+    for (const p of this.#loaded)
+      for (const [hook, histogram] of p.timings)
+        out.push({ plugin: p.name, hook, sampleEvery: sampleEveryOf(hook), histogram: histogram.snapshot() });
+    return out;
   }
 
   /**
@@ -528,7 +583,7 @@ export class PluginHost {
       controller.abort();
       throw err;
     }
-    const p: Loaded = { name, key, logger, controller, hooks, entry, plugin, config };
+    const p: Loaded = { name, key, logger, controller, hooks, entry, plugin, config, timings: new Map() };
     try {
       this.#adopt(p);
     } catch (err) {
@@ -631,7 +686,9 @@ async function closePlugin(p: Loaded, timeoutMs: number): Promise<void> {
 // ---- helpers ---------------------------------------------------------------------------------
 
 function voter<R>(p: Loaded, hook: HookName, ask: (request: R) => unknown, vetoOnly = false): DecisionHook<R> {
-  return { p, hook, ask, vetoOnly };
+  let histogram = p.timings.get(hook);
+  if (histogram === undefined) p.timings.set(hook, (histogram = new TimingHistogram(DECISION_BOUNDS)));
+  return { p, hook, ask: timedHook(ask, histogram, sampleEveryOf(hook)), vetoOnly };
 }
 
 /** Logs a failing hook under its plugin's name. Fail closed: the decision denies. The request itself is not logged (password). */

@@ -2,7 +2,7 @@
  * Unit-testing a plugin without a broker: a fake PluginContext whose logger records every call, and
  * ClientInfo objects for hook requests. Used by first-party plugins and offered to third parties.
  */
-import { ZERO_STATS } from '../plugin-api/stats.js';
+import { ZERO_STATS, ZERO_STORE_STATS, ZERO_TIMINGS } from '../plugin-api/stats.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type {
   AuthenticateRequest,
@@ -67,6 +67,10 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       retainedMessages: () => [],
       setRetained: () => undefined,
       stats: () => ZERO_STATS,
+      timings: () => ZERO_TIMINGS,
+      pluginMetrics: () => [],
+      storeStats: () => ZERO_STORE_STATS,
+      health: () => ({ ready: true, checks: [] }),
       sessionCount: () => 0,
       subscriptionCount: () => 0,
       subscriptions: () => [][Symbol.iterator](),

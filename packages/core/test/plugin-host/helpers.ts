@@ -1,5 +1,5 @@
 import type { BrokerApi, ClientInfo, Logger, MidgePlugin } from '../../src/plugin-api/types.js';
-import { ZERO_STATS } from '../../src/plugin-api/stats.js';
+import { ZERO_STATS, ZERO_STORE_STATS, ZERO_TIMINGS } from '../../src/plugin-api/stats.js';
 import type { PluginEntry } from '../../src/config/types.js';
 import { PluginHost } from '../../src/plugin-host/host.js';
 import type { PluginHostOptions } from '../../src/plugin-host/host.js';
@@ -45,6 +45,10 @@ export const fakeBroker: BrokerApi = {
   retainedMessages: () => [],
   setRetained: () => undefined,
   stats: () => stats,
+  timings: () => ZERO_TIMINGS,
+  pluginMetrics: () => [],
+  storeStats: () => ZERO_STORE_STATS,
+  health: () => ({ ready: true, checks: [] }),
   sessionCount: () => 0,
   subscriptionCount: () => 0,
   subscriptions: () => [][Symbol.iterator](),

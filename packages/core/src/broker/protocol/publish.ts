@@ -42,6 +42,7 @@ export function handlePublish(ctx: BrokerContext, peer: ConnectedPeer, packet: P
     return;
   }
   stats.messagesReceived++;
+  stats.receivedByQos[packet.qos]++;
   const outcome = ctx.pipeline.publishFrom('client', peer.client, packet, peer);
   if (!isPromise(outcome)) {
     answer(ctx, peer, packet, outcome);

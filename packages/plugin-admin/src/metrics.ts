@@ -223,7 +223,7 @@ function registerTimings(registry: AnyRegistry, timings: ReadTimings): void {
   registerExternalHistogram(
     registry,
     'midge_delivery_latency_seconds',
-    'Time from a PUBLISH entering the broker to its write to each receiver, for one message in 64',
+    'Time from a PUBLISH entering the broker to the end of its fan-out (written to every connected receiver), for one message in 64',
     () => [{ labels: {}, histogram: timings().deliveryLatency }],
   );
 }

@@ -538,7 +538,6 @@ export class Connection implements Peer {
     this.write(bytes);
     const stats = this.ctx.stats;
     stats.publishSent++;
-    stats.latency.delivered(message);
     if (!dup) {
       stats.messagesSent++;
       stats.sentByQos[qos]++;

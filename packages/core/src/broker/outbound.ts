@@ -2,7 +2,6 @@ import { encodePacket, encodePublishOnce, withPacketId } from '../codec/index.js
 import type { ProtocolVersion, PublishPacket, QoS } from '../codec/packets.js';
 import type { Message } from '../plugin-api/types.js';
 import { copyMessage, outboundProperties, type Delivery, type StoredMessage } from './message.js';
-import type { LatencyProbe } from './latency-probe.js';
 import type { PeerLink } from './peer-link.js';
 import type { BrokerServices } from './services.js';
 import { loadSpilled } from './queue-loader.js';
@@ -20,17 +19,12 @@ const NO_MESSAGE: Message = Object.freeze({ topic: '', payload: Buffer.alloc(0),
  */
 export class Fanout {
   message: Message = NO_MESSAGE;
-  /** Told of the copy `storedMessage` makes, so a sampled message's queued deliveries are timed too. */
-  readonly #latency: LatencyProbe | undefined;
+
   private stored: StoredMessage | undefined;
   /** Index: qos + 3 * retain + 6 * (MQTT 5, a different PUBLISH layout). */
   private readonly encoded: (Encoded | undefined)[] = new Array<Encoded | undefined>(12).fill(undefined);
   /** Bit i set: `encoded[i]` holds bytes. Reset clears only those (usually one), not all twelve. */
   private used = 0;
-
-  constructor(latency?: LatencyProbe) {
-    this.#latency = latency;
-  }
 
   reset(message: Message, stored?: StoredMessage): this {
     this.message = message;
@@ -45,10 +39,7 @@ export class Fanout {
   }
 
   storedMessage(): StoredMessage {
-    if (this.stored !== undefined) return this.stored;
-    const stored = copyMessage(this.message);
-    this.#latency?.copied(this.message, stored);
-    return (this.stored = stored);
+    return (this.stored ??= copyMessage(this.message));
   }
 
   encodedFor(qos: QoS, retain: boolean, version: ProtocolVersion): Encoded {

@@ -82,7 +82,7 @@ export class Router {
     groups: [],
     groupCount: 0,
   };
-  private readonly fan: Fanout;
+  private readonly fan = new Fanout();
   /** Routing is not re-entrant (the scratch and fan-out are shared): nested publishes wait here. */
   private routing = false;
   private readonly pending: [StoredMessage, ClientInfo | undefined, MessageOrigin, boolean][] = [];
@@ -92,7 +92,7 @@ export class Router {
 
   constructor(ctx: BrokerServices) {
     this.ctx = ctx;
-    this.fan = new Fanout(ctx.stats.latency);
+
     this.retainedDelivery = new RetainedDelivery(ctx, {
       expire: (m) => this.expireRetained(m),
       offer: (session, fan, qos, ids) => {
@@ -189,6 +189,7 @@ export class Router {
     this.routing = true;
     try {
       const matched = this.route(message, client, origin, keepRetained);
+      this.ctx.stats.latency.routed(message);
       this.routePending();
       return matched;
     } finally {
@@ -205,7 +206,9 @@ export class Router {
     const pending = this.pending;
     for (let i = 0; i < pending.length; i++) {
       const p = pending[i];
-      if (p !== undefined) this.route(p[0], p[1], p[2], p[3]);
+      if (p === undefined) continue;
+      this.route(p[0], p[1], p[2], p[3]);
+      this.ctx.stats.latency.routed(p[0]);
     }
   }
 
@@ -293,7 +296,6 @@ export class Router {
     if (this.routing) {
       // Called from an event handler of the message being routed: after it, with the fan-out free again.
       const kept = copyMessage(message);
-      this.ctx.stats.latency.copied(message, kept);
       queueMicrotask(() => this.deliverShared(group, filter, kept));
       return true;
     }
@@ -401,8 +403,6 @@ export class Router {
       return undefined;
     }
     const stored = copyMessage(message);
-    // The live fan-out delivers this copy to sessions that keep it (queue, inflight).
-    ctx.stats.latency.copied(message, stored);
     this.retained.set(message.topic, stored);
     ctx.stats.retainedCount = this.retained.size;
     this.persist(ctx.persistence.setRetained(stored));

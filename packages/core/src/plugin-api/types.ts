@@ -294,8 +294,9 @@ export interface DecisionTiming {
 export interface BrokerTimings {
   readonly decisions: readonly DecisionTiming[];
   /**
-   * Publish-to-delivery latency: from a PUBLISH entering the broker (before authorization) to its write
-   * to each receiver, for one message in `deliveryLatencySampleEvery`.
+   * Publish-to-delivery latency: from a PUBLISH entering the broker (before authorization) to the end of
+   * its fan-out (written to every connected receiver, queued for the others), for one message in
+   * `deliveryLatencySampleEvery`.
    */
   readonly deliveryLatency: HistogramSnapshot;
   readonly deliveryLatencySampleEvery: number;

@@ -15,9 +15,17 @@ export const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0;
 export const BROKERS = ['midge', 'aedes', 'mosquitto'];
 /** Midge without a store: run.mjs runs it beside 'midge' in durable scenarios, for the durable / in-memory ratio. */
 export const MIDGE_IN_MEMORY = 'midge-memory';
+/**
+ * Midge with @midge/plugin-admin, its /metrics scraped every second (servers/midge.mjs, BENCH_ADMIN=1): only
+ * when asked for (`--only midge,midge-admin`), for the plugin's overhead (issue 15: within 3 % on fan-in).
+ */
+export const MIDGE_ADMIN = 'midge-admin';
+/** Brokers `--only` accepts besides BROKERS (not run by default). */
+export const OPTIONAL_BROKERS = [MIDGE_ADMIN];
 export const BROKER_LABEL = {
   midge: 'Midge',
   [MIDGE_IN_MEMORY]: 'Midge in-memory',
+  [MIDGE_ADMIN]: 'Midge + admin',
   aedes: 'Aedes',
   mosquitto: 'Mosquitto',
 };
@@ -94,7 +102,7 @@ export async function startBroker(
   const dir = reuseDir ?? mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
   let argv;
   if (kind !== 'mosquitto') {
-    const isMidge = kind === 'midge' || kind === MIDGE_IN_MEMORY || kind === 'midge-cluster';
+    const isMidge = kind === 'midge' || kind === MIDGE_IN_MEMORY || kind === MIDGE_ADMIN || kind === 'midge-cluster';
     const flags = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
     // Midge's young generation as the `midge` binary sizes it (apps/broker-cli/src/young-generation.ts);
     // BENCH_UNCAPPED=1 leaves Node's default, for A/B runs of the size itself.
@@ -115,7 +123,8 @@ export async function startBroker(
   const script = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${argv.map(q).join(' ')}`;
   const cmd = HAS_TASKSET && pin ? ['taskset', '-c', '0', 'bash', '-c', script] : ['bash', '-c', script];
   const spawnedAt = performance.now();
-  const child = spawn(cmd[0], cmd.slice(1), { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = kind === MIDGE_ADMIN ? { ...process.env, BENCH_ADMIN: '1' } : process.env;
+  const child = spawn(cmd[0], cmd.slice(1), { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
@@ -253,7 +262,7 @@ export function version(kind) {
     const out = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8' }).stdout ?? '';
     return /mosquitto version (\S+)/.exec(out)?.[1] ?? '?';
   }
-  const pkg = kind === 'midge' || kind === MIDGE_IN_MEMORY ? '@midge/mqtt-core' : 'aedes';
+  const pkg = kind === 'midge' || kind === MIDGE_IN_MEMORY || kind === MIDGE_ADMIN ? '@midge/mqtt-core' : 'aedes';
   try {
     return JSON.parse(readFileSync(path.join(HERE, '..', 'node_modules', pkg, 'package.json'), 'utf8')).version;
   } catch {

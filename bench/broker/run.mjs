@@ -18,6 +18,7 @@ import path from 'node:path';
 import process from 'node:process';
 import {
   BROKERS,
+  OPTIONAL_BROKERS,
   BROKER_LABEL,
   HAS_TASKSET,
   MIDGE_IN_MEMORY,
@@ -35,7 +36,7 @@ const HELP = `usage: node bench/broker/run.mjs [options]
   --runs N             runs per scenario and broker; the table shows medians (default 3)
   --warmup S           seconds of warm-up before measuring (default 1)
   --measure S          seconds measured per scenario (default 5)
-  --only a,b           brokers: ${BROKERS.join(', ')} (default all)
+  --only a,b           brokers: ${BROKERS.join(', ')} (default all), or also ${OPTIONAL_BROKERS.join(', ')}
   --scenario a,b       scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
   --idle N             connections in idle-10k (default 10000)
   --profile [DIR]      run Midge with node --cpu-prof and print where its CPU time goes (default DIR: a temp folder)
@@ -66,7 +67,8 @@ const PROFILE_DIR =
   profileOpt === undefined ? undefined : profileOpt || path.join(os.tmpdir(), `midge-cpuprof-${process.pid}`);
 const jsonFile = option('--json');
 
-for (const b of only) if (!BROKERS.includes(b)) fail(`unknown broker '${b}' (known: ${BROKERS.join(', ')})`);
+const KNOWN = [...BROKERS, ...OPTIONAL_BROKERS];
+for (const b of only) if (!KNOWN.includes(b)) fail(`unknown broker '${b}' (known: ${KNOWN.join(', ')})`);
 const scenarios = scenarioNames.map(
   (n) =>
     SCENARIOS.find((s) => s.name === n) ??

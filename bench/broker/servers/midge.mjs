@@ -9,9 +9,11 @@ import { createBroker } from '@midge/mqtt-core';
 
 const port = Number(process.argv[2]);
 const [dataDir, sync] = process.argv.slice(3);
+// BENCH_ADMIN=1 (brokers.mjs kind midge-admin): with @midge/plugin-admin on a free loopback port.
+const admin = process.env.BENCH_ADMIN === '1';
 const broker = await createBroker({
   listeners: { default: { type: 'tcp', bind: `127.0.0.1:${port}`, max_connections: 0 } },
-  plugins: {},
+  plugins: admin ? { '@midge/plugin-admin': { bind: '127.0.0.1:0' } } : {},
   log_level: 'warn',
   // Like Mosquitto's max_queued_messages in the benchmark: high enough that no scenario drops on it.
   max_queued_messages: 1_000_000,
@@ -21,6 +23,27 @@ const broker = await createBroker({
   ...(dataDir !== undefined ? { persistence: { path: dataDir, sync: sync ?? 'batch', ...storeOverride() } } : {}),
 });
 await broker.start();
+if (admin) scrapeEverySecond();
+
+/**
+ * Scrapes /metrics every second, as a Prometheus 15 times more eager than its default would: the cost of
+ * serving the scrape is the broker's (this process), like the counters it reads. The admin server's port
+ * comes from the running broker's handles (port 0 picked a free one).
+ */
+function scrapeEverySecond() {
+  const ports = process
+    ._getActiveHandles()
+    .filter((h) => h?.constructor?.name === 'Server' && typeof h.address === 'function')
+    .map((h) => h.address()?.port)
+    .filter((p) => p !== undefined && p !== port);
+  const adminPort = ports[0];
+  if (adminPort === undefined) throw new Error('midge-admin: the admin server is not listening');
+  setInterval(() => {
+    fetch(`http://127.0.0.1:${adminPort}/metrics`)
+      .then((res) => res.text())
+      .catch((err) => process.stderr.write(`scrape failed: ${err.message}\n`));
+  }, 1000).unref();
+}
 
 /** BENCH_STORE=<module path or package>: another store than the default (diagnostics, e.g. two builds A/B). */
 function storeOverride() {

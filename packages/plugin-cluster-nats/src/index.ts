@@ -233,10 +233,16 @@ export default definePlugin({
       metrics: () => clusterMetrics(figures(), retained.counts),
       // Not ready while NATS is unreachable: a load balancer then sends new clients to a node that is in the
       // cluster (this one keeps its clients, and shares their changes when NATS is back).
-      health: () =>
-        link.down || shareLink.down
-          ? { ready: false, reason: `NATS at ${link.where} is unreachable: messages do not reach the other nodes` }
-          : { ready: true, reason: `in the cluster as node ${node} (${presence.alive().length} nodes)` },
+      health: () => {
+        if (link.down || shareLink.down)
+          return {
+            ready: false,
+            reason: `NATS at ${link.where} is unreachable: messages do not reach the other nodes`,
+          };
+        if (!retained.loaded)
+          return { ready: false, reason: "the cluster's retained messages are not read yet (JetStream busy)" };
+        return { ready: true, reason: `in the cluster as node ${node} (${presence.alive().length} nodes)` };
+      },
       close: async () => {
         clearInterval(sysTimer);
         deaths.stop();

@@ -100,6 +100,8 @@ export class ClusterRetained {
   /** The next attempt to read the stream after NATS came back, when the last one failed. */
   #resyncRetry: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The stream was read in full once (the first `#sync` that finished). */
+  #loaded = false;
   /** Whether this outage's changes were said to wait (one line per outage). */
   #outageWarned = false;
 
@@ -114,31 +116,53 @@ export class ClusterRetained {
   }
 
   /**
-   * Creates (or updates) the stream, reads it into this broker's retained store and follows it. Rejects
-   * when JetStream does not answer within `loadTimeoutMs`: the broker does not start with a retained store
-   * that may be stale.
+   * Creates (or updates) the stream, reads it into this broker's retained store and follows it. When
+   * JetStream does not answer within `loadTimeoutMs` (a NATS cluster electing stream leaders after losing a
+   * server can take longer), the node starts without the cluster's retained messages and keeps reading:
+   * `loaded` stays false until the read succeeds, which the plugin's health hook reports (/readyz: not ready,
+   * so a load balancer sends clients elsewhere meanwhile). Rejects only when NATS refuses the reads
+   * (permissions): that is a configuration to fix, not a moment to wait out.
    */
   static async open(options: ClusterRetainedOptions): Promise<ClusterRetained> {
     // No account check: it fails while a NATS cluster elects its meta leader; the stream's creation retries instead.
     const jsm = await jetstreamManager(options.connection, { checkAPI: false, timeout: API_TIMEOUT_MS });
     const retained = new ClusterRetained(options, jsm);
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the stream was not read within ${options.loadTimeoutMs} ms`)),
-        options.loadTimeoutMs,
-      );
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), options.loadTimeoutMs);
     });
+    const first = retained.#firstSync(Date.now() + options.loadTimeoutMs);
     try {
-      await Promise.race([retained.#firstSync(Date.now() + options.loadTimeoutMs), late]);
+      const outcome = await Promise.race([first, late]);
+      if (outcome === 'late') retained.#loadInBackground(first, `not read within ${options.loadTimeoutMs} ms`);
     } catch (err) {
-      retained.close();
-      throw err;
+      if (/permission/i.test(messageOf(err))) {
+        retained.close();
+        throw err;
+      }
+      retained.#loadInBackground(first, messageOf(err));
     } finally {
       clearTimeout(timer);
     }
     void retained.#watchConnection();
     return retained;
+  }
+
+  /** True once the stream was read in full at least once (until then this node may lack retained messages). */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  /** The first read did not finish in time: the node starts, the read goes on (then every RETRY_MS). */
+  #loadInBackground(first: Promise<void>, why: string): void {
+    this.#options.logger.warn(
+      { stream: this.#stream, reason: why },
+      "the cluster's retained messages are not read yet (JetStream busy or unreachable): this node serves " +
+        'without them and keeps reading; /readyz says not ready until it has them',
+    );
+    first.catch(() => {
+      if (!this.#closed && !this.#loaded) this.#resync();
+    });
   }
 
   /**
@@ -361,6 +385,7 @@ export class ClusterRetained {
         this.#retryPendingLater();
       });
     }
+    this.#loaded = true;
     this.#options.logger.info(
       { stream: this.#stream, topics: seen.size, contributed },
       "read the cluster's retained messages",

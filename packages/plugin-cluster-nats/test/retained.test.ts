@@ -347,10 +347,12 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('retained messag
     } finally {
       await left.close();
     }
-    // JetStream can still be settling the streams after the kill (two clean-clone CI runs this stop took
-    // over 8 s to read the retained stream): c gets 25 s, within the nodes' 30 s plugin setup.
-    const c = await startNode('c', [nats.urls[2] as string], { cluster: { replicas: 3, connect_timeout: 25 } });
+    // JetStream can still be settling the streams after the kill (clean-clone CI runs took over 8 s to read
+    // the retained stream): c then starts without the cluster's retained messages after its connect_timeout
+    // and keeps reading (not ready meanwhile) until it has them.
+    const c = await startNode('c', [nats.urls[2] as string], { cluster: { replicas: 3, connect_timeout: 8 } });
     nodes.push(c);
+    await c.waitFor((r) => r.msg === "read the cluster's retained messages", 60_000);
     expect(await retainedOn(c, 'r/replicated')).toMatchObject({ payload: 'three copies' });
     // Leader elections after the kill (up to 50 s of waiting above) and c's setup (up to 30 s) on a busy machine.
   }, 120_000);

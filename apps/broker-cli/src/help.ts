@@ -102,7 +102,9 @@ Options:
                                    file Mosquitto reads too
                     sha512         $6$, Mosquitto 1.x's single salted SHA-512: only for Mosquitto 1.x,
                                    the cheapest to crack
-                  The broker reads all three, and files mixing them.
+                    argon2id       $argon2id$, memory-hard (64 MiB, 3 passes): the strongest against
+                                   guessing; aMQTT 0.12 writes and reads it too
+                  The broker reads all four (and bcrypt $2b$), and files mixing them.
   -h, --help      show this help
   -V, --version   print the version
 

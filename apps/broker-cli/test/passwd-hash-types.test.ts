@@ -23,6 +23,7 @@ describe('midge passwd -H', () => {
       expect((await passwd('-c', '-b', file, 'crypt', 'crypt-pw')).code).toBe(0);
       expect((await passwd('-H', 'sha512-pbkdf2', '-b', file, 'pbkdf2', 'pbkdf2-pw')).code).toBe(0);
       expect((await passwd('--hash-type', 'sha512', '-b', file, 'mosq1', 'mosq1-pw')).code).toBe(0);
+      expect((await passwd('-H', 'argon2id', '-b', file, 'argon', 'argon-pw')).code).toBe(0);
       await writeFile(file, `${await readFile(file, 'utf8')}plain:plain-pw\n`);
       expect((await passwd('-U', '-H', 'sha512-pbkdf2', file)).code).toBe(0);
       const lines = (await readFile(file, 'utf8')).trim().split('\n');
@@ -30,6 +31,7 @@ describe('midge passwd -H', () => {
         expect.stringMatching(/^crypt:\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/),
         expect.stringMatching(/^pbkdf2:\$7\$101\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/),
         expect.stringMatching(/^mosq1:\$6\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/),
+        expect.stringMatching(/^argon:\$argon2id\$v=19\$m=65536,t=3,p=4\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/),
         expect.stringMatching(/^plain:\$7\$101\$/),
       ]);
 
@@ -39,7 +41,7 @@ describe('midge passwd -H', () => {
       );
       const broker = new BrokerProcess(['-c', 'broker.yaml'], dir);
       const port = await broker.port();
-      for (const user of ['crypt', 'pbkdf2', 'mosq1', 'plain']) {
+      for (const user of ['crypt', 'pbkdf2', 'mosq1', 'argon', 'plain']) {
         expect(await connackCode(port, `${user}-ok`, user, `${user}-pw`), user).toBe(0);
         expect(await connackCode(port, `${user}-no`, user, 'wrong'), user).toBe(4);
       }
@@ -52,7 +54,7 @@ describe('midge passwd -H', () => {
       const file = join(dir, 'passwords');
       const bad = await passwd('-H', 'md5', '-c', '-b', file, 'a', 'pw');
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toContain("-H must be one of sha512-crypt, sha512-pbkdf2, sha512, got 'md5'");
+      expect(bad.stderr).toContain("-H must be one of sha512-crypt, sha512-pbkdf2, sha512, argon2id, got 'md5'");
       expect(existsSync(file)).toBe(false);
       expect((await passwd('-c', '-b', file, 'a', 'pw')).code).toBe(0);
       const del = await passwd('-H', 'sha512', '-D', file, 'a');

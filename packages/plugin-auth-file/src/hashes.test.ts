@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sha512 } from 'sha512-crypt-ts';
-import { hashPassword, parseHash, sha512Crypt, verifyPassword } from './hashes.js';
+import { hashArgon2id, hashPassword, parseHash, sha512Crypt, verifyPassword } from './hashes.js';
 import type { PasswordHash } from './hashes.js';
 
 /** [password, crypt output]: from glibc via Python's crypt, OpenSSL, and Drepper's specification. */
@@ -118,7 +118,8 @@ describe('parseHash', () => {
   it.each([
     ['plain-text', 'hunter2', /plain-text/],
     ['md5 crypt', '$1$salt$qJH7.N4xYta3aEG/dfqo/0', /unsupported hash scheme \$1\$/],
-    ['bcrypt', '$2b$12$abcdefghijklmnopqrstuuOqGJ5rKL0GdTkKq6c6tY0DvHn0aH4ia', /unsupported hash scheme \$2b\$/],
+    ['scrypt', '$scrypt$ln=16,r=8,p=1$c2FsdA$aGFzaA', /unsupported hash scheme \$scrypt\$/],
+    ['a short bcrypt', '$2b$12$abcdefghijklmnopqrstuuOqGJ5rKL0GdTkKq6c6tY0D', /malformed bcrypt/],
     ['$6$ without hash', '$6$salt', /malformed \$6\$/],
     ['$6$ with a short hash', '$6$salt$abc', /malformed \$6\$/],
     ['$6$ with a bad rounds', '$6$rounds=many$salt$' + 'a'.repeat(86), /rounds/],
@@ -184,5 +185,59 @@ describe('hashPassword', () => {
     expect(await hashPassword('x', { rounds: 1000 })).toMatch(/^\$6\$rounds=1000\$/);
     await expect(hashPassword('x', { rounds: 999 })).rejects.toThrow(RangeError);
     await expect(hashPassword('x', { rounds: 1.5 })).rejects.toThrow(RangeError);
+  });
+});
+
+// Vectors written by argon2-cffi 25.1.0 (`PasswordHasher().hash(...)`, what aMQTT and passlib use) and by
+// Python's bcrypt (`hashpw(..., gensalt(5))`): the files those tools write must keep working here.
+const ARGON2ID_CFFI =
+  '$argon2id$v=19$m=65536,t=3,p=4$dMtSqIdQkXluLannWm8cJA$yImpVGk9wHyZoron7FwNn0AcK3X8FpFbhXPJscXuuPw';
+const ARGON2I_CFFI = '$argon2i$v=19$m=65536,t=3,p=4$34quTpOECPNPj7dHFEnyqQ$2J7HhioPW7pjFo7itrrTjcfEfEK7+IneCHVTdmHxwBQ';
+const BCRYPT_2B = '$2b$05$wTbPnd0uRibAeI3FVPU8w.KUlJtCgo77DOseMnd.qkWH6RZYdFMb.';
+const BCRYPT_2A = '$2a$05$8/x7HSSGaUCOIJo9ZSMiBORLlefYwYYnJSLjeqoxUTRkQnPB0Yuwa';
+
+describe('argon2 and bcrypt hashes', () => {
+  async function verifies(field: string, password: string): Promise<boolean> {
+    const parsed = parseHash(field);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return verifyPassword(parsed.hash, password);
+  }
+
+  it("verifies argon2-cffi's argon2id and argon2i hashes (aMQTT 0.12 password files)", async () => {
+    expect(await verifies(ARGON2ID_CFFI, 's3cret-amqtt')).toBe(true);
+    expect(await verifies(ARGON2ID_CFFI, 's3cret-amqtT')).toBe(false);
+    expect(await verifies(ARGON2I_CFFI, 'argon2i-pass')).toBe(true);
+    expect(await verifies(ARGON2I_CFFI, '')).toBe(false);
+  });
+
+  it("verifies Python bcrypt's $2b$ and $2a$ hashes", async () => {
+    expect(await verifies(BCRYPT_2B, 'bcrypt-pass')).toBe(true);
+    expect(await verifies(BCRYPT_2B, 'bcrypt-pasS')).toBe(false);
+    expect(await verifies(BCRYPT_2A, 'bcrypt-pass')).toBe(true);
+  });
+
+  it('writes argon2id hashes with argon2-cffi parameters that verify', async () => {
+    const h = await hashArgon2id('new-pass');
+    expect(h).toMatch(/^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
+    expect(await verifies(h, 'new-pass')).toBe(true);
+    expect(await verifies(h, 'old-pass')).toBe(false);
+  });
+
+  it('refuses malformed hashes and parameters that would make each check costly, without quoting them', () => {
+    const problems = [
+      '$argon2id$v=19$m=65536,t=3$c2FsdA$aGFzaA',
+      '$argon2id$v=19$m=4194304,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g',
+      '$argon2id$v=19$m=65536,t=0,p=4$c2FsdHNhbHQ$aGFzaGhhc2g',
+      '$2b$05$tooshort',
+      '$2b$31$wTbPnd0uRibAeI3FVPU8w.KUlJtCgo77DOseMnd.qkWH6RZYdFMb.',
+    ].map((f) => parseHash(f));
+    for (const p of problems) expect(p.ok).toBe(false);
+    expect(problems.map((p) => (p.ok ? '' : p.message))).toEqual([
+      'malformed $argon2$ hash: expected $argon2id$v=19$m=…,t=…,p=…$salt$hash',
+      '$argon2$ hash asks for m=4194304 KiB per check: at most 1048576 (1 GiB) is read',
+      '$argon2$ hash: t must be from 1 to 64',
+      'malformed bcrypt hash: expected $2b$cost$ and 53 characters of salt and hash',
+      'bcrypt hash: the cost must be from 4 to 20',
+    ]);
   });
 });

@@ -11,9 +11,18 @@
  *   one SHA-512 of password + salt. Told apart from crypt by its 88-character base64 hash.
  * - `$7$<iterations>$<base64 salt>$<base64 hash>`: Mosquitto's PBKDF2-HMAC-SHA512 with a 64-byte key
  *   (the `mosquitto_passwd` default since 2.0), computed with node:crypto's async `pbkdf2` (thread pool).
+ * - `$argon2id$v=19$m=…,t=…,p=…$salt$hash` (and `$argon2i$`, `$argon2d$`): Argon2 in the PHC string format,
+ *   as argon2-cffi and passlib write it (aMQTT 0.12's password files), verified by `@node-rs/argon2` on the
+ *   thread pool. Memory, passes and lanes are bounded when the file is read: a line asking for gigabytes
+ *   per check would let each CONNECT take them.
+ * - `$2a$`/`$2b$`/`$2y$cost$…`: bcrypt (htpasswd -B, Python bcrypt, PHP), verified by `@node-rs/bcrypt`
+ *   on the thread pool; the cost is bounded likewise.
  */
 import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Hash } from 'node:crypto';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import type { Algorithm } from '@node-rs/argon2';
+import { verify as bcryptVerify } from '@node-rs/bcrypt';
 
 export type PasswordHash =
   | {
@@ -31,7 +40,10 @@ export type PasswordHash =
       readonly iterations: number;
       readonly salt: Buffer;
       readonly expected: Buffer;
-    };
+    }
+  /** The whole PHC string (the verifying library parses it again). */
+  | { readonly scheme: 'argon2'; readonly encoded: string }
+  | { readonly scheme: 'bcrypt'; readonly encoded: string };
 
 export type ParseHashResult =
   { readonly ok: true; readonly hash: PasswordHash } | { readonly ok: false; readonly message: string };
@@ -54,9 +66,13 @@ const DIGITS = /^[0-9]{1,10}$/;
 export function parseHash(field: string): ParseHashResult {
   if (field.startsWith('$6$')) return parseSix(field.slice(3));
   if (field.startsWith('$7$')) return parseSeven(field.slice(3));
+  if (field.startsWith('$argon2')) return parseArgon2(field);
+  if (/^\$2[abxy]\$/.test(field)) return parseBcrypt(field);
   const scheme = /^\$([0-9a-z]{1,8})\$/.exec(field);
   if (scheme) {
-    return fail(`unsupported hash scheme $${scheme[1]}$ (supported: $6$ sha-512 crypt, $7$ Mosquitto PBKDF2)`);
+    return fail(
+      `unsupported hash scheme $${scheme[1]}$ (supported: $6$ sha-512 crypt, $7$ Mosquitto PBKDF2, $argon2id$, $2b$ bcrypt)`,
+    );
   }
   return fail(
     'not a supported password hash (plain-text passwords are not accepted; use `midge passwd` or `mkpasswd -m sha-512`)',
@@ -115,6 +131,35 @@ function parseSeven(rest: string): ParseHashResult {
   };
 }
 
+/** Bounds on Argon2 parameters read from a file: argon2-cffi's default is m=65536 (64 MiB), t=3, p=4. */
+export const MAX_ARGON2_MEMORY_KIB = 1 << 20;
+export const MAX_ARGON2_PASSES = 64;
+export const MAX_ARGON2_LANES = 64;
+/** bcrypt costs above this take minutes per check. */
+export const MAX_BCRYPT_COST = 20;
+
+const ARGON2 =
+  /^\$argon2(id|i|d)\$(?:v=(16|19)\$)?m=([0-9]{1,10}),t=([0-9]{1,10}),p=([0-9]{1,3})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+
+function parseArgon2(field: string): ParseHashResult {
+  const m = ARGON2.exec(field);
+  if (m === null) return fail('malformed $argon2$ hash: expected $argon2id$v=19$m=…,t=…,p=…$salt$hash');
+  const [memory, passes, lanes] = [Number(m[3]), Number(m[4]), Number(m[5])];
+  if (memory > MAX_ARGON2_MEMORY_KIB)
+    return fail(`$argon2$ hash asks for m=${memory} KiB per check: at most ${MAX_ARGON2_MEMORY_KIB} (1 GiB) is read`);
+  if (passes < 1 || passes > MAX_ARGON2_PASSES) return fail(`$argon2$ hash: t must be from 1 to ${MAX_ARGON2_PASSES}`);
+  if (lanes < 1 || lanes > MAX_ARGON2_LANES) return fail(`$argon2$ hash: p must be from 1 to ${MAX_ARGON2_LANES}`);
+  return { ok: true, hash: { scheme: 'argon2', encoded: field } };
+}
+
+function parseBcrypt(field: string): ParseHashResult {
+  const m = /^\$2[abxy]\$([0-9]{2})\$[./A-Za-z0-9]{53}$/.exec(field);
+  if (m === null) return fail('malformed bcrypt hash: expected $2b$cost$ and 53 characters of salt and hash');
+  const cost = Number(m[1]);
+  if (cost < 4 || cost > MAX_BCRYPT_COST) return fail(`bcrypt hash: the cost must be from 4 to ${MAX_BCRYPT_COST}`);
+  return { ok: true, hash: { scheme: 'bcrypt', encoded: field } };
+}
+
 /** True iff `password` matches `hash`. Compares in constant time; never throws for a wrong password. */
 export async function verifyPassword(hash: PasswordHash, password: Buffer | string): Promise<boolean> {
   const pw = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
@@ -135,7 +180,22 @@ export async function verifyPassword(hash: PasswordHash, password: Buffer | stri
       );
       return timingSafeEqual(key, hash.expected);
     }
+    // Both libraries compare in constant time and answer false (never throw) for a wrong password.
+    case 'argon2':
+      return argon2Verify(hash.encoded, pw).catch(() => false);
+    case 'bcrypt':
+      return bcryptVerify(pw, hash.encoded).catch(() => false);
   }
+}
+
+/**
+ * `$argon2id$v=19$m=65536,t=3,p=4$…` for `password`: Argon2id with argon2-cffi's defaults (RFC 9106's
+ * second recommended option, what aMQTT's files hold), a random 16-byte salt, computed on the thread pool.
+ */
+export async function hashArgon2id(password: Buffer | string): Promise<string> {
+  // `Algorithm.Argon2id` (2): a const enum, which isolated modules cannot read at run time.
+  const argon2id = 2 as Algorithm;
+  return argon2Hash(password, { algorithm: argon2id, memoryCost: 65536, timeCost: 3, parallelism: 4 });
 }
 
 /**

@@ -26,6 +26,7 @@ import { parsePasswordFile } from './password-file.js';
 import type { ParsedPasswordFile } from './password-file.js';
 
 export {
+  hashArgon2id,
   hashPassword,
   parseHash,
   sha512Crypt,

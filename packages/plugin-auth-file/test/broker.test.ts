@@ -39,6 +39,26 @@ describe('@midge/plugin-auth-file in a broker', () => {
     expect((await connectClient()).code).toBe(5);
   });
 
+  it('accepts an aMQTT 0.12 password file: argon2id hashes (argon2-cffi), beside bcrypt and crypt', async () => {
+    // Written by argon2-cffi 25.1.0's PasswordHasher (as aMQTT 0.12 hashes) and Python's bcrypt.
+    const amqtt = join(dir, 'amqtt-passwd');
+    await writeFile(
+      amqtt,
+      [
+        'carol:$argon2id$v=19$m=65536,t=3,p=4$dMtSqIdQkXluLannWm8cJA$yImpVGk9wHyZoron7FwNn0AcK3X8FpFbhXPJscXuuPw',
+        'dave:$2b$05$wTbPnd0uRibAeI3FVPU8w.KUlJtCgo77DOseMnd.qkWH6RZYdFMb.',
+        ALICE,
+        '',
+      ].join('\n'),
+    );
+    await startBroker({ '@midge/plugin-auth-file': { password_file: amqtt } });
+    expect((await connectClient({ username: 'carol', password: pw('s3cret-amqtt') })).code).toBe(0);
+    expect((await connectClient({ username: 'carol', password: pw('s3cret') })).code).toBe(4);
+    expect((await connectClient({ username: 'dave', password: pw('bcrypt-pass') })).code).toBe(0);
+    expect((await connectClient({ username: 'dave', password: pw('bcrypt') })).code).toBe(4);
+    expect((await connectClient({ username: 'alice', password: pw('secret') })).code).toBe(0);
+  });
+
   it('with auth-anonymous admits anonymous clients, but a wrong password still fails', async () => {
     await startBroker(
       {

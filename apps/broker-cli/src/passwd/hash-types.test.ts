@@ -7,6 +7,7 @@ describe('midge passwd -H', () => {
     ['sha512-crypt', 'sha512-crypt', /^alice:\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/],
     ['sha512-pbkdf2', 'mosquitto-pbkdf2', /^alice:\$7\$101\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/],
     ['sha512', 'mosquitto-sha512', /^alice:\$6\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/],
+    ['argon2id', 'argon2', /^alice:\$argon2id\$v=19\$m=65536,t=3,p=4\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/],
   ] as const)('%s writes a line plugin-auth-file reads as %s and verifies', async (type, scheme, shape) => {
     const line = await passwordLine('alice', 'pässword', type);
     expect(line).toMatch(shape);

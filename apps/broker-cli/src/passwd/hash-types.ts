@@ -6,12 +6,14 @@
  *   12-byte salt): for a file Mosquitto reads too.
  * - `sha512`: `$6$salt$hash`, Mosquitto 1.x's single salted SHA-512 (base64): only for a file Mosquitto 1.x
  *   must read; one SHA-512 per guess makes it the cheapest to crack.
+ * - `argon2id`: `$argon2id$v=19$m=65536,t=3,p=4$salt$hash`, memory-hard, the strongest against guessing on
+ *   GPUs; the format aMQTT 0.12 (argon2-cffi) writes, so its tools read the file too.
  */
 import { createHash, pbkdf2, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { formatPasswordLine, usernameProblem } from '@midge/plugin-auth-file';
+import { formatPasswordLine, hashArgon2id, usernameProblem } from '@midge/plugin-auth-file';
 
-export const HASH_TYPES = ['sha512-crypt', 'sha512-pbkdf2', 'sha512'] as const;
+export const HASH_TYPES = ['sha512-crypt', 'sha512-pbkdf2', 'sha512', 'argon2id'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
 
 export function isHashType(name: string): name is HashType {
@@ -29,6 +31,7 @@ export async function passwordLine(user: string, password: string, type: HashTyp
   if (type === 'sha512-crypt') return formatPasswordLine(user, password);
   const problem = usernameProblem(user);
   if (problem !== undefined) throw new TypeError(problem);
+  if (type === 'argon2id') return `${user}:${await hashArgon2id(password)}`;
   const salt = randomBytes(MOSQUITTO_SALT_BYTES);
   if (type === 'sha512-pbkdf2') {
     const key = await pbkdf2Async(Buffer.from(password, 'utf8'), salt, MOSQUITTO_ITERATIONS, 64, 'sha512');

@@ -14,6 +14,7 @@ import { MidgeError } from '../errors.js';
 import type { ListenerConfig } from '../config/types.js';
 import { describeTlsProblems, loadTlsMaterial } from '../config/tls-material.js';
 import { ThrottledLog, type WarnLog } from './throttled-log.js';
+import { certificateIdentity } from './certificate-identity.js';
 
 /** Where a connection came from: a listener's hand-over, or `broker.handle()`'s info. */
 export interface ConnectionInfo {
@@ -23,6 +24,12 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   /** TLS or WSS. */
   readonly secure: boolean;
+  /**
+   * On a listener with `use_identity_as_username`: the username its verified client certificate gives
+   * (certificate-identity.ts), or null when the certificate lacks that field (the CONNECT is refused).
+   * Undefined elsewhere: the CONNECT's username and the authentication plugins decide.
+   */
+  readonly certificateUsername?: string | null;
 }
 
 export interface Listener {
@@ -231,12 +238,17 @@ abstract class BaseListener implements Listener {
   }
 
   protected info(socket: net.Socket): ConnectionInfo {
-    return {
+    const info = {
       listener: this.name,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       secure: this.config.ssl,
     };
+    const field = this.config.use_identity_as_username;
+    if (field === false || !(socket instanceof tls.TLSSocket)) return info;
+    // Verified by the handshake (require_certificate: rejectUnauthorized), so the certificate may name the client.
+    const username = socket.authorized ? certificateIdentity(socket.getPeerCertificate(), field) : undefined;
+    return { ...info, certificateUsername: username ?? null };
   }
 }
 

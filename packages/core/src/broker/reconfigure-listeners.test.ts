@@ -14,6 +14,7 @@ const listener = (name: string, port: number, extra: Partial<ListenerConfig> = {
   max_connections: 0,
   ssl: false,
   require_certificate: false,
+  use_identity_as_username: false,
   ...extra,
 });
 

@@ -11,6 +11,7 @@ const listener = (name: string, extra: Partial<ListenerConfig> = {}): ListenerCo
   max_connections: 0,
   ssl: false,
   require_certificate: false,
+  use_identity_as_username: false,
   ...extra,
 });
 

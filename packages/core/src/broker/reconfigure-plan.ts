@@ -32,7 +32,16 @@ const LIVE_KEYS = new Set(['listeners', 'plugins', 'log', 'log_level', 'config_d
  * What makes a listener another socket: changing it closes the listener and opens a new one. Node applies
  * `require_certificate` to a TLS server when it is created only (setSecureContext changes the material).
  */
-const SOCKET_KEYS: readonly (keyof ListenerConfig)[] = ['bind', 'host', 'port', 'type', 'ssl', 'require_certificate'];
+const SOCKET_KEYS: readonly (keyof ListenerConfig)[] = [
+  'bind',
+  'host',
+  'port',
+  'type',
+  'ssl',
+  'require_certificate',
+  // Read when a connection is accepted from the listener's config, which a kept listener does not replace.
+  'use_identity_as_username',
+];
 const TLS_FILES: readonly (keyof ListenerConfig)[] = ['certfile', 'keyfile', 'cafile', 'capath'];
 
 function pluginsOf(config: BrokerConfig): unknown[] {

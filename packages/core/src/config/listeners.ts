@@ -142,6 +142,16 @@ export function resolveListeners(section: unknown, configDir: string): Listeners
         });
       }
     }
+    const identity = f.use_identity_as_username;
+    if (identity !== undefined && identity !== false && !l.bad.has('use_identity_as_username')) {
+      // Inherited by a listener that does not verify client certificates it is dropped, as other TLS keys.
+      if (l.own.has('use_identity_as_username') && (!sslKnown || !ssl || f.require_certificate !== true))
+        issues.push({
+          path: at('use_identity_as_username'),
+          message:
+            'needs ssl: true and require_certificate: true: only a certificate the listener verified may name a client',
+        });
+    }
     if (type === 'ws' && sslKnown && ssl && f.require_certificate === true && !l.bad.has('require_certificate')) {
       warnings.push(wssClientCertificateWarning(l.name, l.inherited.has('require_certificate')));
     }
@@ -186,6 +196,12 @@ export function resolveListeners(section: unknown, configDir: string): Listeners
           }
         : {}),
       require_certificate: ssl && (f.require_certificate ?? false),
+      use_identity_as_username:
+        ssl && f.require_certificate === true && identity !== undefined && identity !== false
+          ? identity === true
+            ? 'cn'
+            : identity
+          : false,
       ...(type === 'ws' && f.path !== undefined ? { path: f.path } : {}),
     };
   }

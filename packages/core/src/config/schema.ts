@@ -46,6 +46,9 @@ export function isFlag(value: unknown): value is boolean | string {
   return typeof value === 'boolean' || (typeof value === 'string' && FLAG_SPELLINGS.includes(value));
 }
 
+/** What of a client certificate `use_identity_as_username` takes as the username (config/types.ts). */
+export const CERTIFICATE_IDENTITIES = ['cn', 'san:dns', 'san:email', 'san:uri'] as const;
+
 function flag(description: string) {
   return v.pipe(
     v.union([v.boolean(), v.picklist(FLAG_SPELLINGS)], expected("true or false (aMQTT's on/off and yes/no work too)")),
@@ -137,6 +140,17 @@ export const listenerEntries = {
   ),
   require_certificate: v.optional(
     flag('Ask every client for a certificate and refuse those not signed by cafile/capath. Default false.'),
+  ),
+  use_identity_as_username: v.optional(
+    v.pipe(
+      v.union(
+        [v.boolean(), v.picklist(CERTIFICATE_IDENTITIES)],
+        expected(`true, false or one of ${CERTIFICATE_IDENTITIES.map((i) => `'${i}'`).join(', ')}`),
+      ),
+      v.description(
+        "With require_certificate: the client certificate authenticates the client and names it: its subject CN (true or 'cn'), or its first DNS name, email address or URI SAN ('san:dns', 'san:email', 'san:uri'), as the username plugins and ACLs see; the CONNECT's username and password are not checked. Default false.",
+      ),
+    ),
   ),
   path: v.optional(
     v.pipe(

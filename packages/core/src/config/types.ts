@@ -5,6 +5,9 @@ import type { ErrorCode } from '../codec/error-codes.js';
  * Keys stay snake_case as in the YAML file, so docs, YAML and code use one spelling.
  */
 
+/** What of a client certificate `use_identity_as_username` takes as the username. */
+export type CertificateIdentity = 'cn' | 'san:dns' | 'san:email' | 'san:uri';
+
 export interface ListenerConfig {
   /** The key under `listeners:` ('default' for the default listener). */
   readonly name: string;
@@ -29,6 +32,11 @@ export interface ListenerConfig {
   readonly capath?: string | undefined;
   /** Ask for and verify client certificates against cafile/capath (always false without ssl). */
   readonly require_certificate: boolean;
+  /**
+   * The client certificate authenticates the client, and this field of it is its username (false: the
+   * CONNECT's username and the authentication plugins decide). Only with require_certificate.
+   */
+  readonly use_identity_as_username: false | CertificateIdentity;
   /** ws only: accepted HTTP path, undefined = any path. */
   readonly path?: string | undefined;
 }

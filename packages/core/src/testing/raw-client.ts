@@ -1,4 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { encodePacket, PacketDecoder } from '../codec/index.js';
 import type { ConnackPacket, ConnectPacket, Packet, PacketOf, ProtocolVersion } from '../codec/packets.js';
 
@@ -53,6 +54,23 @@ export class RawClient {
       const socket = netConnect({ port, host });
       socket.once('error', reject);
       socket.once('connect', () => {
+        socket.removeListener('error', reject);
+        resolve(new RawClient(socket, version));
+      });
+    });
+  }
+
+  /** Over TLS: `options` as `tls.connect` takes them (ca, cert, key, servername...); resolves once the handshake is done. */
+  static connectTls(
+    port: number,
+    options: ConnectionOptions = {},
+    host = '127.0.0.1',
+    version: ProtocolVersion = 4,
+  ): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ port, host, ...options });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
         socket.removeListener('error', reject);
         resolve(new RawClient(socket, version));
       });

@@ -13,6 +13,7 @@ const DEFAULT_LISTENER = {
   max_connections: 0,
   ssl: false,
   require_certificate: false,
+  use_identity_as_username: false,
 };
 
 describe('default config', () => {

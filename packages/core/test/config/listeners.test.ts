@@ -49,6 +49,7 @@ describe('defaults and inheritance', () => {
         max_connections: 0,
         ssl: false,
         require_certificate: false,
+        use_identity_as_username: false,
       },
     });
   });

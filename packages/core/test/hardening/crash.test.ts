@@ -270,6 +270,7 @@ describe('listeners', () => {
       max_connections: 0,
       ssl: false,
       require_certificate: false,
+      use_identity_as_username: false,
     }) as const;
 
   async function tcp(port: number): Promise<Socket> {

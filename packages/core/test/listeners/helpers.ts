@@ -16,6 +16,7 @@ export function listenerConfig(overrides: Partial<ListenerConfig> = {}): Listene
     max_connections: 0,
     ssl: false,
     require_certificate: false,
+    use_identity_as_username: false,
     ...overrides,
   };
 }
@@ -97,6 +98,9 @@ export interface TestCerts {
   rogueCert: string;
   rogueKey: string;
   cleanup(): void;
+  /** CN san-client, SANs DNS:device-7.example, email:dev7@example.com, URI:spiffe://midge/dev7. */
+  readonly sanClientCert: string;
+  readonly sanClientKey: string;
 }
 
 /**
@@ -154,6 +158,12 @@ export function makeCerts(): TestCerts {
   makeLeaf('server', 'ca', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   makeLeaf('client', 'ca', 'client1', 'extendedKeyUsage=clientAuth\n');
   makeLeaf('rogue', 'rogue-ca', 'rogue', 'extendedKeyUsage=clientAuth\n');
+  makeLeaf(
+    'san-client',
+    'ca',
+    'san-client',
+    'extendedKeyUsage=clientAuth\nsubjectAltName=DNS:device-7.example,email:dev7@example.com,URI:spiffe://midge/dev7\n',
+  );
 
   const caDir = p('capath');
   mkdirSync(caDir);
@@ -169,6 +179,8 @@ export function makeCerts(): TestCerts {
     clientKey: p('client.key'),
     rogueCert: p('rogue.pem'),
     rogueKey: p('rogue.key'),
+    sanClientCert: p('san-client.pem'),
+    sanClientKey: p('san-client.key'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -58,12 +58,23 @@ export function handleConnect(ctx: BrokerContext, conn: Peer, packet: ConnectPac
     }
   }
   if (!admissible(ctx, conn, packet, clientId, assigned)) return;
+  const fromCertificate = conn.info.certificateUsername;
+  if (fromCertificate === null) {
+    // use_identity_as_username, and the verified certificate lacks the field that names the client.
+    refuse(
+      conn,
+      version === 5 ? V5.badUserNameOrPassword : ConnackCode.badUsernameOrPassword,
+      'the client certificate has no field to take the username from (use_identity_as_username)',
+    );
+    return;
+  }
   if (version === 5) {
     if (props?.maximumPacketSize !== undefined) conn.maxOutgoingPacket = props.maximumPacketSize;
   }
   const client: ClientInfo = Object.freeze({
     clientId,
-    username: packet.username,
+    // A certificate that names the client replaces the CONNECT's username (as Mosquitto's option).
+    username: fromCertificate ?? packet.username,
     protocolVersion: version,
     listener: conn.info.listener,
     remoteAddress: conn.info.remoteAddress,
@@ -76,6 +87,9 @@ export function handleConnect(ctx: BrokerContext, conn: Peer, packet: ConnectPac
   // Plugins may keep the request: give them copies, not views that keep the whole socket chunk alive.
   if (packet.password !== undefined) packet.password = Buffer.from(packet.password);
   if (packet.will !== undefined) packet.will = { ...packet.will, payload: Buffer.from(packet.will.payload) };
+  // The listener verified the certificate that names the client: that is its authentication; the
+  // authorizeClient vetoes and the topic rules apply as to anyone.
+  if (fromCertificate !== undefined) return admit(ctx, conn, packet, client, assigned);
   if (method !== undefined) {
     return startEnhancedAuth(ctx, conn, packet, client, method, (data, username) =>
       admit(ctx, conn, packet, identified(conn, client, username), assigned, { method, data }),

@@ -218,7 +218,14 @@ describe('@midge/plugin-admin health', () => {
     expect(health[1]).toMatchObject({ status: 'ok' });
     expect(await getJson(`${base}/readyz`, {})).toEqual([
       200,
-      { ready: true, reason: 'the broker accepts connections' },
+      {
+        ready: true,
+        reason: 'the broker accepts connections',
+        checks: [
+          { name: 'listeners', ok: true, reason: '1 listener open' },
+          { name: 'store', ok: true, reason: 'the store takes writes' },
+        ],
+      },
     ]);
 
     const shutdown = tb?.close();

@@ -39,10 +39,16 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('the retained st
       const warning = ctx.logger.records.find((r) => r.level === 'warn');
       expect(String(warning?.msg)).toMatch(/retained messages are not read yet .* keeps reading/);
 
-      // Quorum again: the store reads the stream by itself.
-      await n1.restart();
+      // The servers back: the store reads the stream by itself.
+      await Promise.all([n1.restart(), n2.restart()]);
       const loaded = retained;
-      await until(() => loaded.loaded, 45_000, 'the retained stream read after JetStream came back');
+      await until(() => loaded.loaded, 45_000, 'the retained stream read after JetStream came back').catch(
+        (err: Error) => {
+          // What the store said while it tried: the reason it did not get there.
+          const said = ctx.logger.records.map((r) => `${r.level} ${String(r.msg)} ${JSON.stringify(r.obj ?? {})}`);
+          throw new Error(`${err.message}\n${said.join('\n')}`);
+        },
+      );
       expect(ctx.logger.records.some((r) => r.msg === "read the cluster's retained messages")).toBe(true);
     } finally {
       retained?.close();

@@ -170,6 +170,7 @@ Commands:
                              --prefix P     client ids starting with P
                              -u, --username U
                              --listener L
+  client CLIENT_ID         one session in detail: connection, subscriptions, queued and inflight messages
   kick CLIENT_ID           close a client's connection (v5: DISCONNECT 0x98); its will is published,
                            its persistent session stays
   sessions                 sessions, connected or not: subscriptions, queued and inflight messages
@@ -177,6 +178,8 @@ Commands:
   delete-session CLIENT_ID delete an offline session (as its expiry would); refused while its client
                            is connected: kick it first
   retained [FILTER]        retained messages whose topics match FILTER (default '#')
+  reload                   reload the broker's config as SIGHUP does; prints what changed (exit 1 when
+                           the config has errors and nothing changed, or a part failed)
 
 Options:
   --url URL                the admin server (default ${'$'}MIDGE_ADMIN_URL, else http://127.0.0.1:9234)

@@ -66,6 +66,23 @@ describe('midge ctl', () => {
     expect([page.total, page.clients.map((c) => c.clientId)]).toEqual([2, ['sensor-1']]);
   });
 
+  it('client: one session in detail; an unknown id exits 1', async () => {
+    const c = await connect('dev-9', { username: 'zed' });
+    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'dev/9/#', qos: 1 }] });
+    await c.expectPacket('suback');
+    const r = await ctl('client', 'dev-9');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      clientId: 'dev-9',
+      username: 'zed',
+      connected: true,
+      subscriptions: [{ filter: 'dev/9/#', qos: 1 }],
+    });
+    const missing = await ctl('client', 'nobody');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("midge ctl: no session 'nobody' (HTTP 404)\n");
+  });
+
   it('kick: the client gets DISCONNECT 0x98 and the command says so; an unknown id exits 1', async () => {
     const v5 = await connect('to-kick', { protocolVersion: 5 });
     const r = await ctl('kick', 'to-kick');

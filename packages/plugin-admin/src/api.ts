@@ -5,6 +5,7 @@
 import type { BrokerApi, Logger } from '@midge/mqtt-core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientPage, connectionsByListener } from './clients.js';
+import { registerOperations, type OperationsBroker } from './api-operations.js';
 import { openApiDocument } from './openapi.js';
 import { retainedPage } from './retained.js';
 import { sessionPage } from './sessions.js';
@@ -12,7 +13,8 @@ import { bearerToken, tokenMatches } from './token.js';
 
 export interface ApiOptions {
   readonly broker: Pick<BrokerApi, 'version' | 'stats' | 'sessionCount' | 'subscriptionCount'> &
-    Pick<BrokerApi, 'disconnectClients' | 'connectedClients' | 'retainedMessages' | 'sessions' | 'deleteSession'>;
+    Pick<BrokerApi, 'disconnectClients' | 'connectedClients' | 'retainedMessages' | 'sessions' | 'deleteSession'> &
+    OperationsBroker;
   /** undefined: the API is off. */
   readonly token: string | undefined;
   readonly logger: Logger;
@@ -141,6 +143,7 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
           return retainedPage(messages, offset, limit);
         },
       );
+      registerOperations(api, broker, logger);
       done();
     },
     { prefix: '/api/v1' },

@@ -63,6 +63,62 @@ const clientRow = {
   },
 };
 
+const strings = { type: 'array', items: { type: 'string' } } as const;
+const reloadOutcome = {
+  type: 'object',
+  properties: {
+    applied: { type: 'boolean' },
+    errors: strings,
+    changes: strings,
+    failures: strings,
+    needsRestart: strings,
+  },
+};
+
+const topicParameter = {
+  name: 'topic',
+  in: 'query',
+  required: true,
+  description: 'The topic (URL-encoded)',
+  schema: { type: 'string', minLength: 1 },
+};
+
+const clientDetail = {
+  type: 'object',
+  properties: {
+    clientId: { type: 'string' },
+    username: { type: ['string', 'null'] },
+    connected: { type: 'boolean' },
+    persistent: { type: 'boolean' },
+    clean: { type: 'boolean' },
+    protocolVersion: { type: 'integer', enum: [3, 4, 5] },
+    listener: { type: 'string' },
+    remoteAddress: { type: 'string' },
+    remotePort: { type: 'integer' },
+    secure: { type: 'boolean' },
+    connectedAt: { type: ['string', 'null'], format: 'date-time' },
+    expiryInterval: { type: ['integer', 'null'] },
+    subscriptions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          filter: { type: 'string' },
+          qos: { type: 'integer', enum: [0, 1, 2] },
+          noLocal: { type: 'boolean' },
+          retainAsPublished: { type: 'boolean' },
+          subscriptionId: { type: ['integer', 'null'] },
+        },
+      },
+    },
+    queued: { type: 'integer' },
+    queuedBytes: { type: 'integer' },
+    inflight: { type: 'integer' },
+    inboundQos2: { type: 'integer' },
+    pendingWill: { type: 'boolean' },
+  },
+};
+
 const retainedRow = {
   type: 'object',
   properties: {
@@ -205,6 +261,82 @@ export function openApiDocument(version: string): Record<string, unknown> {
             '200': pageOf('messages', retainedRow, 'A page of retained messages'),
             '400': { ...error, description: 'Not a valid topic filter' },
             '401': unauthorized,
+          },
+        },
+      },
+      '/api/v1/clients/{id}': {
+        get: {
+          summary:
+            'One session in detail, connected or offline: connection, subscriptions with their options, queue, inflight',
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': json(clientDetail, 'The session'),
+            '401': unauthorized,
+            '404': { ...error, description: 'No such session' },
+          },
+        },
+      },
+      '/api/v1/subscriptions': {
+        get: {
+          summary: "Every session's subscriptions, sorted by client id and filter",
+          security: [{ bearer: [] }],
+          parameters: [
+            ...paging,
+            { name: 'client', in: 'query', description: 'Only this client id', schema: { type: 'string' } },
+            { name: 'prefix', in: 'query', description: 'Filters starting with it', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': pageOf(
+              'subscriptions',
+              { type: 'object', properties: { clientId: { type: 'string' }, filter: { type: 'string' } } },
+              'A page of subscriptions',
+            ),
+            '400': error,
+            '401': unauthorized,
+          },
+        },
+      },
+      '/api/v1/retained/topic': {
+        get: {
+          summary: 'The retained message of one topic',
+          security: [{ bearer: [] }],
+          parameters: [topicParameter],
+          responses: {
+            '200': json(retainedRow, 'The retained message'),
+            '401': unauthorized,
+            '404': { ...error, description: 'No retained message on this topic' },
+          },
+        },
+        delete: {
+          summary: 'Delete the retained message of one topic (as a retained PUBLISH with an empty payload would)',
+          security: [{ bearer: [] }],
+          parameters: [topicParameter],
+          responses: {
+            '200': json(
+              { type: 'object', properties: { topic: { type: 'string' }, deleted: { type: 'boolean' } } },
+              'Deleted',
+            ),
+            '401': unauthorized,
+            '404': { ...error, description: 'No retained message on this topic' },
+          },
+        },
+      },
+      '/api/v1/config': {
+        get: {
+          summary: 'The config the broker runs, defaults filled in, secrets replaced by "[redacted]"',
+          security: [{ bearer: [] }],
+          responses: { '200': json({ type: 'object' }, 'The effective config'), '401': unauthorized },
+        },
+      },
+      '/api/v1/reload': {
+        post: {
+          summary: 'Reload the config as SIGHUP does (midge: the config file read again, checked as --check does)',
+          security: [{ bearer: [] }],
+          responses: {
+            '200': json(reloadOutcome, 'Applied: what changed, what failed, what needs a restart'),
+            '401': unauthorized,
+            '409': json(reloadOutcome, 'The config has errors: nothing changed'),
           },
         },
       },

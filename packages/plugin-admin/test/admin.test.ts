@@ -287,8 +287,131 @@ describe('@midge/plugin-admin API', () => {
     expect(status).toBe(200);
     expect(doc).toMatchObject({ openapi: '3.1.0', info: { title: 'Midge admin API' } });
     expect(Object.keys((doc as { paths: object }).paths)).toEqual(
-      expect.arrayContaining(['/metrics', '/api/v1/clients', '/api/v1/clients/{id}/kick', '/api/v1/retained']),
+      expect.arrayContaining([
+        '/metrics',
+        '/api/v1/clients',
+        '/api/v1/clients/{id}',
+        '/api/v1/clients/{id}/kick',
+        '/api/v1/subscriptions',
+        '/api/v1/retained',
+        '/api/v1/retained/topic',
+        '/api/v1/config',
+        '/api/v1/reload',
+      ]),
     );
+  });
+
+  it('shows one client in detail: connection, subscriptions with their options, queue', async () => {
+    const base = await startWithApi();
+    const c = await connected('dev-7', { username: 'ann', protocolVersion: 5 });
+    c.send(
+      {
+        type: 'subscribe',
+        packetId: 1,
+        subscriptions: [{ topic: 'cmd/dev-7/#', qos: 1, noLocal: true, retainAsPublished: false, retainHandling: 0 }],
+      },
+      5,
+    );
+    await c.expectPacket('suback');
+    const [status, body] = await getJson(`${base}/api/v1/clients/dev-7`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      clientId: 'dev-7',
+      username: 'ann',
+      connected: true,
+      protocolVersion: 5,
+      listener: 'default',
+      remoteAddress: '127.0.0.1',
+      subscriptions: [{ filter: 'cmd/dev-7/#', qos: 1, noLocal: true, retainAsPublished: false, subscriptionId: null }],
+      queued: 0,
+      inflight: 0,
+    });
+    expect(Date.parse((body as { connectedAt: string }).connectedAt)).toBeGreaterThan(Date.now() - 10_000);
+    expect((await getJson(`${base}/api/v1/clients/nobody`))[0]).toBe(404);
+    expect((await fetch(`${base}/api/v1/clients/dev-7`)).status).toBe(401);
+  });
+
+  it("lists the sessions' subscriptions, by client and by filter prefix", async () => {
+    const base = await startWithApi();
+    const s1 = await connected('s-1');
+    const s2 = await connected('s-2');
+    s1.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'a/#', qos: 0 }] });
+    s2.send({
+      type: 'subscribe',
+      packetId: 1,
+      subscriptions: [
+        { topic: 'b/+', qos: 0 },
+        { topic: 'a/1', qos: 1 },
+      ],
+    });
+    await s1.expectPacket('suback');
+    await s2.expectPacket('suback');
+    const [, all] = await getJson(`${base}/api/v1/subscriptions`);
+    expect(all).toEqual({
+      total: 3,
+      offset: 0,
+      limit: 100,
+      subscriptions: [
+        { clientId: 's-1', filter: 'a/#' },
+        { clientId: 's-2', filter: 'a/1' },
+        { clientId: 's-2', filter: 'b/+' },
+      ],
+    });
+    expect(((await getJson(`${base}/api/v1/subscriptions?client=s-2`))[1] as { total: number }).total).toBe(2);
+    expect(((await getJson(`${base}/api/v1/subscriptions?prefix=a/`))[1] as { total: number }).total).toBe(2);
+  });
+
+  it('gets and deletes one retained message; nobody is sent anything, a later subscriber gets none', async () => {
+    const base = await startWithApi();
+    const pub = await connected('pub');
+    pub.send({
+      type: 'publish',
+      topic: 'site/a b/temp',
+      payload: Buffer.from('21.5'),
+      qos: 1,
+      retain: true,
+      dup: false,
+      packetId: 1,
+    });
+    await pub.expectPacket('puback');
+    const url = `${base}/api/v1/retained/topic?topic=${encodeURIComponent('site/a b/temp')}`;
+    const [status, message] = await getJson(url);
+    expect(status).toBe(200);
+    expect(message).toMatchObject({ topic: 'site/a b/temp', payload: '21.5', encoding: 'utf8', qos: 1 });
+    const watcher = await connected('watcher');
+    watcher.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'site/#', qos: 0 }] });
+    await watcher.expectPacket('suback');
+    await watcher.expectPacket('publish'); // the retained message, on subscribe
+
+    const deleted = await fetch(url, { method: 'DELETE', headers: auth });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ topic: 'site/a b/temp', deleted: true });
+    expect(logger.records.some((r) => r.msg === 'admin API: retained message of site/a b/temp deleted')).toBe(true);
+    await watcher.expectNothingBeforePingresp();
+    expect((await getJson(url))[0]).toBe(404);
+    expect((await fetch(url, { method: 'DELETE', headers: auth })).status).toBe(404);
+    const late = await connected('late');
+    late.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'site/#', qos: 0 }] });
+    await late.expectPacket('suback');
+    await late.expectNothingBeforePingresp();
+    expect((await getJson(`${base}/api/v1/retained/topic`))[0]).toBe(400);
+  });
+
+  it('shows the effective config with secrets redacted, and reloads as SIGHUP does', async () => {
+    const base = await startWithApi();
+    const [status, config] = await getJson(`${base}/api/v1/config`);
+    expect(status).toBe(200);
+    const c = config as { listeners: Record<string, { bind: string }>; plugins: { key: string; config: object }[] };
+    expect(c.listeners['default']?.bind).toBe('127.0.0.1:0');
+    const admin = c.plugins.find((p) => p.key === '@midge/plugin-admin');
+    // A path to a secret is no secret.
+    expect(admin?.config).toMatchObject({ token_file: join(tokenDir, 'admin.token') });
+
+    const reload = await fetch(`${base}/api/v1/reload`, { method: 'POST', headers: auth });
+    expect(reload.status).toBe(200);
+    expect(await reload.json()).toEqual({ applied: true, errors: [], changes: [], failures: [], needsRestart: [] });
+    expect(logger.records.some((r) => r.msg === 'admin API: reload')).toBe(true);
+    expect((await fetch(`${base}/api/v1/reload`, { method: 'POST' })).status).toBe(401);
   });
 
   it('lists connected clients with paging and filters', async () => {

@@ -5,7 +5,14 @@
  * per setting that needs a restart. A config with errors changes nothing: every error is logged with its
  * file:line:col and the running config stays.
  */
-import { type Broker, checkConfig, type ConfigOverrides, formatConfigIssues, type Logger } from '@midge/mqtt-core';
+import {
+  type Broker,
+  checkConfig,
+  type ConfigOverrides,
+  formatConfigIssues,
+  type Logger,
+  type ReloadOutcome,
+} from '@midge/mqtt-core';
 import type { ConfigSource } from './config-source.js';
 
 export async function reloadConfig(
@@ -13,7 +20,7 @@ export async function reloadConfig(
   src: ConfigSource,
   overrides: ConfigOverrides,
   log: Logger,
-): Promise<void> {
+): Promise<ReloadOutcome> {
   log.info({ config: src.label }, `reloading config ${src.label}`);
   let result;
   try {
@@ -25,7 +32,7 @@ export async function reloadConfig(
     });
   } catch (err) {
     log.error({ err }, `reading ${src.label} failed: nothing changed, the running config stays`);
-    return;
+    return refused([`reading ${src.label} failed: ${(err as Error).message}`]);
   }
   for (const w of [...result.deprecations, ...result.warnings])
     log.warn({ path: w.path }, formatConfigIssues([w], src.label));
@@ -35,7 +42,7 @@ export async function reloadConfig(
       { errors: result.issues.length },
       `${src.label} has ${result.issues.length} error(s): nothing changed, the running config stays`,
     );
-    return;
+    return refused(result.issues.map((issue) => formatConfigIssues([issue], src.label)));
   }
   const report = await broker.reload(result.config);
   for (const change of report.changes) log.info(change);
@@ -48,12 +55,18 @@ export async function reloadConfig(
     { changes: report.changes.length, failures: report.failures.length, needsRestart: report.needsRestart.length },
     'reloaded',
   );
+  return { applied: true, errors: [], ...report };
+}
+
+function refused(errors: string[]): ReloadOutcome {
+  return { applied: false, errors, changes: [], failures: [], needsRestart: [] };
 }
 
 /** SIGHUP without a config file (defaults and flags): nothing to read again but the plugins' own files. */
-export async function reloadPluginFiles(broker: Broker, log: Logger): Promise<void> {
+export async function reloadPluginFiles(broker: Broker, log: Logger): Promise<ReloadOutcome> {
   log.info('reloading: no config file to read again, plugins re-read their files');
   const report = await broker.reload();
   for (const failure of report.failures) log.error(failure);
   log.info({ changes: 0, failures: report.failures.length, needsRestart: 0 }, 'reloaded');
+  return { applied: true, errors: [], ...report };
 }

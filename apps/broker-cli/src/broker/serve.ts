@@ -9,6 +9,7 @@ import {
   type ConfigOverrides,
   type LogFile,
   type Logger,
+  type ReloadOutcome,
 } from '@midge/mqtt-core';
 import type { ConfigSource } from './config-source.js';
 import { allowsAnonymous, isLoopback, OPEN_HINT } from './exposure.js';
@@ -61,7 +62,16 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
 
   // With a store, the broker logs which one and where when it loads it.
   if (config.persistence === undefined) log.info('persistence: none, state is kept in memory and lost at exit');
-  const broker = new Broker(config, { logger: log, searchDirs: src.searchDirs });
+  // The admin API's reload (`BrokerApi.requestReload`) runs what SIGHUP runs, in the same queue.
+  const reloads: { request?: () => Promise<ReloadOutcome> } = {};
+  const broker = new Broker(config, {
+    logger: log,
+    searchDirs: src.searchDirs,
+    reloadHandler: () => {
+      if (reloads.request === undefined) throw new Error('the broker is not running yet');
+      return reloads.request();
+    },
+  });
   // Handlers go in before anything is printed: a signal sent as soon as 'listening' appears must not
   // meet the default action (instant death) because the handler was a few microseconds late.
   // Without a config file (defaults and flags), SIGHUP has nothing to read again: plugins re-read their files.
@@ -73,6 +83,7 @@ export async function serve({ src, overrides, pretty }: ServeOptions): Promise<n
       ? () => reloadConfig(broker, src, overrides, log)
       : () => reloadPluginFiles(broker, log),
   );
+  reloads.request = () => signals.requestReload();
   try {
     await broker.start();
   } catch (err) {
@@ -124,7 +135,7 @@ class SignalHandlers {
     private readonly log: Logger,
     private readonly logFile: LogFile | undefined,
     /** SIGHUP: the config read again and applied, or the plugins' files without a config file (reload-config.ts). */
-    private readonly reload: () => Promise<void>,
+    private readonly reload: () => Promise<ReloadOutcome>,
   ) {
     this.exitCode = new Promise<number>((resolve) => (this.done = resolve));
     this.signals.on('SIGINT', this.onStop);
@@ -203,15 +214,29 @@ class SignalHandlers {
     );
   }
 
-  private reloading: Promise<void> | undefined;
+  private reloading: Promise<unknown> | undefined;
 
   private readonly onReload = (): void => {
     this.onReopen();
     if (!this.running || this.stopping) return;
-    // One reload at a time: a SIGHUP during one runs after it.
-    const previous = this.reloading ?? Promise.resolve();
-    this.reloading = previous.then(() =>
-      this.reload().catch((err: unknown) => this.log.error({ err }, 'reload failed')),
-    );
+    void this.requestReload().catch(() => undefined);
   };
+
+  /**
+   * One reload at a time (SIGHUP or the admin API's): a request during one runs after it. Rejects only when
+   * the reload itself broke (logged), not for a config with errors (`applied: false`).
+   */
+  requestReload(): Promise<ReloadOutcome> {
+    if (!this.running || this.stopping)
+      return Promise.reject(new Error('the broker is not running: nothing to reload'));
+    const previous = this.reloading ?? Promise.resolve();
+    const next = previous.then(() =>
+      this.reload().catch((err: unknown) => {
+        this.log.error({ err }, 'reload failed');
+        throw err;
+      }),
+    );
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
 }

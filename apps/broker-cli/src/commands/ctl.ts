@@ -28,7 +28,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'V' },
 } as const;
 
-const SUBCOMMANDS = ['stats', 'clients', 'kick', 'sessions', 'delete-session', 'retained'] as const;
+const SUBCOMMANDS = ['stats', 'clients', 'client', 'kick', 'sessions', 'delete-session', 'retained', 'reload'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** The admin plugin's default bind address. */
@@ -60,6 +60,30 @@ interface RetainedRow {
   payload: string;
   encoding: string;
   truncated: boolean;
+}
+interface ClientDetailRow {
+  clientId: string;
+  username: string | null;
+  connected: boolean;
+  persistent: boolean;
+  protocolVersion: number;
+  listener: string;
+  remoteAddress: string;
+  remotePort: number;
+  connectedAt: string | null;
+  expiryInterval: number | null;
+  subscriptions: { filter: string; qos: number; noLocal: boolean }[];
+  queued: number;
+  queuedBytes: number;
+  inflight: number;
+  inboundQos2: number;
+}
+interface ReloadOutcome {
+  applied: boolean;
+  errors: string[];
+  changes: string[];
+  failures: string[];
+  needsRestart: string[];
 }
 /** A paged list as the API returns it: its rows under the list's own key (`clients`, `messages`). */
 type Page = { total: number; offset: number; limit: number } & Record<string, unknown>;
@@ -102,6 +126,22 @@ export async function runCtl(argv: string[], io: CommandIO): Promise<number> {
         const body = (await callAdminApi(target, 'GET', '/clients', query)) as Page;
         out(body, () => clientsText(body['clients'] as ClientRow[], body));
         return EXIT_OK;
+      }
+      case 'client': {
+        if (args.length !== 1) throw new UsageError('client needs one CLIENT_ID');
+        const body = (await callAdminApi(
+          target,
+          'GET',
+          `/clients/${encodeURIComponent(args[0] as string)}`,
+        )) as ClientDetailRow;
+        out(body, () => clientText(body));
+        return EXIT_OK;
+      }
+      case 'reload': {
+        noArguments(sub, args);
+        const body = (await callAdminApi(target, 'POST', '/reload', {}, [409])) as ReloadOutcome;
+        out(body, () => reloadText(body));
+        return body.applied && body.failures.length === 0 ? EXIT_OK : EXIT_FAILURE;
       }
       case 'kick': {
         if (args.length !== 1) throw new UsageError('kick needs one CLIENT_ID');
@@ -230,6 +270,40 @@ function retainedText(rows: readonly RetainedRow[], page: { total: number; offse
       value: (r) => `${r.encoding === 'base64' ? 'base64:' : ''}${r.payload}${r.truncated ? '…' : ''}`,
     },
   ]);
+}
+
+/** What a reload did, as SIGHUP logs it: each change, failure, setting needing a restart; or the config's errors. */
+function reloadText(r: ReloadOutcome): string {
+  if (!r.applied)
+    return `${['the config has errors: nothing changed, the running config stays', ...r.errors.map((e) => `  ${e}`)].join('\n')}\n`;
+  const lines = [
+    ...r.changes.map((c) => `changed: ${c}`),
+    ...r.failures.map((f) => `failed: ${f}`),
+    ...r.needsRestart.map((k) => `needs a restart: ${k} changed, the running value stays`),
+  ];
+  return `${lines.length === 0 ? 'reloaded: no change (plugins re-read their files)' : ['reloaded:', ...lines.map((l) => `  ${l}`)].join('\n')}\n`;
+}
+
+function clientText(d: ClientDetailRow): string {
+  const expiry = d.expiryInterval === null ? 'default' : `${d.expiryInterval} s`;
+  const rows: [string, string][] = [
+    ['client id', d.clientId],
+    ['username', d.username ?? '-'],
+    ['state', d.connected ? `connected since ${d.connectedAt ?? '?'}` : 'offline'],
+    ['address', `${d.remoteAddress}:${d.remotePort} on ${d.listener}`],
+    ['MQTT', d.protocolVersion === 5 ? '5.0' : d.protocolVersion === 4 ? '3.1.1' : '3.1'],
+    ['session', d.persistent ? `persistent, expiry ${expiry}` : 'clean'],
+    ['queued', `${d.queued} (${d.queuedBytes} bytes)`],
+    ['inflight out / QoS 2 in', `${d.inflight} / ${d.inboundQos2}`],
+    [
+      'subscriptions',
+      d.subscriptions.length === 0
+        ? 'none'
+        : d.subscriptions.map((s) => `${s.filter} (QoS ${s.qos}${s.noLocal ? ', no local' : ''})`).join(', '),
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
 }
 
 function statsText(body: Record<string, unknown>): string {

@@ -26,6 +26,8 @@ export async function callAdminApi(
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   query: Readonly<Record<string, string | undefined>> = {},
+  /** Error statuses whose JSON body is an answer, not an error (a reload refused for the config's errors: 409). */
+  answers: readonly number[] = [],
 ): Promise<unknown> {
   const url = new URL(`/api/v1${path}`, target.url);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
@@ -54,7 +56,7 @@ export async function callAdminApi(
       res.status,
     );
   }
-  if (res.ok) return body;
+  if (res.ok || answers.includes(res.status)) return body;
   const said = typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : text;
   if (res.status === 401)
     throw new AdminApiError(

@@ -19,6 +19,9 @@ import type {
   BrokerStats,
   BrokerTimings,
   BrokerHealth,
+  ReloadOutcome,
+  ReloadReport,
+  ClientDetail,
   PluginMetric,
   HealthCheck,
   StoreStats,
@@ -34,7 +37,7 @@ import type {
 } from '../plugin-api/types.js';
 import { describePluginChange, PluginHost, type PluginHostOptions } from '../plugin-host/index.js';
 import { Connection } from './connection.js';
-import { deleteOfflineSession, summarizeSession } from './session-admin.js';
+import { deleteOfflineSession, describeSession, summarizeSession } from './session-admin.js';
 import type { BrokerContext } from './context.js';
 import { EventBus, type BrokerEventListener } from './events.js';
 import { isRefusal, Pipeline, TRUSTED, type PublishOutcome } from './pipeline.js';
@@ -54,6 +57,7 @@ import { LimitReporter } from './limit-reporter.js';
 import { StatsCounter } from './stats.js';
 import { LATENCY_SAMPLE_EVERY } from './latency-probe.js';
 import { isBrokerOnlyTopic, validateTopicFilter, validateTopicName } from './topic.js';
+import { redactConfig } from '../config/redact.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -71,17 +75,16 @@ export interface BrokerOptions {
    * TypeScript sources in tests). Default: `node`, `import` and this process's `--conditions`.
    */
   conditions?: readonly string[];
+  /**
+   * What `BrokerApi.requestReload()` (an admin API's reload) runs: the embedding application's own config
+   * reload, the one its SIGHUP runs (`midge` reads its config file again). Without it, a requested reload
+   * is `reload()` of the running config: plugins re-read their files.
+   */
+  reloadHandler?: () => Promise<ReloadOutcome>;
 }
 
 /** What `Broker.reload` did: one line per change, per failure, and the settings that need a restart. */
-export interface ReloadReport {
-  /** What changed, one line each ("listener ws2 added on 127.0.0.1:9001 (ws)"); empty when nothing did. */
-  readonly changes: readonly string[];
-  /** What could not be applied, one line each: that part keeps running as it was. */
-  readonly failures: readonly string[];
-  /** Config paths whose change only a restart applies (`max_queued_messages`, `listeners.a.max_connections`). */
-  readonly needsRestart: readonly string[];
-}
+export type { ReloadReport } from '../plugin-api/types.js';
 
 export interface ListenerAddress {
   readonly name: string;
@@ -186,6 +189,9 @@ export class Broker {
         this.disconnectClients(match, reason),
       connectedClients: () => this.connectedClients(),
       sessions: () => Array.from(ctx.sessions.values(), summarizeSession),
+      clientDetail: (clientId: string) => this.clientDetail(clientId),
+      effectiveConfig: () => redactConfig(this.config) as Record<string, unknown>,
+      requestReload: () => this.requestReload(),
       deleteSession: (clientId: string) => deleteOfflineSession(ctx.sessions, clientId),
       handOverSession: (clientId: string, options?: HandOverOptions) => handOverSession(ctx, clientId, options),
       deliverShared: (share: { readonly group: string; readonly filter: string }, message: Message) =>
@@ -562,6 +568,32 @@ export class Broker {
 
   stats(): BrokerStats {
     return this.ctx.stats.snapshot();
+  }
+
+  #reloading: Promise<unknown> = Promise.resolve();
+
+  /** A reload asked for through the API: `reloadHandler`, else the running config again; one at a time. */
+  requestReload(): Promise<ReloadOutcome> {
+    const handler = this.options.reloadHandler;
+    const run = async (): Promise<ReloadOutcome> => {
+      if (handler !== undefined) return handler();
+      const report = await this.reload();
+      return { applied: true, errors: [], ...report };
+    };
+    const next = this.#reloading.then(run, run);
+    this.#reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  /** One session in detail, connected or offline; undefined when there is none. */
+  clientDetail(clientId: string): ClientDetail | undefined {
+    const session = this.ctx.sessions.get(clientId);
+    if (session === undefined || session.ended) return undefined;
+    let connectedAt: number | undefined;
+    if (session.connection !== undefined)
+      for (const conn of this.connections)
+        if (conn.state === 'connected' && conn.client?.clientId === clientId) connectedAt = conn.connectedAt;
+    return describeSession(session, connectedAt);
   }
 
   /** The figures of every plugin with a `metrics` hook, by plugin name. */

@@ -2,7 +2,7 @@
  * What an operator sees of the broker's sessions and may do to them (`BrokerApi.sessions()` /
  * `deleteSession()`, used by @midge/plugin-admin): a summary per session, and deleting an offline one.
  */
-import type { SessionSummary } from '../plugin-api/types.js';
+import type { ClientDetail, SessionSummary, SubscriptionDetail } from '../plugin-api/types.js';
 import type { Session } from './session.js';
 import type { SessionStore } from './session-store.js';
 
@@ -16,6 +16,34 @@ export function summarizeSession(session: Session): SessionSummary {
     queued: session.queueLength,
     inflight: session.inflightCount,
     expiryInterval: session.expiryInterval,
+  };
+}
+
+/** `session` in detail; `connectedAt`: when its connection's CONNACK went out, if it has one. */
+export function describeSession(session: Session, connectedAt: number | undefined): ClientDetail {
+  const subscriptionList: SubscriptionDetail[] = [];
+  for (const [filter, s] of session.subscriptions)
+    subscriptionList.push({
+      filter,
+      qos: s.qos,
+      noLocal: s.noLocal,
+      retainAsPublished: s.retainAsPublished,
+      subscriptionId: s.subscriptionId,
+    });
+  const { client } = session;
+  return {
+    ...summarizeSession(session),
+    protocolVersion: client.protocolVersion,
+    clean: session.clean,
+    listener: client.listener,
+    remoteAddress: client.remoteAddress,
+    remotePort: client.remotePort,
+    secure: client.secure,
+    connectedAt: session.connection === undefined ? undefined : connectedAt,
+    subscriptionList,
+    queuedBytes: session.queuedBytes,
+    inboundQos2: session.inboundQos2Count,
+    pendingWill: session.pendingWill !== undefined,
   };
 }
 

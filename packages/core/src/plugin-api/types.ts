@@ -38,6 +38,56 @@ export interface SessionSummary {
   readonly expiryInterval: number | undefined;
 }
 
+/** What `Broker.reload` did: one line per change, per failure, and the settings that need a restart. */
+export interface ReloadReport {
+  /** What changed, one line each ("listener ws2 added on 127.0.0.1:9001 (ws)"); empty when nothing did. */
+  readonly changes: readonly string[];
+  /** What could not be applied, one line each: that part keeps running as it was. */
+  readonly failures: readonly string[];
+  /** Config paths whose change only a restart applies (`max_queued_messages`, `listeners.a.max_connections`). */
+  readonly needsRestart: readonly string[];
+}
+
+/** What a config reload through `BrokerApi.requestReload()` did (the same as SIGHUP does in `midge`). */
+export interface ReloadOutcome extends ReloadReport {
+  /** False: the config read again had errors (`errors`), and nothing changed. */
+  readonly applied: boolean;
+  readonly errors: readonly string[];
+}
+
+/** One subscription of a session, as `BrokerApi.clientDetail()` shows it. */
+export interface SubscriptionDetail {
+  readonly filter: string;
+  /** The maximum QoS granted. */
+  readonly qos: QoS;
+  readonly noLocal: boolean;
+  readonly retainAsPublished: boolean;
+  /** v5 Subscription Identifier, if the client gave one. */
+  readonly subscriptionId: number | undefined;
+}
+
+/** Everything an operator may want to know of one session (`BrokerApi.clientDetail()`). */
+export interface ClientDetail extends SessionSummary {
+  /** MQTT 3 (3.1), 4 (3.1.1) or 5, of the client that last used it. */
+  readonly protocolVersion: ProtocolVersion;
+  /** Ends with its connection (v3/v4 clean session, v5 session expiry 0). */
+  readonly clean: boolean;
+  /** Listener and address of the connection (of the last one while offline). */
+  readonly listener: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly secure: boolean;
+  /** When its CONNACK went out (epoch ms), while connected. */
+  readonly connectedAt: number | undefined;
+  readonly subscriptionList: readonly SubscriptionDetail[];
+  /** Bytes of topic and payload queued (max_queued_bytes counts these). */
+  readonly queuedBytes: number;
+  /** QoS 2 packet ids received and not yet released (PUBREL). */
+  readonly inboundQos2: number;
+  /** A will waits for its delay (v5 Will Delay Interval) after the connection ended. */
+  readonly pendingWill: boolean;
+}
+
 /** One entry of `BrokerApi.connectedClients()`. */
 export interface ConnectedClient {
   readonly client: ClientInfo;
@@ -420,6 +470,24 @@ export interface BrokerApi {
   connectedClients(): ConnectedClient[];
   /** Every session this broker holds now, connected or not (a snapshot, unsorted). */
   sessions(): SessionSummary[];
+  /**
+   * One session in detail (connected or offline): its connection, subscriptions with their options,
+   * queue, inflight, QoS 2 ids, pending will. Undefined when there is no such session. O(that session).
+   */
+  clientDetail(clientId: string): ClientDetail | undefined;
+  /**
+   * The config the broker runs now (defaults filled in, after the last reload) as plain JSON, with every
+   * secret replaced by "[redacted]": values of keys naming a password, secret, token, credentials or seed,
+   * PEM blocks, passwords in URLs. Paths to secret files stay.
+   */
+  effectiveConfig(): Record<string, unknown>;
+  /**
+   * Reloads the config as SIGHUP does: the embedding application's reload (`BrokerOptions.reloadHandler`:
+   * `midge` reads its config file again, checks it as `--check` does and applies it), else the plugins
+   * re-read their files. Reloads run one at a time. Resolves with what it did; never rejects for a bad
+   * config (`applied: false`, `errors`).
+   */
+  requestReload(): Promise<ReloadOutcome>;
   /**
    * Deletes an offline session as its expiry would: its subscriptions, queued and inflight messages and
    * stored copy go; a will waiting for its delay is published. `connected` (nothing done) when a client

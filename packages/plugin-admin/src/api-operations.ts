@@ -1,0 +1,82 @@
+/**
+ * The admin API's routes for one client in detail, subscriptions, one retained message (get, delete), the
+ * effective config and a reload. Registered inside api.ts's token-protected `/api/v1` scope. Every mutating
+ * call is logged with what and from where (the API has one token, so the caller's address says who).
+ */
+import type { BrokerApi, Logger } from '@midge/mqtt-core';
+import type { FastifyInstance } from 'fastify';
+import { clientDetailRow } from './client-detail.js';
+import { retainedRow } from './retained.js';
+import { subscriptionPage } from './subscriptions.js';
+
+export type OperationsBroker = Pick<
+  BrokerApi,
+  'clientDetail' | 'subscriptions' | 'getRetained' | 'setRetained' | 'effectiveConfig' | 'requestReload'
+>;
+
+const paging = {
+  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  offset: { type: 'integer', minimum: 0, default: 0 },
+} as const;
+
+const topicQuery = {
+  querystring: {
+    type: 'object',
+    properties: { topic: { type: 'string', minLength: 1 } },
+    required: ['topic'],
+    additionalProperties: false,
+  },
+} as const;
+
+export function registerOperations(api: FastifyInstance, broker: OperationsBroker, logger: Logger): void {
+  api.get<{ Params: { id: string } }>('/clients/:id', async (req, reply) => {
+    const detail = broker.clientDetail(req.params.id);
+    if (detail === undefined) return reply.code(404).send({ error: `no session '${req.params.id}'` });
+    return clientDetailRow(detail);
+  });
+
+  api.get<{ Querystring: { limit: number; offset: number; client?: string; prefix?: string } }>(
+    '/subscriptions',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { ...paging, client: { type: 'string' }, prefix: { type: 'string' } },
+          additionalProperties: false,
+        },
+      },
+    },
+    (req) => Promise.resolve(subscriptionPage(broker.subscriptions(), req.query)),
+  );
+
+  // The topic goes in the query string: topics hold '/' (and may hold '%', '+' as text), which a path
+  // parameter would need to escape twice.
+  api.get<{ Querystring: { topic: string } }>('/retained/topic', { schema: topicQuery }, async (req, reply) => {
+    const message = broker.getRetained(req.query.topic);
+    if (message === undefined) return reply.code(404).send({ error: `no retained message on '${req.query.topic}'` });
+    return retainedRow(message);
+  });
+
+  api.delete<{ Querystring: { topic: string } }>('/retained/topic', { schema: topicQuery }, async (req, reply) => {
+    const { topic } = req.query;
+    if (broker.getRetained(topic) === undefined)
+      return reply.code(404).send({ error: `no retained message on '${topic}'` });
+    try {
+      // As a retained PUBLISH with an empty payload would: the store forgets it, nobody is sent anything.
+      broker.setRetained({ topic, clear: true }, { origin: 'api' });
+    } catch (err) {
+      return reply.code(400).send({ error: (err as Error).message });
+    }
+    logger.info({ topic, from: req.ip }, `admin API: retained message of ${topic} deleted`);
+    return { topic, deleted: true };
+  });
+
+  api.get('/config', () => Promise.resolve(broker.effectiveConfig()));
+
+  api.post('/reload', async (req, reply) => {
+    logger.info({ from: req.ip }, 'admin API: reload');
+    const outcome = await broker.requestReload();
+    // The config read again had errors: nothing changed (409, as a request that conflicts with the file).
+    return reply.code(outcome.applied ? 200 : 409).send(outcome);
+  });
+}

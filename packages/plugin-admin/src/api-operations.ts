@@ -11,7 +11,7 @@ import { subscriptionPage } from './subscriptions.js';
 
 export type OperationsBroker = Pick<
   BrokerApi,
-  'clientDetail' | 'subscriptions' | 'getRetained' | 'setRetained' | 'effectiveConfig' | 'requestReload'
+  'clientDetail' | 'subscriptions' | 'getRetained' | 'setRetained' | 'effectiveConfig' | 'requestReload' | 'plugins'
 >;
 
 const paging = {
@@ -72,6 +72,8 @@ export function registerOperations(api: FastifyInstance, broker: OperationsBroke
   });
 
   api.get('/config', () => Promise.resolve(broker.effectiveConfig()));
+
+  api.get('/plugins', () => Promise.resolve({ plugins: broker.plugins() }));
 
   api.post('/reload', async (req, reply) => {
     logger.info({ from: req.ip }, 'admin API: reload');

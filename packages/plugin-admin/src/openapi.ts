@@ -322,6 +322,35 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/api/v1/plugins': {
+        get: {
+          summary: 'The plugins the broker runs, in setup order',
+          security: [{ bearer: [] }],
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                properties: {
+                  plugins: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        name: { type: 'string' },
+                        key: { type: 'string', description: 'Its key under plugins:' },
+                        version: { type: ['string', 'null'], description: "Its npm package's version" },
+                        state: { type: 'string', enum: ['running'] },
+                      },
+                    },
+                  },
+                },
+              },
+              'The plugins',
+            ),
+            '401': unauthorized,
+          },
+        },
+      },
       '/api/v1/config': {
         get: {
           summary: 'The config the broker runs, defaults filled in, secrets replaced by "[redacted]"',

@@ -2,7 +2,7 @@
  * The admin server on a real broker: /metrics counts what clients did, /healthz and /readyz answer as
  * promised, the API asks for the bearer token, lists and kicks clients, lists retained messages.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -296,6 +296,7 @@ describe('@midge/plugin-admin API', () => {
         '/api/v1/retained',
         '/api/v1/retained/topic',
         '/api/v1/config',
+        '/api/v1/plugins',
         '/api/v1/reload',
       ]),
     );
@@ -395,6 +396,16 @@ describe('@midge/plugin-admin API', () => {
     await late.expectPacket('suback');
     await late.expectNothingBeforePingresp();
     expect((await getJson(`${base}/api/v1/retained/topic`))[0]).toBe(400);
+  });
+
+  it('lists the plugins it runs, with their package versions', async () => {
+    const base = await startWithApi();
+    const [status, body] = await getJson(`${base}/api/v1/plugins`);
+    expect(status).toBe(200);
+    const { version } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as { version: string };
+    expect(body).toEqual({
+      plugins: [{ name: '@midge/plugin-admin', key: '@midge/plugin-admin', version, state: 'running' }],
+    });
   });
 
   it('shows the effective config with secrets redacted, and reloads as SIGHUP does', async () => {

@@ -180,6 +180,7 @@ export class Broker {
       stats: () => this.stats(),
       timings: () => this.timings(),
       pluginMetrics: () => this.pluginMetrics(),
+      plugins: () => (this.host?.plugins ?? []).map((p) => ({ ...p, state: 'running' as const })),
       storeStats: () => this.storeStats(),
       health: () => this.health(),
       sessionCount: () => ctx.sessions.size,

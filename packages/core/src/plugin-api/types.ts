@@ -55,6 +55,21 @@ export interface ReloadOutcome extends ReloadReport {
   readonly errors: readonly string[];
 }
 
+/** A plugin the broker runs (`BrokerApi.plugins()`). */
+export interface PluginSummary {
+  /** Its definition's name (logs are tagged with it). */
+  readonly name: string;
+  /** The key it is listed under in `plugins:` (package name, subpath, path, aMQTT class name). */
+  readonly key: string;
+  /** Its npm package's version; null when given in memory, loaded from a file path, or not found. */
+  readonly version: string | null;
+  /**
+   * `running`: set up and answering. A plugin whose setup fails stops the start (or a reload, which keeps
+   * the previous plugins), so no other state is ever listed.
+   */
+  readonly state: 'running';
+}
+
 /** One subscription of a session, as `BrokerApi.clientDetail()` shows it. */
 export interface SubscriptionDetail {
   readonly filter: string;
@@ -439,6 +454,8 @@ export interface BrokerApi {
   stats(): BrokerStats;
   /** Sampled durations: plugin decision times by plugin and hook, publish-to-delivery latency. */
   timings(): BrokerTimings;
+  /** The plugins the broker runs now, in setup order (after a reload: the new set). */
+  plugins(): PluginSummary[];
   /** The figures of every plugin with a `metrics` hook, read now, by plugin name. */
   pluginMetrics(): { readonly plugin: string; readonly metrics: readonly PluginMetric[] }[];
   /** The store's write figures. */

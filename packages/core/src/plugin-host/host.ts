@@ -74,6 +74,8 @@ export type PluginHostOptions = PluginHostCommonOptions &
 export interface LoadedPluginInfo {
   readonly name: string;
   readonly key: string;
+  /** Its npm package's version; null when given in memory, loaded from a file path, or not found. */
+  readonly version: string | null;
 }
 
 export interface PluginReloadFailure {
@@ -117,6 +119,7 @@ interface Loaded {
   readonly config: unknown;
   /** Sampled answer times of its decision hooks (kept by a rebuild that keeps the plugin). */
   readonly timings: Map<HookName, TimingHistogram>;
+  readonly version: string | null;
 }
 
 type HookName = 'authenticate' | 'authorizeTopic' | 'vetoTopic' | 'authorizeClient' | 'enhancedAuth';
@@ -188,11 +191,11 @@ export class PluginHost {
    *   to a plugin without a schema, duplicate names, dependencies missing or listed later (see loadPlugins).
    */
   static async start(entries: readonly PluginEntry[], options: PluginHostOptions): Promise<PluginHost> {
-    const { plugins, configs } = await loadPlugins(entries, loadOptionsOf(options));
+    const { plugins, configs, versions } = await loadPlugins(entries, loadOptionsOf(options));
     const host = new PluginHost(options);
     try {
       for (let i = 0; i < plugins.length; i++) {
-        await host.#setup(entries[i] as PluginEntry, plugins[i] as MidgePlugin, configs[i]);
+        await host.#setup(entries[i] as PluginEntry, plugins[i] as MidgePlugin, configs[i], versions[i] ?? null);
       }
     } catch (err) {
       await host.close();
@@ -218,7 +221,7 @@ export class PluginHost {
     entries: readonly PluginEntry[],
     options: PluginHostOptions,
   ): Promise<PluginRebuild> {
-    const { plugins, configs } = await loadPlugins(entries, loadOptionsOf(options));
+    const { plugins, configs, versions } = await loadPlugins(entries, loadOptionsOf(options));
     const running = previous === undefined ? [] : previous.#loaded;
     const plan = planPluginChanges(
       running.map((p) => ({ key: p.key, specifier: p.entry.specifier, config: p.entry.config, name: p.name })),
@@ -239,7 +242,7 @@ export class PluginHost {
         const entry = entries[i] as PluginEntry;
         const kept = plan.keep.has(entry.key) ? byKey.get(entry.key) : undefined;
         if (kept !== undefined) host.#adopt(kept);
-        else await host.#setup(entry, plugins[i] as MidgePlugin, configs[i]);
+        else await host.#setup(entry, plugins[i] as MidgePlugin, configs[i], versions[i] ?? null);
       }
       host.#seal();
       return { host, changes: plan.changes, kept: plan.keep, lost: [] };
@@ -261,7 +264,7 @@ export class PluginHost {
     for (const p of running) {
       try {
         if (keep.has(p.key)) host.#adopt(p);
-        else await host.#setup(p.entry, p.plugin, p.config);
+        else await host.#setup(p.entry, p.plugin, p.config, p.version);
       } catch (error) {
         p.logger.error({ err: error }, 'could not be set up again with its previous options: not running');
         lost.push({ plugin: p.name, key: p.key, error });
@@ -570,7 +573,7 @@ export class PluginHost {
     return Object.freeze({ name, key, logger, configDir, signal, broker });
   }
 
-  async #setup(entry: PluginEntry, plugin: MidgePlugin, config: unknown): Promise<void> {
+  async #setup(entry: PluginEntry, plugin: MidgePlugin, config: unknown, version: string | null): Promise<void> {
     const { name } = plugin;
     const { key } = entry;
     const controller = new AbortController();
@@ -583,7 +586,7 @@ export class PluginHost {
       controller.abort();
       throw err;
     }
-    const p: Loaded = { name, key, logger, controller, hooks, entry, plugin, config, timings: new Map() };
+    const p: Loaded = { name, key, logger, controller, hooks, entry, plugin, config, timings: new Map(), version };
     try {
       this.#adopt(p);
     } catch (err) {
@@ -621,7 +624,7 @@ export class PluginHost {
     }
 
     this.#loaded.push(p);
-    this.#info.push(Object.freeze({ name, key }));
+    this.#info.push(Object.freeze({ name, key, version: p.version }));
     if (hooks.authenticate) this.#authenticate.push(voter(p, 'authenticate', hooks.authenticate.bind(hooks)));
     if (hooks.authorizeTopic) this.#topic.push(voter(p, 'authorizeTopic', hooks.authorizeTopic.bind(hooks)));
     if (hooks.vetoTopic) this.#topic.push(voter(p, 'vetoTopic', hooks.vetoTopic.bind(hooks), true));

@@ -11,6 +11,7 @@ import type { Logger, MidgePlugin, PluginContext, ClientPluginContext, PluginHoo
 import { checkPlugin, resolvePlugin } from './resolve.js';
 import { call, TIMED_OUT, withTimeout } from './timeout.js';
 import { checkNamesAndDependencies, validatePluginConfigs } from './validate.js';
+import { packageVersionOf } from './package-version.js';
 
 /** Which host loads the plugins: the broker's, or an MQTT client's. */
 export type HostSide = 'broker' | 'client';
@@ -50,14 +51,17 @@ export function pluginIssue(err: PluginError, key: string): ConfigIssue {
 export async function loadPlugins(
   entries: readonly PluginEntry[],
   options: LoadOptions,
-): Promise<{ plugins: MidgePlugin[]; configs: unknown[] }> {
+): Promise<{ plugins: MidgePlugin[]; configs: unknown[]; versions: (string | null)[] }> {
   const plugins: (MidgePlugin | undefined)[] = [];
+  /** Each plugin's npm package version (null: given in memory, loaded from a path, or not found). */
+  const versions: (string | null)[] = [];
   const issues: ConfigIssue[] = [];
   let firstFailure: PluginError | undefined;
   for (const entry of entries) {
     const given = options.resolved?.get(entry.key);
     if (given !== undefined) {
       plugins.push(checkSide(checkPlugin(given, entry.key), entry.key, options.side));
+      versions.push(null);
       continue;
     }
     // Every entry is tried, so a config with several wrong plugin names is fixed in one pass.
@@ -66,11 +70,13 @@ export async function loadPlugins(
       const resolved = await resolvePlugin(entry, options.searchDirs, opts);
       options.logger.debug({ key: entry.key, url: resolved.url }, 'plugin resolved');
       plugins.push(checkSide(resolved.plugin, entry.key, options.side));
+      versions.push(packageVersionOf(resolved.url, entry.specifier));
     } catch (err) {
       if (!(err instanceof PluginError)) throw err;
       firstFailure ??= err;
       issues.push(pluginIssue(err, entry.key));
       plugins.push(undefined);
+      versions.push(null);
     }
   }
   issues.push(...checkNamesAndDependencies(entries, plugins));
@@ -84,7 +90,7 @@ export async function loadPlugins(
       firstFailure === undefined ? undefined : { cause: firstFailure },
     );
   }
-  return { plugins: plugins as MidgePlugin[], configs };
+  return { plugins: plugins as MidgePlugin[], configs, versions };
 }
 
 /** `plugin` when it is made to run on `side` (its `runsIn`); a PluginError naming the fix otherwise. */

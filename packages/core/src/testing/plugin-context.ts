@@ -69,6 +69,7 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       stats: () => ZERO_STATS,
       timings: () => ZERO_TIMINGS,
       pluginMetrics: () => [],
+      plugins: () => [],
       storeStats: () => ZERO_STORE_STATS,
       health: () => ({ ready: true, checks: [] }),
       sessionCount: () => 0,

@@ -47,6 +47,7 @@ export const fakeBroker: BrokerApi = {
   stats: () => stats,
   timings: () => ZERO_TIMINGS,
   pluginMetrics: () => [],
+  plugins: () => [],
   storeStats: () => ZERO_STORE_STATS,
   health: () => ({ ready: true, checks: [] }),
   sessionCount: () => 0,

@@ -44,9 +44,9 @@ describe('setup and close', () => {
     const { host, logger } = await startHost([recording('a', log), ['./plugins/spy.js', spy], recording('c', log)]);
     expect(log).toEqual(['setup a', 'setup spy', 'setup c']);
     expect(host.plugins).toEqual([
-      { name: 'a', key: 'a' },
-      { name: 'spy', key: './plugins/spy.js' },
-      { name: 'c', key: 'c' },
+      { name: 'a', key: 'a', version: null },
+      { name: 'spy', key: './plugins/spy.js', version: null },
+      { name: 'c', key: 'c', version: null },
     ]);
     expect(seen?.name).toBe('spy');
     expect(seen?.key).toBe('./plugins/spy.js');
@@ -126,7 +126,7 @@ describe('setup and close', () => {
   it('a setup returning nothing registers no hooks', async () => {
     const quiet = definePlugin({ name: 'quiet', apiVersion: 1, setup: () => undefined as unknown as PluginHooks });
     const { host } = await startHost([quiet]);
-    expect(host.plugins).toEqual([{ name: 'quiet', key: 'quiet' }]);
+    expect(host.plugins).toEqual([{ name: 'quiet', key: 'quiet', version: null }]);
   });
 
   it('a setup past the timeout fails with PLUGIN_SETUP_TIMEOUT, closes the earlier plugins, and closes the late one when it finishes', async () => {

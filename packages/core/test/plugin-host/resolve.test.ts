@@ -244,9 +244,9 @@ describe('PluginHost with resolution', () => {
       },
     );
     expect(host.plugins).toEqual([
-      { name: 'acme-x', key: '@acme/midge-plugin-x' },
-      { name: 'mine', key: './plugins/mine.js' },
-      { name: 'mem', key: 'in-memory' },
+      { name: 'acme-x', key: '@acme/midge-plugin-x', version: '1.0.0' },
+      { name: 'mine', key: './plugins/mine.js', version: null },
+      { name: 'mem', key: 'in-memory', version: null },
     ]);
     await host.close();
   });

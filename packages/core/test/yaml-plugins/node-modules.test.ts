@@ -99,7 +99,8 @@ describe('plugins named in a YAML file', () => {
   it('loads a plugin by package name from node_modules next to the config file, and it takes effect', async () => {
     installPackage('@acme/midge-plugin-x', ACME_PLUGIN);
     const broker = await startFrom(`${LISTENER}plugins:\n  '@acme/midge-plugin-x':\n    deny_prefix: secret/\n`);
-    expect(broker.plugins?.plugins).toEqual([{ name: 'acme-x', key: '@acme/midge-plugin-x' }]);
+    // Its package's version comes along (BrokerApi.plugins(), the admin API's plugin list).
+    expect(broker.plugins?.plugins).toEqual([{ name: 'acme-x', key: '@acme/midge-plugin-x', version: '1.0.0' }]);
     const sub = await client(broker, 'sub');
     sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: '#', qos: 1 }] });
     await sub.expectPacket('suback');

@@ -38,6 +38,11 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The admin dashboard's page script runs in browsers, with uPlot loaded by the page before it.
+    files: ['packages/plugin-admin/assets/*.js'],
+    languageOptions: { globals: { ...globals.browser, uPlot: 'readonly' } },
+  },
+  {
     // Core's states are typed so that nothing needs `!` (issue 17); tests may still assert what they just set up.
     files: ['packages/core/src/**/*.ts'],
     ignores: testFiles,

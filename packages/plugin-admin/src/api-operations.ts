@@ -5,7 +5,10 @@
  */
 import type { BrokerApi, Logger } from '@midge/mqtt-core';
 import type { FastifyInstance } from 'fastify';
+import { validateTopicFilter } from '@midge/mqtt-core';
 import { clientDetailRow } from './client-detail.js';
+import type { History } from './history.js';
+import type { TailHub } from './tail.js';
 import { retainedRow } from './retained.js';
 import { subscriptionPage } from './subscriptions.js';
 
@@ -28,7 +31,45 @@ const topicQuery = {
   },
 } as const;
 
-export function registerOperations(api: FastifyInstance, broker: OperationsBroker, logger: Logger): void {
+/** What the dashboard's live parts read: the counters' history and the message tail. */
+export interface LiveViews {
+  readonly history: History;
+  readonly tails: TailHub;
+}
+
+export function registerOperations(
+  api: FastifyInstance,
+  broker: OperationsBroker,
+  logger: Logger,
+  live: LiveViews,
+): void {
+  api.get('/history', () => Promise.resolve({ intervalSeconds: 5, points: live.history.points() }));
+
+  // Server-Sent Events; the page reads them with fetch (EventSource cannot send the Authorization header).
+  api.get<{ Querystring: { filter: string } }>(
+    '/tail',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { filter: { type: 'string', minLength: 1 } },
+          required: ['filter'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      const invalid = validateTopicFilter(req.query.filter, { maxLength: 0, maxLevels: 0 });
+      if (invalid !== undefined) return reply.code(400).send({ error: `filter: ${invalid}` });
+      reply.hijack();
+      if (!live.tails.open(req.query.filter, reply.raw)) {
+        reply.raw.writeHead(429, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ error: 'too many message tails are open: close one first' }));
+      }
+      return reply;
+    },
+  );
+
   api.get<{ Params: { id: string } }>('/clients/:id', async (req, reply) => {
     const detail = broker.clientDetail(req.params.id);
     if (detail === undefined) return reply.code(404).send({ error: `no session '${req.params.id}'` });

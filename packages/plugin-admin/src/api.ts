@@ -5,7 +5,7 @@
 import type { BrokerApi, Logger } from '@midge/mqtt-core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientPage, connectionsByListener } from './clients.js';
-import { registerOperations, type OperationsBroker } from './api-operations.js';
+import { registerOperations, type LiveViews, type OperationsBroker } from './api-operations.js';
 import { openApiDocument } from './openapi.js';
 import { retainedPage } from './retained.js';
 import { sessionPage } from './sessions.js';
@@ -17,6 +17,7 @@ export interface ApiOptions {
     OperationsBroker;
   /** undefined: the API is off. */
   readonly token: string | undefined;
+  readonly live: LiveViews;
   readonly logger: Logger;
 }
 
@@ -143,7 +144,7 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
           return retainedPage(messages, offset, limit);
         },
       );
-      registerOperations(api, broker, logger);
+      registerOperations(api, broker, logger, options.live);
       done();
     },
     { prefix: '/api/v1' },

@@ -8,6 +8,9 @@ import { parseBind } from './config.js';
 import type { AdminConfig } from './config.js';
 import { brokerMetrics, wantsOpenMetrics } from './metrics.js';
 import { Readiness } from './readiness.js';
+import { loadDashboardAssets, registerDashboard } from './dashboard.js';
+import { History } from './history.js';
+import { TailHub } from './tail.js';
 
 export interface AdminServerOptions {
   readonly broker: BrokerApi;
@@ -55,11 +58,15 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     const { contentType, body } = await metrics.scrape(wantsOpenMetrics(req.headers.accept));
     return reply.header('content-type', contentType).send(body);
   });
-  registerApi(app, { broker, token, logger });
+  const history = new History(broker);
+  const tails = new TailHub(broker);
+  registerDashboard(app, loadDashboardAssets());
+  registerApi(app, { broker, token, logger, live: { history, tails } });
 
   try {
     await app.listen({ host: where.host, port: where.port });
   } catch (err) {
+    history.close();
     await app.close().catch(() => undefined);
     throw new Error(
       `the admin server cannot listen on ${config.bind} (${(err as Error).message}): choose another bind`,
@@ -68,12 +75,21 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : where.port;
-  const api = token === undefined ? 'API off (no token_file)' : 'API on';
+  const api = token === undefined ? 'API off (no token_file)' : 'API and dashboard on';
   logger.info(
     { host: where.host, port },
     `admin server listening on http://${hostForUrl(where.host)}:${port} (${api})`,
   );
-  return { readiness, port, close: () => app.close() };
+  return {
+    readiness,
+    port,
+    close: async () => {
+      history.close();
+      // Open event streams would keep Fastify's close waiting for their sockets.
+      tails.close();
+      await app.close();
+    },
+  };
 }
 
 function hostForUrl(host: string): string {

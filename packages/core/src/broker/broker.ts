@@ -181,6 +181,10 @@ export class Broker {
       timings: () => this.timings(),
       pluginMetrics: () => this.pluginMetrics(),
       plugins: () => (this.host?.plugins ?? []).map((p) => ({ ...p, state: 'running' as const })),
+      listen: <K extends BrokerEventName>(event: K, listener: BrokerEventListener<K>): (() => void) => {
+        ctx.events.on(event, listener);
+        return () => ctx.events.off(event, listener);
+      },
       storeStats: () => this.storeStats(),
       health: () => this.health(),
       sessionCount: () => ctx.sessions.size,

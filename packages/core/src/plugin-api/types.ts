@@ -454,6 +454,13 @@ export interface BrokerApi {
   stats(): BrokerStats;
   /** Sampled durations: plugin decision times by plugin and hook, publish-to-delivery latency. */
   timings(): BrokerTimings;
+  /**
+   * Adds a listener of a broker event while the plugin runs, for listening now and then (a dashboard's
+   * message tail while someone watches it): an event nobody listens to costs the broker nothing, where an
+   * `events` hook is there for the plugin's whole life. Returns the function that removes it. A listener's
+   * throw is logged and does not reach the broker.
+   */
+  listen<K extends BrokerEventName>(event: K, listener: (payload: BrokerEvents[K]) => void): () => void;
   /** The plugins the broker runs now, in setup order (after a reload: the new set). */
   plugins(): PluginSummary[];
   /** The figures of every plugin with a `metrics` hook, read now, by plugin name. */

@@ -70,6 +70,7 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       timings: () => ZERO_TIMINGS,
       pluginMetrics: () => [],
       plugins: () => [],
+      listen: () => () => undefined,
       storeStats: () => ZERO_STORE_STATS,
       health: () => ({ ready: true, checks: [] }),
       sessionCount: () => 0,

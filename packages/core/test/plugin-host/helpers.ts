@@ -48,6 +48,7 @@ export const fakeBroker: BrokerApi = {
   timings: () => ZERO_TIMINGS,
   pluginMetrics: () => [],
   plugins: () => [],
+  listen: () => () => undefined,
   storeStats: () => ZERO_STORE_STATS,
   health: () => ({ ready: true, checks: [] }),
   sessionCount: () => 0,

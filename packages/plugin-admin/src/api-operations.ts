@@ -31,10 +31,12 @@ const topicQuery = {
   },
 } as const;
 
-/** What the dashboard's live parts read: the counters' history and the message tail. */
+/** What the dashboard's live parts read: the counters' history and the message tail; reloads in flight. */
 export interface LiveViews {
   readonly history: History;
   readonly tails: TailHub;
+  /** Told when a POST /reload starts and ends (the server's close must not wait for it: see server.ts). */
+  readonly reloads: { started(): void; ended(): void };
 }
 
 export function registerOperations(
@@ -118,8 +120,14 @@ export function registerOperations(
 
   api.post('/reload', async (req, reply) => {
     logger.info({ from: req.ip }, 'admin API: reload');
-    const outcome = await broker.requestReload();
+    live.reloads.started();
+    const outcome = await broker.requestReload().finally(() => live.reloads.ended());
     // The config read again had errors: nothing changed (409, as a request that conflicts with the file).
-    return reply.code(outcome.applied ? 200 : 409).send(outcome);
+    // The reload may have set this plugin up again: a kept-alive connection would reach the old server,
+    // closing, instead of the new one.
+    return reply
+      .code(outcome.applied ? 200 : 409)
+      .header('connection', 'close')
+      .send(outcome);
   });
 }

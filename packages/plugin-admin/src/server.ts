@@ -1,7 +1,7 @@
 /** The admin HTTP server: routes for metrics and health, the API, listening on the configured bind. */
 import type { BrokerApi, Logger } from '@midge/mqtt-core';
 import Fastify from 'fastify';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { registerApi, requireToken } from './api.js';
 import { connectionsByListener } from './clients.js';
 import { parseBind } from './config.js';
@@ -61,7 +61,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const history = new History(broker);
   const tails = new TailHub(broker);
   registerDashboard(app, loadDashboardAssets());
-  registerApi(app, { broker, token, logger, live: { history, tails } });
+  let reloadsInFlight = 0;
+  const reloads = { started: () => void reloadsInFlight++, ended: () => void reloadsInFlight-- };
+  registerApi(app, { broker, token, logger, live: { history, tails, reloads } });
 
   try {
     await app.listen({ host: where.host, port: where.port });
@@ -87,9 +89,23 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       history.close();
       // Open event streams would keep Fastify's close waiting for their sockets.
       tails.close();
-      await app.close();
+      if (reloadsInFlight === 0) await app.close();
+      else await closeDuringReload(app, logger);
     },
   };
+}
+
+/**
+ * Closes while a POST /reload is being served: that reload changed this plugin's options and is what closes
+ * it. The request's answer waits for the reload, the reload for this close, and a full close waits for the
+ * request: it would only end when the plugin's close timed out. So stop listening (the plugin set up again
+ * binds the same port) and let the rest of the close, that answer included, finish on its own.
+ */
+async function closeDuringReload(app: FastifyInstance, logger: Logger): Promise<void> {
+  const closed = app.close().catch((err: unknown) => logger.error({ err }, 'admin server: close failed'));
+  // Fastify stops listening a few ticks into close(); `listening` turns false once the port is released.
+  for (let i = 0; i < 1000 && app.server.listening; i++) await new Promise((resolve) => setImmediate(resolve));
+  if (app.server.listening) await closed;
 }
 
 function hostForUrl(host: string): string {

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allow, definePlugin, deny, loadConfig, type MidgePlugin } from '@midge/mqtt-core';
+import { allow, definePlugin, deny, loadConfig, type BrokerOptions, type MidgePlugin } from '@midge/mqtt-core';
 import {
   RawClient,
   createTestBroker,
@@ -38,11 +38,15 @@ afterEach(async () => {
 });
 
 /** A broker with the admin plugin on a free port; resolves with the admin server's base URL. */
-async function start(options: Record<string, unknown> = {}, plugins: MidgePlugin[] = []): Promise<string> {
+async function start(
+  options: Record<string, unknown> = {},
+  plugins: MidgePlugin[] = [],
+  brokerOptions: Pick<BrokerOptions, 'reloadHandler'> = {},
+): Promise<string> {
   logger = recordingLogger();
   tb = await createTestBroker(
     { plugins: { '@midge/plugin-admin': { bind: '127.0.0.1:0', ...options } } },
-    { searchDirs: [packageDir], logger, plugins },
+    { searchDirs: [packageDir], logger, plugins, ...brokerOptions },
   );
   const record = logger.records.find((r) => /^admin server listening/.test(String(r.msg)));
   if (record === undefined) throw new Error('the admin server did not say where it listens');
@@ -50,8 +54,10 @@ async function start(options: Record<string, unknown> = {}, plugins: MidgePlugin
 }
 
 /** A broker whose admin API is on (token file set). */
-const startWithApi = (options: Record<string, unknown> = {}): Promise<string> =>
-  start({ token_file: join(tokenDir, 'admin.token'), ...options });
+const startWithApi = (
+  options: Record<string, unknown> = {},
+  brokerOptions: Pick<BrokerOptions, 'reloadHandler'> = {},
+): Promise<string> => start({ token_file: join(tokenDir, 'admin.token'), ...options }, [], brokerOptions);
 
 async function connected(clientId: string, options: { username?: string; protocolVersion?: 4 | 5 } = {}) {
   const c = await RawClient.connect(tb?.port ?? 0);
@@ -595,5 +601,46 @@ describe('@midge/plugin-admin API', () => {
     const [bad, why] = await getJson(`${base}/api/v1/retained?filter=${encodeURIComponent('a/#/b')}`);
     expect(bad).toBe(400);
     expect((why as { error: string }).error).toContain("'a/#/b'");
+  });
+
+  it('answers a reload that sets up this plugin again (its own options changed) without waiting for its own close', async () => {
+    const free: Server = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const port = (free.address() as { port: number }).port;
+    await new Promise((resolve) => free.close(resolve));
+    const bind = `127.0.0.1:${port}`;
+    const base = await startWithApi(
+      { bind },
+      {
+        reloadHandler: async () => {
+          const next = await loadConfig({
+            listeners: { default: { type: 'tcp', bind: '127.0.0.1:0' } },
+            plugins: {
+              '@midge/plugin-admin': { bind, token_file: join(tokenDir, 'admin.token'), metrics_auth: true },
+            },
+          });
+          const broker = tb?.broker;
+          if (broker === undefined) throw new Error('no broker');
+          return { applied: true, errors: [], ...(await broker.reload(next.config)) };
+        },
+      },
+    );
+    const began = Date.now();
+    const res = await fetch(`${base}/api/v1/reload`, { method: 'POST', headers: auth });
+    expect([res.status, await res.json()]).toEqual([
+      200,
+      {
+        applied: true,
+        errors: [],
+        changes: ['plugin @midge/plugin-admin: options changed, set up again'],
+        failures: [],
+        needsRestart: [],
+      },
+    ]);
+    // Without the early close the answer waited for the plugin close timeout (10 s).
+    expect(Date.now() - began).toBeLessThan(5_000);
+    // The plugin set up again serves the same port, with the new options.
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: auth })).status).toBe(200);
   });
 });

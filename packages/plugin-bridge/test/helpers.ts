@@ -3,7 +3,7 @@
  * as a config names it), remote Midges, and counters of what arrives where.
  */
 import { fileURLToPath } from 'node:url';
-import { definePlugin, type MidgePlugin } from '@midge/mqtt-core';
+import { definePlugin, type BrokerOptions, type MidgePlugin } from '@midge/mqtt-core';
 import { connect, type ClientMessage, type MqttClient, type MqttClientOptions } from '@midge/mqtt-core/client';
 import { createTestBroker, recordingLogger, type RecordingLogger, type TestBroker } from '@midge/mqtt-core/testing';
 import { stateTopic } from '../src/index.js';
@@ -15,10 +15,11 @@ export async function startEdge(
   bridges: Record<string, unknown>,
   logger: RecordingLogger = recordingLogger(),
   config: Record<string, unknown> = {},
+  options: BrokerOptions = {},
 ): Promise<TestBroker> {
   return createTestBroker(
     { plugins: { '@midge/plugin-bridge': { bridges } }, ...config },
-    { searchDirs: [packageDir], logger },
+    { searchDirs: [packageDir], logger, ...options },
   );
 }
 

@@ -23,9 +23,15 @@ export async function startEdge(
   );
 }
 
-/** A plain Midge, on `port` when given (a restart takes the same port), with extra in-memory plugins. */
-export function startRemote(port = 0, plugins: MidgePlugin[] = []): Promise<TestBroker> {
-  return createTestBroker({ listeners: { default: { type: 'tcp', bind: `127.0.0.1:${port}` } } }, { plugins });
+/**
+ * A plain Midge, on `port` when given (a restart takes the same port), with extra in-memory plugins and
+ * broker options (a store).
+ */
+export function startRemote(port = 0, plugins: MidgePlugin[] = [], options: BrokerOptions = {}): Promise<TestBroker> {
+  return createTestBroker(
+    { listeners: { default: { type: 'tcp', bind: `127.0.0.1:${port}` } } },
+    { plugins, ...options },
+  );
 }
 
 /**

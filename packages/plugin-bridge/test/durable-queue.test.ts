@@ -87,3 +87,30 @@ it('bounds the queue by max_queued_messages while the remote is down (the rest i
   const got = firsts(seen.received).map(Number);
   expect(got).toEqual([...got].sort((a, b) => a - b));
 });
+
+it('drops the subscriptions of topics removed from the config from its persistent local session', async () => {
+  dir = await mkdtemp(join(tmpdir(), 'midge-bridge-lmdb-'));
+  remote = await startRemote();
+  const withTopics = (topics: unknown[]) =>
+    startEdge(
+      { cloud: { url: remote?.url, reconnect_delay_min: 0.05, topics } },
+      recordingLogger(),
+      {},
+      {
+        persistence: new LmdbPersistence({ path: dir, sync: 'batch' }),
+      },
+    );
+  const filters = (tb: TestBroker) =>
+    [...tb.broker.api.subscriptions()]
+      .filter((s) => s.clientId === '$bridge/cloud')
+      .map((s) => s.filter)
+      .sort();
+  edge = await withTopics([{ filter: 'a/#' }, { filter: 'b/#' }]);
+  const first = edge;
+  await waitFor(() => filters(first).length === 2, 'both subscriptions');
+  await edge.close();
+  edge = await withTopics([{ filter: 'b/#' }, { filter: 'c/#' }]);
+  const second = edge;
+  await waitFor(() => filters(second).join() === 'b/#,c/#', 'the subscriptions of the new config only');
+  expect(filters(second)).toEqual(['b/#', 'c/#']);
+});

@@ -52,6 +52,9 @@ describe.skipIf(!hasMosquitto && process.env.CI === undefined)('Midge ↔ mosqui
         protocolVersion: 4,
         clientId: 'counter-out',
       });
+      // Whether mosquitto gave the subscriber its session back after the restart (its persistence works).
+      const resumed: boolean[] = [];
+      atMosq.client.on('connect', (r) => resumed.push(r.sessionPresent));
       const atEdge = await subscriber(e.url, ['cloud/commands/#'], { qos: 1 });
       const edgePub = await publisher(e.url);
       const mosqPub = await publisher(m.url, { protocolVersion: 4, reconnectInitialDelay: 0.05, reconnectRetries: -1 });
@@ -81,6 +84,7 @@ describe.skipIf(!hasMosquitto && process.env.CI === undefined)('Midge ↔ mosqui
       expect(atMosq.messages.every((x) => x.topic === 'site1/sensors/t' && x.qos === 1)).toBe(true);
       expect(atEdge.messages.every((x) => x.topic === 'cloud/commands/c' && x.qos === 1)).toBe(true);
       expect(bridgeState(e, 'cloud')).toBe('connected');
+      expect(resumed).toEqual([true]);
     });
   }
 

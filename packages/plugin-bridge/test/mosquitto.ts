@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,9 @@ export class Mosquitto {
 
   static async start(): Promise<Mosquitto> {
     const dir = await mkdtemp(join(tmpdir(), 'midge-bridge-mosq-'));
+    // Started as root, mosquitto drops to its own user, which must be able to write its persistence file
+    // there (mkdtemp makes the folder 0700): without it the restart would silently lose every session.
+    await chmod(dir, 0o777);
     const m = new Mosquitto(await freePort(), dir);
     await writeFile(
       join(dir, 'mosquitto.conf'),

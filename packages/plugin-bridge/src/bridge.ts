@@ -67,6 +67,13 @@ export class Bridge {
       logger: d.logger,
       onMessage: (m) => incoming.onRemoteMessage(m),
       onUp: (fresh) => {
+        const max = this.#remote.receiveMaximum;
+        // Midge's client does not hold publishes back for the remote's window: more would be a protocol error.
+        if (max !== undefined && max < config.max_inflight)
+          d.logger.warn(
+            { receiveMaximum: max, max_inflight: config.max_inflight },
+            'the remote broker takes fewer unacknowledged messages than max_inflight: lower max_inflight to its Receive Maximum',
+          );
         if (fresh) this.#outgoing.onRemoteFresh();
         this.#publishState('connected');
       },

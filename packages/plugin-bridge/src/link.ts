@@ -58,6 +58,11 @@ export class Link {
     return this.#up;
   }
 
+  /** The Receive Maximum the other side announced in its last CONNACK (v5), if any. */
+  get receiveMaximum(): number | undefined {
+    return this.#client?.connack?.properties?.receiveMaximum;
+  }
+
   /** Starts connecting; returns at once (a broker does not wait for the other side to start). */
   start(): void {
     this.#running ??= this.#run();

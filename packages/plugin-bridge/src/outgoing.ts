@@ -77,7 +77,8 @@ export class Outgoing {
       (err: unknown) => {
         // The remote client ended (it gave up): the message stays pending, unacknowledged here, and
         // goes to the next client, unless one connected already in between.
-        if (!this.#pending.has(p)) return;
+        // `p.generation` moved on: onRemoteFresh sent it to the new client already.
+        if (!this.#pending.has(p) || p.generation !== generation) return;
         this.#logger.debug({ err, topic: p.topic }, 'bridge publish to the remote failed; it will be sent again');
         if (this.#remote.generation !== generation && this.#remote.connected) this.#send(p);
       },

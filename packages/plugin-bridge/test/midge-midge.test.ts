@@ -2,7 +2,7 @@
  * A Midge at the edge bridged to another Midge over real sockets: both directions at QoS 0/1/2, prefix
  * mapping, the retained flag, no loop on a topic bridged both ways, the `$SYS` state topic.
  */
-import type { TestBroker } from '@midge/mqtt-core/testing';
+import { createTestBroker, recordingLogger, type TestBroker } from '@midge/mqtt-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bridgeState, endClients, publisher, sleep, startEdge, startRemote, subscriber, waitFor } from './helpers.js';
 
@@ -109,5 +109,17 @@ describe('Midge ↔ Midge bridge', () => {
       .flatMap((p) => p.metrics)
       .find((m) => m.name === 'bridge_connected');
     expect(connected?.value).toBe(0);
+  });
+});
+
+describe('Midge ↔ Midge bridge settings', () => {
+  it('warns when the remote takes fewer unacknowledged messages than max_inflight', async () => {
+    remote = await createTestBroker({ receive_maximum: 5 });
+    const logger = recordingLogger();
+    edge = await startEdge({ cloud: { url: remote.url, max_inflight: 20, topics: [{ filter: 'x' }] } }, logger);
+    const e = edge;
+    await waitFor(() => bridgeState(e, 'cloud') === 'connected', 'the bridge to connect');
+    const warning = logger.records.find((r) => r.level === 'warn' && /fewer unacknowledged/.test(r.msg));
+    expect(warning?.obj).toMatchObject({ receiveMaximum: 5, max_inflight: 20 });
   });
 });

@@ -13,6 +13,9 @@ import type { Link } from './link.js';
 import { crossingProperties } from './properties.js';
 import type { TopicMap } from './topic-map.js';
 
+/** What of the remote link this needs (a fake in unit tests). */
+export type RemoteSide = Pick<Link, 'generation' | 'connected' | 'publish'>;
+
 interface Pending {
   readonly message: ClientMessage;
   readonly topic: string;
@@ -22,12 +25,12 @@ interface Pending {
 
 export class Outgoing {
   readonly #pending = new Set<Pending>();
-  readonly #remote: Link;
+  readonly #remote: RemoteSide;
   readonly #map: TopicMap;
   readonly #counters: BridgeCounters;
   readonly #logger: Logger;
 
-  constructor(remote: Link, map: TopicMap, counters: BridgeCounters, logger: Logger) {
+  constructor(remote: RemoteSide, map: TopicMap, counters: BridgeCounters, logger: Logger) {
     this.#remote = remote;
     this.#map = map;
     this.#counters = counters;

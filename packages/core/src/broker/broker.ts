@@ -27,6 +27,7 @@ import type {
   StoreStats,
   ClientInfo,
   ConnectedClient,
+  LocalConnectionOptions,
   Logger,
   Message,
   MidgePlugin,
@@ -54,6 +55,7 @@ import { copyMessage } from './message.js';
 import { restoreQueue, restoreSession } from './snapshot.js';
 import { subscriptionEntries } from './subscription-entries.js';
 import { LimitReporter } from './limit-reporter.js';
+import { localPair } from './local-pair.js';
 import { StatsCounter } from './stats.js';
 import { LATENCY_SAMPLE_EVERY } from './latency-probe.js';
 import { isBrokerOnlyTopic, validateTopicFilter, validateTopicName } from './topic.js';
@@ -203,6 +205,16 @@ export class Broker {
         validateTopicName(message.topic, ctx.topicLimits) === undefined &&
         !isBrokerOnlyTopic(message.topic) &&
         ctx.router.deliverShared(share.group, share.filter, message),
+      connectLocal: (options?: LocalConnectionOptions): Duplex => {
+        const [client, server] = localPair();
+        this.handle(server, {
+          listener: options?.listener ?? 'local',
+          remoteAddress: '',
+          remotePort: 0,
+          secure: false,
+        });
+        return client;
+      },
     });
   }
 

@@ -78,6 +78,7 @@ export class MqttClient {
       (packet) => this.#send(packet),
       (m) => this.#emit('message', m),
       this.options.protocolVersion === 5,
+      this.options.manualAck,
     );
     this.#out = new Outstanding((packet, done) => this.#send(packet, done), this.options.protocolVersion);
     const o = this.options;
@@ -310,7 +311,9 @@ export class MqttClient {
     let last: unknown;
     let tried = 0;
     for (let attempt = 1; o.reconnectRetries < 0 || attempt <= o.reconnectRetries; attempt++) {
-      const delay = Math.min(o.reconnectInitialDelay * 2 ** (attempt - 1), o.reconnectMaxInterval);
+      const backoff = Math.min(o.reconnectInitialDelay * 2 ** (attempt - 1), o.reconnectMaxInterval);
+      const floor = Math.min(o.reconnectInitialDelay, backoff);
+      const delay = o.reconnectJitter ? floor + Math.random() * (backoff - floor) : backoff;
       await this.#sleep(delay * 1000);
       if (this.#state !== 'reconnecting') return;
       this.#emit('reconnect', attempt);

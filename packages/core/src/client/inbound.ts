@@ -16,11 +16,13 @@ export class Inbound {
   readonly #send: (packet: Packet) => void;
   readonly #emit: (message: ClientMessage) => void;
   readonly #v5: boolean;
+  readonly #manualAck: boolean;
 
-  constructor(send: (packet: Packet) => void, emit: (message: ClientMessage) => void, v5: boolean) {
+  constructor(send: (packet: Packet) => void, emit: (message: ClientMessage) => void, v5: boolean, manualAck = false) {
     this.#send = send;
     this.#emit = emit;
     this.#v5 = v5;
+    this.#manualAck = manualAck;
   }
 
   /** QoS 0 messages dropped because an iterator's buffer was full. */
@@ -91,17 +93,34 @@ export class Inbound {
     }
   }
 
-  /** Callbacks first, then every iterator; `ack` goes out once no iterator holds it back. */
-  #deliver(message: ClientMessage, ack: (() => void) | undefined): void {
-    this.#emit(message);
+  /**
+   * Callbacks first, then every iterator; `ack` goes out once no iterator holds it back and, with
+   * manualAck, once the application called the message's `ack()` too.
+   */
+  #deliver(received: ClientMessage, ack: (() => void) | undefined): void {
     if (ack === undefined) {
-      for (const s of this.#streams) s.push(message, undefined);
+      this.#emit(received);
+      for (const s of this.#streams) s.push(received, undefined);
       return;
     }
     let holds = 1;
     const release = () => {
       if (--holds === 0) ack();
     };
+    let message = received;
+    if (this.#manualAck) {
+      holds++;
+      let acked = false;
+      message = {
+        ...received,
+        ack: () => {
+          if (acked) return;
+          acked = true;
+          release();
+        },
+      };
+    }
+    this.#emit(message);
     for (const s of this.#streams) {
       if (s.push(message, release) === 'held') holds++;
     }

@@ -4,6 +4,7 @@
  * camelCase one wins.
  */
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { ConnectProperties, ProtocolVersion, QoS, Will, WillProperties } from '../codec/packets.js';
 import { mapAmqttPluginName, PLUGIN_PACKAGES } from '../config/amqtt-compat.js';
 import type { PluginEntry } from '../config/types.js';
@@ -84,6 +85,12 @@ export interface ClientOptions {
   reconnectRetries?: number; // reconnect_retries
   /** Seconds before the first reconnect attempt; doubles each attempt (default 1). */
   reconnectInitialDelay?: number;
+  /**
+   * Full jitter: each reconnect delay is drawn at random between reconnectInitialDelay and the doubled
+   * delay (capped by reconnectMaxInterval), so many clients that lost the same broker do not all come
+   * back at the same instant (default false: the delay as computed).
+   */
+  reconnectJitter?: boolean;
   /** Seconds to wait for the socket and CONNACK (default 10). */
   connectTimeout?: number;
   /** 3 (MQTT 3.1), 4 (3.1.1, default) or 5. */
@@ -116,6 +123,19 @@ export interface ClientOptions {
   searchDirs?: readonly string[];
   /** Messages an async iterator buffers before QoS 0 ones are dropped and QoS 1/2 acks are held (default 1000). */
   messageBufferSize?: number;
+  /**
+   * Opens the byte stream the client speaks MQTT over, instead of the network connection `url` names
+   * (the URL then only names the server in messages). Called for each connection, reconnects included:
+   * e.g. `() => broker.api.connectLocal()` for an in-process connection to a Midge broker.
+   */
+  stream?: () => Duplex | Promise<Duplex>;
+  /**
+   * QoS 1/2 messages received are acknowledged (PUBACK, PUBREC) only once the application calls the
+   * message's `ack()`, not when it is handed over (default false). For a program that must pass a
+   * message on safely first (a bridge acknowledges only what the other broker acknowledged): until
+   * then the broker keeps it in its inflight window and sends it again after a reconnect.
+   */
+  manualAck?: boolean;
 }
 
 export type MqttClientOptions = ClientOptions & ClientConfig;
@@ -138,6 +158,7 @@ export interface ResolvedClientOptions {
   readonly reconnectMaxInterval: number;
   readonly reconnectRetries: number;
   readonly reconnectInitialDelay: number;
+  readonly reconnectJitter: boolean;
   readonly connectTimeout: number;
   readonly protocolVersion: ProtocolVersion;
   readonly properties: ConnectProperties | undefined;
@@ -157,6 +178,8 @@ export interface ResolvedClientOptions {
   readonly logger: Logger;
   readonly searchDirs: readonly string[];
   readonly messageBufferSize: number;
+  readonly stream: (() => Duplex | Promise<Duplex>) | undefined;
+  readonly manualAck: boolean;
 }
 
 /** aMQTT's default client config. */
@@ -280,6 +303,7 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
       throw invalid('authenticate needs protocolVersion 5 and properties.authenticationMethod');
     }
   }
+  if (o.stream !== undefined && typeof o.stream !== 'function') throw invalid('stream must be a function');
   const conn = o.connection;
   const bufferSize = o.messageBufferSize ?? 1000;
   if (!Number.isInteger(bufferSize) || bufferSize < 1)
@@ -304,6 +328,7 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
       d.reconnect_max_interval,
     reconnectRetries: o.reconnectRetries ?? o.reconnect_retries ?? d.reconnect_retries,
     reconnectInitialDelay: seconds(o.reconnectInitialDelay, 'reconnectInitialDelay', 0) ?? 1,
+    reconnectJitter: o.reconnectJitter ?? false,
     connectTimeout: seconds(o.connectTimeout, 'connectTimeout', 0) ?? 10,
     protocolVersion,
     properties: o.properties,
@@ -323,5 +348,7 @@ export function resolveClientOptions(o: MqttClientOptions): ResolvedClientOption
     logger: o.logger ?? nullLogger,
     searchDirs: o.searchDirs ?? [process.cwd()],
     messageBufferSize: bufferSize,
+    stream: o.stream,
+    manualAck: o.manualAck ?? false,
   };
 }

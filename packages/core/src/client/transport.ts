@@ -56,6 +56,15 @@ export function describeServer(o: ResolvedClientOptions): string {
 
 /** Resolves with a connected stream, or rejects with CLIENT_NETWORK / CLIENT_TIMEOUT. */
 export function openTransport(o: ResolvedClientOptions, timeoutMs: number): Promise<Duplex> {
+  const open = o.stream;
+  if (open !== undefined) {
+    // A stream the application opens (an in-process pair) is connected once it exists.
+    return Promise.resolve()
+      .then(open)
+      .catch((err: unknown) => {
+        throw networkError(o, err);
+      });
+  }
   return new Promise<Duplex>((resolve, reject) => {
     let stream: Duplex;
     let ws: WebSocket | undefined;

@@ -18,6 +18,11 @@ export interface ClientMessage {
   readonly packetId?: number;
   /** v5 only. */
   readonly properties?: PublishProperties;
+  /**
+   * With the `manualAck` option, on QoS 1/2 messages: acknowledges the message to the broker (PUBACK,
+   * PUBREC). Call it once the message is safe; further calls do nothing. Absent otherwise.
+   */
+  readonly ack?: () => void;
 }
 
 export interface ConnectResult {

@@ -4,6 +4,7 @@
  *
  *   declare module '@midge/mqtt-core' { interface BrokerEvents { 'acme:thing': { n: number } } }
  */
+import type { Duplex } from 'node:stream';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { ConnectPacket, Packet, ProtocolVersion, PublishProperties, QoS } from '../codec/packets.js';
 import type { PersistedSession } from '../persistence/types.js';
@@ -430,6 +431,15 @@ export interface SubscriptionEntry {
   readonly filter: string;
 }
 
+/** Options of `BrokerApi.connectLocal`. */
+export interface LocalConnectionOptions {
+  /**
+   * The listener name the connection reports (`ClientInfo.listener`, default `local`): auth and ACL
+   * plugins that look at the listener tell in-process connections apart by it.
+   */
+  readonly listener?: string;
+}
+
 /** What the broker offers plugins. */
 export interface BrokerApi {
   readonly version: string;
@@ -535,6 +545,15 @@ export interface BrokerApi {
    * member of it, or the topic is not a valid topic name or a `$` topic (never delivered).
    */
   deliverShared(share: { readonly group: string; readonly filter: string }, message: Message): boolean;
+  /**
+   * An in-process connection to this broker: returns the client's end of a byte stream whose other end
+   * the broker serves like a network connection (CONNECT, authentication and authorization by the
+   * plugins, sessions, limits), with `remoteAddress` '' and `secure` false. Give it to an MQTT client
+   * (`@midge/mqtt-core/client`'s `stream` option) to hold a real session, persistent if it asks for one,
+   * without a listener or a port (a bridge plugin keeps its outgoing queue in such a session).
+   * Destroying the stream closes the connection as a lost socket would (the will is published).
+   */
+  connectLocal(options?: LocalConnectionOptions): Duplex;
 }
 
 /** A message a client plugin publishes through its client. */

@@ -86,6 +86,9 @@ export function fakePluginContext(overrides: Partial<PluginContext> = {}): Plugi
       deleteSession: () => 'unknown',
       handOverSession: () => Promise.resolve(undefined),
       deliverShared: () => false,
+      connectLocal: () => {
+        throw new Error('the fake plugin context has no broker to connect to: override broker.connectLocal');
+      },
     },
     ...overrides,
     logger: recordingLogger(),

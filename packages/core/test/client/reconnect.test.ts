@@ -145,3 +145,30 @@ describe('auto-reconnect', () => {
     expect(fake.received.map((r) => r.packet.type)).toEqual(['connect', 'subscribe', 'pubrec', 'pubrec', 'pubcomp']);
   });
 });
+
+describe('reconnect jitter', () => {
+  it('draws each delay between reconnectInitialDelay and the doubled delay', async () => {
+    tb = await createTestBroker();
+    proxy = await startProxy(tb.port);
+    // The lowest draw every time: the delays stay at the floor instead of doubling.
+    const random = Math.random;
+    Math.random = () => 0;
+    try {
+      const c = await connect(proxy.url, {
+        reconnectInitialDelay: 0.05,
+        reconnectMaxInterval: 10,
+        reconnectRetries: -1,
+        reconnectJitter: true,
+      });
+      clients.push(c);
+      let attempts = 0;
+      c.on('reconnect', () => attempts++);
+      await proxy.close();
+      proxy = undefined;
+      // Without jitter the 6th attempt comes after 0.05 * (1 + 2 + ... + 32) = 3.15 s.
+      await waitFor(() => attempts >= 6, 'six reconnect attempts', 1500);
+    } finally {
+      Math.random = random;
+    }
+  });
+});

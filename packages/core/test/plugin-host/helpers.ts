@@ -63,6 +63,9 @@ export const fakeBroker: BrokerApi = {
   deleteSession: () => 'unknown',
   handOverSession: () => Promise.resolve(undefined),
   deliverShared: () => false,
+  connectLocal: () => {
+    throw new Error('no broker behind this fake api');
+  },
 };
 
 export const client: ClientInfo = {

@@ -3,6 +3,8 @@
  * client gets exactly the rights its token carries, and bad tokens are refused in CONNACK.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +100,24 @@ describe('@midge/plugin-auth-jwt in a broker', () => {
     const token = await sign(key, { sub: 'carol', aud: 'midge', subscribe: ['users/%u/#'] });
     const carol = await connected({ username: token, protocolVersion: 4 });
     expect(await subscribe(carol, 'users/carol/inbox', 'users/dave/inbox')).toEqual([1, 0x80]);
+  });
+
+  it('refuses with server unavailable (v5 0x88 / v3 3) when the JWKS URL cannot be reached', async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((r) => probe.close(r));
+    await startBroker({
+      '@midge/plugin-auth-jwt': {
+        jwks_url: `http://127.0.0.1:${port}/jwks.json`,
+        algorithms: ['ES256'],
+        jwks_timeout_s: 1,
+      },
+    });
+    const token = await sign(key);
+    expect((await connectClient({ password: pw(token), protocolVersion: v5 })).code).toBe(0x88);
+    expect((await connectClient({ username: 'alice', password: pw(token) })).code).toBe(3);
   });
 
   it('disconnects a client when its token expires', async () => {

@@ -8,6 +8,7 @@
  */
 import { abstain, allow, definePlugin, deny } from '@midge/mqtt-core';
 import type { ClientInfo, Decision, PluginContext, PluginHooks, PluginMetric } from '@midge/mqtt-core';
+import { checkKeys } from './check.js';
 import { configSchema, resolveConfig } from './config.js';
 import type { JwtAuthConfig, ResolvedConfig } from './config.js';
 import { ExpiryTimers } from './expiry.js';
@@ -17,6 +18,7 @@ import { compileRights, decide } from './rights.js';
 import type { Rights } from './rights.js';
 import { looksLikeJwt, verifyToken } from './verify.js';
 
+export { checkKeys } from './check.js';
 export { configSchema, resolveConfig, HMAC_ALGORITHMS, PUBLIC_KEY_ALGORITHMS } from './config.js';
 export type { Algorithm, JwtAuthConfig, ResolvedConfig } from './config.js';
 export { createKeySource, parseJwks, secretFromFile } from './keys.js';
@@ -130,6 +132,7 @@ export default definePlugin({
   name: '@midge/plugin-auth-jwt',
   apiVersion: 1,
   configSchema,
+  check: (ctx, config: JwtAuthConfig) => checkKeys(config, ctx.configDir),
   async setup(ctx, config: JwtAuthConfig): Promise<PluginHooks> {
     const keys = await createKeySource(config, ctx.configDir, ctx.logger);
     return createJwtAuth(ctx, resolveConfig(config), keys);

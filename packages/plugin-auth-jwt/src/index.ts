@@ -65,14 +65,15 @@ export function createJwtAuth(ctx: PluginContext, config: ResolvedConfig, keys: 
         );
         return v5 ? UNAVAILABLE_V5 : UNAVAILABLE_V3;
       }
-      ctx.logger.info({ clientId: client.clientId, reason: outcome.reason }, 'JWT refused');
+      // Debug, not info: anyone can send bad tokens, and a flood of them must not flood the log.
+      ctx.logger.debug({ clientId: client.clientId, reason: outcome.reason }, 'JWT refused');
       return v5 ? BAD_V5 : BAD_V3;
     }
     // The broker knows the client by its CONNECT username (an authenticate hook cannot rename it), so a
     // username that names someone else than the token would let this client pass as them to other plugins.
     if (config.tokenFrom === 'password' && client.username !== undefined && client.username !== outcome.username) {
       counts.mismatch++;
-      ctx.logger.info({ clientId: client.clientId }, 'JWT refused: the CONNECT username is not the token’s');
+      ctx.logger.debug({ clientId: client.clientId }, 'JWT refused: the CONNECT username is not the token’s');
       return v5 ? BAD_V5 : BAD_V3;
     }
     const { rights, dropped } = compileRights(outcome.claims, config, outcome.username, client.clientId);

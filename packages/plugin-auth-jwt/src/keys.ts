@@ -66,19 +66,31 @@ async function fileSource(path: string): Promise<KeySource> {
   };
 }
 
-async function secretSource(path: string): Promise<KeySource> {
+/** A short HMAC secret can be brute-forced offline from any token it signed. */
+const MIN_SECRET_BYTES = 32;
+
+async function loadSecret(path: string): Promise<Uint8Array> {
   const secret = secretFromFile(await readOption('secret_file', path));
-  // A short HMAC secret can be brute-forced from any token it signed.
-  if (secret.length < 32)
-    throw new Error(`secret_file ${path}: the secret must be at least 32 bytes, it has ${secret.length}`);
-  const source = { key: secret, reload: async () => {}, close() {} };
-  source.reload = async () => {
-    const next = secretFromFile(await readOption('secret_file', path));
-    if (next.length < 32)
-      throw new Error(`secret_file ${path}: the secret must be at least 32 bytes, it has ${next.length}`);
-    source.key = next;
+  if (secret.length < MIN_SECRET_BYTES) {
+    throw new Error(
+      `secret_file ${path}: the secret must be at least ${MIN_SECRET_BYTES} bytes, it has ${secret.length}`,
+    );
+  }
+  return secret;
+}
+
+/** The secret file: read at start and on reload, like a JWKS file (a failed reload keeps the secret). */
+async function secretSource(path: string): Promise<KeySource> {
+  let secret = await loadSecret(path);
+  return {
+    get key() {
+      return secret;
+    },
+    async reload() {
+      secret = await loadSecret(path);
+    },
+    close() {},
   };
-  return source;
 }
 
 export interface RemoteOptions {

@@ -40,11 +40,8 @@ function isUnavailable(err: unknown): boolean {
   return true;
 }
 
-/** The reason logged (never sent with the token): jose's codes are stable and say what failed. */
+/** The reason logged (never the token): jose's codes are stable and say what failed. */
 function reasonOf(err: unknown): string {
-  if (err instanceof errors.JWTClaimValidationFailed || err instanceof errors.JWTExpired) {
-    return `${err.code}: ${err.message}`;
-  }
   if (err instanceof errors.JOSEError) return `${err.code}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }

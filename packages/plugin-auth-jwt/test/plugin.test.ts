@@ -113,6 +113,24 @@ describe('@midge/plugin-auth-jwt hooks', () => {
     expect(ctx.logger.records.some((r) => r.level === 'error' && /keeping the keys/.test(r.msg))).toBe(true);
   });
 
+  it('reloads the secret file, and keeps the secret it had when the new one is too short', async () => {
+    const first = Buffer.from('first-secret-first-secret-first-secret');
+    const second = Buffer.from('second-secret-second-secret-second-secret');
+    await writeFile(join(dir, 'secret'), first);
+    const { hooks } = await setupPlugin(plugin, { secret_file: 'secret', algorithms: ['HS256'] }, { configDir: dir });
+    opened.push(hooks);
+    const client = () => testClientInfo(undefined, { protocolVersion: 5 });
+    const hs = (secret: Buffer) => sign({ alg: 'HS256', secret: new Uint8Array(secret) });
+    expect(await authenticate(hooks, client(), await hs(first))).toBe('allow');
+    await writeFile(join(dir, 'secret'), second);
+    await hooks.reload!();
+    expect(await authenticate(hooks, client(), await hs(first))).toBe('deny');
+    expect(await authenticate(hooks, client(), await hs(second))).toBe('allow');
+    await writeFile(join(dir, 'secret'), 'short');
+    await hooks.reload!();
+    expect(await authenticate(hooks, client(), await hs(second))).toBe('allow');
+  });
+
   it('counts CONNECTs with a token by result, and none for clients without one', async () => {
     const { hooks } = await start();
     const c = (username?: string) => testClientInfo(username, { protocolVersion: 5 });

@@ -43,7 +43,7 @@ interface Admitted {
 
 type Outcome = 'allowed' | 'invalid' | 'unavailable' | 'mismatch';
 
-/** The hooks for one configuration; `setup` wraps it, tests call it with a fake context. */
+/** The hooks for one configuration and key source: `setup` wraps it; exported for embedders with a key source of their own. */
 export function createJwtAuth(ctx: PluginContext, config: ResolvedConfig, keys: KeySource): PluginHooks {
   // Keyed by the connection's ClientInfo: each CONNECT gets its own object, so a second connection with
   // the same client id (a takeover, a refused attempt) never reads or replaces this one's rights.

@@ -3,6 +3,7 @@
  * client gets exactly the rights its token carries, and bad tokens are refused in CONNACK.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,6 +119,32 @@ describe('@midge/plugin-auth-jwt in a broker', () => {
     const token = await sign(key);
     expect((await connectClient({ password: pw(token), protocolVersion: v5 })).code).toBe(0x88);
     expect((await connectClient({ username: 'alice', password: pw(token) })).code).toBe(3);
+  });
+
+  it('takes keys from a jwks_url and picks up a key published later (rotation without a restart)', async () => {
+    let served = jwks(key);
+    const http = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served));
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = http.address() as AddressInfo;
+      await startBroker({
+        '@midge/plugin-auth-jwt': {
+          jwks_url: `http://127.0.0.1:${port}/jwks.json`,
+          algorithms: ['ES256'],
+          jwks_cooldown_s: 0,
+        },
+      });
+      const next = await signingKey('ES256', 'k2');
+      expect((await connectClient({ password: pw(await sign(key)), protocolVersion: v5 })).code).toBe(0);
+      expect((await connectClient({ password: pw(await sign(next)), protocolVersion: v5 })).code).toBe(0x86);
+      served = jwks(key, next);
+      expect((await connectClient({ password: pw(await sign(next)), protocolVersion: v5 })).code).toBe(0);
+    } finally {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    }
   });
 
   it('disconnects a client when its token expires', async () => {

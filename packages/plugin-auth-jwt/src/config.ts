@@ -76,7 +76,12 @@ export const configSchema = v.pipe(
     /** Disconnect a client when its token's `exp` passes (default true). */
     disconnect_on_expiry: v.optional(v.boolean()),
     /** jwks_url: give up on one fetch after this many seconds (default 5). */
-    jwks_timeout_s: v.optional(seconds('jwks_timeout_s')),
+    jwks_timeout_s: v.optional(
+      v.pipe(
+        seconds('jwks_timeout_s'),
+        v.minValue(0.001, 'jwks_timeout_s must be more than 0: 0 would abort every fetch'),
+      ),
+    ),
     /** jwks_url: an unknown `kid` fetches the set again at most this often (default 30). */
     jwks_cooldown_s: v.optional(seconds('jwks_cooldown_s')),
     /** jwks_url: fetch the set again in the background this often (default 600). */

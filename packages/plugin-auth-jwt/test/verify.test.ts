@@ -126,6 +126,7 @@ describe('configSchema', () => {
     expect(issues({ jwks_file: 'k', algorithms: [] }).join()).toMatch(/at least one/);
     expect(issues({ jwks_url: 'file:///etc/jwks', algorithms: ['RS256'] }).join()).toMatch(/http\(s\)/);
     expect(issues({ jwks_file: 'k', algorithms: ['ES256'], bogus: 1 })).toHaveLength(1);
+    expect(issues({ jwks_url: 'http://x/', algorithms: ['ES256'], jwks_timeout_s: 0 }).join()).toMatch(/more than 0/);
     expect(issues({ jwks_file: 'k', algorithms: ['ES256'] })).toEqual([]);
   });
 });

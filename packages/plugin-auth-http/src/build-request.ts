@@ -17,11 +17,26 @@ export function clientValues(client: ClientInfo): TemplateValues {
   };
 }
 
-export function buildRequest(endpoint: EndpointConfig, defaultBody: BodyTemplate, values: TemplateValues): HttpRequest {
+/** A character HTTP forbids in a header value (RFC 9110 5.5): CR, LF, NUL. */
+const BAD_HEADER_VALUE = /[\r\n\0]/;
+
+/**
+ * The request for these values, or undefined when a client's value cannot go where the template puts
+ * it (a line break in a username rendered into a header). That is the client's doing, not an endpoint
+ * failure, so the caller denies it whatever `fail` says: with `fail: open` it would otherwise be a way in.
+ */
+export function buildRequest(
+  endpoint: EndpointConfig,
+  defaultBody: BodyTemplate,
+  values: TemplateValues,
+): HttpRequest | undefined {
   const method = endpoint.method ?? 'POST';
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(endpoint.headers ?? {}))
-    headers[name.toLowerCase()] = render(value, values);
+  for (const [name, template] of Object.entries(endpoint.headers ?? {})) {
+    const value = render(template, values);
+    if (BAD_HEADER_VALUE.test(value)) return undefined;
+    headers[name.toLowerCase()] = value;
+  }
   let body: string | undefined;
   if (method === 'POST') {
     // Rendered into the object first, serialized after: a quote or backslash in a username or password

@@ -44,6 +44,8 @@ const UNAVAILABLE_V3 = deny('authentication service unavailable', { reasonCode: 
 const UNAVAILABLE_V5 = deny('authentication service unavailable', { reasonCode: 0x88 });
 const AUTHZ_UNAVAILABLE = deny('authorization service unavailable');
 
+const UNSENDABLE: Answer = Object.freeze({ kind: 'deny', reason: 'a value cannot be sent to the endpoint' });
+
 /** One configured endpoint with its own failure log. */
 class Endpoint {
   readonly failures = new FailureLog(FAILURE_LOG_INTERVAL_MS);
@@ -62,6 +64,7 @@ interface Asker {
 function makeAsker(agent: Agent, cache: DecisionCache<Answer>, timeoutMs: number, logger: Logger): Asker {
   return async (endpoint, values, client) => {
     const req = buildRequest(endpoint.config, endpoint.defaultBody, values);
+    if (req === undefined) return UNSENDABLE;
     const answer = await cache.get(
       cacheKey(req),
       () => ask(agent, req, timeoutMs),

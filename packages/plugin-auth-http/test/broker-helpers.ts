@@ -6,4 +6,4 @@ import { pluginTestHarness } from '@midge/mqtt-core/testing';
 const harness = pluginTestHarness(fileURLToPath(new URL('..', import.meta.url)));
 afterEach(() => harness.close());
 
-export const { startBroker, connectClient, connected } = harness;
+export const { startBroker, connectClient, connected, subscribe } = harness;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawClient } from '@midge/mqtt-core/testing';
-import { connectClient, connected, startBroker } from './broker-helpers.js';
+import { connectClient, connected, startBroker, subscribe } from './broker-helpers.js';
 import { closedPort, json, startEndpoint, type Handler } from './http-endpoint.js';
 
 const pw = (s: string) => Buffer.from(s);
@@ -80,6 +80,12 @@ describe('@midge/plugin-auth-http in a broker', () => {
     const packets = [await alice.next(), await alice.next()];
     expect(packets.find((p) => p.type === 'puback')).toMatchObject({ reasonCode: 0 });
     expect(packets.find((p) => p.type === 'publish')).toMatchObject({ topic: 'alice/inbox/1', payload: pw('hello') });
+  });
+
+  it('refuses a v3.1.1 SUBSCRIBE the endpoint denies with SUBACK 0x80', async () => {
+    await broker();
+    const alice = await connected({ username: 'alice', password: pw('secret') });
+    expect(await subscribe(alice, 'alice/x', 'bob/x')).toEqual([1, 0x80]);
   });
 
   it('refuses CONNECTs as server unavailable while the endpoint is down (fail closed)', async () => {

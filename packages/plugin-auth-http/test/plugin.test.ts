@@ -160,6 +160,17 @@ describe('requests', () => {
     expect(ep.requests).toHaveLength(8);
     expect(ep.connections).toBe(2);
   });
+  it('denies a value that cannot go into a header without asking, even with fail: open', async () => {
+    const ep = await startEndpoint((_, res) => json(res, { result: 'allow' }));
+    const { hooks } = await setup({
+      authenticate: { url: `${ep.origin}/auth`, headers: { 'X-User': '${username}' } },
+      fail: 'open',
+    });
+    const decision = await connect(hooks, 'pw', testClientInfo('eve\r\nX-Admin: 1'));
+    expect(decision).toEqual({ verdict: 'deny', reason: 'a value cannot be sent to the endpoint' });
+    expect(ep.requests).toHaveLength(0);
+    expect((await connect(hooks, 'pw')).verdict).toBe('allow'); // the same template with a plain username
+  });
 });
 
 describe('answers', () => {

@@ -4,8 +4,6 @@
  * their own time), identical requests in flight are sent once, and an endpoint that is down, slow or
  * failing denies (`fail: closed`, the default) or allows (`fail: open`).
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { abstain, allow, definePlugin, deny } from '@midge/mqtt-core';
 import type {
   AuthenticateRequest,
@@ -29,6 +27,7 @@ import {
 import { ask, createAgent } from './endpoint.js';
 import type { Answer } from './response.js';
 import { FailureLog } from './throttle.js';
+import { checkCa, readCa } from './tls-ca.js';
 import type { BodyTemplate, TemplateValues } from './template.js';
 
 export { configSchema, type HttpAuthConfig } from './config.js';
@@ -113,20 +112,11 @@ function connectDecision(answer: Answer, failOpen: boolean, client: ClientInfo):
   }
 }
 
-async function readCa(configDir: string, path: string | undefined): Promise<string | undefined> {
-  if (path === undefined) return undefined;
-  const full = resolve(configDir, path);
-  try {
-    return await readFile(full, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read tls.ca ${full}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-}
-
 export default definePlugin({
   name: '@midge/plugin-auth-http',
   apiVersion: 1,
   configSchema,
+  check: (ctx, config: HttpAuthConfig) => checkCa(ctx.configDir, config.tls?.ca),
   async setup(ctx, config: HttpAuthConfig): Promise<PluginHooks> {
     const timeoutMs = config.timeout_ms ?? DEFAULTS.timeoutMs;
     const failOpen = config.fail === 'open';

@@ -253,6 +253,20 @@ describe('cache', () => {
     expect(ep.requests).toHaveLength(1);
   });
 
+  it('reports its cache figures as metrics', async () => {
+    const ep = await startEndpoint((_, res) => json(res, { result: 'allow' }));
+    const { hooks } = await setup({ authenticate: { url: `${ep.origin}/auth` } });
+    await connect(hooks, 'a');
+    await connect(hooks, 'a');
+    await connect(hooks, 'b');
+    const figures = Object.fromEntries((hooks.metrics?.() ?? []).map((m) => [m.name, m.value]));
+    expect(figures).toEqual({
+      auth_http_cache_hits_total: 1,
+      auth_http_cache_misses_total: 2,
+      auth_http_cache_entries: 2,
+    });
+  });
+
   it('is emptied by reload', async () => {
     let result = 'allow';
     const ep = await startEndpoint((_, res) => json(res, { result }));

@@ -2,7 +2,7 @@
  * One request to an endpoint over undici's Agent: keep-alive connections, a bounded number per origin,
  * and one time limit for the whole exchange (connecting, headers and body).
  */
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { Answer } from './response.js';
 import { interpretResponse } from './response.js';
 
@@ -52,6 +52,25 @@ function describeError(err: unknown, timeoutMs: number): string {
   return String(err);
 }
 
+/**
+ * The body as UTF-8, or undefined past `max` bytes: read chunk by chunk, so a misdirected URL streaming a
+ * large download is cut off (the stream destroyed, which closes that connection) instead of buffered.
+ */
+async function readLimited(body: Dispatcher.ResponseData['body'], max: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > max) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Sends `req` and interprets the answer; never throws (a failure is an `error` answer). */
 export async function ask(agent: Agent, req: HttpRequest, timeoutMs: number): Promise<Answer> {
   try {
@@ -62,15 +81,8 @@ export async function ask(agent: Agent, req: HttpRequest, timeoutMs: number): Pr
       body: req.body ?? null,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const length = Number(res.headers['content-length'] ?? 0);
-    if (length > MAX_BODY) {
-      // Dropping the body instead of reading it keeps the connection reusable only if it is short;
-      // undici closes it otherwise, which is what an oversized answer deserves.
-      await res.body.dump();
-      return { kind: 'error', message: `HTTP ${res.statusCode} with a ${length}-byte body (at most ${MAX_BODY})` };
-    }
-    const text = await res.body.text();
-    if (text.length > MAX_BODY)
+    const text = await readLimited(res.body, MAX_BODY);
+    if (text === undefined)
       return { kind: 'error', message: `HTTP ${res.statusCode} with a body over ${MAX_BODY} bytes` };
     return interpretResponse(res.statusCode, text);
   } catch (err) {

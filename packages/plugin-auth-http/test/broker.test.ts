@@ -88,6 +88,20 @@ describe('@midge/plugin-auth-http in a broker', () => {
     expect(await subscribe(alice, 'alice/x', 'bob/x')).toEqual([1, 0x80]);
   });
 
+  it('forgets cached answers when the broker reloads its plugins', async () => {
+    let open = true;
+    const ep = await startEndpoint((req, res) => json(res, { result: req.url === '/auth' || open ? 'allow' : 'deny' }));
+    const { broker } = await startBroker({
+      '@midge/plugin-auth-http': { authenticate: { url: `${ep.origin}/auth` }, authorize: { url: `${ep.origin}/acl` } },
+    });
+    const alice = await connected({ username: 'alice', password: pw('secret'), protocolVersion: 5, clientId: 'a1' });
+    expect(await subscribe5(alice, 'news/#')).toBe(1);
+    open = false; // the endpoint's rules change; the cached allow still answers
+    expect(await subscribe5(alice, 'news/#')).toBe(1);
+    await broker.reload();
+    expect(await subscribe5(alice, 'news/#')).toBe(0x87);
+  });
+
   it('refuses CONNECTs as server unavailable while the endpoint is down (fail closed)', async () => {
     const port = await closedPort();
     await startBroker({ '@midge/plugin-auth-http': { authenticate: { url: `http://127.0.0.1:${port}/auth` } } });

@@ -198,6 +198,19 @@ describe('answers', () => {
     expect(await connect(hooks, 'pw')).toEqual(decision);
   });
 
+  it('stops reading an answer past 64 KiB: a failure, not a decision', async () => {
+    const ep = await startEndpoint((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Chunked, no Content-Length: the size shows only while reading.
+      res.write(`{"result": "allow", "pad": "`);
+      res.write('x'.repeat(70 * 1024));
+      res.end('"}');
+    });
+    const { hooks, ctx } = await setup({ authenticate: { url: `${ep.origin}/auth` } });
+    expect((await connect(hooks, 'pw')).verdict).toBe('deny');
+    expect(logText(ctx.logger.records, 'warn')).toMatch(/HTTP 200 with a body over 65536 bytes/);
+  });
+
   it('a v5 client refused for an unavailable endpoint gets 0x88 (server unavailable)', async () => {
     const { hooks } = await setup({ authenticate: { url: `http://127.0.0.1:${await closedPort()}/auth` } });
     expect(await connect(hooks, 'pw', testClientInfo('alice', { protocolVersion: 5 }))).toMatchObject({

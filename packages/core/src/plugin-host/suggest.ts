@@ -14,6 +14,7 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = [
   '@midge/plugin-admin',
   '@midge/plugin-auth-anonymous',
   '@midge/plugin-auth-file',
+  '@midge/plugin-auth-http',
   '@midge/plugin-auth-jwt',
   '@midge/plugin-bridge',
   '@midge/plugin-bus-redis',

@@ -102,7 +102,11 @@ describe('installed from node_modules', () => {
   it('a broker whose YAML names the package loads it from the config folder, and it takes effect', async () => {
     const broker = await startFrom(YAML);
     try {
-      expect(broker.plugins?.plugins).toEqual([{ name: 'acme-topic-prefix', key: NAME }]);
+      // With its package's version, as the admin API's plugin list shows it.
+      const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      };
+      expect(broker.plugins?.plugins).toEqual([{ name: 'acme-topic-prefix', key: NAME, version }]);
       const c = await RawClient.connect(broker.listeners()[0]!.port);
       expect(await c.connect({ clientId: 'd1', username: 'd1' })).toMatchObject({ reasonCode: 0 });
       c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: '#', qos: 0 }] });

@@ -6,7 +6,7 @@
  * the client); a valid token → allow, and its rights decide the client's topics; a bad token → deny
  * "bad username or password"; a token whose key cannot be fetched → deny "server unavailable".
  */
-import { abstain, allow, definePlugin, deny } from '@midge/mqtt-core';
+import { abstain, allow, allowAs, definePlugin, deny } from '@midge/mqtt-core';
 import type { ClientInfo, Decision, PluginContext, PluginHooks, PluginMetric } from '@midge/mqtt-core';
 import { checkKeys } from './check.js';
 import { configSchema, resolveConfig } from './config.js';
@@ -29,6 +29,8 @@ export { looksLikeJwt, verifyOptions, verifyToken } from './verify.js';
 export type { VerifyOutcome } from './verify.js';
 
 // 0x04 / 0x03 are the MQTT 3.1/3.1.1 CONNACK codes; 5.0 spells them 0x86 / 0x88.
+/** How long an authenticated CONNECT may take to be admitted before its pending rights are dropped. */
+const PENDING_MS = 60_000;
 const BAD_V3 = deny('bad username or password', { reasonCode: 0x04 });
 const BAD_V5 = deny('bad username or password', { reasonCode: 0x86 });
 const UNAVAILABLE_V3 = deny('server unavailable', { reasonCode: 0x03 });
@@ -47,7 +49,16 @@ type Outcome = 'allowed' | 'invalid' | 'unavailable' | 'mismatch';
 export function createJwtAuth(ctx: PluginContext, config: ResolvedConfig, keys: KeySource): PluginHooks {
   // Keyed by the connection's ClientInfo: each CONNECT gets its own object, so a second connection with
   // the same client id (a takeover, a refused attempt) never reads or replaces this one's rights.
+  /** The rights of each connected client, by the ClientInfo the broker hands every later hook. */
   const admitted = new WeakMap<ClientInfo, Admitted>();
+  /**
+   * Rights between authenticate and `client:connected`, by connection: a client this plugin names
+   * (`allowAs`) reaches the later hooks as another ClientInfo object (with that username). Entries of a
+   * CONNECT refused after authenticate (by another plugin) are swept after PENDING_MS.
+   */
+  const pending = new Map<string, { readonly entry: Admitted; readonly at: number }>();
+  const connectionOf = (c: ClientInfo): string =>
+    `${c.listener}\u0000${c.remoteAddress}\u0000${c.remotePort}\u0000${c.clientId}`;
   const expiries = new ExpiryTimers(ctx.broker);
   const counts: Record<Outcome, number> = { allowed: 0, invalid: 0, unavailable: 0, mismatch: 0 };
 
@@ -78,9 +89,16 @@ export function createJwtAuth(ctx: PluginContext, config: ResolvedConfig, keys: 
     }
     const { rights, dropped } = compileRights(outcome.claims, config, outcome.username, client.clientId);
     if (dropped.length > 0) ctx.logger.debug({ clientId: client.clientId, dropped }, 'token entries ignored');
-    admitted.set(client, { rights, exp: typeof outcome.claims.exp === 'number' ? outcome.claims.exp : undefined });
+    const now = Date.now();
+    for (const [key, p] of pending) if (now - p.at > PENDING_MS) pending.delete(key);
+    pending.set(connectionOf(client), {
+      entry: { rights, exp: typeof outcome.claims.exp === 'number' ? outcome.claims.exp : undefined },
+      at: now,
+    });
     counts.allowed++;
-    return allow;
+    // The token says who the client is: the broker (every plugin and ACL after this one) knows it by the
+    // token's username, also when the CONNECT had none (an MQTT 5 client may send only the token).
+    return client.username === outcome.username ? allow : allowAs(outcome.username);
   }
 
   const metrics = (): PluginMetric[] =>
@@ -103,7 +121,10 @@ export function createJwtAuth(ctx: PluginContext, config: ResolvedConfig, keys: 
     events: {
       // Armed once the client is in, not at authenticate: a CONNECT refused later leaves no timer behind.
       'client:connected': ({ client }) => {
-        const entry = admitted.get(client);
+        const key = connectionOf(client);
+        const entry = pending.get(key)?.entry;
+        pending.delete(key);
+        if (entry !== undefined) admitted.set(client, entry);
         if (entry?.exp !== undefined && config.disconnectOnExpiry) {
           expiries.schedule(client, entry.exp, config.clockToleranceS * 1000);
         }

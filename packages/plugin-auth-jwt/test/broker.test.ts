@@ -78,6 +78,16 @@ describe('@midge/plugin-auth-jwt in a broker', () => {
     expect([got.topic, got.payload.toString()]).toEqual(['commands/dev1', 'go']);
   });
 
+  it("names a client that sent only its token by the token's subject, for the whole broker", async () => {
+    const { broker } = await startBroker(plugin());
+    const token = await sign(key, { sub: 'carol', aud: 'midge', publish: ['x/%u'] });
+    const c = await connected({ clientId: 'token-only', password: pw(token), protocolVersion: v5 });
+    const seen = broker.connectedClients().find((x) => x.client.clientId === 'token-only');
+    // Every plugin and ACL after this one, and the admin API, know the client as carol.
+    expect(seen?.client.username).toBe('carol');
+    expect(await publishQos1(c, 'x/carol')).toBe(0x10);
+  });
+
   it('refuses bad tokens with CONNACK 0x86 (v5) / 4 (v3), and leaves clients without a token to other plugins', async () => {
     await startBroker(plugin());
     const wrongKey = await sign(other, { aud: 'midge' });

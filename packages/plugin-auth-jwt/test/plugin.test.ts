@@ -46,13 +46,18 @@ const topic = async (hooks: PluginHooks, client: ClientInfo, action: 'publish' |
 describe('@midge/plugin-auth-jwt hooks', () => {
   it('keeps rights per connection: another connection with the same client id has its own, and a disconnect forgets them', async () => {
     const { hooks } = await start();
-    const first = testClientInfo(undefined, { clientId: 'dev', protocolVersion: 5 });
-    const second = testClientInfo(undefined, { clientId: 'dev', protocolVersion: 5 });
+    const first = testClientInfo(undefined, { clientId: 'dev', protocolVersion: 5, remotePort: 1001 });
+    const second = testClientInfo(undefined, { clientId: 'dev', protocolVersion: 5, remotePort: 1002 });
+    // The broker hands the hooks after authentication the client it admitted (named by the token).
+    const connected = (c: typeof first) =>
+      void hooks.events!['client:connected']!({ client: c, clean: true, sessionPresent: false });
     expect(await authenticate(hooks, first, await sign(k1, { publish: ['a/#'] }))).toBe('allow');
+    connected(first);
     expect(await topic(hooks, first, 'publish', 'a/1')).toBe('allow');
     // Same client id, not authenticated by this plugin (yet): not ours to judge, and not first's rights.
     expect(await topic(hooks, second, 'publish', 'a/1')).toBe('abstain');
     expect(await authenticate(hooks, second, await sign(k1, { publish: ['b/#'] }))).toBe('allow');
+    connected(second);
     expect(await topic(hooks, second, 'publish', 'a/1')).toBe('deny');
     expect(await topic(hooks, first, 'publish', 'a/1')).toBe('allow');
     void hooks.events!['client:disconnected']!({ client: first, graceful: true, reason: 'bye' });

@@ -31,6 +31,14 @@ export function deny(reason?: string, opts?: DenyOptions): DenyDecision {
   return Object.freeze(d);
 }
 
+/**
+ * `authenticate` succeeded and established who the client is: the broker uses `username` instead of the
+ * CONNECT's (e.g. the subject of a JWT a client sent as its password, with no username or another one).
+ */
+export function allowAs(username: string): AllowDecision {
+  return Object.freeze({ verdict: 'allow', username });
+}
+
 /** Enhanced authentication: send `data` to the client (AUTH 0x18) and wait; `state` comes back with its answer. */
 export function challenge(data?: Buffer, state?: unknown): ChallengeStep {
   const c: { verdict: 'challenge'; data?: Buffer; state?: unknown } = { verdict: 'challenge' };

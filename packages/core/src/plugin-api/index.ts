@@ -2,7 +2,7 @@
 export type * from './types.js';
 export { PLUGIN_API_VERSION, PLUGIN_BRAND } from './types.js';
 export { definePlugin, isMidgePlugin } from './define.js';
-export { allow, abstain, authenticated, challenge, deny } from './decision.js';
+export { allow, allowAs, abstain, authenticated, challenge, deny } from './decision.js';
 export type { DenyOptions } from './decision.js';
 export { ZERO_STATS, ZERO_STORE_STATS, ZERO_TIMINGS } from './stats.js';
 export { ANONYMOUS_USERNAME } from './identity.js';

@@ -123,6 +123,12 @@ export interface Message {
 
 export interface AllowDecision {
   readonly verdict: 'allow';
+  /**
+   * `authenticate` only (`allowAs(username)`): the identity the plugin established (a JWT's subject, an
+   * HTTP endpoint's answer); the broker uses it instead of the CONNECT's username, for every plugin and
+   * ACL after. Ignored on other hooks. With several allowing plugins, the first one's counts.
+   */
+  readonly username?: string;
 }
 export interface AbstainDecision {
   readonly verdict: 'abstain';

@@ -13,8 +13,8 @@
  * - The answer is synchronous when every hook asked answered synchronously; that path allocates nothing
  *   (decisions are shared constants), because authorizeTopic runs once per delivery.
  */
-import { allow, deny } from '../plugin-api/decision.js';
-import type { Decision, DenyDecision } from '../plugin-api/types.js';
+import { deny } from '../plugin-api/decision.js';
+import type { AllowDecision, Decision, DenyDecision } from '../plugin-api/types.js';
 import { isThenable, TIMED_OUT, withTimeout } from './timeout.js';
 
 /** One hook as the rule sees it. */
@@ -47,7 +47,8 @@ export function decide<R, V extends Voter<R>>(
   request: R,
   rule: DecisionRule<R, V>,
 ): Decision | Promise<Decision> {
-  let allowed = false;
+  // The first allowing answer: it may name the client (`allowAs`), which an authentication passes on.
+  let allowed: AllowDecision | undefined;
   for (let i = 0; i < voters.length; i++) {
     const voter = voters[i] as V;
     let answer: unknown;
@@ -61,12 +62,12 @@ export function decide<R, V extends Voter<R>>(
     const verdict = verdictOf(answer);
     if (verdict === 'deny') return answer as DenyDecision;
     if (verdict === 'allow') {
-      if (!voter.vetoOnly) allowed = true;
+      if (!voter.vetoOnly) allowed ??= answer as AllowDecision;
     } else if (verdict !== 'abstain') {
       return failed(voter, request, rule, 'invalid', answer);
     }
   }
-  return allowed ? allow : rule.whenAllAbstain;
+  return allowed ?? rule.whenAllAbstain;
 }
 
 /** The rest of `decide` once a hook answered with a promise: `pending` is hook `start`'s answer. */
@@ -76,7 +77,7 @@ async function decideAsync<R, V extends Voter<R>>(
   rule: DecisionRule<R, V>,
   start: number,
   pending: PromiseLike<unknown>,
-  allowedSoFar: boolean,
+  allowedSoFar: AllowDecision | undefined,
 ): Promise<Decision> {
   let allowed = allowedSoFar;
   for (let i = start; i < voters.length; i++) {
@@ -93,10 +94,10 @@ async function decideAsync<R, V extends Voter<R>>(
       if (isThenable(answer)) answer = await awaitAnswer(voter, request, rule, answer);
     }
     const counted = count(voter, request, rule, answer);
-    if (counted === true) allowed = true;
+    if (counted === true) allowed ??= answer as AllowDecision;
     else if (counted !== false) return counted;
   }
-  return allowed ? allow : rule.whenAllAbstain;
+  return allowed ?? rule.whenAllAbstain;
 }
 
 /**

@@ -165,7 +165,8 @@ function decide(
   d: Decision,
 ): void | Promise<void> {
   if (conn.state === 'closed') return;
-  if (d.verdict === 'allow') return admit(ctx, conn, packet, client, assigned);
+  // A plugin that established who the client is (`allowAs`) names it for everything after.
+  if (d.verdict === 'allow') return admit(ctx, conn, packet, identified(conn, client, d.username), assigned);
   refuseByPlugin(ctx, conn, client, d, 'CONNECT refused');
 }
 

@@ -47,7 +47,7 @@ describe('midge passwd -H', () => {
       }
       expect((await broker.stop()).code).toBe(0);
     });
-  });
+  }, 60_000); // Five `midge` processes, an Argon2 hash (64 MiB) and a broker checking each user twice.
 
   it('refuses an unknown type, naming the known ones, and -H with -D', async () => {
     await withTempDir(async (dir) => {

@@ -4,6 +4,7 @@
 // With a data dir, the broker persists there as `persistence: { path, sync }` in a config file would have it
 // (the default store, @midge/persistence-lmdb); without one, state stays in memory.
 // brokers.mjs starts it with --max-semi-space-size=4, as the `midge` binary runs the broker.
+import { spawn, spawnSync } from 'node:child_process';
 import process from 'node:process';
 import { createBroker } from '@midge/mqtt-core';
 
@@ -23,12 +24,13 @@ const broker = await createBroker({
   ...(dataDir !== undefined ? { persistence: { path: dataDir, sync: sync ?? 'batch', ...storeOverride() } } : {}),
 });
 await broker.start();
-if (admin) scrapeEverySecond();
+if (admin && process.env.BENCH_ADMIN_SCRAPE !== '0') scrapeEverySecond();
 
 /**
- * Scrapes /metrics every second, as a Prometheus 15 times more eager than its default would: the cost of
- * serving the scrape is the broker's (this process), like the counters it reads. The admin server's port
- * comes from the running broker's handles (port 0 picked a free one).
+ * Scrapes /metrics every second, as a Prometheus 15 times more eager than its default would, from another
+ * process on the load generator's CPU (Prometheus runs elsewhere too): serving the scrape is the broker's
+ * cost, the scraping client is not. The admin server's port comes from the running broker's handles (port 0
+ * picked a free one).
  */
 function scrapeEverySecond() {
   const ports = process
@@ -38,21 +40,13 @@ function scrapeEverySecond() {
     .filter((p) => p !== undefined && p !== port);
   const adminPort = ports[0];
   if (adminPort === undefined) throw new Error('midge-admin: the admin server is not listening');
-  setInterval(() => {
-    fetch(`http://127.0.0.1:${adminPort}/metrics`)
-      .then((res) => res.text())
-      .catch((err) => process.stderr.write(`scrape failed: ${err.message}\n`));
-  }, 1000).unref();
+  const script = `setInterval(() => fetch('http://127.0.0.1:${adminPort}/metrics').then((r) => r.text()).catch(() => {}), 1000);`;
+  const pinned = spawnSync('taskset', ['-V']).status === 0;
+  const child = pinned
+    ? spawn('taskset', ['-c', '1', process.execPath, '-e', script], { stdio: 'ignore' })
+    : spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  process.on('exit', () => child.kill());
 }
-
-/** BENCH_STORE=<module path or package>: another store than the default (diagnostics, e.g. two builds A/B). */
-function storeOverride() {
-  const store = process.env.BENCH_STORE;
-  return store ? { store } : {};
-}
-// A plain exit (not a signal death) so `node --cpu-prof` writes its profile. BENCH_GRACEFUL_STOP=1
-// (offline-drain.mjs, which times shutdown and restart): first close the broker as the `midge` binary does on
-// SIGTERM (clients disconnected, the store closed).
 process.on('SIGTERM', () => {
   if (process.env.BENCH_GRACEFUL_STOP === '1') void broker.close().finally(() => process.exit(0));
   else process.exit(0);

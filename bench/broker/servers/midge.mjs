@@ -47,6 +47,14 @@ function scrapeEverySecond() {
     : spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
   process.on('exit', () => child.kill());
 }
+/** BENCH_STORE=<module path or package>: another store than the default (diagnostics, e.g. two builds A/B). */
+function storeOverride() {
+  const store = process.env.BENCH_STORE;
+  return store ? { store } : {};
+}
+// A plain exit (not a signal death) so `node --cpu-prof` writes its profile. BENCH_GRACEFUL_STOP=1
+// (offline-drain.mjs, which times shutdown and restart): first close the broker as the `midge` binary does on
+// SIGTERM (clients disconnected, the store closed).
 process.on('SIGTERM', () => {
   if (process.env.BENCH_GRACEFUL_STOP === '1') void broker.close().finally(() => process.exit(0));
   else process.exit(0);

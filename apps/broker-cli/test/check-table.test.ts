@@ -5,8 +5,8 @@
  * plugin option, and the fix. The TLS ones fail a start the same way, never in OpenSSL's words.
  */
 import { spawn } from 'node:child_process';
-import { chmod, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BrokerProcess, MIDGE, runMidge, withTempDir, type Finished } from './cli-process.js';
 import { makeTlsFiles } from './tls-files.js';
@@ -28,6 +28,13 @@ plugins:
   '@midge/plugin-auth-file':
     password_file: passwd
 `;
+
+/** Lines 1-4; the log file's name follows \`file: \` at line 5, column 3. */
+const LOG_FILE = `listeners:
+  default:
+    bind: 127.0.0.1:0
+log:
+  file: `;
 
 const NOT_A_KEY = 'this file holds no key\n';
 
@@ -120,6 +127,20 @@ const BROKEN: readonly Broken[] = [
       `8:5: listeners.secure.keyfile: ${dir}/not-a-key.pem is not a PEM private key (a file starting with -----BEGIN PRIVATE KEY----- or -----BEGIN RSA/EC PRIVATE KEY-----): set keyfile to the server's private key`,
     atStart: true,
   },
+  {
+    name: 'log file in a folder that does not exist',
+    yaml: `${LOG_FILE}nowhere/broker.log\n`,
+    problem: (dir) =>
+      `5:3: log.file: the folder of the log file does not exist: ${dir}/nowhere; create it (the broker creates the file, not its folder)`,
+    atStart: false,
+  },
+  {
+    name: 'log file that is a folder',
+    yaml: `${LOG_FILE}logs\n`,
+    files: { 'logs/keep': '' },
+    problem: (dir) => `5:3: log.file: ${dir}/logs is not a regular file; name a file for the log, not a folder`,
+    atStart: false,
+  },
 ];
 
 const CASES = BROKEN.flatMap((b) => [
@@ -129,7 +150,10 @@ const CASES = BROKEN.flatMap((b) => [
 
 async function brokenConfig(dir: string, yaml: string, files: Readonly<Record<string, string>> = {}): Promise<string> {
   makeTlsFiles(dir);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), text);
+  }
   const file = join(dir, 'broker.yaml');
   await writeFile(file, yaml);
   return file;
@@ -161,6 +185,19 @@ describe('configs that used to pass --check and fail at start', () => {
           ),
         );
       }
+    });
+  });
+
+  it('--check: a log file in a folder the broker may not write into', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(join(dir, 'logs'));
+      const file = await brokenConfig(dir, `${LOG_FILE}logs/broker.log\n`);
+      await chmod(join(dir, 'logs'), 0o555);
+      const r = await runMidgeWithoutDacOverride(['-c', file, '--check'], dir);
+      expect(r.stderr).toBe(
+        `${file}:5:3: log.file: cannot create the log file ${dir}/logs/broker.log: the broker's user cannot write into ${dir}/logs; give it write access or choose another folder\nmidge: 1 problem found\n`,
+      );
+      expect(r.code).toBe(1);
     });
   });
 

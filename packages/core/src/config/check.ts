@@ -2,7 +2,7 @@
  * Checking a config without running it (`midge --check`): load and validate it, then resolve every
  * plugin, validate every plugin's options and run the plugins' own checks (the files they read), then
  * read the TLS files of every listener as start would (certificate and key parsed and matched, CA
- * certificates parsed), then check the store of `persistence:` (its data directory writable, its module
+ * certificates parsed) and whether `log.file` can be opened, then check the store of `persistence:` (its data directory writable, its module
  * loaded, an existing store opened read-only), collecting every problem instead of stopping at the first.
  * Nothing is set up, created or written, and no port is opened.
  */
@@ -12,6 +12,7 @@ import { translateAmqtt } from './amqtt-compat.js';
 import { loadConfig, parseConfigYamlWithPositions, type ConfigOverrides } from './load.js';
 import type { ConfigPositions } from './positions.js';
 import { CONFIG_DEFAULTS } from './schema.js';
+import { checkLogFile } from './log-file.js';
 import { checkTlsMaterial } from './tls-material.js';
 import type { BrokerConfig, ConfigDeprecation, ConfigIssue, ConfigWarning, PluginEntry } from './types.js';
 import { ConfigError, PluginError } from '../errors.js';
@@ -97,7 +98,7 @@ export async function checkConfig(
   }
 
   // The loader found the listeners' TLS files; what start would still refuse in them comes next to its problems.
-  if (config !== undefined) issues.push(...(await checkTlsMaterial(config.listeners)));
+  if (config !== undefined) issues.push(...(await checkTlsMaterial(config.listeners)), ...(await checkLogFile(config)));
 
   const configDir =
     config?.config_dir ?? (file !== undefined ? resolve(file, '..') : resolve(options.configDir ?? process.cwd()));

@@ -35,7 +35,7 @@ import type {
 import type { PersistedSession } from '../persistence/types.js';
 import { awaitAnswer, decide, failed, NOBODY_ALLOWED, verdictOf } from './decide.js';
 import type { DecisionRule, HookFailure, Voter } from './decide.js';
-import { setLogLevel } from '../broker/log-level.js';
+import { followChildLevels, setLogLevel } from '../broker/log-level.js';
 import { DECISION_BOUNDS, TimingHistogram } from '../broker/timing-histogram.js';
 import { sampleEveryOf, timedHook } from './timed-hook.js';
 import { loadPlugins, setUp } from './load.js';
@@ -578,6 +578,8 @@ export class PluginHost {
     const { key } = entry;
     const controller = new AbortController();
     const logger = this.#options.logger.child({ plugin: name });
+    // A reload's new log level reaches the loggers the plugin makes from this one, too.
+    followChildLevels(logger);
     const ctx = this.#context(name, key, logger, controller.signal);
     let hooks: PluginHooks;
     try {

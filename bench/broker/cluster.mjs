@@ -1,6 +1,7 @@
 // The cluster benchmark (issue 13): Midge nodes joined by @midge/plugin-cluster-nats (on a real
-// nats-server) or by the old @midge/plugin-bus-redis (on a real redis-server), beside one Midge node, in
-// the same run, on this machine. Built packages (pnpm run build first).
+// nats-server), beside one Midge node, in the same run, on this machine. Built packages (pnpm run build
+// first). The retired @midge/plugin-bus-redis was measured beside them until it was removed: its figures
+// are in bench/README.md.
 //
 //   node bench/broker/cluster.mjs                 # 3 runs per case, 2 s warm-up, 5 s measured
 //   node bench/broker/cluster.mjs --runs 1 --measure 2
@@ -9,7 +10,7 @@
 //   fan-out   1 publisher on A → 50 subscribers: all on the one node, or 25 on A + 25 on B
 //   latency   paced at 5k msg/s, 1 publisher on A, 1 subscriber on A (same node) or on B (cross node)
 //   idle node 1 publisher on A → 50 subscribers on B, a node C with no subscriber: C's CPU
-// Nothing is pinned: the nodes, the NATS or Redis server and the load generator share both CPUs, which is
+// Nothing is pinned: the nodes, the NATS server and the load generator share both CPUs, which is
 // what a cluster on this 2-core machine has; the single node runs unpinned too, for a fair comparison.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,18 +30,14 @@ const RUNS = Number(option('--runs') ?? 3);
 const MEASURE_MS = Number(option('--measure') ?? 5) * 1000;
 const WARMUP_MS = Number(option('--warmup') ?? 2) * 1000;
 const NATS_SERVER = '/usr/sbin/nats-server';
-const REDIS_SERVER = '/usr/bin/redis-server';
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
-/** A helper server process (nats-server, redis-server) on a free port, stopped with SIGTERM. */
+/** A nats-server process (JetStream on) on a free port, stopped with SIGTERM. */
 async function startServer(kind) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
-  const argv =
-    kind === 'nats'
-      ? [NATS_SERVER, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir]
-      : [REDIS_SERVER, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const argv = [NATS_SERVER, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir];
   const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -68,11 +65,9 @@ async function startServer(kind) {
   };
 }
 
-/** Plugins of node `name` for `kind` ('nats' | 'redis'), its server on `port`. */
-function pluginsOf(kind, name, port) {
-  if (kind === 'nats')
-    return { '@midge/plugin-cluster-nats': { servers: `nats://127.0.0.1:${port}`, node: name, sys_interval: 0 } };
-  return { '@midge/plugin-bus-redis': { url: `redis://127.0.0.1:${port}` } };
+/** Plugins of node `name` of a cluster on the nats-server on `port`. */
+function pluginsOf(name, port) {
+  return { '@midge/plugin-cluster-nats': { servers: `nats://127.0.0.1:${port}`, node: name, sys_interval: 0 } };
 }
 
 /**
@@ -84,7 +79,7 @@ async function startCluster(kind, nodes) {
   const brokers = [];
   try {
     for (const name of range(nodes).map((i) => String.fromCharCode(97 + i))) {
-      const serverArgs = kind === 'single' ? ['{}'] : [JSON.stringify(pluginsOf(kind, name, server.port))];
+      const serverArgs = kind === 'single' ? ['{}'] : [JSON.stringify(pluginsOf(name, server.port))];
       brokers.push(await startBroker('midge-cluster', { serverArgs, pin: false }));
     }
   } catch (err) {
@@ -193,7 +188,6 @@ line(
 const fan = {
   single: await measure('single', 1, fanout(false)),
   nats: await measure('nats', 2, fanout(true)),
-  redis: await measure('redis', 2, fanout(true)),
 };
 line('\nfan-out 1 pub → 50 sub, QoS 0 (deliveries/s, median; lost / duplicates summed over runs)');
 for (const [k, rs] of Object.entries(fan))
@@ -205,12 +199,11 @@ const single = median(fan.single.map((r) => r.throughput));
 line(
   `  NATS cluster / single node: ${(median(fan.nats.map((r) => r.throughput)) / single).toFixed(2)}x (target ≥ 1.5x)`,
 );
-line(`  Redis bus / single node:    ${(median(fan.redis.map((r) => r.throughput)) / single).toFixed(2)}x`);
 
 // 2. Latency at 5k msg/s, same node vs cross node.
 line('\nlatency at 5k msg/s, QoS 0 (ms, median of runs)');
 const lat = {};
-for (const kind of ['nats', 'redis']) {
+for (const kind of ['nats']) {
   for (const node of [0, 1]) {
     const rs = await measure(kind, 2, latency(node));
     lat[`${kind}-${node}`] = rs;
@@ -224,7 +217,7 @@ for (const kind of ['nats', 'redis']) {
 
 // 3. A node with no subscriber while the others carry the load; the publishing node's cost per message.
 line('\nidle node: 1 pub on A → 50 sub on B, node C without subscribers (CPU %, median)');
-for (const kind of ['nats', 'redis']) {
+for (const kind of ['nats']) {
   const rs = await measure(kind, 3, toB);
   const rate = median(rs.map((r) => r.throughput));
   const cpu = (i) => median(rs.map((r) => r.nodeCpuPercent[i]));

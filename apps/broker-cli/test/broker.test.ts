@@ -151,20 +151,17 @@ log_level: loud
     });
   });
 
-  it('--check resolves @midge/plugin-bus-redis from the CLI itself and validates its options', async () => {
+  it('--check says a config naming the retired @midge/plugin-bus-redis should use @midge/plugin-cluster-nats', async () => {
     await withTempDir(async (dir) => {
       await writeFile(
-        join(dir, 'ok.yaml'),
-        `plugins:\n  '@midge/plugin-bus-redis':\n    url: redis://127.0.0.1:6390\n    connect_timeout: 2\n`,
+        join(dir, 'old.yaml'),
+        `plugins:\n  '@midge/plugin-bus-redis':\n    url: redis://127.0.0.1:6390\n`,
       );
-      const ok = await runMidge(['-c', 'ok.yaml', '--check'], { cwd: dir });
-      expect(ok.stderr).toBe('');
-      expect(ok.code).toBe(0);
-      expect(ok.stdout).toContain('@midge/plugin-bus-redis');
-      await writeFile(join(dir, 'bad.yaml'), `plugins:\n  '@midge/plugin-bus-redis':\n    url: http://redis\n`);
-      const bad = await runMidge(['-c', 'bad.yaml', '--check'], { cwd: dir });
-      expect(bad.code).toBe(1);
-      expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}:3:5: plugins.'@midge/plugin-bus-redis'.url:`);
+      const r = await runMidge(['-c', 'old.yaml', '--check'], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${join(dir, 'old.yaml')}:2:3: plugins.'@midge/plugin-bus-redis':`);
+      expect(r.stderr).toContain('use @midge/plugin-cluster-nats instead');
+      expect(r.stderr).not.toContain('npm install');
     });
   });
 

@@ -112,6 +112,42 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('a cluster on on
     expect(await receive(onA, 2, markerFrom(await mqttClient(b)))).toEqual(expected);
   });
 
+  it('carries a message from B to A with its v5 properties: user properties in order, content type, payload format, correlation data', async () => {
+    const onA = await subscriber(a, 'v5/#');
+    await interest(nats.first, a, 'midge.msg.v5.>');
+    const publisher = await mqttClient(b);
+    const properties = {
+      userProperties: [
+        ['k', 'one'],
+        ['k', 'two'],
+        ['other', 'x'],
+      ] as [string, string][],
+      contentType: 'application/json',
+      payloadFormatIndicator: true,
+      correlationData: Buffer.from([0, 1, 255]),
+      responseTopic: 'v5/reply',
+    };
+    publisher.send(
+      {
+        type: 'publish',
+        topic: 'v5/props',
+        payload: Buffer.from('{"a":1}'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        packetId: 7,
+        properties,
+      },
+      5,
+    );
+    await publisher.expectPacket('puback');
+    const got = await onA.expectPacket('publish');
+    if (got.qos === 1 && got.packetId !== undefined) onA.send({ type: 'puback', packetId: got.packetId }, 5);
+    expect(got.topic).toBe('v5/props');
+    expect(got.payload.toString()).toBe('{"a":1}');
+    expect(got.properties).toMatchObject(properties);
+  });
+
   it('sends a node only what its subscribers want, once, however their filters overlap; a node without subscribers gets nothing', async () => {
     const clients = await Promise.all([
       subscriber(b, 'o/#', MARKER_TOPIC),
@@ -298,6 +334,18 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('NATS down and b
   let nats: NatsFixture | undefined;
   afterEach(async () => {
     await nats?.stop();
+  });
+
+  it('stops promptly while NATS is down, and leaves no connection retrying', async () => {
+    nats = await NatsFixture.single(AUTH);
+    const server = nats.first;
+    const a = await startNode('a', [server.url]);
+    await server.kill();
+    await a.waitFor((r) => /lost the connection to NATS/.test(r.msg ?? ''));
+    const started = Date.now();
+    await a.stop();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(a.exitCode).toBe(0);
   });
 
   it('keeps serving local clients, warns once per outage, counts what did not cross, and resumes by itself', async () => {

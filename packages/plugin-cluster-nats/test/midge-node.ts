@@ -198,6 +198,11 @@ export class MidgeNode {
     }
   }
 
+  /** The process's exit code once it exited by itself or after stop() (null while running or when killed). */
+  get exitCode(): number | null {
+    return this.#child.exitCode;
+  }
+
   /** Graceful stop (SIGTERM); resolves once the process is gone. */
   async stop(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');

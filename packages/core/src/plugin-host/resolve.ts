@@ -14,7 +14,13 @@ import { PluginError } from '../errors.js';
 import { definitionProblem, isMidgePlugin } from '../plugin-api/define.js';
 import { PLUGIN_API_VERSION } from '../plugin-api/types.js';
 import type { MidgePlugin } from '../plugin-api/types.js';
-import { describeSuggestion, installedPackages, isFirstPartyPackage, suggestPluginName } from './suggest.js';
+import {
+  describeSuggestion,
+  installedPackages,
+  isFirstPartyPackage,
+  RETIRED_PLUGINS,
+  suggestPluginName,
+} from './suggest.js';
 
 export interface ResolvePluginOptions {
   /**
@@ -216,6 +222,8 @@ function locate(entry: PluginEntry, searchDirs: readonly string[], conditions: r
  */
 function notInstalledMessage(specifier: string, pkg: string, searchDirs: readonly string[]): string {
   const missing = `plugin package '${pkg}' is not installed (looked from ${searchDirs.join(', ')})`;
+  const retired = RETIRED_PLUGINS[pkg];
+  if (retired !== undefined) return `${missing}: it is ${retired}`;
   if (isFirstPartyPackage(pkg)) return `${missing}: install it next to the config file: npm install ${pkg}`;
   const suggestion = suggestPluginName(specifier, installedPackages(searchDirs));
   if (suggestion !== undefined) return `${missing}: ${describeSuggestion(suggestion)}`;

@@ -87,7 +87,8 @@ describe('describeSuggestion', () => {
   test('first-party packages', () => {
     expect(isFirstPartyPackage('@midge/plugin-logging')).toBe(true);
     expect(isFirstPartyPackage('@midge/plugin-topic-tabo')).toBe(false);
-    expect(FIRST_PARTY_PLUGINS).toContain('@midge/plugin-bus-redis');
+    expect(FIRST_PARTY_PLUGINS).toContain('@midge/plugin-cluster-nats');
+    expect(FIRST_PARTY_PLUGINS).not.toContain('@midge/plugin-bus-redis'); // retired
     expect(isFirstPartyPackage('@midge/plugin-cluster-nats')).toBe(true);
   });
 });

@@ -17,7 +17,6 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = [
   '@midge/plugin-auth-http',
   '@midge/plugin-auth-jwt',
   '@midge/plugin-bridge',
-  '@midge/plugin-bus-redis',
   '@midge/plugin-cluster-nats',
   '@midge/plugin-logging/event-logger',
   '@midge/plugin-logging/packet-logger',
@@ -25,6 +24,15 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = [
   '@midge/plugin-topic-acl',
   '@midge/plugin-topic-taboo',
 ];
+
+/**
+ * Plugins this project published once and retired, with what replaces them: a config naming one is told
+ * what to use instead, not to install it.
+ */
+export const RETIRED_PLUGINS: Readonly<Record<string, string>> = {
+  '@midge/plugin-bus-redis':
+    "retired: it sent every message to every broker through Redis pub/sub, which broke MQTT's guarantees across brokers (one client id on two brokers, shared subscriptions delivered once per broker, messages lost in a Redis outage); use @midge/plugin-cluster-nats instead (docs/cluster.md tells how to move)",
+};
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
 function packageOf(specifier: string): string {

@@ -133,12 +133,23 @@ describe('resolvePlugin', () => {
   });
 
   it('names the install command of our own package when it is missing', async () => {
+    const err = await errorOf(resolvePlugin(entry('@midge/plugin-cluster-nats'), [cfgDir]));
+    expect(err.message).toContain(
+      "plugin package '@midge/plugin-cluster-nats' is not installed (looked from " +
+        cfgDir +
+        '): install it next to the config file: npm install @midge/plugin-cluster-nats',
+    );
+  });
+
+  it('says what replaces a retired plugin of ours instead of telling to install it', async () => {
     const err = await errorOf(resolvePlugin(entry('@midge/plugin-bus-redis'), [cfgDir]));
     expect(err.message).toContain(
       "plugin package '@midge/plugin-bus-redis' is not installed (looked from " +
         cfgDir +
-        '): install it next to the config file: npm install @midge/plugin-bus-redis',
+        "): it is retired: it sent every message to every broker through Redis pub/sub, which broke MQTT's guarantees across brokers",
     );
+    expect(err.message).toContain('use @midge/plugin-cluster-nats instead (docs/cluster.md tells how to move)');
+    expect(err.message).not.toContain('npm install');
   });
 
   it('names only the package part of a missing subpath', async () => {

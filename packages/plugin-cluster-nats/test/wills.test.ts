@@ -158,4 +158,37 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
     await again.node.waitFor((r) => /published by another node while this one was down/.test(r.msg ?? ''));
     expect(await receive(watcher, 0, markerFrom(await mqttClient(again.node)))).toEqual([]);
   }, 40_000);
+
+  it('a node restarted from its store before a survivor takes its wills publishes them to the other nodes, once', async () => {
+    const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
+    const first = await doomedNode('a4');
+    const owner = await clientWithWill(first.node, 'w-restart', 0);
+    await willKept('a4', 'w-restart');
+    // The will is in a4's store before the kill (see the test above).
+    owner.send(
+      {
+        type: 'publish',
+        topic: 'durable/mark4',
+        payload: Buffer.from('x'),
+        qos: 1,
+        retain: true,
+        dup: false,
+        packetId: 1,
+      },
+      5,
+    );
+    await owner.expectPacket('puback', 10_000);
+    await first.node.kill();
+    // Back at once, on the same store: within the 6 s the survivors wait before they take a silent node's wills.
+    const again = await doomedNode('a4', first.store);
+    expect(await nextWill(watcher)).toEqual({ topic: 'wills/w-restart', payload: 'will of w-restart' });
+    expect(await receive(watcher, 0, markerFrom(await mqttClient(b)))).toEqual([]);
+    const survivorTookIt = [b, c].some((n) =>
+      n.records.some((r) => r.node === 'a4' && /this node publishes its clients' wills/.test(r.msg ?? '')),
+    );
+    // Normally the restarted node publishes it (before, it reached its own subscribers only, and c got nothing);
+    // on a machine so slow that the restart outlasted the 6 s, a survivor did, and the restarted node kept quiet.
+    if (!survivorTookIt) expect(again.node.records.some((r) => /restored .* 1 wills/.test(r.msg ?? ''))).toBe(true);
+    else await again.node.waitFor((r) => /published by another node while this one was down/.test(r.msg ?? ''));
+  }, 40_000);
 });

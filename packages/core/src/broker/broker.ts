@@ -246,16 +246,19 @@ export class Broker {
       const restored = await this.restore();
       this.host = await this.startPlugins();
       ctx.host = this.host;
+      // Said once, loudly: an open broker is a fine default for development and a mistake in production.
+      if (this.host?.hasAuthentication !== true) this.log.warn(NO_AUTH_WARNING);
+      ctx.events.host = this.host;
+      this.emit('broker:pre-start', {});
+      // After pre-start: the wills this broker publishes now (its clients' when it stopped ungracefully) go
+      // through plugins' events like any message, so a cluster plugin, routing from pre-start on, sends them
+      // to the subscribers on other nodes too.
       const wills = await this.restoreWills();
       if (restored.sessions + restored.retained + wills > 0)
         this.log.info(
           { ...restored, wills, ms: Math.round(performance.now() - began) },
           `restored ${restored.sessions.toLocaleString('en')} sessions, ${restored.queued.toLocaleString('en')} queued messages, ${restored.retained.toLocaleString('en')} retained, ${wills} wills in ${((performance.now() - began) / 1000).toFixed(1)} s`,
         );
-      // Said once, loudly: an open broker is a fine default for development and a mistake in production.
-      if (this.host?.hasAuthentication !== true) this.log.warn(NO_AUTH_WARNING);
-      ctx.events.host = this.host;
-      this.emit('broker:pre-start', {});
       for (const listener of Object.values(this.config.listeners)) {
         this.openListeners.push(
           await startListener(listener, (stream, info) => this.handle(stream, info), this.log, this.listenerOptions()),

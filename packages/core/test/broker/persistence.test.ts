@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryPersistence } from '../../src/persistence/memory.js';
 import { persistenceConformanceSuite } from '../../src/testing/index.js';
 import { Harness, publish, subscribe, until } from './helpers.js';
+import { definePlugin } from '../../src/plugin-api/define.js';
 
 persistenceConformanceSuite('MemoryPersistence', () => Promise.resolve(new MemoryPersistence()), {
   describe,
@@ -76,5 +77,30 @@ describe('broker state across restarts', () => {
     await h.start({ session_expiry_interval: 5 }, { persistence: store });
     expect(h.tb.broker.sessionCount()).toBe(1);
     expect(await store.getSession('old')).toBeUndefined();
+  });
+
+  it("publishes the wills it restores after plugins' pre-start, through their events (a cluster plugin routes them)", async () => {
+    const store = new MemoryPersistence();
+    // A client that was connected when its broker died: its will is in the store, no delay.
+    await store.setWill('gone', {
+      message: { topic: 'wills/gone', payload: Buffer.from('bye'), qos: 1, retain: false },
+      delay: 0,
+      username: null,
+      protocolVersion: 5,
+    });
+    const seen: string[] = [];
+    const probe = definePlugin({
+      name: 'probe',
+      apiVersion: 1,
+      setup: () => ({
+        events: {
+          'broker:pre-start': () => void seen.push('pre-start'),
+          'message:broadcast': ({ message }) => void seen.push(`broadcast ${message.topic}`),
+        },
+      }),
+    });
+    await h.start({}, { persistence: store, plugins: [probe] });
+    await until(() => seen.length >= 2);
+    expect(seen).toEqual(['pre-start', 'broadcast wills/gone']);
   });
 });

@@ -230,6 +230,14 @@ export default definePlugin({
         'client:disconnected': ({ client, graceful }) => wills.onDisconnected(client, graceful),
       },
       keepRestoredWill: ({ clientId }) => wills.keepRestored(clientId),
+      // The SUBACK of a subscription that took a new NATS subject waits until the server has it (one round trip).
+      awaitRoutes: () => {
+        const confirmed = [link.confirmSubscriptions(), shareLink.confirmSubscriptions()].filter(
+          (p): p is Promise<void> => p !== undefined,
+        );
+        if (confirmed.length === 0) return undefined;
+        return Promise.all(confirmed).then(() => undefined);
+      },
       metrics: () => clusterMetrics(figures(), retained.counts),
       // Not ready while NATS is unreachable: a load balancer then sends new clients to a node that is in the
       // cluster (this one keeps its clients, and shares their changes when NATS is back).

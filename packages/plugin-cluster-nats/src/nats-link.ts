@@ -39,6 +39,8 @@ const CLOSE_TIMEOUT_MS = 1000;
 
 export class NatsLink {
   readonly #nc: NatsConnection;
+  /** A subscription was made since the last `confirmSubscriptions`. */
+  #unconfirmed = false;
   readonly #logger: Logger;
   readonly #where: string;
   readonly #outage: OutageReporter;
@@ -185,6 +187,7 @@ export class NatsLink {
    * reconnections. Returns the unsubscribe.
    */
   subscribe(subject: string, onMessage: (data: Uint8Array) => void, queue = this.queue): () => void {
+    this.#unconfirmed = true;
     const sub = this.#nc.subscribe(subject, {
       queue,
       // A callback, not an iterator: messages are handled in the order they came off the socket.
@@ -199,6 +202,18 @@ export class NatsLink {
     return () => {
       if (!this.#closing && !sub.isClosed()) sub.unsubscribe();
     };
+  }
+
+  /**
+   * Settles once the server has every subscription made so far (a PING answered after them), or undefined
+   * when there is none it has not confirmed, or NATS is down (the subscriptions are sent on reconnection, and
+   * a SUBACK cannot wait for an outage). With several NATS servers, the other servers learn the interest
+   * through their routes a moment later.
+   */
+  confirmSubscriptions(): Promise<void> | undefined {
+    if (!this.#unconfirmed || this.#closing || this.down) return undefined;
+    this.#unconfirmed = false;
+    return this.#nc.flush().catch(() => undefined);
   }
 
   /** Flushes what was published and closes the connection (cut after one second). */

@@ -29,6 +29,8 @@ export interface PluginHostLike {
   takesSharedSubscriptions?(): boolean;
   /** Whether to publish a will restored from the store (a cluster may have published it); resolves true without a plugin. */
   keepRestoredWill?(req: { readonly clientId: string; readonly will: Message }): Promise<boolean>;
+  /** The cluster plugin's routes of new subscriptions registered (`PluginHooks.awaitRoutes`); undefined: none pending. */
+  awaitRoutes?(): Promise<void> | undefined;
   hasEnhancedAuth(method: string): boolean;
   enhancedAuth(req: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
   hasHook(event: BrokerEventName): boolean;

@@ -718,6 +718,15 @@ export interface PluginHooks {
    * `plugin_decision_timeout` counts as true (a will is rather sent twice than never).
    */
   keepRestoredWill?(request: { readonly clientId: string; readonly will: Message }): boolean | Promise<boolean>;
+  /**
+   * For a cluster plugin (one plugin at most): called after a SUBSCRIBE added subscriptions (their
+   * `subscription:added` events were emitted), before its SUBACK. A returned promise — the plugin's new routes
+   * being registered with the cluster — delays the SUBACK (and the packets the client sent after the
+   * SUBSCRIBE) until it settles, so a message published on another broker after the client saw its SUBACK
+   * reaches it. Return undefined when nothing is pending. A rejection, or no answer within
+   * `plugin_decision_timeout`, is logged and the SUBACK goes out.
+   */
+  awaitRoutes?(): Promise<void> | undefined;
   events?: EventHandlers;
   /** Re-read external state (SIGHUP, `broker.reload()`); the broker keeps its clients (a plugin may disconnect those it no longer admits). */
   reload?(): void | Promise<void>;

@@ -159,6 +159,7 @@ export class PluginHost {
   #claimSession: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['claimSession']> } | undefined;
   /** The one plugin that decides on wills restored from the store, if any. */
   #willKeeper: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['keepRestoredWill']> } | undefined;
+  #routeAwaiter: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['awaitRoutes']> } | undefined;
   /** The one plugin that delivers shared subscriptions across brokers, if any. */
   #sharedTaker: { readonly p: Loaded; readonly fn: () => boolean } | undefined;
   #sharedTakerFailed = false;
@@ -447,6 +448,30 @@ export class PluginHost {
     return true;
   }
 
+  /**
+   * The cluster plugin's `awaitRoutes`: a promise that settles once the routes of the subscriptions just added
+   * are registered (bounded by `decisionTimeoutMs`; failures logged), or undefined when none is pending.
+   */
+  awaitRoutes(): Promise<void> | undefined {
+    const awaiter = this.#routeAwaiter;
+    if (awaiter === undefined || this.#closed) return undefined;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = awaiter.fn();
+    } catch (err) {
+      awaiter.p.logger.warn({ err }, 'awaitRoutes failed: the SUBACK goes out');
+      return undefined;
+    }
+    if (pending === undefined) return undefined;
+    return withTimeout(pending, this.#options.decisionTimeoutMs).then(
+      (answer) => {
+        if (answer === TIMED_OUT)
+          awaiter.p.logger.warn('awaitRoutes did not settle within plugin_decision_timeout: the SUBACK goes out');
+      },
+      (err: unknown) => awaiter.p.logger.warn({ err }, 'awaitRoutes failed: the SUBACK goes out'),
+    );
+  }
+
   /** True when a plugin handles MQTT 5 enhanced authentication with this Authentication Method. */
   hasEnhancedAuth(method: string): boolean {
     return this.#enhancedAuth.has(method);
@@ -613,6 +638,7 @@ export class PluginHost {
     };
     if (hooks.claimSession !== undefined) taken('claimSession', this.#claimSession?.p);
     if (hooks.keepRestoredWill !== undefined) taken('keepRestoredWill', this.#willKeeper?.p);
+    if (hooks.awaitRoutes !== undefined) taken('awaitRoutes', this.#routeAwaiter?.p);
     if (hooks.takesSharedSubscriptions !== undefined) taken('takesSharedSubscriptions', this.#sharedTaker?.p);
     const enhanced = hooks.enhancedAuth;
     for (const method of enhanced?.methods ?? []) {
@@ -634,6 +660,7 @@ export class PluginHost {
       this.#authorizeClient.push(voter(p, 'authorizeClient', hooks.authorizeClient.bind(hooks)));
     if (hooks.claimSession !== undefined) this.#claimSession = { p, fn: hooks.claimSession.bind(hooks) };
     if (hooks.keepRestoredWill !== undefined) this.#willKeeper = { p, fn: hooks.keepRestoredWill.bind(hooks) };
+    if (hooks.awaitRoutes !== undefined) this.#routeAwaiter = { p, fn: hooks.awaitRoutes.bind(hooks) };
     if (hooks.takesSharedSubscriptions !== undefined)
       this.#sharedTaker = { p, fn: hooks.takesSharedSubscriptions.bind(hooks) };
     if (enhanced !== undefined) {

@@ -74,10 +74,7 @@ export function handleSubscribe(
     if (isPromise(d)) async = true;
     outcomes.push(d);
   }
-  if (!async) {
-    finish(ctx, conn, packet, outcomes as Outcome[]);
-    return;
-  }
+  if (!async) return finish(ctx, conn, packet, outcomes as Outcome[]);
   const settled = outcomes.map((d): Promise<Outcome> =>
     isPromise(d) ? d.catch((): Outcome => NOT_AUTHORIZED) : Promise.resolve(d),
   );
@@ -131,9 +128,14 @@ function limitSubscriptions(
   }
 }
 
-function finish(ctx: BrokerContext, conn: ConnectedPeer, packet: SubscribePacket, outcomes: Outcome[]): void {
+function finish(
+  ctx: BrokerContext,
+  conn: ConnectedPeer,
+  packet: SubscribePacket,
+  outcomes: Outcome[],
+): void | Promise<void> {
   if (conn.state === 'closed') return;
-  const { session, client } = conn;
+  const { session } = conn;
   const subscriptionId = packet.properties?.subscriptionIdentifier?.[0];
   limitSubscriptions(ctx, conn, packet, outcomes);
   // Each distinct filter is subscribed once (its last allowed copy); every copy still gets its SUBACK code.
@@ -158,7 +160,27 @@ function finish(ctx: BrokerContext, conn: ConnectedPeer, packet: SubscribePacket
     }
     codes.push(sub.qos);
   }
-  conn.send({ type: 'suback', packetId: packet.packetId, reasonCodes: codes });
+  // A cluster plugin registers the new subscriptions' routes first: the SUBACK then promises delivery of what
+  // other brokers publish after it, too.
+  const routes = plan.size > 0 ? ctx.host?.awaitRoutes?.() : undefined;
+  if (routes === undefined) return acknowledge(ctx, conn, packet, plan, codes, disconnect);
+  return routes.then(() => {
+    if (conn.state !== 'closed') acknowledge(ctx, conn, packet, plan, codes, disconnect);
+  });
+}
+
+/** SUBACK, then the retained messages of the new subscriptions and `client:subscribed` events. */
+function acknowledge(
+  ctx: BrokerContext,
+  conn: ConnectedPeer,
+  packet: SubscribePacket,
+  plan: ReturnType<typeof planFilters>,
+  codes: readonly number[],
+  disconnect: boolean,
+): void {
+  const { session, client } = conn;
+  const subscriptionId = packet.properties?.subscriptionIdentifier?.[0];
+  conn.send({ type: 'suback', packetId: packet.packetId, reasonCodes: [...codes] });
   const wants = ctx.events.wants('client:subscribed');
   for (const [filter, p] of plan) {
     // v5 Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11]. Retained

@@ -88,6 +88,31 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
     }
   }
 
+  /**
+   * Node `name` (a store of its own) with a connected client `clientId` whose will (no delay) is in the wills
+   * bucket and in the node's store: the store applies writes in order, and the PUBACK of a retained QoS 1
+   * message waits for its own write, which comes after the will's.
+   */
+  async function nodeWithStoredWill(name: string, clientId: string): Promise<{ node: MidgeNode; store: string }> {
+    const doomedOne = await doomedNode(name);
+    const owner = await clientWithWill(doomedOne.node, clientId, 0);
+    await willKept(name, clientId);
+    owner.send(
+      {
+        type: 'publish',
+        topic: `durable/${name}`,
+        payload: Buffer.from('x'),
+        qos: 1,
+        retain: true,
+        dup: false,
+        packetId: 1,
+      },
+      5,
+    );
+    await owner.expectPacket('puback', 10_000);
+    return doomedOne;
+  }
+
   it('has one survivor publish the will of a client of a killed node, once', async () => {
     const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
     const { node: a } = await doomedNode('a1');
@@ -134,24 +159,7 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
 
   it('does not publish again a will a survivor published, when the dead node restarts from its store', async () => {
     const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
-    const first = await doomedNode('a3');
-    const owner = await clientWithWill(first.node, 'w-once', 0);
-    await willKept('a3', 'w-once');
-    // The will is in a3's store too before the kill: the store applies writes in order, and the PUBACK of a
-    // retained QoS 1 message waits for its own write, which comes after the will's.
-    owner.send(
-      {
-        type: 'publish',
-        topic: 'durable/mark',
-        payload: Buffer.from('x'),
-        qos: 1,
-        retain: true,
-        dup: false,
-        packetId: 1,
-      },
-      5,
-    );
-    await owner.expectPacket('puback', 10_000);
+    const first = await nodeWithStoredWill('a3', 'w-once');
     await first.node.kill();
     expect((await nextWill(watcher)).topic).toBe('wills/w-once');
     const again = await doomedNode('a3', first.store);
@@ -161,23 +169,7 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
 
   it('a node restarted from its store before a survivor takes its wills publishes them to the other nodes, once', async () => {
     const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
-    const first = await doomedNode('a4');
-    const owner = await clientWithWill(first.node, 'w-restart', 0);
-    await willKept('a4', 'w-restart');
-    // The will is in a4's store before the kill (see the test above).
-    owner.send(
-      {
-        type: 'publish',
-        topic: 'durable/mark4',
-        payload: Buffer.from('x'),
-        qos: 1,
-        retain: true,
-        dup: false,
-        packetId: 1,
-      },
-      5,
-    );
-    await owner.expectPacket('puback', 10_000);
+    const first = await nodeWithStoredWill('a4', 'w-restart');
     await first.node.kill();
     // Back at once, on the same store: within the 6 s the survivors wait before they take a silent node's wills.
     const again = await doomedNode('a4', first.store);

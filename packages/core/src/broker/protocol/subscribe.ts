@@ -175,12 +175,12 @@ function acknowledge(
   conn: ConnectedPeer,
   packet: SubscribePacket,
   plan: ReturnType<typeof planFilters>,
-  codes: readonly number[],
+  codes: number[],
   disconnect: boolean,
 ): void {
   const { session, client } = conn;
   const subscriptionId = packet.properties?.subscriptionIdentifier?.[0];
-  conn.send({ type: 'suback', packetId: packet.packetId, reasonCodes: [...codes] });
+  conn.send({ type: 'suback', packetId: packet.packetId, reasonCodes: codes });
   const wants = ctx.events.wants('client:subscribed');
   for (const [filter, p] of plan) {
     // v5 Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11]. Retained

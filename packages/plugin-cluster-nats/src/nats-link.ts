@@ -41,6 +41,8 @@ export class NatsLink {
   readonly #nc: NatsConnection;
   /** A subscription was made since the last `confirmSubscriptions`. */
   #unconfirmed = false;
+  /** The confirmation in flight: a subscription made earlier (of a subject another one now shares) waits for it too. */
+  #confirming: Promise<void> | undefined;
   readonly #logger: Logger;
   readonly #where: string;
   readonly #outage: OutageReporter;
@@ -206,14 +208,21 @@ export class NatsLink {
 
   /**
    * Settles once the server has every subscription made so far (a PING answered after them), or undefined
-   * when there is none it has not confirmed, or NATS is down (the subscriptions are sent on reconnection, and
+   * when the server has confirmed them all already, or NATS is down (the subscriptions are sent on reconnection, and
    * a SUBACK cannot wait for an outage). With several NATS servers, the other servers learn the interest
    * through their routes a moment later.
    */
   confirmSubscriptions(): Promise<void> | undefined {
-    if (!this.#unconfirmed || this.#closing || this.down) return undefined;
-    this.#unconfirmed = false;
-    return this.#nc.flush().catch(() => undefined);
+    if (this.#closing || this.down) return undefined;
+    if (this.#unconfirmed) {
+      this.#unconfirmed = false;
+      const confirming = this.#nc.flush().catch(() => undefined);
+      this.#confirming = confirming;
+      void confirming.then(() => {
+        if (this.#confirming === confirming) this.#confirming = undefined;
+      });
+    }
+    return this.#confirming;
   }
 
   /** Flushes what was published and closes the connection (cut after one second). */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_NATS_USER, startNode } from './cluster-node.js';
-import { MARKER_TOPIC, markerFrom, mqttClient, publish, receive, subscriber } from './mqtt.js';
+import { MARKER_TOPIC, markerFrom, mqttClient, publish, receive, subscribe, subscriber } from './mqtt.js';
 import { NatsFixture, hasNatsServer } from './nats-server.js';
 import { slowLink } from './slow-link.js';
 
@@ -26,6 +26,15 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('SUBACK and the 
           { topic: `fresh/${i}`, payload: `m${i}`, qos: 1 },
         ]);
       }
+      // Two clients subscribe to one new filter within the round trip: the second SUBACK waits for the same
+      // confirmation as the first (its filter takes no new NATS subscription of its own).
+      const [first, second] = await Promise.all([mqttClient(b), mqttClient(b)]);
+      first.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'fresh/both', qos: 1 }] }, 5);
+      await subscribe(second, b, ['fresh/both', MARKER_TOPIC]);
+      await publish(publisher, 'fresh/both', 'to both', 1);
+      expect(await receive(second, 1, markerFrom(publisher))).toEqual([
+        { topic: 'fresh/both', payload: 'to both', qos: 1 },
+      ]);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
       await link.close();

@@ -301,7 +301,11 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('retained messag
   beforeAll(async () => {
     nats = await NatsFixture.cluster({ users: [CLUSTER_NATS_USER] });
     nodes = await Promise.all(
-      ['a', 'b'].map((name, i) => startNode(name, [nats.urls[i] as string], { cluster: { replicas: 3 } })),
+      // A generous connect_timeout: a fresh 3-server cluster places the first replicated buckets only once its
+      // meta leader and the buckets' own raft groups are elected, which took over 3 s on a busy CI machine.
+      ['a', 'b'].map((name, i) =>
+        startNode(name, [nats.urls[i] as string], { cluster: { replicas: 3, connect_timeout: 20 } }),
+      ),
     );
   }, 60_000);
   afterAll(async () => {

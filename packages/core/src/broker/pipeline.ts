@@ -154,10 +154,19 @@ export class Pipeline {
       journal.end()?.catch(() => undefined); // logged by the journal; the error below is what matters
       throw err;
     }
-    const stored = journal.end();
+    const written = journal.end();
+    // A cluster plugin's own store (messages for sessions that may resume on another broker): the
+    // acknowledgement waits for it as for the broker's store. A cluster's messages were stored by their broker.
+    const kept = origin.startsWith('cluster:')
+      ? undefined
+      : this.services.host?.storeMessage?.({ message, origin, client });
+    const stored =
+      kept === undefined ? written : written === undefined ? kept : Promise.all([written, kept]).then(noop);
     return stored === undefined ? matched : { matched, stored };
   }
 }
+
+function noop(): void {}
 
 function clientIdOf(publisher: Publisher): string | undefined {
   return publisher === TRUSTED ? undefined : publisher.clientId;

@@ -9,6 +9,7 @@ import type {
   EnhancedAuthRequest,
   EnhancedAuthStep,
   Message,
+  StoreMessageRequest,
   SessionClaimRequest,
 } from '../plugin-api/types.js';
 import type { PersistedSession } from '../persistence/types.js';
@@ -31,6 +32,11 @@ export interface PluginHostLike {
   keepRestoredWill?(req: { readonly clientId: string; readonly will: Message }): Promise<boolean>;
   /** The cluster plugin's routes of new subscriptions registered (`PluginHooks.awaitRoutes`); undefined: none pending. */
   awaitRoutes?(): Promise<void> | undefined;
+  /**
+   * The cluster plugin's store of an accepted QoS 1/2 message (`PluginHooks.storeMessage`), bounded by
+   * `plugin_decision_timeout`: rejects when it failed; undefined: nothing to wait for.
+   */
+  storeMessage?(request: StoreMessageRequest): Promise<void> | undefined;
   hasEnhancedAuth(method: string): boolean;
   enhancedAuth(req: EnhancedAuthRequest): EnhancedAuthStep | Promise<EnhancedAuthStep>;
   hasHook(event: BrokerEventName): boolean;

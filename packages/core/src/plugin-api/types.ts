@@ -675,6 +675,13 @@ export interface SessionClaimRequest {
   readonly cleanStart: boolean;
 }
 
+/** A message for the cluster plugin's `storeMessage`; `client` and `origin` as in `message:received`. */
+export interface StoreMessageRequest {
+  readonly message: Message;
+  readonly origin: MessageOrigin;
+  readonly client: ClientInfo | undefined;
+}
+
 /** What `setup` returns: the hooks this plugin implements. Absent hooks cost nothing. */
 export interface PluginHooks {
   authenticate?(request: AuthenticateRequest): Decision | Promise<Decision>;
@@ -727,6 +734,17 @@ export interface PluginHooks {
    * `plugin_decision_timeout`, is logged and the SUBACK goes out.
    */
   awaitRoutes?(): Promise<void> | undefined;
+  /**
+   * For a cluster plugin (one plugin at most) that keeps QoS 1/2 messages in a store of its own (a
+   * replicated stream, for sessions that may resume on another broker): called for each accepted QoS 1/2
+   * message from an origin other than a cluster's (`cluster:...`), after routing. A returned promise holds the
+   * publisher's acknowledgement (PUBACK/PUBREC, the API's promise, in order with the connection's other
+   * acknowledgements) until it settles; a rejection, or no answer within `plugin_decision_timeout`, answers as
+   * a failed store write does (v5 0x97 Quota exceeded; a 3.1.1 connection is closed, the client resends).
+   * Return undefined to acknowledge without waiting. `message.payload` may be a view on socket memory:
+   * copy or encode it before returning.
+   */
+  storeMessage?(request: StoreMessageRequest): Promise<void> | undefined;
   events?: EventHandlers;
   /** Re-read external state (SIGHUP, `broker.reload()`); the broker keeps its clients (a plugin may disconnect those it no longer admits). */
   reload?(): void | Promise<void>;

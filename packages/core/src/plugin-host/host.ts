@@ -27,6 +27,7 @@ import type {
   EnhancedAuthStep,
   Logger,
   Message,
+  StoreMessageRequest,
   MidgePlugin,
   PluginContext,
   PluginHooks,
@@ -160,6 +161,7 @@ export class PluginHost {
   /** The one plugin that decides on wills restored from the store, if any. */
   #willKeeper: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['keepRestoredWill']> } | undefined;
   #routeAwaiter: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['awaitRoutes']> } | undefined;
+  #messageStore: { readonly p: Loaded; readonly fn: NonNullable<PluginHooks['storeMessage']> } | undefined;
   /** The one plugin that delivers shared subscriptions across brokers, if any. */
   #sharedTaker: { readonly p: Loaded; readonly fn: () => boolean } | undefined;
   #sharedTakerFailed = false;
@@ -472,6 +474,32 @@ export class PluginHost {
     );
   }
 
+  /**
+   * The cluster plugin's `storeMessage`: a promise that resolves once the plugin stored the message, and
+   * rejects when it failed, threw or did not answer within `decisionTimeoutMs` (the publisher is then answered
+   * as for a failed store write, which logs it); undefined when there is nothing to wait for.
+   */
+  storeMessage(request: StoreMessageRequest): Promise<void> | undefined {
+    const store = this.#messageStore;
+    if (store === undefined || this.#closed) return undefined;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = store.fn(request);
+    } catch (err) {
+      return Promise.reject(new Error(`plugin ${store.p.name}: storeMessage threw: ${String(err)}`, { cause: err }));
+    }
+    if (pending === undefined) return undefined;
+    return withTimeout(pending, this.#options.decisionTimeoutMs).then(
+      (answer) => {
+        if (answer === TIMED_OUT)
+          throw new Error(`plugin ${store.p.name}: storeMessage did not settle within plugin_decision_timeout`);
+      },
+      (err: unknown) => {
+        throw new Error(`plugin ${store.p.name}: storeMessage failed: ${String(err)}`, { cause: err });
+      },
+    );
+  }
+
   /** True when a plugin handles MQTT 5 enhanced authentication with this Authentication Method. */
   hasEnhancedAuth(method: string): boolean {
     return this.#enhancedAuth.has(method);
@@ -639,6 +667,7 @@ export class PluginHost {
     if (hooks.claimSession !== undefined) taken('claimSession', this.#claimSession?.p);
     if (hooks.keepRestoredWill !== undefined) taken('keepRestoredWill', this.#willKeeper?.p);
     if (hooks.awaitRoutes !== undefined) taken('awaitRoutes', this.#routeAwaiter?.p);
+    if (hooks.storeMessage !== undefined) taken('storeMessage', this.#messageStore?.p);
     if (hooks.takesSharedSubscriptions !== undefined) taken('takesSharedSubscriptions', this.#sharedTaker?.p);
     const enhanced = hooks.enhancedAuth;
     for (const method of enhanced?.methods ?? []) {
@@ -661,6 +690,7 @@ export class PluginHost {
     if (hooks.claimSession !== undefined) this.#claimSession = { p, fn: hooks.claimSession.bind(hooks) };
     if (hooks.keepRestoredWill !== undefined) this.#willKeeper = { p, fn: hooks.keepRestoredWill.bind(hooks) };
     if (hooks.awaitRoutes !== undefined) this.#routeAwaiter = { p, fn: hooks.awaitRoutes.bind(hooks) };
+    if (hooks.storeMessage !== undefined) this.#messageStore = { p, fn: hooks.storeMessage.bind(hooks) };
     if (hooks.takesSharedSubscriptions !== undefined)
       this.#sharedTaker = { p, fn: hooks.takesSharedSubscriptions.bind(hooks) };
     if (enhanced !== undefined) {

@@ -5,11 +5,13 @@
 //
 //   node bench/broker/cluster.mjs                 # 3 runs per case, 2 s warm-up, 5 s measured
 //   node bench/broker/cluster.mjs --runs 1 --measure 2
+//   node bench/broker/cluster.mjs --case durable  # one case: fan-out, latency, idle or durable
 //
-// Cases (QoS 0, the load generator is this process):
+// Cases (the load generator is this process):
 //   fan-out   1 publisher on A → 50 subscribers: all on the one node, or 25 on A + 25 on B
 //   latency   paced at 5k msg/s, 1 publisher on A, 1 subscriber on A (same node) or on B (cross node)
 //   idle node 1 publisher on A → 50 subscribers on B, a node C with no subscriber: C's CPU
+//   durable   QoS 1, 10 publishers on A → 1 persistent subscriber on B, persistent_sessions off and on
 // Nothing is pinned: the nodes, the NATS server and the load generator share both CPUs, which is
 // what a cluster on this 2-core machine has; the single node runs unpinned too, for a fair comparison.
 import { spawn } from 'node:child_process';
@@ -30,6 +32,9 @@ const RUNS = Number(option('--runs') ?? 3);
 const MEASURE_MS = Number(option('--measure') ?? 5) * 1000;
 const WARMUP_MS = Number(option('--warmup') ?? 2) * 1000;
 const NATS_SERVER = '/usr/sbin/nats-server';
+/** `--case fan-out|latency|idle|durable`: only that case (all of them by default). */
+const CASE = option('--case');
+const runs = (name) => CASE === undefined || CASE === name;
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
@@ -65,21 +70,23 @@ async function startServer(kind) {
   };
 }
 
-/** Plugins of node `name` of a cluster on the nats-server on `port`. */
-function pluginsOf(name, port) {
-  return { '@midge/plugin-cluster-nats': { servers: `nats://127.0.0.1:${port}`, node: name, sys_interval: 0 } };
+/** Plugins of node `name` of a cluster on the nats-server on `port`; `extra`: more plugin options. */
+function pluginsOf(name, port, extra = {}) {
+  return {
+    '@midge/plugin-cluster-nats': { servers: `nats://127.0.0.1:${port}`, node: name, sys_interval: 0, ...extra },
+  };
 }
 
 /**
  * `nodes` Midge processes: one plain node ('single'), or nodes of a cluster on a fresh server. Returns a
  * broker object for runScenario (`ports`: the nodes' ports; CPU and RSS summed over the nodes) and `stop`.
  */
-async function startCluster(kind, nodes) {
+async function startCluster(kind, nodes, extra = {}) {
   const server = kind === 'single' ? undefined : await startServer(kind);
   const brokers = [];
   try {
     for (const name of range(nodes).map((i) => String.fromCharCode(97 + i))) {
-      const serverArgs = kind === 'single' ? ['{}'] : [JSON.stringify(pluginsOf(name, server.port))];
+      const serverArgs = kind === 'single' ? ['{}'] : [JSON.stringify(pluginsOf(name, server.port, extra))];
       brokers.push(await startBroker('midge-cluster', { serverArgs, pin: false }));
     }
   } catch (err) {
@@ -139,6 +146,17 @@ const toB = {
   window: WINDOW,
 };
 
+// QoS 1 fan-in across nodes to a persistent session: with persistent_sessions each message is stored in
+// JetStream before its PUBACK (what a session that outlives its node costs), without it it only crosses.
+const durableCross = {
+  name: 'durable-cross',
+  type: 'flow',
+  publishers: range(10).map((i) => ({ topic: `bench/p${i}/data`, qos: 1, version: 4, node: 0 })),
+  subscribers: [{ filter: 'bench/+/data', qos: 1, version: 4, persistent: true, node: 1 }],
+  receiversOf: () => [0],
+  window: 50,
+};
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s[Math.floor((s.length - 1) / 2)];
@@ -146,11 +164,14 @@ const median = (xs) => {
 const fmt = (n, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : '-';
 
-/** Runs `scenario` RUNS times on fresh processes of `kind` with `nodes` nodes; `extra(cluster)` adds figures. */
-async function measure(kind, nodes, scenario, extra) {
+/**
+ * Runs `scenario` RUNS times on fresh processes of `kind` with `nodes` nodes; `extra(cluster)` adds figures,
+ * `plugin` adds options of the cluster plugin.
+ */
+async function measure(kind, nodes, scenario, extra, plugin = {}) {
   const results = [];
   for (let r = 0; r < RUNS; r++) {
-    const cluster = await startCluster(kind, nodes);
+    const cluster = await startCluster(kind, nodes, plugin);
     try {
       // The nodes must know each other's subscriptions before load: runScenario warms up after subscribing.
       await sleep(300);
@@ -185,44 +206,65 @@ line(
 );
 
 // 1. Fan-out throughput: aggregate deliveries per second.
-const fan = {
-  single: await measure('single', 1, fanout(false)),
-  nats: await measure('nats', 2, fanout(true)),
-};
-line('\nfan-out 1 pub → 50 sub, QoS 0 (deliveries/s, median; lost / duplicates summed over runs)');
-for (const [k, rs] of Object.entries(fan))
+if (runs('fan-out')) {
+  const fan = {
+    single: await measure('single', 1, fanout(false)),
+    nats: await measure('nats', 2, fanout(true)),
+  };
+  line('\nfan-out 1 pub → 50 sub, QoS 0 (deliveries/s, median; lost / duplicates summed over runs)');
+  for (const [k, rs] of Object.entries(fan))
+    line(
+      `  ${k.padEnd(7)} ${fmt(median(rs.map((r) => r.throughput))).padStart(10)}  ` +
+        `CPU: nodes ${rs[0].nodeCpuPercent.map((c) => fmt(c)).join(' / ')} %, server ${fmt(rs[0].serverCpuPercent)} %, load generator ${fmt(rs[0].genCpuPercent)} %  lost ${rs.reduce((a, r) => a + r.lost, 0)}  dup ${rs.reduce((a, r) => a + r.duplicates, 0)}`,
+    );
+  const single = median(fan.single.map((r) => r.throughput));
   line(
-    `  ${k.padEnd(7)} ${fmt(median(rs.map((r) => r.throughput))).padStart(10)}  ` +
-      `CPU: nodes ${rs[0].nodeCpuPercent.map((c) => fmt(c)).join(' / ')} %, server ${fmt(rs[0].serverCpuPercent)} %, load generator ${fmt(rs[0].genCpuPercent)} %  lost ${rs.reduce((a, r) => a + r.lost, 0)}  dup ${rs.reduce((a, r) => a + r.duplicates, 0)}`,
+    `  NATS cluster / single node: ${(median(fan.nats.map((r) => r.throughput)) / single).toFixed(2)}x (target ≥ 1.5x)`,
   );
-const single = median(fan.single.map((r) => r.throughput));
-line(
-  `  NATS cluster / single node: ${(median(fan.nats.map((r) => r.throughput)) / single).toFixed(2)}x (target ≥ 1.5x)`,
-);
+}
 
 // 2. Latency at 5k msg/s, same node vs cross node.
-line('\nlatency at 5k msg/s, QoS 0 (ms, median of runs)');
-const lat = {};
-for (const kind of ['nats']) {
-  for (const node of [0, 1]) {
-    const rs = await measure(kind, 2, latency(node));
-    lat[`${kind}-${node}`] = rs;
-    line(
-      `  ${kind.padEnd(5)} ${node === 0 ? 'same node ' : 'cross node'}  p50 ${fmt(median(rs.map((r) => r.p50)), 2)}  p99 ${fmt(median(rs.map((r) => r.p99)), 2)}  p99.9 ${fmt(median(rs.map((r) => r.p999)), 2)}`,
-    );
+if (runs('latency')) {
+  line('\nlatency at 5k msg/s, QoS 0 (ms, median of runs)');
+  const lat = {};
+  for (const kind of ['nats']) {
+    for (const node of [0, 1]) {
+      const rs = await measure(kind, 2, latency(node));
+      lat[`${kind}-${node}`] = rs;
+      line(
+        `  ${kind.padEnd(5)} ${node === 0 ? 'same node ' : 'cross node'}  p50 ${fmt(median(rs.map((r) => r.p50)), 2)}  p99 ${fmt(median(rs.map((r) => r.p99)), 2)}  p99.9 ${fmt(median(rs.map((r) => r.p999)), 2)}`,
+      );
+    }
+    const ratio = median(lat[`${kind}-1`].map((r) => r.p99)) / median(lat[`${kind}-0`].map((r) => r.p99));
+    line(`  ${kind} cross-node p99 / same-node p99: ${ratio.toFixed(2)}x${kind === 'nats' ? ' (target ≤ 2x)' : ''}`);
   }
-  const ratio = median(lat[`${kind}-1`].map((r) => r.p99)) / median(lat[`${kind}-0`].map((r) => r.p99));
-  line(`  ${kind} cross-node p99 / same-node p99: ${ratio.toFixed(2)}x${kind === 'nats' ? ' (target ≤ 2x)' : ''}`);
 }
 
 // 3. A node with no subscriber while the others carry the load; the publishing node's cost per message.
-line('\nidle node: 1 pub on A → 50 sub on B, node C without subscribers (CPU %, median)');
-for (const kind of ['nats']) {
-  const rs = await measure(kind, 3, toB);
-  const rate = median(rs.map((r) => r.throughput));
-  const cpu = (i) => median(rs.map((r) => r.nodeCpuPercent[i]));
-  const aUsPerMsg = (cpu(0) / 100 / (rate / 50)) * 1e6;
-  line(
-    `  ${kind.padEnd(5)} ${fmt(rate)} deliveries/s (${fmt(rate / 50)} msg/s published)  A ${fmt(cpu(0))} %  B ${fmt(cpu(1))} %  C ${fmt(cpu(2), 1)} % (target ≤ 5 %)  A: ${fmt(aUsPerMsg, 1)} µs per published message`,
-  );
+if (runs('idle')) {
+  line('\nidle node: 1 pub on A → 50 sub on B, node C without subscribers (CPU %, median)');
+  for (const kind of ['nats']) {
+    const rs = await measure(kind, 3, toB);
+    const rate = median(rs.map((r) => r.throughput));
+    const cpu = (i) => median(rs.map((r) => r.nodeCpuPercent[i]));
+    const aUsPerMsg = (cpu(0) / 100 / (rate / 50)) * 1e6;
+    line(
+      `  ${kind.padEnd(5)} ${fmt(rate)} deliveries/s (${fmt(rate / 50)} msg/s published)  A ${fmt(cpu(0))} %  B ${fmt(cpu(1))} %  C ${fmt(cpu(2), 1)} % (target ≤ 5 %)  A: ${fmt(aUsPerMsg, 1)} µs per published message`,
+    );
+  }
+}
+
+// 4. What persistent sessions in JetStream cost: QoS 1 fan-in from A to a persistent subscriber on B.
+if (runs('durable')) {
+  line('\nQoS 1 fan-in 10 pub on A → 1 persistent sub on B (messages/s, median)');
+  const stored = {};
+  for (const persistent of [false, true]) {
+    const rs = await measure('nats', 2, durableCross, undefined, { persistent_sessions: persistent });
+    stored[String(persistent)] = median(rs.map((r) => r.throughput));
+    line(
+      `  persistent_sessions: ${String(persistent).padEnd(5)} ${fmt(stored[String(persistent)]).padStart(8)}  ` +
+        `CPU: nodes ${rs[0].nodeCpuPercent.map((c) => fmt(c)).join(' / ')} %, server ${fmt(rs[0].serverCpuPercent)} %  lost ${rs.reduce((a, r) => a + r.lost, 0)}  dup ${rs.reduce((a, r) => a + r.duplicates, 0)}`,
+    );
+  }
+  line(`  stored in JetStream / not stored: ${(stored.true / stored.false).toFixed(2)}x`);
 }

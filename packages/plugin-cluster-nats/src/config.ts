@@ -5,6 +5,8 @@ import * as v from 'valibot';
 export const DEFAULT_SERVER = 'nats://127.0.0.1:4222';
 export const DEFAULT_SUBJECT_PREFIX = 'midge';
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
+/** One day of QoS 1/2 messages for sessions that resume after their node died. */
+export const DEFAULT_SESSION_MESSAGES_MAX_AGE_SECONDS = 86_400;
 export const MAX_NODE_LENGTH = 64;
 
 /**
@@ -99,15 +101,29 @@ export const configSchema = v.pipe(
      * NATS cluster: 1, 3 or 5, at most the number of NATS servers. 3 on a 3-server cluster survives a server.
      */
     replicas: v.optional(v.picklist([1, 3, 5], 'must be 1, 3 or 5'), DEFAULT_REPLICAS),
-    /**
-     * Seconds a node admitting a client id waits for the node that held its session to hand it over;
-     * below the broker's plugin_decision_timeout. A node that does not answer in time is taken for dead.
-     */
     /** Seconds between two publications of `$SYS/broker/cluster/...` on this node; 0: none. */
     sys_interval: v.optional(
       v.pipe(v.number(), v.minValue(0, 'must be 0 (off) or more seconds'), v.maxValue(86_400, 'must be at most 86400')),
       DEFAULT_SYS_INTERVAL_SECONDS,
     ),
+    /**
+     * Keep persistent sessions in JetStream (their subscriptions, and the QoS 1/2 messages they match,
+     * stored before the publisher's PUBACK/PUBREC), so a session resumes on another node after its own node
+     * died. Off: a session resumes elsewhere only while its node is up to hand it over.
+     */
+    persistent_sessions: v.optional(v.boolean('must be true or false'), true),
+    /**
+     * Seconds JetStream keeps a QoS 1/2 message for the persistent sessions: a session resumed after its
+     * node died gets the messages of at most this long (its node, back, still has all it had queued).
+     */
+    session_messages_max_age: v.optional(
+      v.pipe(v.number(), v.gtValue(0, 'must be more than 0 seconds'), v.finite()),
+      DEFAULT_SESSION_MESSAGES_MAX_AGE_SECONDS,
+    ),
+    /**
+     * Seconds a node admitting a client id waits for the node that held its session to hand it over;
+     * below the broker's plugin_decision_timeout. A node that does not answer in time is taken for dead.
+     */
     handover_timeout: v.optional(
       v.pipe(v.number(), v.gtValue(0, 'must be more than 0 seconds'), v.maxValue(60, 'must be at most 60 seconds')),
       DEFAULT_HANDOVER_TIMEOUT_SECONDS,

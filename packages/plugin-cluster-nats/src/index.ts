@@ -18,6 +18,7 @@ import { messageOf } from './error-message.js';
 import { InterestTable } from './interest.js';
 import { NatsLink } from './nats-link.js';
 import { ClientRegistry } from './registry.js';
+import { ClusterSessions } from './sessions.js';
 import { ShareTable } from './share.js';
 import { Presence } from './presence.js';
 import { ClusterWills } from './wills.js';
@@ -46,6 +47,8 @@ export const PLUGIN_NAME = '@midge/plugin-cluster-nats';
 
 /** How often a node tells the others it is alive (`$SYS/broker/cluster/nodes` counts those heard lately). */
 const PRESENCE_INTERVAL_MS = 2000;
+/** Stored messages this long before an outage was noticed may not have arrived either. */
+const CATCH_UP_MARGIN_MS = 2000;
 
 export default definePlugin({
   name: PLUGIN_NAME,
@@ -56,8 +59,9 @@ export default definePlugin({
     const { logger } = ctx;
     const node = config.node;
     const authenticator = await loadAuthenticator(config, ctx.configDir);
-    const linkTo = (name: string, quietOutages = false): Promise<NatsLink> =>
+    const linkTo = (name: string, quietOutages = false, onRegained?: (downSince: number) => void): Promise<NatsLink> =>
       NatsLink.open({
+        ...(onRegained === undefined ? {} : { onRegained }),
         servers: serverList(config),
         name,
         authenticator,
@@ -66,7 +70,10 @@ export default definePlugin({
         signal: ctx.signal,
         quietOutages,
       });
-    const link = await linkTo(`midge:${node}`);
+    // After an outage of this node's link, what it may have missed: the stored messages of the outage
+    // (those persistent sessions match) that did not come live.
+    let catchUp: ((downSince: number) => void) | undefined;
+    const link = await linkTo(`midge:${node}`, false, (downSince) => catchUp?.(downSince));
     // A second connection, for the shared subscriptions (it receives what `link` publishes: share.ts) and
     // the nodes' presence. `link` reports the outages of both.
     let shareLink: NatsLink;
@@ -82,13 +89,60 @@ export default definePlugin({
       root,
       broker: ctx.broker,
       logger,
-      send: (subject, frame) => link.publish(subject, frame),
+      send: (subject, frame, reliable) => link.publish(subject, frame, reliable),
     });
     const interest = new InterestTable(root, (subject) => link.subscribe(subject, bridge.onClusterMessage), logger);
     const shares = new ShareTable(root, config.subject_prefix, (subject, queue, share) =>
       shareLink.subscribe(subject, (data) => bridge.onSharedMessage(share, data), queue),
     );
+    // What the stores of the cluster's state in JetStream share.
+    const jetStreamState = {
+      node,
+      prefix: config.subject_prefix,
+      connection: link.connection,
+      down: () => link.down,
+      broker: ctx.broker,
+      logger,
+      replicas: config.replicas,
+    };
     let registry: ClientRegistry;
+    // The registry for the sessions' store, which opens first (a registry claim rebuilds sessions from it).
+    let opened: ClientRegistry | undefined;
+    let sessions: ClusterSessions | undefined;
+    if (config.persistent_sessions)
+      try {
+        sessions = await ClusterSessions.open({
+          ...jetStreamState,
+          maxAgeSeconds: config.session_messages_max_age,
+          openWithinMs: config.connect_timeout * 1000,
+          // Set before any client comes: no session is touched before the registry is open.
+          holds: (clientId) => opened?.holds(clientId) === true,
+          frameOf: bridge.frameOf,
+        });
+      } catch (err) {
+        await Promise.all([link.close(), shareLink.close()]);
+        throw new Error(
+          `cannot open the persistent sessions' store in NATS JetStream at ${link.where} (${messageOf(err)}): ` +
+            "give the cluster's NATS user access to $JS.API.>, $KV.> and <subject_prefix>.stored " +
+            '(or set persistent_sessions: false)',
+          { cause: err },
+        );
+      }
+    if (sessions !== undefined) {
+      const store = sessions;
+      catchUp = (downSince) => {
+        void store.catchUp(downSince - CATCH_UP_MARGIN_MS, bridge.onMissedMessage).then((read) => {
+          if (read > 0)
+            logger.info(
+              { read, routed: bridge.counts.caughtUp },
+              'read back the stored messages of the outage: those that did not come live were routed here',
+            );
+        });
+      };
+    }
+    // Within the broker's plugin_decision_timeout, which bounds the whole claim, after the handover's wait.
+    const decisionMs = Number(ctx.broker.effectiveConfig().plugin_decision_timeout ?? 5000);
+    const recoverWithinMs = Math.max(500, decisionMs - config.handover_timeout * 1000 - 500);
     try {
       registry = await ClientRegistry.open({
         node,
@@ -99,8 +153,11 @@ export default definePlugin({
         replicas: config.replicas,
         handoverTimeoutMs: config.handover_timeout * 1000,
         openWithinMs: config.connect_timeout * 1000,
+        ...(sessions === undefined ? {} : { sessions, recoverWithinMs }),
       });
+      opened = registry;
     } catch (err) {
+      sessions?.close();
       await Promise.all([link.close(), shareLink.close()]);
       throw new Error(
         `cannot open the client-id registry in NATS JetStream at ${link.where} (${messageOf(err)}): ` +
@@ -142,6 +199,7 @@ export default definePlugin({
     } catch (err) {
       presence.close();
       registry.close();
+      sessions?.close();
       await Promise.all([link.close(), shareLink.close()]);
       throw new Error(`cannot open the wills bucket in NATS JetStream at ${link.where} (${messageOf(err)})`, {
         cause: err,
@@ -151,19 +209,14 @@ export default definePlugin({
     try {
       // Before the broker takes clients: they must find the cluster's retained messages from the first SUBSCRIBE.
       retained = await ClusterRetained.open({
-        node,
-        prefix: config.subject_prefix,
-        connection: link.connection,
-        down: () => link.down,
-        broker: ctx.broker,
-        logger,
-        replicas: config.replicas,
+        ...jetStreamState,
         loadTimeoutMs: config.connect_timeout * 1000,
       });
     } catch (err) {
       wills.close();
       presence.close();
       registry.close();
+      sessions?.close();
       await Promise.all([link.close(), shareLink.close()]);
       throw new Error(
         `cannot read the cluster's retained messages from NATS JetStream at ${link.where} (${messageOf(err)}): ` +
@@ -173,10 +226,19 @@ export default definePlugin({
     }
     const deaths = watchForDeadNodes({
       presence,
-      wills,
+      // A dead node's wills are published, and the records of its connected sessions start expiring.
+      wills: {
+        sweep: async (dead, diedAt) => {
+          await Promise.all([wills.sweep(dead, diedAt), sessions?.sweep(dead, diedAt)]);
+        },
+        alive: (alive) => wills.alive(alive),
+      },
       linkUp: () => !link.down && !shareLink.down,
       intervalMs: PRESENCE_INTERVAL_MS,
-      known: await wills.nodesWithWills().catch(() => new Set<string>()),
+      known: new Set([
+        ...(await wills.nodesWithWills().catch(() => new Set<string>())),
+        ...(sessions?.nodesWithRecords() ?? []),
+      ]),
       logger,
     });
     const figures = (): ClusterFigures => ({
@@ -187,6 +249,8 @@ export default definePlugin({
       sharedGroups: shares.size,
       bridge: bridge.counts,
       registry: registry.counts,
+      outbox: link.outboxCounts,
+      sessions: sessions?.counts,
     });
     const publishFigures = (): void => {
       for (const [topic, payload] of clusterSysTopics(figures()))
@@ -210,14 +274,18 @@ export default definePlugin({
             held.add(clientId);
           }
           await registry.registerHeld(held);
+          // Their records, for the sessions this node keeps (not those another node took meanwhile).
+          for (const clientId of held) sessions?.touch(clientId);
         },
-        'subscription:added': ({ filter }) => {
+        'subscription:added': ({ clientId, filter }) => {
           interest.add(filter);
           shares.add(filter);
+          sessions?.touch(clientId);
         },
-        'subscription:removed': ({ filter }) => {
+        'subscription:removed': ({ clientId, filter }) => {
           interest.remove(filter);
           shares.remove(filter);
+          sessions?.touch(clientId);
         },
         'message:broadcast': bridge.onBroadcast,
         'retained:set': retained.onSet,
@@ -225,16 +293,29 @@ export default definePlugin({
         'session:ended': ({ clientId }) => {
           registry.forget(clientId);
           wills.onSessionEnded(clientId);
+          sessions?.forget(clientId);
         },
-        'client:connected': ({ client, will }) => wills.onConnected(client, will),
-        'client:disconnected': ({ client, graceful }) => wills.onDisconnected(client, graceful),
+        'client:connected': ({ client, will }) => {
+          wills.onConnected(client, will);
+          sessions?.connected(client.clientId);
+        },
+        'client:disconnected': ({ client, graceful }) => {
+          wills.onDisconnected(client, graceful);
+          sessions?.disconnected(client.clientId);
+        },
       },
       keepRestoredWill: ({ clientId }) => wills.keepRestored(clientId),
+      // QoS 1/2 messages a persistent session in the cluster may need are in JetStream before their PUBACK.
+      ...(sessions === undefined ? {} : { storeMessage: sessions.storeMessage.bind(sessions) }),
       // The SUBACK of a subscription that took a new NATS subject waits until the server has it (one round trip).
+      // The SUBACK of a persistent session's subscription also waits for its record in the bucket, so the other
+      // nodes store the messages it matches from (about) then on.
       awaitRoutes: () => {
-        const confirmed = [link.confirmSubscriptions(), shareLink.confirmSubscriptions()].filter(
-          (p): p is Promise<void> => p !== undefined,
-        );
+        const confirmed = [
+          link.confirmSubscriptions(),
+          shareLink.confirmSubscriptions(),
+          sessions?.confirmRecords(),
+        ].filter((p): p is Promise<void> => p !== undefined);
         if (confirmed.length === 0) return undefined;
         return Promise.all(confirmed).then(() => undefined);
       },
@@ -255,6 +336,7 @@ export default definePlugin({
         clearInterval(sysTimer);
         deaths.stop();
         retained.close();
+        sessions?.close();
         wills.close();
         presence.close();
         registry.close();
@@ -267,6 +349,7 @@ export default definePlugin({
             ...bridge.counts,
             registry: registry.counts,
             retained: retained.counts,
+            ...(sessions === undefined ? {} : { sessions: sessions.counts }),
             droppedWhileDisconnected: link.dropped,
           },
           'left the cluster',

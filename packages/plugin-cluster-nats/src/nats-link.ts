@@ -10,6 +10,9 @@ import { nullLogger } from '@midge/mqtt-core';
 import type { Logger } from '@midge/mqtt-core';
 import { messageOf } from './error-message.js';
 import { OutageReporter } from './outage.js';
+import { CONFIRM_INTERVAL_MS, ReliableOutbox } from './reliable-outbox.js';
+import type { OutboxCounts } from './reliable-outbox.js';
+import { redeliveredCopy } from './wire.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
 export interface NatsLinkOptions {
@@ -26,6 +29,11 @@ export interface NatsLinkOptions {
   readonly signal?: AbortSignal;
   /** Outages are not logged: another link of the node to the same servers reports them. */
   readonly quietOutages?: boolean;
+  /**
+   * Called once the link is back after an outage, with when it went down (ms since the epoch), after what
+   * was kept for the other nodes went out: the node then reads what it may have missed.
+   */
+  readonly onRegained?: (downSince: number) => void;
 }
 
 /** Reconnection: every 500 ms (plus up to 250 ms, so nodes do not reconnect in step), forever. */
@@ -34,6 +42,8 @@ const RECONNECT_JITTER_MS = 250;
 /** A server that stops answering (hung, or a network that drops packets) is given up after ~30 s. */
 const PING_INTERVAL_MS = 10_000;
 const MAX_PINGS_OUT = 3;
+/** After a reconnection, how long the other nodes get to reconnect before what was kept is sent. */
+const RESEND_GRACE_MS = 1500;
 /** How long `close` lets the connection flush before it is cut. */
 const CLOSE_TIMEOUT_MS = 1000;
 
@@ -56,6 +66,15 @@ export class NatsLink {
   #closing = false;
   /** Messages refused by the client library (larger than the server's max_payload, say), since start. */
   #failed = 0;
+  /** QoS 1/2 messages kept until the server confirms them, or until the link is back. */
+  readonly #outbox: ReliableOutbox;
+  readonly #confirmTimer: NodeJS.Timeout;
+  readonly #onRegained: ((downSince: number) => void) | undefined;
+  /** When the current outage began (undefined while up). */
+  #downSince: number | undefined;
+  /** Reconnected, and waiting RESEND_GRACE_MS before sending what was kept. */
+  #draining = false;
+  #graceTimer: NodeJS.Timeout | undefined;
 
   private constructor(nc: NatsConnection, options: NatsLinkOptions, where: string) {
     this.#nc = nc;
@@ -63,6 +82,15 @@ export class NatsLink {
     this.#where = where;
     this.#outage = new OutageReporter(options.quietOutages === true ? nullLogger : options.logger, where);
     this.#warnings = new ThrottledWarning(options.logger);
+    this.#onRegained = options.onRegained;
+    this.#outbox = new ReliableOutbox({
+      send: (subject, frame) => this.#send(subject, frame),
+      flush: () => nc.flush(),
+      markCopy: redeliveredCopy,
+    });
+    this.#confirmTimer = setInterval(() => {
+      if (!this.down && !this.#draining) this.#outbox.confirm();
+    }, CONFIRM_INTERVAL_MS).unref();
     void this.#watch();
   }
 
@@ -147,15 +175,34 @@ export class NatsLink {
     return this.#failed;
   }
 
+  /** What the link kept for at-least-once delivery (`reliable` publishes), since start. */
+  get outboxCounts(): Readonly<OutboxCounts> {
+    return this.#outbox.counts;
+  }
+
   /**
-   * Publishes `data` on `subject` if the connection is up; otherwise counts it as dropped (never queued:
-   * it would arrive late and out of order with what was routed meanwhile). Never throws.
+   * Publishes `data` on `subject` if the connection is up. A `reliable` (QoS 1/2) message is also kept
+   * until the server confirms it, and sent again after a reconnection if it did not; while NATS is down it
+   * is queued (bounded) and sent once NATS is back. Any other message is counted as dropped while NATS is
+   * down (QoS 0 is at most once). Never throws.
    */
-  publish(subject: string, data: Uint8Array): boolean {
-    if (this.#outage.down || this.#closing) {
+  publish(subject: string, data: Uint8Array, reliable = false): boolean {
+    if (reliable && this.#draining && !this.#closing) {
+      if (this.#outbox.queue(subject, data)) return true;
       this.#outage.drop();
       return false;
     }
+    if (this.#outage.down || this.#closing) {
+      if (reliable && !this.#closing && this.#outbox.queue(subject, data)) return true;
+      this.#outage.drop();
+      return false;
+    }
+    if (!this.#send(subject, data)) return false;
+    if (reliable) this.#outbox.sent(subject, data);
+    return true;
+  }
+
+  #send(subject: string, data: Uint8Array): boolean {
     try {
       this.#nc.publish(subject, data);
       return true;
@@ -229,6 +276,8 @@ export class NatsLink {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    clearInterval(this.#confirmTimer);
+    clearTimeout(this.#graceTimer);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)));
     try {
@@ -236,6 +285,27 @@ export class NatsLink {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * After a reconnection, what was kept goes out once the other nodes have had time to reconnect and
+   * subscribe again (an outage of all of NATS ends for every node within a reconnection wait): meanwhile
+   * QoS 1/2 messages keep queueing behind it, in order, and nothing kept is confirmed on the new connection.
+   */
+  #resendAfterGrace(): void {
+    clearTimeout(this.#graceTimer);
+    this.#draining = true;
+    this.#graceTimer = setTimeout(() => {
+      this.#draining = false;
+      // Down again: kept until the next reconnection.
+      if (this.#closing || this.#outage.down) return;
+      const resent = this.#outbox.resend();
+      if (resent > 0)
+        this.#logger.info(
+          { messages: resent },
+          'sent what NATS had not confirmed before the outage, and what was routed while it was away',
+        );
+    }, RESEND_GRACE_MS);
   }
 
   /** Follows the connection's status for as long as it lives. */
@@ -264,10 +334,17 @@ export class NatsLink {
             });
           else if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ err: lastError }, 'NATS error');
         } else if (s.type === 'disconnect') {
-          if (!this.#closing) this.#outage.lost(lastError);
+          if (!this.#closing) {
+            this.#downSince ??= Date.now();
+            this.#outage.lost(lastError);
+          }
         } else if (s.type === 'reconnect') {
           lastError = undefined;
           this.#outage.regained(s.server);
+          const downSince = this.#downSince;
+          this.#downSince = undefined;
+          this.#resendAfterGrace();
+          if (downSince !== undefined) this.#onRegained?.(downSince);
         }
       }
     } catch (err) {

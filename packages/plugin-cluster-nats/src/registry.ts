@@ -16,6 +16,7 @@ import { openBucket } from './bucket.js';
 import { messageOf } from './error-message.js';
 import type { NatsLink } from './nats-link.js';
 import { clientIdKey, handoverSubject, registryBucket } from './registry-names.js';
+import type { SessionRecord } from './session-record.js';
 import { chunksOf, decodeHandedSession, encodeHandedSession } from './session-wire.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
@@ -32,6 +33,26 @@ export interface ClientRegistryOptions {
   readonly handoverTimeoutMs: number;
   /** How long opening the bucket may retry while JetStream is not ready. */
   readonly openWithinMs: number;
+  /** The sessions kept in the cluster, for a client id whose node does not answer (sessions.ts); absent: none. */
+  readonly sessions?: RecoverableSessions;
+  /** How long rebuilding such a session may take (within the broker's plugin_decision_timeout). */
+  readonly recoverWithinMs?: number;
+}
+
+/** What the registry asks of the sessions kept in the cluster (`ClusterSessions`). */
+export interface RecoverableSessions {
+  read(clientId: string): Promise<SessionRecord | undefined>;
+  recover(record: SessionRecord, withinMs: number): Promise<PersistedSession | undefined>;
+  /** A session came here from another node (handed over): its record's `since` is kept. */
+  adopt(clientId: string, record: SessionRecord | undefined): void;
+  /** The client id starts a new session here: the record of the one it had goes. */
+  discard(clientId: string): Promise<void>;
+}
+
+/** What a node asked to hand a session over did: answered (with the session, or none), or not. */
+interface HandoverOutcome {
+  readonly answered: boolean;
+  readonly session?: PersistedSession;
 }
 
 /** What the registry counted since start. */
@@ -151,7 +172,7 @@ export class ClientRegistry {
         return this.#unregistered(clientId, `the registry did not answer (${messageOf(err)})`, handed);
       }
       if (holder !== undefined && holder !== this.#options.node)
-        handed = (await this.#requestHandover(holder, clientId, cleanStart)) ?? handed;
+        handed = (await this.#takeFrom(holder, clientId, cleanStart)) ?? handed;
       try {
         // Compare-and-set on what was read: a node that wrote meanwhile makes this fail, and the loop
         // takes the id from that node.
@@ -217,6 +238,11 @@ export class ClientRegistry {
     this.#kv.delete(key, { previousSeq: revision }).catch(() => undefined);
   }
 
+  /** Whether the registry names this node for `clientId` (it claimed or registered it, and nobody took it since). */
+  holds(clientId: string): boolean {
+    return this.#claims.has(clientId);
+  }
+
   /** The node the registry names for `clientId` now; undefined for none (or a registry that does not answer). */
   async holderOf(clientId: string): Promise<string | undefined> {
     const key = clientIdKey(clientId);
@@ -241,8 +267,38 @@ export class ClientRegistry {
     return handed as T;
   }
 
-  /** Asks `holder` for the session of `clientId`; undefined when it has none or does not answer in time. */
-  async #requestHandover(holder: string, clientId: string, cleanStart: boolean): Promise<PersistedSession | undefined> {
+  /**
+   * The session of `clientId` from `holder`: handed over, or, when `holder` does not answer (it died),
+   * rebuilt from what the cluster kept of it; undefined when there is none (or a clean start asked for none).
+   */
+  async #takeFrom(holder: string, clientId: string, cleanStart: boolean): Promise<PersistedSession | undefined> {
+    const sessions = this.#options.sessions;
+    // Read while the holder is asked: a handed session keeps its record's `since`, a lost one is rebuilt from it.
+    const reading = sessions?.read(clientId);
+    const outcome = await this.#requestHandover(holder, clientId, cleanStart);
+    const record = await reading;
+    if (sessions === undefined || record === undefined) return outcome.session;
+    if (outcome.session !== undefined || outcome.answered) {
+      if (outcome.session !== undefined) sessions.adopt(clientId, record);
+      return outcome.session;
+    }
+    if (cleanStart) {
+      await sessions.discard(clientId);
+      return undefined;
+    }
+    try {
+      return await sessions.recover(record, this.#options.recoverWithinMs ?? 2000);
+    } catch (err) {
+      this.#options.logger.error(
+        { clientId: clientId.slice(0, 200), node: holder, err: messageOf(err) },
+        "a session could not be rebuilt from the cluster's store: the client starts here without it",
+      );
+      return undefined;
+    }
+  }
+
+  /** Asks `holder` for the session of `clientId`: what it answered, or that it did not in time. */
+  async #requestHandover(holder: string, clientId: string, cleanStart: boolean): Promise<HandoverOutcome> {
     const { prefix, node, handoverTimeoutMs, logger } = this.#options;
     const request: HandoverRequest = { clientId, cleanStart, from: node };
     const chunks: Uint8Array[] = [];
@@ -262,18 +318,18 @@ export class ClientRegistry {
     } catch (err) {
       logger.warn(
         { clientId: clientId.slice(0, 200), node: holder, err: messageOf(err) },
-        'the node holding this client id did not answer: the client starts here without the session it had there',
+        'the node holding this client id did not answer',
       );
-      return undefined;
+      return { answered: false };
     }
     if (!complete) {
       logger.warn(
         { clientId: clientId.slice(0, 200), node: holder, timeoutMs: handoverTimeoutMs },
-        'the node holding this client id did not hand its session over in time: the client starts here without it',
+        'the node holding this client id did not hand its session over in time',
       );
-      return undefined;
+      return { answered: false };
     }
-    if (chunks.length === 0) return undefined;
+    if (chunks.length === 0) return { answered: true };
     try {
       const session = decodeHandedSession(Buffer.concat(chunks));
       if (session.clientId !== clientId) throw new Error(`it is the session of another client id`);
@@ -282,13 +338,13 @@ export class ClientRegistry {
         { clientId: clientId.slice(0, 200), from: holder, queued: session.queue.length },
         'session handed over from another node',
       );
-      return session;
+      return { answered: true, session };
     } catch (err) {
       logger.error(
         { clientId: clientId.slice(0, 200), node: holder, err: messageOf(err) },
         'a session handed over by another node could not be read: the client starts here without it',
       );
-      return undefined;
+      return { answered: true };
     }
   }
 

@@ -3,7 +3,9 @@
  * nodes: `$` topics stay where they are published).
  */
 import type { BridgeCounts } from './bridge.js';
+import type { OutboxCounts } from './reliable-outbox.js';
 import type { RegistryCounts } from './registry.js';
+import type { SessionCounts } from './sessions.js';
 
 export interface ClusterFigures {
   readonly node: string;
@@ -17,6 +19,10 @@ export interface ClusterFigures {
   readonly sharedGroups: number;
   readonly bridge: Readonly<BridgeCounts>;
   readonly registry: Readonly<RegistryCounts>;
+  /** QoS 1/2 messages kept for at-least-once delivery (nats-link.ts). */
+  readonly outbox: Readonly<OutboxCounts>;
+  /** Persistent sessions in JetStream; undefined when `persistent_sessions` is off. */
+  readonly sessions: Readonly<SessionCounts> | undefined;
 }
 
 export const CLUSTER_SYS_PREFIX = '$SYS/broker/cluster/';
@@ -38,6 +44,11 @@ export function clusterSysTopics(f: ClusterFigures): [string, string][] {
     t('messages/received', f.bridge.received),
     t('messages/not-sent', f.bridge.notSent),
     t('messages/refused', f.bridge.refused),
+    t('messages/duplicates', f.bridge.duplicates),
+    t('messages/caught-up', f.bridge.caughtUp),
+    t('messages/resent', f.outbox.resent),
+    t('messages/queued', f.outbox.queued),
+    t('messages/given-up', f.outbox.givenUp),
     t('messages/shared/received', f.bridge.sharedReceived),
     t('messages/shared/no-member', f.bridge.sharedNoMember),
     t('sessions/claims', f.registry.claims),
@@ -45,5 +56,14 @@ export function clusterSysTopics(f: ClusterFigures): [string, string][] {
     t('sessions/handed-over', f.registry.handedOver),
     t('sessions/taken-over', f.registry.takenOver),
     t('sessions/unregistered', f.registry.unregistered),
+    ...(f.sessions === undefined
+      ? []
+      : [
+          t('sessions/stored-messages', f.sessions.stored),
+          t('sessions/not-stored', f.sessions.notStored),
+          t('sessions/store-failed', f.sessions.storeFailed),
+          t('sessions/recovered', f.sessions.recovered),
+          t('sessions/recovered-messages', f.sessions.recoveredMessages),
+        ]),
   ];
 }

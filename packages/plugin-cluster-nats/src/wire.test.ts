@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePacket, encodePacket } from '@midge/mqtt-core/codec';
 import type { Message, QoS } from '@midge/mqtt-core';
-import { WIRE_FORMAT_VERSION, decodeClusterMessage, encodeClusterMessage } from './wire.js';
+import { WIRE_FORMAT_VERSION, decodeClusterMessage, encodeClusterMessage, redeliveredCopy } from './wire.js';
 
 const roundTrip = (message: Message, node = 'node-a') => decodeClusterMessage(encodeClusterMessage(message, node));
 
@@ -10,7 +10,7 @@ describe('encodeClusterMessage / decodeClusterMessage', () => {
     for (const retain of [false, true]) {
       it(`round-trips a QoS ${qos} message with retain=${retain}`, () => {
         const message: Message = { topic: 'sensors/1/temp', payload: Buffer.from('21.5'), qos, retain };
-        expect(roundTrip(message)).toEqual({ node: 'node-a', message });
+        expect(roundTrip(message)).toEqual({ node: 'node-a', message, redelivered: false });
       });
     }
   }
@@ -57,10 +57,9 @@ describe('encodeClusterMessage / decodeClusterMessage', () => {
     expect(() => encodeClusterMessage(message, 'n'.repeat(256))).toThrow(/256 bytes/);
   });
 
-  it('lays out version, node id length, node id, then an MQTT 5 PUBLISH packet (the documented format)', () => {
+  it('lays out version 1 without an id: version, node id length, node id, an MQTT 5 PUBLISH packet', () => {
     const message: Message = { topic: 'a/b', payload: Buffer.from('hi'), qos: 1, retain: true };
     const frame = encodeClusterMessage(message, 'node');
-    expect(frame[0]).toBe(WIRE_FORMAT_VERSION);
     expect(frame[0]).toBe(1);
     expect(frame[1]).toBe(4);
     expect(frame.subarray(2, 6).toString()).toBe('node');
@@ -74,6 +73,28 @@ describe('encodeClusterMessage / decodeClusterMessage', () => {
       dup: false,
       packetId: 1,
     });
+  });
+
+  it('lays out version 2 with the id: flags, incarnation and sequence after the node id (the documented format)', () => {
+    const message: Message = { topic: 'a/b', payload: Buffer.from('hi'), qos: 1, retain: true };
+    const id = { incarnation: 0xdeadbeef, seq: 2 ** 40 + 5 };
+    const frame = encodeClusterMessage(message, 'node', id);
+    expect(frame[0]).toBe(WIRE_FORMAT_VERSION);
+    expect(frame[0]).toBe(2);
+    expect(frame[1]).toBe(4);
+    expect(frame.subarray(2, 6).toString()).toBe('node');
+    expect(frame[6]).toBe(0);
+    expect(frame.readUInt32BE(7)).toBe(0xdeadbeef);
+    expect(frame.readUIntBE(11, 6)).toBe(2 ** 40 + 5);
+    expect(decodeClusterMessage(frame)).toEqual({ node: 'node', message, id, redelivered: false });
+    // Sent again: a marked copy, the original untouched.
+    const again = redeliveredCopy(frame);
+    expect(again[6]).toBe(1);
+    expect(frame[6]).toBe(0);
+    expect(decodeClusterMessage(again)).toEqual({ node: 'node', message, id, redelivered: true });
+    expect(decodePacket(frame.subarray(17), 5)).toEqual(
+      decodePacket(encodeClusterMessage(message, 'node').subarray(6), 5),
+    );
   });
 
   it('copies the payload: changing the source buffer afterwards does not change the frame', () => {
@@ -91,14 +112,21 @@ describe('decodeClusterMessage refuses malformed input', () => {
   );
 
   it('throws on every truncation of a valid message, and on bytes after the packet', () => {
-    for (let length = 0; length < valid.length; length++) {
-      expect(() => decodeClusterMessage(valid.subarray(0, length)), `first ${length} bytes`).toThrow();
+    const withId = encodeClusterMessage(
+      { topic: 'sensors/1', payload: Buffer.from('payload'), qos: 1, retain: false },
+      'node-a',
+      { incarnation: 1, seq: 1 },
+    );
+    for (const frame of [valid, withId]) {
+      for (let length = 0; length < frame.length; length++) {
+        expect(() => decodeClusterMessage(frame.subarray(0, length)), `first ${length} bytes`).toThrow();
+      }
+      expect(() => decodeClusterMessage(Buffer.concat([frame, Buffer.from([0])]))).toThrow();
     }
-    expect(() => decodeClusterMessage(Buffer.concat([valid, Buffer.from([0])]))).toThrow();
   });
 
-  it('throws on a format version other than 1', () => {
-    for (const version of [0, 2, 255]) {
+  it('throws on a format version other than 1 and 2', () => {
+    for (const version of [0, 3, 255]) {
       const frame = Buffer.from(valid);
       frame[0] = version;
       expect(() => decodeClusterMessage(frame)).toThrow(new RegExp(`format version ${version}`));

@@ -21,7 +21,7 @@ function earlyOf(client: RawClient): Packet[] {
 }
 
 /** The next packet of `client`: one kept by `subscribe` first. */
-function nextOf(client: RawClient, timeoutMs: number): Promise<Packet> {
+export function nextOf(client: RawClient, timeoutMs: number): Promise<Packet> {
   const kept = early.get(client)?.shift();
   return kept !== undefined ? Promise.resolve(kept) : client.next(timeoutMs);
 }

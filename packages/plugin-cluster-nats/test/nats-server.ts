@@ -229,7 +229,11 @@ export class NatsFixture {
   }
 
   /** One server. */
-  static async single(auth: NatsAuth): Promise<NatsFixture> {
+  static single(auth: NatsAuth): Promise<NatsFixture> {
+    return withFreshPorts(() => NatsFixture.#single(auth));
+  }
+
+  static async #single(auth: NatsAuth): Promise<NatsFixture> {
     const dir = await mkdtemp(join(tmpdir(), 'midge-nats-'));
     const ports = { client: await freePort(), monitor: await freePort(), route: 0 };
     const fixture = new NatsFixture(dir, [await NatsServer.create('n0', dir, ports, auth)]);
@@ -241,7 +245,11 @@ export class NatsFixture {
    * A cluster of `size` servers routed to each other, with JetStream. Resolves once every server has a
    * route to each other one and reports healthy (JetStream has a meta leader).
    */
-  static async cluster(auth: NatsAuth, size = 3): Promise<NatsFixture> {
+  static cluster(auth: NatsAuth, size = 3): Promise<NatsFixture> {
+    return withFreshPorts(() => NatsFixture.#cluster(auth, size));
+  }
+
+  static async #cluster(auth: NatsAuth, size: number): Promise<NatsFixture> {
     const dir = await mkdtemp(join(tmpdir(), 'midge-nats-cluster-'));
     const ports: ServerPorts[] = [];
     for (let i = 0; i < size; i++)
@@ -284,6 +292,20 @@ export class NatsFixture {
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.kill()));
     await rm(this.#dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts what `start` starts, again on other free ports when a port was taken between `freePort` finding it
+ * and nats-server binding it (test files run in parallel and take ports too).
+ */
+async function withFreshPorts(start: () => Promise<NatsFixture>): Promise<NatsFixture> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test(String(err))) throw err;
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import type { RawClient } from '@midge/mqtt-core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_NATS_USER, CLUSTER_PASSWORD, CLUSTER_USER, startNode } from './cluster-node.js';
 import type { MidgeNode } from './midge-node.js';
-import { MARKER_TOPIC, mqttClient, subscribe, until } from './mqtt.js';
+import { MARKER_TOPIC, mqttClient, nextOf, subscribe, until } from './mqtt.js';
 import { NatsFixture, hasNatsServer } from './nats-server.js';
 import type { NatsServer } from './nats-server.js';
 import { encodeClusterMessage } from '../src/wire.js';
@@ -65,7 +65,8 @@ async function retainedOn(node: MidgeNode, topic: string): Promise<RetainedSeen 
     );
     let seen: RetainedSeen | undefined;
     for (;;) {
-      const p = await client.next(5000);
+      // The retained message may come before the SUBACK [MQTT-3.8.4] (kept by `subscribe`).
+      const p = await nextOf(client, 5000);
       if (p.type !== 'publish') throw new Error(`expected PUBLISH, got ${JSON.stringify(p)}`);
       if (p.qos === 1 && p.packetId !== undefined) client.send({ type: 'puback', packetId: p.packetId }, 5);
       if (p.topic === MARKER_TOPIC) return seen;

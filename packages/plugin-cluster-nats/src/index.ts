@@ -106,28 +106,18 @@ export default definePlugin({
       replicas: config.replicas,
     };
     let registry: ClientRegistry;
-    // The registry for the sessions' store, which opens first (a registry claim rebuilds sessions from it).
+    // The sessions' store is made before the registry (a claim rebuilds sessions from it) and opened after.
     let opened: ClientRegistry | undefined;
-    let sessions: ClusterSessions | undefined;
-    if (config.persistent_sessions)
-      try {
-        sessions = await ClusterSessions.open({
+    const sessions = config.persistent_sessions
+      ? new ClusterSessions({
           ...jetStreamState,
           maxAgeSeconds: config.session_messages_max_age,
           openWithinMs: config.connect_timeout * 1000,
           // Set before any client comes: no session is touched before the registry is open.
           holds: (clientId) => opened?.holds(clientId) === true,
           frameOf: bridge.frameOf,
-        });
-      } catch (err) {
-        await Promise.all([link.close(), shareLink.close()]);
-        throw new Error(
-          `cannot open the persistent sessions' store in NATS JetStream at ${link.where} (${messageOf(err)}): ` +
-            "give the cluster's NATS user access to $JS.API.>, $KV.> and <subject_prefix>.stored " +
-            '(or set persistent_sessions: false)',
-          { cause: err },
-        );
-      }
+        })
+      : undefined;
     if (sessions !== undefined) {
       const store = sessions;
       catchUp = (downSince) => {
@@ -205,6 +195,10 @@ export default definePlugin({
         cause: err,
       });
     }
+    // Opened while the retained messages are read (each within connect_timeout, together within the
+    // broker's plugin_setup_timeout); never fails the start: without JetStream's answer in time it starts
+    // not ready and keeps trying.
+    const sessionsStarted = sessions?.start();
     let retained: ClusterRetained;
     try {
       // Before the broker takes clients: they must find the cluster's retained messages from the first SUBSCRIBE.
@@ -224,6 +218,7 @@ export default definePlugin({
         { cause: err },
       );
     }
+    await sessionsStarted;
     const deaths = watchForDeadNodes({
       presence,
       // A dead node's wills are published, and the records of its connected sessions start expiring.
@@ -330,6 +325,11 @@ export default definePlugin({
           };
         if (!retained.loaded)
           return { ready: false, reason: "the cluster's retained messages are not read yet (JetStream busy)" };
+        if (sessions !== undefined && !sessions.ready)
+          return {
+            ready: false,
+            reason: "the persistent sessions' store in JetStream is not open yet (JetStream busy)",
+          };
         return { ready: true, reason: `in the cluster as node ${node} (${presence.alive().length} nodes)` };
       },
       close: async () => {

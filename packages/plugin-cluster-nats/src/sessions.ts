@@ -39,6 +39,8 @@ export const CHECKPOINT_AGE_MS = 30_000;
 /** A stored message not acknowledged by JetStream within this fails its publisher's acknowledgement. */
 const PUBLISH_TIMEOUT_MS = 5000;
 const API_TIMEOUT_MS = 2000;
+/** How often a node whose store did not open at start tries again. */
+const OPEN_RETRY_MS = 3000;
 /** How long reading back what an outage may have missed may take. */
 const CATCH_UP_WITHIN_MS = 60_000;
 const CATCH_UP_RETRY_MS = 1000;
@@ -82,6 +84,8 @@ interface RecordHeader {
   readonly node: string;
   readonly disconnectedAt: number | undefined;
   readonly record: SessionRecord;
+  /** As stored: a write of the same text is left out. */
+  readonly json: string;
   readonly revision: number;
 }
 
@@ -105,10 +109,14 @@ export class ClusterSessions {
     recoveredMessages: 0,
   };
   readonly #options: ClusterSessionsOptions;
-  readonly #kv: KV;
+  /** The bucket and JetStream's API, once opened (`start`); until then nothing is stored or read. */
+  #kv: KV | undefined;
+  #jsm: JetStreamManager | undefined;
+  /** The records were read (the filters are known): messages can be stored. */
+  #loaded = false;
+  #retry: NodeJS.Timeout | undefined;
   readonly #js: JetStreamClient;
   readonly #writer: StreamWriter;
-  readonly #jsm: JetStreamManager;
   readonly #stream: string;
   readonly #subject: string;
   readonly #warnings: ThrottledWarning;
@@ -127,10 +135,8 @@ export class ClusterSessions {
   readonly #checkpointAgeMs: number;
   #closed = false;
 
-  private constructor(options: ClusterSessionsOptions, kv: KV, jsm: JetStreamManager) {
+  constructor(options: ClusterSessionsOptions) {
     this.#options = options;
-    this.#kv = kv;
-    this.#jsm = jsm;
     this.#js = jetstream(options.connection, { timeout: PUBLISH_TIMEOUT_MS });
     this.#writer = new StreamWriter(options.connection, PUBLISH_TIMEOUT_MS);
     this.#stream = sessionMessagesStream(options.prefix);
@@ -143,24 +149,73 @@ export class ClusterSessions {
     ).unref();
   }
 
-  /** Opens the bucket and the stream (creating them), and reads every record before resolving. */
+  /** Opened and started (`start`), or started without JetStream (`ready` false, trying again). */
   static async open(options: ClusterSessionsOptions): Promise<ClusterSessions> {
-    const kv = await openBucket(
-      new Kvm(options.connection),
-      sessionsBucket(options.prefix),
-      { history: 1, replicas: options.replicas },
-      options.openWithinMs,
-    );
-    const jsm = await jetstreamManager(options.connection, { checkAPI: false, timeout: API_TIMEOUT_MS });
-    await ensureStream(jsm, options);
-    const sessions = new ClusterSessions(options, kv, jsm);
-    try {
-      await sessions.#follow(options.openWithinMs);
-    } catch (err) {
-      sessions.close();
-      throw err;
-    }
+    const sessions = new ClusterSessions(options);
+    await sessions.start();
     return sessions;
+  }
+
+  /** The records are read and the stream is there: messages are stored, sessions can be rebuilt. */
+  get ready(): boolean {
+    return this.#loaded;
+  }
+
+  /**
+   * Opens the bucket and the stream (creating them) and reads every record, within `openWithinMs`. Never
+   * fails the broker start: when JetStream does not answer in time (a NATS cluster electing leaders), the
+   * node starts without them (not ready: nothing is stored, no session rebuilt, said once) and tries again
+   * every few seconds.
+   */
+  async start(): Promise<void> {
+    try {
+      await this.#open(this.#options.openWithinMs);
+    } catch (err) {
+      if (this.#closed) return;
+      this.#options.logger.warn(
+        { err: messageOf(err) },
+        "the persistent sessions' store in JetStream is not open yet: until it is, messages are not stored " +
+          'for sessions that outlive their node; it keeps trying',
+      );
+      this.#retryLater();
+    }
+  }
+
+  #retryLater(): void {
+    this.#retry = setTimeout(() => {
+      if (this.#closed) return;
+      this.#open(this.#options.openWithinMs).then(
+        () => this.#options.logger.info("the persistent sessions' store in JetStream is open"),
+        () => this.#retryLater(),
+      );
+    }, OPEN_RETRY_MS).unref();
+  }
+
+  async #open(withinMs: number): Promise<void> {
+    const kv =
+      this.#kv ??
+      (await openBucket(
+        new Kvm(this.#options.connection),
+        sessionsBucket(this.#options.prefix),
+        { history: 1, replicas: this.#options.replicas },
+        withinMs,
+      ));
+    this.#kv = kv;
+    const jsm =
+      this.#jsm ?? (await jetstreamManager(this.#options.connection, { checkAPI: false, timeout: API_TIMEOUT_MS }));
+    this.#jsm = jsm;
+    await ensureStream(jsm, this.#options);
+    if (this.#watch === undefined) await this.#follow(kv, withinMs);
+  }
+
+  /** Every record is read: messages can be stored, and the records touched meanwhile are written now. */
+  #onLoaded(): void {
+    if (this.#loaded) return;
+    this.#loaded = true;
+    if (this.#dirty.size > 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      this.#flush();
+    }
   }
 
   /** Distinct filters of persistent sessions in the cluster that messages are stored for. */
@@ -173,7 +228,7 @@ export class ClusterSessions {
    * resolves once JetStream has it; undefined when none may (or NATS is down: counted, warned).
    */
   storeMessage({ message, origin, client }: StoreMessageRequest): Promise<void> | undefined {
-    if (!this.#filters.matches(message.topic)) return undefined;
+    if (!this.#loaded || !this.#filters.matches(message.topic)) return undefined;
     if (this.#options.down()) {
       this.counts.notStored++;
       this.#warnings.warn(
@@ -213,9 +268,12 @@ export class ClusterSessions {
     setImmediate(() => this.#flush());
   }
 
-  /** Writes the records touched since the last flush. */
+  /** Writes the records touched since the last flush (kept for later while the store is not open). */
   #flush(): void {
-    if (!this.#flushScheduled) return;
+    if (!this.#flushScheduled || !this.#loaded) {
+      this.#flushScheduled = false;
+      return;
+    }
     this.#flushScheduled = false;
     for (const id of this.#dirty) this.#write(id);
     this.#dirty.clear();
@@ -261,15 +319,16 @@ export class ClusterSessions {
     held.chain = held.chain.then(() => {
       if (held.revision === undefined || this.#options.down()) return;
       // Rejected when another node's write is newer: that one stays, as it should.
-      return this.#kv.delete(key, { previousSeq: held.revision }).catch(() => undefined);
+      return this.#kv?.delete(key, { previousSeq: held.revision }).catch(() => undefined);
     });
   }
 
   /** The client id starts a new session here: the record of the session it had elsewhere goes. */
   async discard(clientId: string): Promise<void> {
     const key = clientIdKey(clientId);
-    if (key === undefined || this.#options.down()) return;
-    await this.#kv.delete(key).catch((err: unknown) => {
+    const kv = this.#kv;
+    if (key === undefined || kv === undefined || this.#options.down()) return;
+    await kv.delete(key).catch((err: unknown) => {
       this.#warnings.warn('a session record could not be deleted', {
         clientId: clientId.slice(0, 200),
         err: messageOf(err),
@@ -288,9 +347,10 @@ export class ClusterSessions {
   /** The record of `clientId` in the bucket; undefined when there is none (or it cannot be read: logged). */
   async read(clientId: string): Promise<SessionRecord | undefined> {
     const key = clientIdKey(clientId);
-    if (key === undefined || this.#options.down()) return undefined;
+    const kv = this.#kv;
+    if (key === undefined || kv === undefined || this.#options.down()) return undefined;
     try {
-      const entry = await this.#kv.get(key);
+      const entry = await kv.get(key);
       if (entry === null || entry.operation !== 'PUT') return undefined;
       return decodeSessionRecord(entry.value);
     } catch (err) {
@@ -311,9 +371,11 @@ export class ClusterSessions {
     const now = Date.now();
     const defaultExpiry = Number(this.#options.broker.effectiveConfig().session_expiry_interval ?? 0);
     if (recordExpired(record, now, defaultExpiry)) return undefined;
+    const jsm = this.#jsm;
+    if (jsm === undefined) throw new Error("the persistent sessions' store is not open");
     const queue = await replayQueue(record, {
       js: this.#js,
-      jsm: this.#jsm,
+      jsm,
       stream: this.#stream,
       logger: this.#options.logger,
       withinMs,
@@ -342,6 +404,8 @@ export class ClusterSessions {
    * bridge routes those that did not come live). Resolves with how many were read; never rejects (logged).
    */
   async catchUp(since: number, deliver: (data: Uint8Array) => void): Promise<number> {
+    const jsm = this.#jsm;
+    if (jsm === undefined || !this.#loaded) return 0;
     const deadline = Date.now() + CATCH_UP_WITHIN_MS;
     for (;;) {
       try {
@@ -350,7 +414,7 @@ export class ClusterSessions {
           since,
           {
             js: this.#js,
-            jsm: this.#jsm,
+            jsm,
             stream: this.#stream,
             logger: this.#options.logger,
             withinMs: Math.max(deadline - Date.now(), 1),
@@ -382,13 +446,14 @@ export class ClusterSessions {
    * as their disconnect, so they expire as the sessions would have (compare-and-set: one node writes each).
    */
   async sweep(node: string, diedAt: number): Promise<void> {
-    if (node === this.#options.node || this.#options.down()) return;
+    const kv = this.#kv;
+    if (node === this.#options.node || kv === undefined || this.#options.down()) return;
     const writes: Promise<unknown>[] = [];
     for (const [key, header] of this.#records) {
       if (header.node !== node || header.disconnectedAt !== undefined) continue;
       const value = Buffer.from(JSON.stringify({ ...header.record, disconnectedAt: diedAt }));
       // Fails when the record changed meanwhile (another survivor swept it, the client resumed): left as it is.
-      writes.push(this.#kv.update(key, value, header.revision).catch(() => undefined));
+      writes.push(kv.update(key, value, header.revision).catch(() => undefined));
     }
     await Promise.all(writes);
   }
@@ -396,6 +461,7 @@ export class ClusterSessions {
   close(): void {
     this.#closed = true;
     clearInterval(this.#checkpoints);
+    clearTimeout(this.#retry);
     this.#writer.close();
     this.#watch?.stop();
   }
@@ -403,29 +469,39 @@ export class ClusterSessions {
   /** Writes the record of `clientId` as its session is now, or deletes it when there is no persistent session. */
   #write(clientId: string): void {
     const key = clientIdKey(clientId);
-    if (key === undefined || !this.#options.holds(clientId)) return;
+    const kv = this.#kv;
+    if (key === undefined || kv === undefined || !this.#options.holds(clientId)) return;
     const detail = this.#options.broker.clientDetail(clientId);
     if (detail === undefined || !detail.persistent || detail.clean) {
       this.forget(clientId);
       return;
     }
+    const existing = this.#records.get(key);
     let held = this.#held.get(clientId);
     if (held === undefined) {
+      // A record in the bucket already (this node's before a restart, or the node that handed the session
+      // over): its `since` stays, as the session's queue may hold messages from then on.
+      const now = Date.now();
       held = {
-        since: Date.now() - SINCE_MARGIN_MS,
-        disconnectedAt: detail.connected ? undefined : Date.now(),
+        since: Math.min(existing?.record.since ?? now, now - SINCE_MARGIN_MS),
+        disconnectedAt: detail.connected ? undefined : (existing?.record.disconnectedAt ?? now),
         revision: undefined,
         chain: Promise.resolve(),
       };
       this.#held.set(clientId, held);
     }
-    const record = recordOf(detail, this.#options.node, held.since, held.disconnectedAt);
-    const value = Buffer.from(JSON.stringify(record));
+    const json = JSON.stringify(recordOf(detail, this.#options.node, held.since, held.disconnectedAt));
+    // Unchanged (a restart registering the sessions of its store): nothing to write.
+    if (existing !== undefined && existing.json === json && held.revision === undefined) {
+      held.revision = existing.revision;
+      return;
+    }
+    const value = Buffer.from(json);
     const current = held;
     const written = current.chain.then(async () => {
       if (this.#options.down()) return;
       try {
-        current.revision = await this.#kv.put(key, value);
+        current.revision = await kv.put(key, value);
         this.counts.recordsWritten++;
       } catch (err) {
         this.#warnings.warn('a session record could not be written to the cluster', {
@@ -468,17 +544,17 @@ export class ClusterSessions {
       // A session held here expires here (the broker ends it, and `forget` deletes its record).
       if (this.#held.has(header.record.clientId)) continue;
       this.#records.delete(key);
-      this.#kv.delete(key, { previousSeq: header.revision }).catch(() => undefined);
+      this.#kv?.delete(key, { previousSeq: header.revision }).catch(() => undefined);
     }
   }
 
   /** Follows the bucket: every record's stored filters, from the records there now (awaited) on. */
-  async #follow(withinMs: number): Promise<void> {
-    const status = await this.#kv.status();
-    const iterator = await this.#kv.watch();
+  async #follow(kv: KV, withinMs: number): Promise<void> {
+    const status = await kv.status();
+    const iterator = await kv.watch();
     this.#watch = iterator;
     let loaded: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => (loaded = resolve));
+    const done = new Promise<void>((resolve) => (loaded = resolve)).then(() => this.#onLoaded());
     if (status.values === 0) loaded();
     void (async () => {
       for await (const entry of iterator) {
@@ -517,6 +593,7 @@ export class ClusterSessions {
       node: record.node,
       disconnectedAt: record.disconnectedAt,
       record,
+      json: Buffer.from(entry.value).toString('utf8'),
       revision: entry.revision,
     });
     const filters = storedFilters(record);

@@ -4,6 +4,9 @@
  * their publishers had acknowledged (stored in JetStream before the PUBACK), offline or connected.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { RawClient } from '@midge/mqtt-core/testing';
@@ -114,6 +117,38 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('persistent sess
     ]);
     back.client.destroy();
   }, 40_000);
+
+  it('keeps what a session had queued across a restart of its node from its store, for a resume after a later kill', async () => {
+    const store = await mkdtemp(join(tmpdir(), 'midge-sessions-'));
+    try {
+      let a = await startNode('a4', [nats.first.url], { persistencePath: store });
+      doomed.push(a);
+      const id = clientId('restart');
+      const first = await persistent(a, id);
+      await subscribe(first.client, a, ['keep/#', MARKER_TOPIC]);
+      await first.client.disconnect(5);
+      const publisher = await mqttClient(b);
+      for (let i = 0; i < 5; i++) await publish(publisher, `keep/${i}`, `old${i}`, 1);
+      // Longer ago than the margin a fresh record would start from.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await a.stop();
+      a = await startNode('a4', [nats.first.url], { persistencePath: store });
+      doomed.push(a);
+      await a.waitFor((r) => /registered the sessions restored here/.test(r.msg ?? ''));
+      for (let i = 0; i < 5; i++) await publish(publisher, `keep/${5 + i}`, `new${i}`, 1);
+      await a.kill();
+      const back = await persistent(c, id);
+      expect(back.present).toBe(true);
+      const got = await receive(back.client, 10, markerFrom(publisher));
+      expect(got.map((m) => m.payload)).toEqual([
+        ...Array.from({ length: 5 }, (_, i) => `old${i}`),
+        ...Array.from({ length: 5 }, (_, i) => `new${i}`),
+      ]);
+      back.client.destroy();
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("drops the record of a dead node's session when its client id starts clean elsewhere", async () => {
     const a = await doomedNode('a3');

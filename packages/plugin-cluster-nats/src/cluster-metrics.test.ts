@@ -21,7 +21,7 @@ describe('clusterMetrics', () => {
           caughtUp: 0,
         },
         registry: { claims: 5, adopted: 1, handedOver: 2, takenOver: 0, unregistered: 0 },
-        outbox: { resent: 0, queued: 0, givenUp: 0 },
+        outbox: { resent: 0, queued: 0, givenUp: 0, replayed: 0 },
         sessions: undefined,
       },
       { written: 7, applied: 8, deferred: 0, notShared: 0, refused: 0 },

@@ -34,6 +34,7 @@ export function clusterMetrics(f: ClusterFigures, retained: Readonly<RetainedCou
     counter('cluster_messages_total', MESSAGES, f.outbox.resent, { outcome: 'resent' }),
     counter('cluster_messages_total', MESSAGES, f.outbox.queued, { outcome: 'queued' }),
     counter('cluster_messages_total', MESSAGES, f.outbox.givenUp, { outcome: 'given-up' }),
+    counter('cluster_messages_total', MESSAGES, f.outbox.replayed, { outcome: 'replayed' }),
     counter('cluster_messages_total', MESSAGES, f.bridge.sharedReceived, { outcome: 'shared-received' }),
     counter('cluster_messages_total', MESSAGES, f.bridge.sharedNoMember, { outcome: 'shared-no-member' }),
     counter('cluster_sessions_total', SESSIONS, f.registry.claims, { event: 'claim' }),

@@ -19,6 +19,7 @@ import { InterestTable } from './interest.js';
 import { NatsLink } from './nats-link.js';
 import { ClientRegistry } from './registry.js';
 import { ClusterSessions } from './sessions.js';
+import { ResendRequests } from './resend-requests.js';
 import { ShareTable } from './share.js';
 import { Presence } from './presence.js';
 import { ClusterWills } from './wills.js';
@@ -73,7 +74,13 @@ export default definePlugin({
     // After an outage of this node's link, what it may have missed: the stored messages of the outage
     // (those persistent sessions match) that did not come live.
     let catchUp: ((downSince: number) => void) | undefined;
-    const link = await linkTo(`midge:${node}`, false, (downSince) => catchUp?.(downSince));
+    // Made once the link is open (it answers through the link).
+    const requests: { resend?: ResendRequests } = {};
+    const link = await linkTo(`midge:${node}`, false, (downSince) => {
+      // The others send again what they published meanwhile (clean sessions too), the stream covers longer.
+      requests.resend?.ask(downSince - CATCH_UP_MARGIN_MS);
+      catchUp?.(downSince);
+    });
     // A second connection, for the shared subscriptions (it receives what `link` publishes: share.ts) and
     // the nodes' presence. `link` reports the outages of both.
     let shareLink: NatsLink;
@@ -90,6 +97,14 @@ export default definePlugin({
       broker: ctx.broker,
       logger,
       send: (subject, frame, reliable) => link.publish(subject, frame, reliable),
+    });
+    requests.resend = new ResendRequests({
+      node,
+      prefix: config.subject_prefix,
+      logger,
+      send: (subject, data) => link.announce(subject, data),
+      subscribe: (subject, onMessage) => link.subscribe(subject, onMessage),
+      replay: (since) => link.replayRecent(since),
     });
     const interest = new InterestTable(root, (subject) => link.subscribe(subject, bridge.onClusterMessage), logger);
     const shares = new ShareTable(root, config.subject_prefix, (subject, queue, share) =>
@@ -335,6 +350,7 @@ export default definePlugin({
       close: async () => {
         clearInterval(sysTimer);
         deaths.stop();
+        requests.resend?.close();
         retained.close();
         sessions?.close();
         wills.close();

@@ -175,6 +175,15 @@ export class NatsLink {
     return this.#failed;
   }
 
+  /**
+   * Sends again, marked as copies, the QoS 1/2 messages published since `since` that are still kept
+   * (about 10 s), for another node that lost its link then. Nothing while NATS is down. Returns how many.
+   */
+  replayRecent(since: number): number {
+    if (this.down) return 0;
+    return this.#outbox.replayRecent(since);
+  }
+
   /** What the link kept for at-least-once delivery (`reliable` publishes), since start. */
   get outboxCounts(): Readonly<OutboxCounts> {
     return this.#outbox.counts;
@@ -198,7 +207,7 @@ export class NatsLink {
       return false;
     }
     if (!this.#send(subject, data)) return false;
-    if (reliable) this.#outbox.sent(subject, data);
+    if (reliable) this.#outbox.published(subject, data);
     return true;
   }
 

@@ -40,9 +40,25 @@ describe('ReliableOutbox', () => {
     outbox.queue('s', frame('4'));
     expect(outbox.resend()).toBe(2);
     expect(sent).toEqual(['s:copy-3', 's:4']);
-    expect(outbox.counts).toEqual({ resent: 1, queued: 1, givenUp: 0 });
+    expect(outbox.counts).toEqual({ resent: 1, queued: 1, givenUp: 0, replayed: 0 });
     // Both unconfirmed now, on the new connection.
     expect(outbox.size).toBe(2);
+  });
+
+  it('sends again, as copies, what it published since a time, for a node that asks', () => {
+    const { sent, transport } = fakeTransport();
+    const outbox = new ReliableOutbox(transport);
+    outbox.published('a', frame('1'));
+    // The next millisecond: 'a' is older than `since`.
+    const since = Date.now() + 1;
+    while (Date.now() < since);
+    outbox.published('b', frame('2'));
+    // Sent, not published: not kept for others.
+    outbox.sent('c', frame('3'));
+    expect(outbox.replayRecent(since)).toBe(1);
+    expect(sent).toEqual(['b:copy-2']);
+    expect(outbox.replayRecent(0)).toBe(2);
+    expect(outbox.counts.replayed).toBe(3);
   });
 
   it('ignores a confirmation that comes after a reconnection replaced what it covered', async () => {

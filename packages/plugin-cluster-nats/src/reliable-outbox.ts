@@ -5,11 +5,15 @@
  * - the QoS 1/2 messages it sent and the server has not confirmed yet (a PING answered after them, asked
  *   every CONFIRM_INTERVAL_MS while there are some): sent again, marked as copies, once the link is back
  *   (the receivers drop a copy whose first sending came: seen-messages.ts);
- * - the QoS 1/2 messages routed while the link is down: sent once it is back, in order.
+ * - the QoS 1/2 messages routed while the link is down: sent once it is back, in order;
+ * - the QoS 1/2 messages of the last seconds, sent again for a node that asks after its own outage
+ *   (recent-frames.ts, resend-requests.ts).
  *
  * Both are bounded (a NATS outage must not take the broker's memory); past a bound the oldest unconfirmed
  * message is given up, or a new message not queued, and counted.
  */
+import { RecentFrames } from './recent-frames.js';
+
 export const CONFIRM_INTERVAL_MS = 50;
 export const MAX_UNCONFIRMED = 100_000;
 export const MAX_PENDING = 100_000;
@@ -22,6 +26,8 @@ export interface OutboxCounts {
   resent: number;
   /** Messages given up: unconfirmed past MAX_UNCONFIRMED, or routed while down past the queue's bounds. */
   givenUp: number;
+  /** Messages sent again for another node that lost its link (`replayRecent`). */
+  replayed: number;
 }
 
 export interface OutboxTransport {
@@ -34,7 +40,8 @@ export interface OutboxTransport {
 }
 
 export class ReliableOutbox {
-  readonly counts: OutboxCounts = { queued: 0, resent: 0, givenUp: 0 };
+  readonly counts: OutboxCounts = { queued: 0, resent: 0, givenUp: 0, replayed: 0 };
+  readonly #recent = new RecentFrames();
   readonly #transport: OutboxTransport;
   // Parallel arrays (no object per message on the hot path).
   #unconfirmedSubjects: string[] = [];
@@ -53,6 +60,28 @@ export class ReliableOutbox {
   /** Messages kept: sent and unconfirmed, and waiting for the link. */
   get size(): number {
     return this.#unconfirmedFrames.length + this.#pendingFrames.length;
+  }
+
+  /**
+   * A QoS 1/2 frame was routed and went out: kept until the server confirms it, and for a while for the
+   * nodes that ask what they missed (`replayRecent`).
+   */
+  published(subject: string, frame: Uint8Array): void {
+    this.sent(subject, frame);
+    this.#recent.add(subject, frame, Date.now());
+  }
+
+  /**
+   * Another node lost its link at `since` (epoch ms): sends again, marked as copies, the QoS 1/2 frames
+   * published from then on that are still kept (RECENT_MS). Returns how many went.
+   */
+  replayRecent(since: number): number {
+    let sent = 0;
+    this.#recent.since(since, Date.now(), (subject, frame) => {
+      if (this.#transport.send(subject, this.#transport.markCopy(frame))) sent++;
+    });
+    this.counts.replayed += sent;
+    return sent;
   }
 
   /** A QoS 1/2 frame went out: kept until the server confirms it. */

@@ -21,7 +21,7 @@ describe('cluster $SYS topics', () => {
           caughtUp: 5,
         },
         registry: { claims: 5, adopted: 1, handedOver: 2, takenOver: 0, unregistered: 1 },
-        outbox: { resent: 6, queued: 7, givenUp: 8 },
+        outbox: { resent: 6, queued: 7, givenUp: 8, replayed: 15 },
         sessions: {
           stored: 9,
           notStored: 10,
@@ -48,6 +48,7 @@ describe('cluster $SYS topics', () => {
       '$SYS/broker/cluster/messages/resent': '6',
       '$SYS/broker/cluster/messages/queued': '7',
       '$SYS/broker/cluster/messages/given-up': '8',
+      '$SYS/broker/cluster/messages/replayed': '15',
       '$SYS/broker/cluster/messages/shared/received': '3',
       '$SYS/broker/cluster/messages/shared/no-member': '0',
       '$SYS/broker/cluster/sessions/claims': '5',

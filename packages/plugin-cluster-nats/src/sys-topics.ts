@@ -49,6 +49,7 @@ export function clusterSysTopics(f: ClusterFigures): [string, string][] {
     t('messages/resent', f.outbox.resent),
     t('messages/queued', f.outbox.queued),
     t('messages/given-up', f.outbox.givenUp),
+    t('messages/replayed', f.outbox.replayed),
     t('messages/shared/received', f.bridge.sharedReceived),
     t('messages/shared/no-member', f.bridge.sharedNoMember),
     t('sessions/claims', f.registry.claims),

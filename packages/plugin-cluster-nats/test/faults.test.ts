@@ -138,6 +138,13 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('a NATS server o
     expect(lost).toEqual([]);
   }, 120_000);
 
+  it("loses no acknowledged QoS 1 message for a clean session when the subscriber's node's server dies", async () => {
+    // b reconnects to another server and asks the other nodes to send again what they published since.
+    const { lost, b } = await lostWhenServerDies(1, false);
+    expect(lost).toEqual([]);
+    expect(b.records.some((r) => /read back the stored messages/.test(r.msg ?? ''))).toBe(false);
+  }, 120_000);
+
   it("loses no acknowledged QoS 1 message for a persistent session when the subscriber's node's server dies", async () => {
     // b reconnects to another server and reads back the stored messages of its outage.
     const { lost, b } = await lostWhenServerDies(1, true);

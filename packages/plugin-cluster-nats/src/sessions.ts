@@ -39,6 +39,8 @@ export const CHECKPOINT_AGE_MS = 30_000;
 /** A stored message not acknowledged by JetStream within this fails its publisher's acknowledgement. */
 const PUBLISH_TIMEOUT_MS = 5000;
 const API_TIMEOUT_MS = 2000;
+/** Two writes of one session's record are at least this far apart. */
+const RECORD_WRITE_INTERVAL_MS = 100;
 /** How often a node whose store did not open at start tries again. */
 const OPEN_RETRY_MS = 3000;
 /** How long reading back what an outage may have missed may take. */
@@ -97,6 +99,10 @@ interface Held {
   revision: number | undefined;
   /** Writes of one record, in order. */
   chain: Promise<void>;
+  /** When its record was last written (writes are RECORD_WRITE_INTERVAL_MS apart at least). */
+  lastWrite: number | undefined;
+  /** A write held back until that interval has passed, and its settling. */
+  trailing: Promise<void> | undefined;
 }
 
 export class ClusterSessions {
@@ -126,6 +132,8 @@ export class ClusterSessions {
   /** What the janitor needs of every record in the bucket, by key. */
   readonly #records = new Map<string, RecordHeader>();
   readonly #held = new Map<string, Held>();
+  /** Client ids whose session (connected now) is not persistent: nothing to write for them. */
+  readonly #clean = new Set<string>();
   readonly #dirty = new Set<string>();
   #flushScheduled = false;
   /** Record writes not acknowledged yet (a SUBACK waits for them with the routes). */
@@ -261,7 +269,8 @@ export class ClusterSessions {
    * current turn, once for all its changes, if this node holds it in the registry.
    */
   touch(clientId: string): void {
-    if (this.#closed) return;
+    // A clean session's subscriptions are no record's: known once, not looked up on every SUBSCRIBE.
+    if (this.#closed || this.#clean.has(clientId)) return;
     this.#dirty.add(clientId);
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
@@ -280,6 +289,8 @@ export class ClusterSessions {
   }
 
   connected(clientId: string): void {
+    // A new connection may start another kind of session.
+    this.#clean.delete(clientId);
     const held = this.#held.get(clientId);
     if (held !== undefined) held.disconnectedAt = undefined;
     this.touch(clientId);
@@ -304,6 +315,8 @@ export class ClusterSessions {
         disconnectedAt: undefined,
         revision: undefined,
         chain: Promise.resolve(),
+        lastWrite: undefined,
+        trailing: undefined,
       });
     else held.since = Math.min(held.since, record.since);
   }
@@ -311,6 +324,7 @@ export class ClusterSessions {
   /** A session of this node ended (`session:ended`): its record goes, unless another node wrote a newer one. */
   forget(clientId: string): void {
     this.#dirty.delete(clientId);
+    this.#clean.delete(clientId);
     const held = this.#held.get(clientId);
     if (held === undefined) return;
     this.#held.delete(clientId);
@@ -466,14 +480,18 @@ export class ClusterSessions {
     this.#watch?.stop();
   }
 
-  /** Writes the record of `clientId` as its session is now, or deletes it when there is no persistent session. */
-  #write(clientId: string): void {
+  /**
+   * Writes the record of `clientId` as its session is now, or deletes it when there is no persistent session;
+   * `due`: a held-back write whose interval is over (not held back again).
+   */
+  #write(clientId: string, due = false): void {
     const key = clientIdKey(clientId);
     const kv = this.#kv;
     if (key === undefined || kv === undefined || !this.#options.holds(clientId)) return;
     const detail = this.#options.broker.clientDetail(clientId);
     if (detail === undefined || !detail.persistent || detail.clean) {
       this.forget(clientId);
+      if (detail?.connected === true) this.#clean.add(clientId);
       return;
     }
     const existing = this.#records.get(key);
@@ -487,9 +505,19 @@ export class ClusterSessions {
         disconnectedAt: detail.connected ? undefined : (existing?.record.disconnectedAt ?? now),
         revision: undefined,
         chain: Promise.resolve(),
+        lastWrite: undefined,
+        trailing: undefined,
       };
       this.#held.set(clientId, held);
     }
+    // A session subscribing to many filters one SUBSCRIBE at a time rewrites its whole record each time:
+    // writes of one record are spaced, the last state written once the interval has passed.
+    const now = Date.now();
+    if (!due && held.lastWrite !== undefined && now - held.lastWrite < RECORD_WRITE_INTERVAL_MS) {
+      this.#writeLater(clientId, held, held.lastWrite + RECORD_WRITE_INTERVAL_MS - now);
+      return;
+    }
+    held.lastWrite = now;
     const json = JSON.stringify(recordOf(detail, this.#options.node, held.since, held.disconnectedAt));
     // Unchanged (a restart registering the sessions of its store): nothing to write.
     if (existing !== undefined && existing.json === json && held.revision === undefined) {
@@ -513,6 +541,24 @@ export class ClusterSessions {
     current.chain = written;
     this.#writing.add(written);
     void written.then(() => this.#writing.delete(written));
+  }
+
+  /** Writes the record of `clientId` in `ms` (once, whatever is touched meanwhile); a SUBACK waits for it. */
+  #writeLater(clientId: string, held: Held, ms: number): void {
+    if (held.trailing !== undefined) return;
+    let settle: () => void = () => undefined;
+    const trailing = new Promise<void>((resolve) => (settle = resolve));
+    held.trailing = trailing;
+    this.#writing.add(trailing);
+    setTimeout(() => {
+      held.trailing = undefined;
+      // Due now (a timer may fire a little before the interval is over by the clock): not held back again.
+      if (this.#held.get(clientId) === held && !this.#closed) this.#write(clientId, true);
+      void held.chain.then(() => {
+        this.#writing.delete(trailing);
+        settle();
+      });
+    }, ms).unref();
   }
 
   /**

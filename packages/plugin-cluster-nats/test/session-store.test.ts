@@ -183,6 +183,31 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)("the persistent 
     );
   });
 
+  it("writes a record at most every 100 ms, the session's last state, however often it changes", async () => {
+    const details = new Map<string, ClientDetail>();
+    const sessions = await open('t', details);
+    const filters: [string, 1][] = [];
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 50; i++) {
+      filters.push([`many/${i}`, 1]);
+      details.set('many', detailOf('many', [...filters]));
+      sessions.touch('many');
+      // As a SUBACK does: each waits for the record that holds its subscription.
+      const confirmed = sessions.confirmRecords();
+      if (confirmed !== undefined) writes.push(confirmed);
+    }
+    await Promise.all(writes);
+    expect(sessions.counts.recordsWritten).toBeLessThanOrEqual(2);
+    expect((await sessions.read('many'))?.subscriptions.map((s) => s.topic)).toEqual(filters.map(([f]) => f));
+    // A clean session: looked at once, then left alone.
+    details.set('clean-one', { ...detailOf('clean-one', [['c/#', 1]]), clean: true, connected: true });
+    sessions.touch('clean-one');
+    expect(sessions.confirmRecords()).toBeUndefined();
+    details.delete('clean-one');
+    sessions.touch('clean-one');
+    expect(sessions.confirmRecords()).toBeUndefined();
+  });
+
   it('moves since forward while the session has nothing queued, and not while it has', async () => {
     const details = new Map([
       ['idle', detailOf('idle', [['i/#', 1]])],

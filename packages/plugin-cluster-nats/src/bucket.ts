@@ -4,17 +4,8 @@
  * nodes starting with it retry for a while instead of failing the broker start.
  */
 import type { Kvm, KV, KvOptions } from '@nats-io/kv';
+import { retryWithin } from './jetstream-retry.js';
 
-const RETRY_MS = 250;
-
-export async function openBucket(kvm: Kvm, name: string, options: Partial<KvOptions>, withinMs: number): Promise<KV> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await kvm.create(name, options);
-    } catch (err) {
-      if (Date.now() + RETRY_MS > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-    }
-  }
+export function openBucket(kvm: Kvm, name: string, options: Partial<KvOptions>, withinMs: number): Promise<KV> {
+  return retryWithin(withinMs, () => kvm.create(name, options));
 }

@@ -24,6 +24,7 @@ import {
 } from '@nats-io/jetstream';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, StreamConfig } from '@nats-io/jetstream';
 import { messageOf } from './error-message.js';
+import { createOrUpdateStream, retryWithin } from './jetstream-retry.js';
 import { PendingTopics } from './retained-pending.js';
 import { retainedRoot, retainedStream, retainedSubject } from './retained-names.js';
 import { sameRetained } from './retained-same.js';
@@ -43,8 +44,6 @@ const PUBLISH_TIMEOUT_MS = 5000;
 const RETRY_MS = 2000;
 /** JetStream API requests (stream info, creation): short, so that attempts fit in the broker start. */
 const API_TIMEOUT_MS = 2000;
-/** Between two attempts of the first read while JetStream is not ready (a NATS cluster electing leaders). */
-const STREAM_RETRY_MS = 250;
 
 export interface ClusterRetainedOptions {
   readonly node: string;
@@ -131,7 +130,13 @@ export class ClusterRetained {
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), options.loadTimeoutMs);
     });
-    const first = retained.#firstSync(Date.now() + options.loadTimeoutMs);
+    // Tried again until loadTimeoutMs: a NATS cluster that just lost a server answers some requests with
+    // timeouts while it elects leaders.
+    const first = retryWithin(
+      options.loadTimeoutMs,
+      () => retained.#sync(),
+      () => retained.#closed,
+    );
     try {
       const outcome = await Promise.race([first, late]);
       if (outcome === 'late') retained.#loadInBackground(first, `not read within ${options.loadTimeoutMs} ms`);
@@ -163,22 +168,6 @@ export class ClusterRetained {
     first.catch(() => {
       if (!this.#closed && !this.#loaded) this.#resync();
     });
-  }
-
-  /**
-   * The read at start, tried again until `deadline` (epoch ms): a NATS cluster that just lost a server
-   * answers some requests with timeouts while it elects leaders.
-   */
-  async #firstSync(deadline: number): Promise<void> {
-    for (;;) {
-      try {
-        await this.#sync();
-        return;
-      } catch (err) {
-        if (this.#closed || Date.now() + STREAM_RETRY_MS > deadline) throw err;
-        await new Promise((resolve) => setTimeout(resolve, STREAM_RETRY_MS));
-      }
-    }
   }
 
   /** Topics changed here that wait for NATS. */
@@ -409,28 +398,15 @@ export class ClusterRetained {
       discard: DiscardPolicy.Old,
       num_replicas: this.#options.replicas,
     };
-    // Asked of the stream's leader: a stream as configured needs nothing of the meta leader, which a NATS
-    // cluster that just lost a server may be electing.
-    const existing = await this.#jsm.streams.info(this.#stream).catch((err: unknown) => {
-      if (/not found/i.test(messageOf(err))) return undefined;
-      throw err;
-    });
-    if (
-      existing !== undefined &&
-      existing.config.max_msgs_per_subject === 1 &&
-      existing.config.num_replicas === this.#options.replicas &&
-      existing.config.subjects?.length === 1 &&
-      existing.config.subjects[0] === config.subjects?.[0]
-    )
-      return;
-    try {
-      await this.#jsm.streams.add(config);
-    } catch (err) {
-      // Made before with another config (another replicas setting): brought to this one.
-      if (!/already in use/i.test(messageOf(err))) throw err;
-      const { name, ...update } = config;
-      await this.#jsm.streams.update(name, update);
-    }
+    await createOrUpdateStream(
+      this.#jsm,
+      config,
+      (existing) =>
+        existing.max_msgs_per_subject === 1 &&
+        existing.num_replicas === this.#options.replicas &&
+        existing.subjects?.length === 1 &&
+        existing.subjects[0] === config.subjects?.[0],
+    );
   }
 
   /**

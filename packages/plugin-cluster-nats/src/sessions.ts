@@ -19,6 +19,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { openBucket } from './bucket.js';
 import { messageOf } from './error-message.js';
 import { FilterSet } from './filter-set.js';
+import { createOrUpdateStream, retryWithin } from './jetstream-retry.js';
 import { clientIdKey } from './registry-names.js';
 import { sessionMessagesStream, sessionMessagesSubject, sessionsBucket } from './session-names.js';
 import { decodeSessionRecord, recordExpired, recordOf, storedFilters } from './session-record.js';
@@ -81,10 +82,8 @@ export interface SessionCounts {
   recoveredMessages: number;
 }
 
-/** Of a record in the bucket: whose it is, and when it expires. */
+/** A record in the bucket, as this node follows it. */
 interface RecordHeader {
-  readonly node: string;
-  readonly disconnectedAt: number | undefined;
   readonly record: SessionRecord;
   /** As stored: a write of the same text is left out. */
   readonly json: string;
@@ -126,10 +125,9 @@ export class ClusterSessions {
   readonly #stream: string;
   readonly #subject: string;
   readonly #warnings: ThrottledWarning;
-  /** The stored filters of every record in the bucket, and each record's, to take off when it changes. */
+  /** The stored filters of every record in the bucket. */
   readonly #filters = new FilterSet();
-  readonly #recordFilters = new Map<string, string[]>();
-  /** What the janitor needs of every record in the bucket, by key. */
+  /** Every record in the bucket, by key (its filters are taken off `#filters` when it changes or goes). */
   readonly #records = new Map<string, RecordHeader>();
   readonly #held = new Map<string, Held>();
   /** Client ids whose session (connected now) is not persistent: nothing to write for them. */
@@ -452,7 +450,7 @@ export class ClusterSessions {
 
   /** The nodes with records in the bucket (dead ones among them are swept when judged dead). */
   nodesWithRecords(): Set<string> {
-    return new Set([...this.#records.values()].map((r) => r.node));
+    return new Set([...this.#records.values()].map((r) => r.record.node));
   }
 
   /**
@@ -464,7 +462,7 @@ export class ClusterSessions {
     if (node === this.#options.node || kv === undefined || this.#options.down()) return;
     const writes: Promise<unknown>[] = [];
     for (const [key, header] of this.#records) {
-      if (header.node !== node || header.disconnectedAt !== undefined) continue;
+      if (header.record.node !== node || header.record.disconnectedAt !== undefined) continue;
       const value = Buffer.from(JSON.stringify({ ...header.record, disconnectedAt: diedAt }));
       // Fails when the record changed meanwhile (another survivor swept it, the client resumed): left as it is.
       writes.push(kv.update(key, value, header.revision).catch(() => undefined));
@@ -586,10 +584,10 @@ export class ClusterSessions {
   #dropExpired(now: number): void {
     const defaultExpiry = Number(this.#options.broker.effectiveConfig().session_expiry_interval ?? 0);
     for (const [key, header] of this.#records) {
-      if (header.disconnectedAt === undefined || !recordExpired(header.record, now, defaultExpiry)) continue;
+      if (header.record.disconnectedAt === undefined || !recordExpired(header.record, now, defaultExpiry)) continue;
       // A session held here expires here (the broker ends it, and `forget` deletes its record).
       if (this.#held.has(header.record.clientId)) continue;
-      this.#records.delete(key);
+      // The bucket's delete comes back through the watch (#apply), which takes its filters off.
       this.#kv?.delete(key, { previousSeq: header.revision }).catch(() => undefined);
     }
   }
@@ -605,8 +603,8 @@ export class ClusterSessions {
     void (async () => {
       for await (const entry of iterator) {
         this.#apply(entry);
-        if (!entry.isUpdate && (entry.delta ?? 0) === 0) loaded();
-        if (entry.isUpdate) loaded();
+        // The last of the records there at start (delta 0), or anything written since.
+        if (entry.isUpdate || (entry.delta ?? 0) === 0) loaded();
       }
     })().catch((err: unknown) => {
       if (!this.#closed) this.#options.logger.error({ err: messageOf(err) }, 'stopped following the session records');
@@ -618,12 +616,11 @@ export class ClusterSessions {
   }
 
   #apply(entry: KvWatchEntry): void {
-    const previous = this.#recordFilters.get(entry.key);
+    const previous = this.#records.get(entry.key);
     if (previous !== undefined) {
-      for (const filter of previous) this.#filters.remove(filter);
-      this.#recordFilters.delete(entry.key);
+      for (const filter of storedFilters(previous.record)) this.#filters.remove(filter);
+      this.#records.delete(entry.key);
     }
-    this.#records.delete(entry.key);
     if (entry.operation !== 'PUT') return;
     let record: SessionRecord;
     try {
@@ -635,16 +632,8 @@ export class ClusterSessions {
       });
       return;
     }
-    this.#records.set(entry.key, {
-      node: record.node,
-      disconnectedAt: record.disconnectedAt,
-      record,
-      json: Buffer.from(entry.value).toString('utf8'),
-      revision: entry.revision,
-    });
-    const filters = storedFilters(record);
-    for (const filter of filters) this.#filters.add(filter);
-    if (filters.length > 0) this.#recordFilters.set(entry.key, filters);
+    this.#records.set(entry.key, { record, json: Buffer.from(entry.value).toString('utf8'), revision: entry.revision });
+    for (const filter of storedFilters(record)) this.#filters.add(filter);
   }
 }
 
@@ -660,24 +649,13 @@ async function ensureStream(jsm: JetStreamManager, options: ClusterSessionsOptio
     max_age: nanos(options.maxAgeSeconds * 1000),
     num_replicas: options.replicas,
   };
-  const deadline = Date.now() + options.openWithinMs;
-  for (;;) {
-    try {
-      const existing = await jsm.streams.info(name).catch((err: unknown) => {
-        if (/not found/i.test(messageOf(err))) return undefined;
-        throw err;
-      });
-      if (existing === undefined) await jsm.streams.add(config);
-      else if (existing.config.max_age !== config.max_age || existing.config.num_replicas !== options.replicas) {
-        const { name: _name, ...update } = config;
-        await jsm.streams.update(name, update);
-      }
-      return;
-    } catch (err) {
-      // A NATS cluster that just started answers "temporarily unavailable" until it has a meta leader.
-      if (Date.now() + 250 > deadline)
-        throw new Error(`creating the stream ${name}: ${messageOf(err)}`, { cause: err });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  await retryWithin(options.openWithinMs, () =>
+    createOrUpdateStream(
+      jsm,
+      config,
+      (existing) => existing.max_age === config.max_age && existing.num_replicas === options.replicas,
+    ),
+  ).catch((err: unknown) => {
+    throw new Error(`creating the stream ${name}: ${messageOf(err)}`, { cause: err });
+  });
 }

@@ -3,11 +3,14 @@
  * a password file, as an operator would configure it.
  */
 import { randomBytes } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { fakePluginContext } from '@midge/mqtt-core/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { MidgeNode } from './midge-node.js';
 import type { NodeOptions } from './midge-node.js';
 import { NatsFixture } from './nats-server.js';
-import type { NatsAuth } from './nats-server.js';
+import type { NatsAuth, NatsServer } from './nats-server.js';
 
 export const CLUSTER_USER = 'midge';
 export const CLUSTER_PASSWORD = randomBytes(12).toString('hex');
@@ -55,4 +58,49 @@ export function threeNodesOnOneServer(auth: NatsAuth, extraA: Partial<NodeOption
     await cluster.nats?.stop();
   });
   return cluster;
+}
+
+/**
+ * A 3-server NATS cluster with two servers killed: no quorum, so no JetStream meta leader, and no bucket or
+ * stream can be created or read. `state`: what a store of the cluster's state in JetStream is opened with
+ * (node x, a recording logger in `ctx`); `restore` brings the two servers back; `stop` ends it all.
+ */
+export async function jetStreamWithoutQuorum(): Promise<{
+  readonly ctx: ReturnType<typeof fakePluginContext>;
+  readonly state: {
+    node: string;
+    prefix: string;
+    connection: NatsConnection;
+    down: () => boolean;
+    broker: ReturnType<typeof fakePluginContext>['broker'];
+    logger: ReturnType<typeof fakePluginContext>['logger'];
+    replicas: number;
+  };
+  restore(): Promise<void>;
+  stop(): Promise<void>;
+}> {
+  const nats = await NatsFixture.cluster({ users: [CLUSTER_NATS_USER] }, 3);
+  const [, n1, n2] = nats.servers as [NatsServer, NatsServer, NatsServer];
+  await Promise.all([n1.kill(), n2.kill()]);
+  const nc = await connect({ servers: nats.first.url, user: CLUSTER_USER, pass: CLUSTER_PASSWORD });
+  const ctx = fakePluginContext();
+  return {
+    ctx,
+    state: {
+      node: 'x',
+      prefix: 'midge',
+      connection: nc,
+      down: () => false,
+      broker: ctx.broker,
+      logger: ctx.logger,
+      replicas: 1,
+    },
+    restore: async () => {
+      await Promise.all([n1.restart(), n2.restart()]);
+    },
+    stop: async () => {
+      await nc.close();
+      await nats.stop();
+    },
+  };
 }

@@ -5,9 +5,16 @@ import type { PersistedDelivery, PersistedInflight } from '@midge/mqtt-core';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  chunkSeqs,
+  chunkValue,
+  decodeChunk,
   decodeDelivery,
   decodeInflight,
+  deliveryFrame,
+  EMPTY_CHUNK_BYTES,
   encodeDelivery,
+  removedMarker,
+  writeChunkEntry,
   encodeInflight,
   inflightPlace,
   messagePackOf,
@@ -142,6 +149,46 @@ describe('queue records (format 2)', () => {
     expect(() => decodeDelivery(inflight, pack)).toThrow(
       'a record in the queue table has an unknown layout (kind 2): it was written by a newer @midge/persistence-lmdb',
     );
+  });
+});
+
+describe('chunks of queue records (format 3)', () => {
+  /** A chunk of `deliveries` numbered 10, 11, 13, ... (a gap at 12), assembled as a tail assembles one. */
+  function chunk(): { value: BinaryValue; seqs: number[] } {
+    const out = Buffer.alloc(200_000); // one of the deliveries is larger than a page: a tail never takes it
+    const seqs = deliveries.map((_, i) => 10 + i + (i >= 2 ? 1 : 0));
+    let at = EMPTY_CHUNK_BYTES;
+    deliveries.forEach(([, d], i) => (at = writeChunkEntry(out, at, seqs[i] as number, deliveryFrame(d, pack))));
+    return { value: chunkValue(out, at, deliveries.length), seqs };
+  }
+
+  it('give back every delivery exactly, with its number, each payload a buffer of its own', async () => {
+    const { value, seqs } = chunk();
+    const stored = await roundTrip(value);
+    const back = decodeChunk(stored, pack);
+    expect(back).toStrictEqual(deliveries.map(([, delivery], i) => ({ seq: seqs[i], delivery })));
+    expect(chunkSeqs(stored)).toEqual(seqs);
+    const first = back[0]?.delivery.message.payload;
+    first?.fill(0x21);
+    expect(decodeChunk(table.get('k'), pack)[0]?.delivery).toStrictEqual(deliveries[0]?.[1]);
+  });
+
+  it('skip the deliveries at or before a number and the removed ones', async () => {
+    const { value, seqs } = chunk();
+    const stored = await roundTrip(value);
+    const removed = new Set([seqs[3] as number]);
+    expect(decodeChunk(stored, pack, seqs[1], removed).map((e) => e.seq)).toEqual(
+      seqs.slice(2).filter((s) => !removed.has(s)),
+    );
+  });
+
+  it('are refused by the delivery reader, and a delivery by the chunk reader', async () => {
+    const stored = await roundTrip(chunk().value);
+    expect(() => decodeDelivery(stored, pack)).toThrow('unknown layout (kind 3)');
+    const delivery = await roundTrip(encodeDelivery(plain, pack));
+    expect(() => decodeChunk(delivery, pack)).toThrow('unknown layout (kind 1)');
+    const marker = await roundTrip(removedMarker());
+    expect(() => decodeDelivery(marker, pack)).toThrow('unknown layout (kind 4)');
   });
 });
 

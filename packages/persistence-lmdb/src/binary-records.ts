@@ -1,4 +1,4 @@
-import type { PersistedDelivery, PersistedInflight, PersistedMessage, QoS } from '@midge/mqtt-core';
+import type { PersistedDelivery, PersistedInflight, PersistedMessage, PersistedQueued, QoS } from '@midge/mqtt-core';
 import { asBinary, type Database } from 'lmdb';
 import type { StoredInflight } from './records.js';
 
@@ -22,6 +22,10 @@ import type { StoredInflight } from './records.js';
  *
  * Inflight: `u8 kind = 2 | u8 flags | u16 packet id | f64 order | [f64 seq, flag 0x02] | delivery`, flags:
  * 0x01 state 'pubrel' (else 'publish'), 0x02 seq present.
+ *
+ * Format 3 adds two records to the queue table (queue-chunks.ts says when they are written): a chunk,
+ * `u8 kind = 3 | u8 0 | u16 0 | u32 count` then per delivery `f64 seq | u32 record bytes | delivery record`
+ * (without its frame), and a removed marker, `u8 kind = 4`.
  */
 
 /** MessagePack for the rare parts: the table's own encoder. */
@@ -45,6 +49,11 @@ const BIN32 = 0xc6;
 const FRAME = 5;
 const KIND_DELIVERY = 1;
 const KIND_INFLIGHT = 2;
+const KIND_CHUNK = 3;
+const KIND_REMOVED = 4;
+/** A chunk: `u8 kind | u8 0 | u16 0 | u32 count`, then per delivery `f64 seq | u32 bytes | delivery record`. */
+const CHUNK_HEADER = 8;
+const CHUNK_ENTRY_HEADER = 12;
 
 const RETAIN = 0x04;
 const MESSAGE_RETAIN = 0x20;
@@ -64,10 +73,91 @@ interface Extras {
 export type BinaryValue = ReturnType<typeof asBinary>;
 
 export function encodeDelivery(d: PersistedDelivery, pack: MessagePack): BinaryValue {
+  return asBinary(deliveryFrame(d, pack));
+}
+
+/** A delivery record with its frame, as `encodeDelivery` stores it (a chunk takes its bytes after the frame). */
+export function deliveryFrame(d: PersistedDelivery, pack: MessagePack): Buffer {
   const topic = utf8Length(d.message.topic);
   const extras = extrasOf(d, pack);
   const out = frame(deliveryLength(d.message, topic, extras));
   writeDelivery(out, FRAME, d, topic, extras);
+  return out;
+}
+
+/** The bytes a framed record (`deliveryFrame`) adds to a chunk: its sequence number, length and record. */
+export function chunkEntryBytes(framed: Buffer): number {
+  return CHUNK_ENTRY_HEADER + framed.length - FRAME;
+}
+
+/** The bytes of a chunk holding nothing yet: its frame and header. */
+export const EMPTY_CHUNK_BYTES = FRAME + CHUNK_HEADER;
+
+/**
+ * Writes a framed record (`deliveryFrame`) as a chunk's delivery `seq` at `at` of `out` (a chunk being
+ * assembled, frame and header first: `EMPTY_CHUNK_BYTES`); returns where the next one goes.
+ */
+export function writeChunkEntry(out: Buffer, at: number, seq: number, framed: Buffer): number {
+  out.writeDoubleLE(seq, at);
+  out.writeUInt32LE(framed.length - FRAME, at + 8);
+  framed.copy(out, at + CHUNK_ENTRY_HEADER, FRAME);
+  return at + CHUNK_ENTRY_HEADER + framed.length - FRAME;
+}
+
+/** The stored value of a chunk: a copy of the first `length` bytes of `assembled`, which hold `count` deliveries. */
+export function chunkValue(assembled: Buffer, length: number, count: number): BinaryValue {
+  const out = Buffer.allocUnsafe(length);
+  assembled.copy(out, 0, 0, length);
+  out[0] = BIN32;
+  out.writeUInt32BE(length - FRAME, 1);
+  out[FRAME] = KIND_CHUNK;
+  out[FRAME + 1] = 0;
+  out.writeUInt16LE(0, FRAME + 2);
+  out.writeUInt32LE(count, FRAME + 4);
+  return asBinary(out);
+}
+
+/**
+ * The deliveries of a stored chunk numbered above `afterSeq` and not `removed`, oldest first, each payload a
+ * copy of its own (the chunk is not held); the others are skipped undecoded.
+ */
+export function decodeChunk(
+  value: unknown,
+  unpack: MessagePack,
+  afterSeq = -Infinity,
+  removed?: ReadonlySet<number>,
+): PersistedQueued[] {
+  const out: PersistedQueued[] = [];
+  for (const { seq, bytes, at, length } of chunkEntries(value))
+    if (seq > afterSeq && removed?.has(seq) !== true) {
+      const record = Buffer.from(bytes.subarray(at, at + length));
+      out.push({ seq, delivery: readDelivery(record, 0, unpack) });
+    }
+  return out;
+}
+
+/** The sequence numbers of a stored chunk, without decoding its deliveries. */
+export function chunkSeqs(value: unknown): number[] {
+  return [...chunkEntries(value)].map((e) => e.seq);
+}
+
+/** Each delivery of a stored chunk: its number and where its record is (`length` bytes at `at` of `bytes`). */
+function* chunkEntries(value: unknown): Generator<{ seq: number; bytes: Buffer; at: number; length: number }> {
+  const bytes = value instanceof Uint8Array ? asBuffer(value) : undefined;
+  if (bytes === undefined || bytes[0] !== KIND_CHUNK) throw unknownRecord('queue', bytes ?? Buffer.alloc(1));
+  const count = bytes.readUInt32LE(4);
+  let at = CHUNK_HEADER;
+  for (let i = 0; i < count; i++) {
+    const length = bytes.readUInt32LE(at + 8);
+    yield { seq: bytes.readDoubleLE(at), bytes, at: at + CHUNK_ENTRY_HEADER, length };
+    at += CHUNK_ENTRY_HEADER + length;
+  }
+}
+
+/** The value of a removed-from-its-chunk marker (queue-chunks.ts). */
+export function removedMarker(): BinaryValue {
+  const out = frame(1);
+  out[FRAME] = KIND_REMOVED;
   return asBinary(out);
 }
 

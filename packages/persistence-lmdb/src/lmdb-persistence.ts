@@ -11,20 +11,23 @@ import type {
   PersistenceOptions,
   SessionUpdate,
 } from '@midge/mqtt-core';
-import type { Database, RootDatabase } from 'lmdb';
+import { asBinary, type Database, type RootDatabase } from 'lmdb';
 import { compactEnvironment, type CompactResult } from './compact.js';
 import { DirectoryLock } from './lock.js';
 import { checkDataDirectory, checkDataFile, openEnvironment, type Tables } from './open-store.js';
 import {
-  decodeDelivery,
   decodeInflight,
+  deliveryFrame,
   encodeDelivery,
   encodeInflight,
   inflightPlace,
   messagePackOf,
+  removedMarker,
   type BinaryValue,
   type MessagePack,
 } from './binary-records.js';
+import type { ChunkKey, Pack, QueueChunks } from './queue-chunks.js';
+import { countQueue, listQueue, loadChunks } from './queue-table.js';
 import {
   headerOf,
   inflightOf,
@@ -46,10 +49,23 @@ interface OpenStore {
   readonly writes: Writes;
   /** MessagePack for the rare parts of queue and inflight records (binary-records.ts). */
   readonly pack: MessagePack;
+  /** The queue table's chunks and the tails of deliveries not packed yet (queue-chunks.ts). */
+  readonly chunks: QueueChunks;
 }
 
-function openStore(root: RootDatabase, tables: Tables, path: string, sync: PersistenceOptions['sync']): OpenStore {
-  return { root, tables, writes: new Writes(root, path, sync), pack: messagePackOf(tables.queue) };
+function openStore(
+  root: RootDatabase,
+  tables: Tables,
+  path: string,
+  sync: PersistenceOptions['sync'],
+  readOnly: boolean,
+): OpenStore {
+  const writes = new Writes(root, path, sync);
+  const { chunks, stale } = loadChunks(tables.queue);
+  // Keys an interrupted write left (queue-table.ts): a reader skips them, a writer removes them.
+  if (!readOnly && stale.length > 0) root.transactionSync(() => stale.forEach((k) => tables.queue.removeSync(k)));
+  writes.onFailure((turn) => chunks.failed(turn));
+  return { root, tables, writes, pack: messagePackOf(tables.queue), chunks };
 }
 
 /**
@@ -95,7 +111,7 @@ export class LmdbPersistence implements Persistence {
     try {
       checkDataFile(this.path, this.#readOnly);
       const { root, tables } = openEnvironment({ path: this.path, sync: this.sync, readOnly: this.#readOnly });
-      this.#store = openStore(root, tables, this.path, this.sync);
+      this.#store = openStore(root, tables, this.path, this.sync, this.#readOnly);
       for (const { key, value } of tables.sessions.getRange()) this.#sessions.set(String(key), value as SessionHeader);
       for (const { value } of tables.inflight.getRange())
         this.#nextOrder = Math.max(this.#nextOrder, inflightPlace(value).order + 1);
@@ -138,7 +154,7 @@ export class LmdbPersistence implements Persistence {
         reopen: () => {
           checkDataFile(this.path, false);
           const { root, tables } = openEnvironment({ path: this.path, sync: this.sync });
-          this.#store = openStore(root, tables, this.path, this.sync);
+          this.#store = openStore(root, tables, this.path, this.sync, false);
         },
       });
     } finally {
@@ -155,6 +171,7 @@ export class LmdbPersistence implements Persistence {
     if (store === undefined) return this.#refusal();
     const { tables: t, writes, pack } = store;
     const key = keyOf(session.clientId);
+    store.chunks.forget(key);
     const orders = new Map<number, number>();
     this.#inflightOrder.set(key, orders);
     // Built now: the transaction body runs later, and the caller's objects may have changed by then.
@@ -193,14 +210,16 @@ export class LmdbPersistence implements Persistence {
     if (current === undefined) return DONE;
     const header = updatedHeader(current, update);
     this.#sessions.set(key, header);
+    // A chunk holds only deliveries pushed one after the other while disconnected (queue-chunks.ts).
+    if (header.disconnectedAt === undefined) store.chunks.dropTail(key);
     return writes.put(t.sessions, key, header);
   }
 
   async getSession(clientId: string): Promise<PersistedSession | undefined> {
-    const { tables: t, pack } = await this.#readable();
+    const store = await this.#readable();
     const key = keyOf(clientId);
-    const header = t.sessions.get(key) as SessionHeader | undefined;
-    return header === undefined ? undefined : assemble(t, pack, key, header, Infinity);
+    const header = store.tables.sessions.get(key) as SessionHeader | undefined;
+    return header === undefined ? undefined : assemble(store, key, header, Infinity);
   }
 
   deleteSession(clientId: string): Promise<void> {
@@ -210,14 +229,15 @@ export class LmdbPersistence implements Persistence {
     const key = keyOf(clientId);
     this.#sessions.delete(key);
     this.#inflightOrder.delete(key);
+    store.chunks.forget(key);
     return writes.transaction(() => clearClient(t, key));
   }
 
   async listSessions(maxQueued = Infinity): Promise<PersistedSession[]> {
-    const { tables: t, pack } = await this.#readable();
+    const store = await this.#readable();
     const out: PersistedSession[] = [];
-    for (const { key, value } of t.sessions.getRange())
-      out.push(assemble(t, pack, String(key), value as SessionHeader, maxQueued));
+    for (const { key, value } of store.tables.sessions.getRange())
+      out.push(assemble(store, String(key), value as SessionHeader, maxQueued));
     return out;
   }
 
@@ -246,36 +266,89 @@ export class LmdbPersistence implements Persistence {
   pushQueued(clientId: string, entry: PersistedQueued): Promise<void> {
     const store = this.#writable();
     if (store === undefined) return this.#refusal();
-    const { tables: t, writes } = store;
+    const { tables: t, writes, chunks } = store;
     const key = keyOf(clientId);
-    if (!this.#sessions.has(key)) return DONE;
-    let value: BinaryValue;
+    const header = this.#sessions.get(key);
+    if (header === undefined) return DONE;
+    let frame: Buffer;
     try {
-      value = encodeDelivery(entry.delivery, store.pack);
+      frame = deliveryFrame(entry.delivery, store.pack);
     } catch (err) {
       return writes.refused(err);
     }
-    return writes.put(t.queue, [key, entry.seq], value);
+    const write = writes.put(t.queue, [key, entry.seq], asBinary(frame));
+    if (header.disconnectedAt === undefined) {
+      chunks.dropTail(key);
+      return write;
+    }
+    const pack = chunks.append(key, entry.seq, frame, writes.issuedTurn, writes.committedTurn);
+    if (pack !== undefined) this.#writePack(store, key, pack);
+    return write;
+  }
+
+  /**
+   * Writes `pack` as one chunk in place of its deliveries' own keys, in the current transaction (`always`:
+   * in one transaction of its own). Nobody waits for it: the deliveries were stored already.
+   */
+  #writePack(store: OpenStore, key: string, pack: Pack): void {
+    const { tables: t, writes, chunks } = store;
+    const failures = writes.failures;
+    const { value } = pack;
+    const chunkKey: ChunkKey = [
+      key,
+      pack.seqs[0] as number,
+      pack.seqs[pack.seqs.length - 1] as number,
+      pack.seqs.length,
+    ];
+    if (this.sync === 'always') {
+      writes
+        .transaction(() => {
+          t.queue.putSync(chunkKey, value);
+          for (const seq of pack.seqs) t.queue.removeSync([key, seq]);
+        })
+        .catch(noop);
+    } else {
+      writes.put(t.queue, chunkKey, value).catch(noop);
+      for (const seq of pack.seqs) writes.remove(t.queue, [key, seq]).catch(noop);
+    }
+    if (writes.failures === failures) chunks.packed(key, pack, writes.issuedTurn);
   }
 
   deleteQueued(clientId: string, seq: number): Promise<void> {
     const store = this.#writable();
     if (store === undefined) return this.#refusal();
-    const { tables: t, writes } = store;
+    const { tables: t, writes, chunks } = store;
     const key = keyOf(clientId);
     if (!this.#sessions.has(key)) return DONE;
-    return writes.remove(t.queue, [key, seq]);
+    const chunk = chunks.holding(key, seq);
+    if (chunk === undefined) {
+      chunks.removedFromTail(key, seq);
+      return writes.remove(t.queue, [key, seq]);
+    }
+    if (chunk.removed.has(seq)) return DONE;
+    // Until the chunk's transaction has committed, the delivery's own key may still be stored (if it fails).
+    const uncertain = chunk.turn > writes.committedTurn;
+    chunk.remove(seq);
+    let write: Promise<void>;
+    if (chunk.live > 0) write = writes.put(t.queue, [key, seq, 0], removedMarker());
+    else {
+      // The chunk goes, then its markers (with `always`, a crash between them leaves markers open() removes).
+      chunks.deleteChunk(key, chunk);
+      write = writes.remove(t.queue, chunk.keyFor(key));
+      for (const s of chunk.removed) if (s !== seq) writes.remove(t.queue, [key, s, 0]).catch(noop);
+    }
+    if (uncertain) writes.remove(t.queue, [key, seq]).catch(noop);
+    return write;
   }
 
   async listQueued(clientId: string, afterSeq: number, max: number): Promise<PersistedQueued[]> {
-    const { tables: t, pack } = await this.#readable();
-    return queued(t, pack, keyOf(clientId), afterSeq, max);
+    const store = await this.#readable();
+    return listQueue(store.tables.queue, store.chunks, store.pack, keyOf(clientId), afterSeq, max);
   }
 
   async countQueued(clientId: string): Promise<number> {
-    const { tables: t } = await this.#readable();
-    const key = keyOf(clientId);
-    return t.queue.getKeysCount({ start: [key, -Infinity], end: [key, Infinity] });
+    const store = await this.#readable();
+    return countQueue(store.tables.queue, keyOf(clientId));
   }
 
   // inflight
@@ -443,6 +516,8 @@ export class LmdbPersistence implements Persistence {
 
 const DONE = Promise.resolve();
 
+function noop(): void {}
+
 /** Entries of one client in a table keyed [clientKey, ...]: from the first on, while the key is the client's. */
 function* clientRange(db: Database, key: string): Generator<{ key: unknown[]; value: unknown }> {
   for (const entry of db.getRange({ start: [key] })) {
@@ -461,34 +536,16 @@ function clearClient(t: Tables, key: string): void {
   }
 }
 
-function queued(t: Tables, pack: MessagePack, key: string, afterSeq: number, max: number): PersistedQueued[] {
-  if (max <= 0) return [];
-  const range = {
-    start: [key, afterSeq],
-    exclusiveStart: true,
-    end: [key, Infinity],
-    ...(Number.isFinite(max) ? { limit: max } : {}),
-  };
-  const out: PersistedQueued[] = [];
-  for (const { key: k, value } of t.queue.getRange(range))
-    out.push({ seq: (k as [string, number])[1], delivery: decodeDelivery(value, pack) });
-  return out;
-}
-
-function assemble(
-  t: Tables,
-  pack: MessagePack,
-  key: string,
-  header: SessionHeader,
-  maxQueued: number,
-): PersistedSession {
+function assemble(store: OpenStore, key: string, header: SessionHeader, maxQueued: number): PersistedSession {
+  const { tables: t, pack, chunks } = store;
   const subscriptions = [...clientRange(t.subscriptions, key)].map((e) => e.value as PersistedSubscription);
   const inflight = [...clientRange(t.inflight, key)]
     .map((e) => decodeInflight(e.value, pack))
     .sort((a, b) => a.order - b.order)
     .map(inflightOf);
   const inboundQos2 = [...clientRange(t.inboundQos2, key)].map((e) => e.key[1] as number);
-  return sessionOf(header, { subscriptions, queue: queued(t, pack, key, -1, maxQueued), inflight, inboundQos2 });
+  const queue = listQueue(t.queue, chunks, pack, key, -1, maxQueued);
+  return sessionOf(header, { subscriptions, queue, inflight, inboundQos2 });
 }
 
 /** The entry point the broker calls for `persistence: { store: '@midge/persistence-lmdb' }`. */

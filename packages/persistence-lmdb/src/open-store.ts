@@ -7,11 +7,13 @@ import { LOCK_FILE } from './lock.js';
 
 /**
  * Written at creation; a directory whose `meta` says otherwise is not opened. Format 2 stores queue and
- * inflight records in a binary layout of their own (binary-records.ts); it reads format 1 records as they are,
- * and marks a format 1 store as 2 when it opens it for writing (format 1 readers then refuse it).
+ * inflight records in a binary layout of their own (binary-records.ts); format 3 adds chunks of queued
+ * deliveries and their removed markers to the queue table (queue-chunks.ts), which a format 2 reader would
+ * misread. Older records are read as they are, and an older store is marked 3 when it is opened for writing
+ * (older readers then refuse it).
  */
 export const FORMAT = 'midge-store';
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 const TABLE_NAMES = ['meta', 'sessions', 'subscriptions', 'queue', 'inflight', 'inbound-qos2', 'wills', 'retained'];
 /** What LMDB keeps in a data directory (lmdb-js adds nothing beside them). */

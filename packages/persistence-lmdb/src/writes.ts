@@ -24,6 +24,11 @@ export class Writes {
   #lastIssued: Promise<unknown> | undefined;
   #lastWrite: Promise<void> | undefined;
   #guardQueued = false;
+  /** Transactions issued and committed so far (asynchronous modes), numbered in issue order: see `issuedTurn`. */
+  #issuedTurn = 0;
+  #committedTurn = 0;
+  readonly #failureListeners: ((turn: number | undefined) => void)[] = [];
+  #failures = 0;
 
   constructor(root: RootDatabase, path: string, sync: PersistenceOptions['sync']) {
     this.#root = root;
@@ -37,6 +42,7 @@ export class Writes {
       db.putSync(key, value);
       return DONE;
     } catch (err) {
+      this.#failed(undefined);
       return Promise.reject(this.#failure(err));
     }
   }
@@ -47,6 +53,7 @@ export class Writes {
       db.removeSync(key);
       return DONE;
     } catch (err) {
+      this.#failed(undefined);
       return Promise.reject(this.#failure(err));
     }
   }
@@ -58,6 +65,7 @@ export class Writes {
       this.#root.transactionSync(body);
       return DONE;
     } catch (err) {
+      this.#failed(undefined);
       return Promise.reject(this.#failure(err));
     }
   }
@@ -72,6 +80,33 @@ export class Writes {
     );
   }
 
+  /**
+   * The number of the transaction the last write went into, and of the last one committed: transactions
+   * commit in issue order, so a write issued in turn `n` is stored once `committedTurn >= n` (with `always`,
+   * where every write is committed before its call returns, both stay 0). A failed transaction does not
+   * advance `committedTurn`; `onFailure` listeners hear of it before any later transaction's commit.
+   */
+  get issuedTurn(): number {
+    return this.#issuedTurn;
+  }
+
+  get committedTurn(): number {
+    return this.#committedTurn;
+  }
+
+  /**
+   * Calls `listener` whenever a write failed: with the number of its transaction, or `undefined` for a write
+   * that failed when issued (with `always`, or refused by lmdb-js at once), before its call returned.
+   */
+  onFailure(listener: (turn: number | undefined) => void): void {
+    this.#failureListeners.push(listener);
+  }
+
+  /** Writes failed so far: a caller compares it before and after issuing writes to see a synchronous failure. */
+  get failures(): number {
+    return this.#failures;
+  }
+
   /** Resolves once every write issued so far is committed (or failed): what a read waits for. */
   settled(): Promise<unknown> | undefined {
     return this.#lastCommit;
@@ -83,7 +118,16 @@ export class Writes {
     // then share one promise of ours too, and its handlers are attached once per transaction, not per write.
     if (committed === this.#lastIssued && this.#lastWrite !== undefined) return this.#lastWrite;
     this.#guardTurn();
-    const write = committed.then(noop, (err: unknown) => this.#rejectWithCause(err));
+    const turn = ++this.#issuedTurn;
+    const write = committed.then(
+      () => {
+        if (turn > this.#committedTurn) this.#committedTurn = turn;
+      },
+      (err: unknown) => {
+        this.#failed(turn);
+        return this.#rejectWithCause(err);
+      },
+    );
     const settled = write.then(noop, noop);
     this.#lastIssued = committed;
     this.#lastWrite = write;
@@ -121,6 +165,11 @@ export class Writes {
       cause = real;
     }
     throw this.#failure(cause);
+  }
+
+  #failed(turn: number | undefined): void {
+    this.#failures++;
+    for (const listener of this.#failureListeners) listener(turn);
   }
 
   #failure(cause: unknown): Error {

@@ -49,11 +49,11 @@ describe('a store written by format 1', () => {
     expect(await formatVersion(dir)).toBe(1);
   });
 
-  it('takes new records beside its old ones once opened for writing, and is marked format 2 (format 1 refuses it then)', async () => {
+  it('takes new records beside its old ones once opened for writing, and is marked format 3 (older readers refuse it then)', async () => {
     const dir = await formatOneStore();
     const store = new LmdbPersistence({ path: dir, sync: 'batch' });
     await store.open();
-    expect(await formatVersion(dir)).toBe(2);
+    expect(await formatVersion(dir)).toBe(3);
     await store.pushQueued('c', { seq: 3, delivery: delivery('new three') });
     await store.setInflight('c', { packetId: 8, delivery: delivery('new inflight'), state: 'publish', seq: 1 });
     await store.deleteQueued('c', 1);

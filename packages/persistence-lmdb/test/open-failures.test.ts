@@ -112,10 +112,10 @@ describe('opening a data directory', () => {
     await store.close();
     const { open } = await import('lmdb');
     const root = open({ path: dir, maxDbs: 12 });
-    await root.openDB({ name: 'meta' }).put('format', { name: 'midge-store', version: 3 });
+    await root.openDB({ name: 'meta' }).put('format', { name: 'midge-store', version: 4 });
     await root.close();
     await expect(new LmdbPersistence({ path: dir, sync: 'batch' }).open()).rejects.toThrow(
-      `the store in ${dir} was written by a newer @midge/persistence-lmdb (format 3; this one reads up to 2); upgrade @midge/persistence-lmdb`,
+      `the store in ${dir} was written by a newer @midge/persistence-lmdb (format 4; this one reads up to 3); upgrade @midge/persistence-lmdb`,
     );
   });
 

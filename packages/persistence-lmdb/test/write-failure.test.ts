@@ -18,8 +18,8 @@ interface Report {
 }
 
 /** Runs the filler under a 1 MiB file size limit (util-linux prlimit), as a disk that fills up. */
-function fillUntilFull(dir: string, sync: string): Promise<{ report: Report; stderr: string }> {
-  const child = spawn('prlimit', ['--fsize=1048576:unlimited', process.execPath, filler, dir, sync], {
+function fillUntilFull(dir: string, sync: string, state: string): Promise<{ report: Report; stderr: string }> {
+  const child = spawn('prlimit', ['--fsize=1048576:unlimited', process.execPath, filler, dir, sync, state], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -38,26 +38,30 @@ function fillUntilFull(dir: string, sync: string): Promise<{ report: Report; std
 }
 
 describe.skipIf(!hasPrlimit)('a write that fails (disk full)', () => {
+  // An offline session's entries are also packed into chunks as they come (queue-chunks.ts).
   for (const sync of ['batch', 'always', 'none'] as const)
-    it(
-      `rejects, stores nothing of it, keeps the store usable and stores again once space returns (sync: ${sync})`,
-      {
-        timeout: 60_000,
-      },
-      async () => {
-        const dir = tempDir(`full-${sync}`);
-        const { report, stderr } = await fillUntilFull(dir, sync);
-        expect(report.unhandled, stderr).toBeUndefined();
-        expect(report.failure).toMatch(
-          new RegExp(`^writing to the store in ${dir} failed: .+\\. Nothing of that write was stored; free disk space`),
-        );
-        expect(report.confirmedBeforeFailure).toBeGreaterThan(100);
-        // Every confirmed write is there, no failed one: a failure is never a half-stored burst.
-        expect(report.storedAfterFailure).toBe(report.confirmedBeforeFailure);
-        // Failing again and again does not wedge it: once space returns, it stores.
-        expect(report.failedAgain).toContain(`writing to the store in ${dir} failed`);
-        expect(report.afterSpaceReturned).toBe('stored');
-        expect(report.storedAfterReopen).toBe(report.confirmed + 1);
-      },
-    );
+    for (const state of ['online', 'offline'])
+      it(
+        `rejects, stores nothing of it, keeps the store usable and stores again once space returns (sync: ${sync}, session ${state})`,
+        {
+          timeout: 60_000,
+        },
+        async () => {
+          const dir = tempDir(`full-${sync}-${state}`);
+          const { report, stderr } = await fillUntilFull(dir, sync, state);
+          expect(report.unhandled, stderr).toBeUndefined();
+          expect(report.failure).toMatch(
+            new RegExp(
+              `^writing to the store in ${dir} failed: .+\\. Nothing of that write was stored; free disk space`,
+            ),
+          );
+          expect(report.confirmedBeforeFailure).toBeGreaterThan(100);
+          // Every confirmed write is there, no failed one: a failure is never a half-stored burst.
+          expect(report.storedAfterFailure).toBe(report.confirmedBeforeFailure);
+          // Failing again and again does not wedge it: once space returns, it stores.
+          expect(report.failedAgain).toContain(`writing to the store in ${dir} failed`);
+          expect(report.afterSpaceReturned).toBe('stored');
+          expect(report.storedAfterReopen).toBe(report.confirmed + 1);
+        },
+      );
 });

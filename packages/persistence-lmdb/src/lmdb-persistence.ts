@@ -362,8 +362,9 @@ export class LmdbPersistence implements Persistence {
     let value: BinaryValue;
     try {
       const orders = this.#ordersOf(t, key);
-      // A packet id keeps its place in the send order when its state changes (publish -> pubrel).
-      let order = orders.get(inflight.packetId);
+      // A packet id keeps its place in the send order when its state changes (publish -> pubrel); a message
+      // just sent goes last, also under a packet id freed in the same turn (the broker reuses it at once).
+      let order = inflight.state === 'publish' ? undefined : orders.get(inflight.packetId);
       if (order === undefined) {
         order = this.#nextOrder++;
         orders.set(inflight.packetId, order);

@@ -408,7 +408,17 @@ export function completeOutbound(
   if (entry === undefined || entry.state !== expected || entry.delivery.qos !== qos) return false;
   session.inflightOut.delete(packetId);
   ctx.stats.inflightOut--;
-  if (session.persisted) ctx.journal.write(ctx.journal.store.deleteInflight(session.clientId, packetId));
+  if (!session.persisted) {
+    drainQueue(ctx, session);
+    return true;
+  }
+  // The next message sent now takes the freed id: its stored inflight entry replaces this one (one write, not
+  // a removal and a write: a persistent session with a backlog sends one message per acknowledgement).
+  session.reusablePacketId = packetId;
   drainQueue(ctx, session);
+  session.reusablePacketId = undefined;
+  // Not sent under it after all (nothing to send, or the message taken expired): the entry goes.
+  if (!session.inflightOut.has(packetId))
+    ctx.journal.write(ctx.journal.store.deleteInflight(session.clientId, packetId));
   return true;
 }

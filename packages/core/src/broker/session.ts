@@ -195,8 +195,19 @@ export class Session {
     this.window = window;
   }
 
+  /**
+   * A packet id just freed by an acknowledgement, offered to the next send of this turn (`completeOutbound`):
+   * its stored inflight entry is then overwritten by the new one instead of removed and another written.
+   */
+  reusablePacketId: number | undefined;
+
   /** Next free packet id, skipping ids still inflight [MQTT-2.3.1-2]. The window is far below 65535. */
   allocatePacketId(): number {
+    const reusable = this.reusablePacketId;
+    if (reusable !== undefined) {
+      this.reusablePacketId = undefined;
+      if (this.#inflightOut === undefined || !this.#inflightOut.has(reusable)) return reusable;
+    }
     for (;;) {
       const id = this.nextPacketId;
       this.nextPacketId = id === 0xffff ? 1 : id + 1;

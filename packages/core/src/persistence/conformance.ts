@@ -436,6 +436,23 @@ export function persistenceConformanceSuite(
     );
 
     it(
+      'puts a message sent under a packet id freed in the same turn last in the send order, replacing the old one',
+      withStore(async (p) => {
+        await p.saveSession(session('c'));
+        for (const packetId of [1, 2, 3])
+          await p.setInflight('c', { packetId, delivery: delivery('t', `p${packetId}`), state: 'publish' });
+        // Packet 1 acknowledged: the next message sent takes id 1, with no deleteInflight before it.
+        await p.setInflight('c', { packetId: 1, delivery: delivery('t', 'next', 1), state: 'publish', seq: 9 });
+        const s = await p.getSession('c');
+        expect(s?.inflight.map((i) => [i.packetId, i.delivery.message.payload.toString(), i.seq])).toEqual([
+          [2, 'p2', undefined],
+          [3, 'p3', undefined],
+          [1, 'next', 9],
+        ]);
+      }),
+    );
+
+    it(
       'pages a queue with afterSeq and max; listSessions(maxQueued) caps the queue it returns, not the store',
       withStore(async (p) => {
         await p.saveSession(session('c'));

@@ -220,7 +220,11 @@ export class MemoryPersistence implements Persistence {
 
   setInflight(clientId: string, inflight: PersistedInflight): Promise<void> {
     const r = this.sessions.get(clientId);
-    r?.inflight.set(inflight.packetId, keptInflight(r, inflight));
+    if (r === undefined) return DONE;
+    const kept = keptInflight(r, inflight);
+    // A message just sent goes last in the send order (a Map keeps a replaced key's place).
+    if (inflight.state === 'publish') r.inflight.delete(inflight.packetId);
+    r.inflight.set(inflight.packetId, kept);
     return DONE;
   }
 

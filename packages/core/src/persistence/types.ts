@@ -144,6 +144,12 @@ export interface Persistence {
   countQueued(clientId: string): Promise<number>;
 
   // inflight messages of a stored session, keyed by packet id
+  /**
+   * Stores an inflight message under its packet id. A 'publish' entry is a message just sent: it goes last in
+   * the send order, also when it replaces the entry of a message acknowledged in the same turn (the broker
+   * gives a freed packet id to the next message it sends without removing the old entry first). A 'pubrel'
+   * entry (PUBREC received) keeps its message's place.
+   */
   setInflight(clientId: string, inflight: PersistedInflight): Promise<void>;
   deleteInflight(clientId: string, packetId: number): Promise<void>;
 

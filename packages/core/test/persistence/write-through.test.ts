@@ -132,6 +132,52 @@ describe('restart from the store after a crash (the first broker never shut down
     expect(await back.expectPacket('publish')).toMatchObject({ packetId: first.packetId, dup: true, qos: 1 });
   });
 
+  it('gives a freed packet id to the next message sent from the queue: one stored entry replaces the other, and a crash resends the right one', async () => {
+    const store = new GatedStore();
+    const a = await broker(store, { max_inflight_messages: 1 });
+    const s = await client(a, 'carol', { clean: false });
+    await subscribe(s, 't', 1);
+    const p = await client(a, 'pub');
+    for (const text of ['one', 'two', 'three']) publish(p, 't', text, 1);
+    for (let i = 0; i < 3; i++) await p.expectPacket('puback');
+    const first = await s.expectPacket('publish');
+    const from = store.writes.length;
+    s.send({ type: 'puback', packetId: first.packetId! });
+    const second = await s.expectPacket('publish');
+    expect(second).toMatchObject({ packetId: first.packetId, dup: false });
+    expect(second.payload.toString()).toBe('two');
+    await until(() => store.writes.length > from + 1, 2000, 'the send stored');
+    // The acknowledged entry is overwritten by the next one, not removed first.
+    expect(store.writes.slice(from)).toEqual([`setInflight carol ${first.packetId} publish`, 'deleteQueued carol 0']);
+    // carol never acknowledges 'two'; the broker "crashes": 'two' comes back under the same id, then 'three'.
+    s.destroy();
+    const b = await broker(store, { max_inflight_messages: 1 });
+    const back = await client(b, 'carol', { clean: false });
+    const resent = await back.expectPacket('publish');
+    expect(resent).toMatchObject({ packetId: first.packetId, dup: true });
+    expect(resent.payload.toString()).toBe('two');
+    back.send({ type: 'puback', packetId: resent.packetId! });
+    expect((await back.expectPacket('publish')).payload.toString()).toBe('three');
+  });
+
+  it('removes the acknowledged entry when the message that took its freed packet id had expired meanwhile', async () => {
+    const store = new GatedStore();
+    const a = await broker(store, { max_inflight_messages: 1 });
+    const s = await client(a, 'dave', { clean: false });
+    await subscribe(s, 't', 1);
+    const p = await client(a, 'v5pub', { protocolVersion: 5 });
+    publishV5(p, 't', 'one', 1);
+    publishV5(p, 't', 'brief', 1, { properties: { messageExpiryInterval: 1 } });
+    await p.expectPacket('puback');
+    await p.expectPacket('puback');
+    const first = await s.expectPacket('publish');
+    await new Promise((r) => setTimeout(r, 1100));
+    s.send({ type: 'puback', packetId: first.packetId! });
+    await until(() => store.writes.includes(`deleteInflight dave ${first.packetId}`), 2000, 'the entry removed');
+    expect((await store.inner.getSession('dave'))?.inflight).toEqual([]);
+    await s.expectNothingBeforePingresp();
+  });
+
   it('[MQTT-4.3.3-2] an inbound QoS 2 id survives: the resent PUBLISH is not routed again', async () => {
     const store = new GatedStore();
     const a = await broker(store);

@@ -72,6 +72,30 @@ describe('QueueChunks', () => {
     expect(appendAll(chunks, range(1, 47), { n: 2 })).toEqual([]);
   });
 
+  it('grows a tail’s buffer as it fills, and gives tails no more than their bound in all', () => {
+    const packsOf = (chunks: QueueChunks, client: string, seqs: number[], turn: { n: number }): Pack[] => {
+      const packs: Pack[] = [];
+      for (const seq of seqs) {
+        turn.n++;
+        const p = chunks.append(client, seq, frame(), turn.n, turn.n - 1);
+        if (p !== undefined) packs.push(p);
+      }
+      return packs;
+    };
+    // Room for four first buffers (512 bytes each) and no more: nobody can grow to a chunk's two pages.
+    const small = new QueueChunks(4 * 512);
+    const turn = { n: 0 };
+    for (const client of ['a', 'b', 'c', 'd']) expect(packsOf(small, client, [0], turn)).toEqual([]);
+    expect(packsOf(small, 'e', range(0, 60), turn)).toEqual([]);
+    expect(packsOf(small, 'a', range(1, 60), turn)).toEqual([]);
+    // Two pages: one session's tail grows from 512 bytes to a chunk and packs; then the next one can.
+    const one = new QueueChunks(2 * CHUNK_BYTES);
+    expect(packsOf(one, 'a', range(0, 47), turn).map((p) => p.seqs)).toEqual([range(0, 46)]);
+    expect(packsOf(one, 'b', range(0, 47), turn)).toEqual([]);
+    one.forget('a');
+    expect(packsOf(one, 'c', range(0, 47), turn).map((p) => p.seqs)).toEqual([range(0, 46)]);
+  });
+
   it('forgets the chunks of a failed transaction and every tail', () => {
     const chunks = new QueueChunks();
     const p = appendAll(chunks, range(0, 47))[0] as Pack;

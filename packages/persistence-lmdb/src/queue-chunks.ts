@@ -24,18 +24,20 @@ import { chunkEntryBytes, chunkValue, EMPTY_CHUNK_BYTES, writeChunkEntry, type B
  * of a chunk is removed, the chunk and its markers go.
  *
  * This class keeps, per client, the chunks stored (with which of their deliveries are removed) and the
- * tail of deliveries not packed yet: the next chunk, assembled in a buffer of two pages per disconnected
- * session receiving deliveries (one buffer for the tail's life, so a record is copied once and not kept as
- * an object of its own: records kept as objects for a second or two outlived the young generation and
- * doubled the broker's heap), for at most `MAX_TAILS` sessions at once (past that, a session's deliveries
- * stay one key each).
+ * tail of deliveries not packed yet: the next chunk, assembled in a buffer per disconnected session
+ * receiving deliveries (a record is copied in once, not kept as an object of its own: records kept as objects
+ * for a second or two outlived the young generation and doubled the broker's heap). A buffer starts small and
+ * doubles up to two pages as its tail grows, and all of them together take at most `TAILS_BYTES` (past that,
+ * a session's deliveries stay one key each).
  */
 export const CHUNK_BYTES = 4096 - 16; // an LMDB page less its header: one overflow page
 
-/** A tail's buffer: a chunk's worth, and as much again for deliveries whose own write is not committed yet. */
+/** A tail's buffer at most: a chunk's worth, and as much again for deliveries whose write is not committed yet. */
 const TAIL_BYTES = 2 * CHUNK_BYTES;
-/** 64 MiB of tail buffers at most. */
-const MAX_TAILS = 8192;
+/** A tail's first buffer. */
+const FIRST_TAIL_BYTES = 512;
+/** All tails' buffers together. */
+const TAILS_BYTES = 64 * 1024 * 1024;
 
 export type ChunkKey = [client: string, first: number, last: number, count: number];
 
@@ -82,7 +84,7 @@ export class Chunk {
 
 interface Tail {
   /** The chunk being assembled: frame and header, then its deliveries (`writeChunkEntry`). */
-  readonly bytes: Buffer;
+  bytes: Buffer;
   /** Per delivery: its number, the transaction its own key went into, where it ends in `bytes`. */
   readonly seqs: number[];
   readonly turns: number[];
@@ -98,6 +100,13 @@ export interface Pack {
 export class QueueChunks {
   readonly #chunks = new Map<string, Chunk[]>();
   readonly #tails = new Map<string, Tail>();
+  /** The bytes of every tail's buffer, and their bound. */
+  #tailBytes = 0;
+  readonly #maxTailBytes: number;
+
+  constructor(maxTailBytes = TAILS_BYTES) {
+    this.#maxTailBytes = maxTailBytes;
+  }
 
   /** The chunk holding `seq` of `client`, if any. */
   holding(client: string, seq: number): Chunk | undefined {
@@ -142,13 +151,14 @@ export class QueueChunks {
     }
     let tail = this.#tails.get(client);
     if (tail === undefined) {
-      if (this.#tails.size >= MAX_TAILS) return undefined;
-      tail = { bytes: Buffer.allocUnsafeSlow(TAIL_BYTES), seqs: [], turns: [], ends: [] };
+      if (this.#tailBytes + FIRST_TAIL_BYTES > this.#maxTailBytes) return undefined;
+      tail = { bytes: Buffer.allocUnsafeSlow(FIRST_TAIL_BYTES), seqs: [], turns: [], ends: [] };
+      this.#tailBytes += FIRST_TAIL_BYTES;
       this.#tails.set(client, tail);
     }
     const used = tail.ends.length === 0 ? EMPTY_CHUNK_BYTES : (tail.ends[tail.ends.length - 1] as number);
-    if (used + bytes > TAIL_BYTES) {
-      // A page's worth of deliveries to one session not committed yet (a burst): these stay one key each.
+    if (used + bytes > tail.bytes.length && !this.#grow(tail, used, used + bytes)) {
+      // Two pages of deliveries to one session not committed yet (a burst), or no room: these stay one key each.
       this.dropTail(client);
       return undefined;
     }
@@ -156,6 +166,18 @@ export class QueueChunks {
     tail.turns.push(turn);
     tail.ends.push(writeChunkEntry(tail.bytes, used, seq, frame));
     return packable(tail, committed);
+  }
+
+  /** Doubles the buffer of `tail` (`used` bytes of it) until it takes `needed`: false past a tail's or all tails' bound. */
+  #grow(tail: Tail, used: number, needed: number): boolean {
+    let size = tail.bytes.length;
+    while (size < needed && size < TAIL_BYTES) size = Math.min(size * 2, TAIL_BYTES);
+    if (needed > size || this.#tailBytes - tail.bytes.length + size > this.#maxTailBytes) return false;
+    const bytes = Buffer.allocUnsafeSlow(size);
+    tail.bytes.copy(bytes, 0, 0, used);
+    this.#tailBytes += size - tail.bytes.length;
+    tail.bytes = bytes;
+    return true;
   }
 
   /** Records the chunk of `pack`, written in transaction `turn`. */
@@ -174,6 +196,9 @@ export class QueueChunks {
 
   /** Forgets the tail of `client`: those deliveries stay one key each. */
   dropTail(client: string): void {
+    const tail = this.#tails.get(client);
+    if (tail === undefined) return;
+    this.#tailBytes -= tail.bytes.length;
     this.#tails.delete(client);
   }
 
@@ -195,6 +220,7 @@ export class QueueChunks {
       for (const [client, chunks] of [...this.#chunks])
         for (const c of chunks.filter((c) => c.turn === turn)) this.deleteChunk(client, c);
     this.#tails.clear();
+    this.#tailBytes = 0;
   }
 
   /** Everything of `client` (its session was replaced or deleted). */

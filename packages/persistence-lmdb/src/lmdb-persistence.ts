@@ -26,7 +26,7 @@ import {
   type BinaryValue,
   type MessagePack,
 } from './binary-records.js';
-import type { ChunkKey, Pack, QueueChunks } from './queue-chunks.js';
+import type { Pack, QueueChunks } from './queue-chunks.js';
 import { countQueue, listQueue, loadChunks } from './queue-table.js';
 import {
   headerOf,
@@ -293,25 +293,22 @@ export class LmdbPersistence implements Persistence {
   #writePack(store: OpenStore, key: string, pack: Pack): void {
     const { tables: t, writes, chunks } = store;
     const failures = writes.failures;
+    // The current transaction: the delivery that completed the pack went into it just now.
+    const chunk = chunks.packed(key, pack, writes.issuedTurn);
     const { value } = pack;
-    const chunkKey: ChunkKey = [
-      key,
-      pack.seqs[0] as number,
-      pack.seqs[pack.seqs.length - 1] as number,
-      pack.seqs.length,
-    ];
     if (this.sync === 'always') {
       writes
         .transaction(() => {
-          t.queue.putSync(chunkKey, value);
+          t.queue.putSync(chunk.keyFor(key), value);
           for (const seq of pack.seqs) t.queue.removeSync([key, seq]);
         })
         .catch(noop);
     } else {
-      writes.put(t.queue, chunkKey, value).catch(noop);
+      writes.put(t.queue, chunk.keyFor(key), value).catch(noop);
       for (const seq of pack.seqs) writes.remove(t.queue, [key, seq]).catch(noop);
     }
-    if (writes.failures === failures) chunks.packed(key, pack, writes.issuedTurn);
+    // Refused when issued: nothing of it was written.
+    if (writes.failures !== failures) chunks.deleteChunk(key, chunk);
   }
 
   deleteQueued(clientId: string, seq: number): Promise<void> {

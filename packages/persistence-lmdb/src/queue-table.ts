@@ -27,12 +27,11 @@ export function loadChunks(queue: Database): { chunks: QueueChunks; stale: Key[]
       if (chunk === undefined) stale.push(m as Key);
       else chunk.remove(m[1] as number);
     }
-    for (const chunk of chunks.chunksOf(client))
-      if (chunk.live === 0) {
-        stale.push(chunk.keyFor(client));
-        for (const s of chunk.removed) stale.push([client, s, 0]);
-      }
-    for (const chunk of chunks.chunksOf(client).filter((c) => c.live === 0)) chunks.deleteChunk(client, chunk);
+    for (const chunk of chunks.chunksOf(client).filter((c) => c.live === 0)) {
+      stale.push(chunk.keyFor(client));
+      for (const s of chunk.removed) stale.push([client, s, 0]);
+      chunks.deleteChunk(client, chunk);
+    }
     markers = [];
   };
   for (const key of queue.getKeys()) {

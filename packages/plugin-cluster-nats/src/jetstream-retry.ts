@@ -1,12 +1,31 @@
 /**
- * Creating and opening the cluster's state in JetStream at start. A NATS cluster that has just started, or
+ * The cluster's state in JetStream (retained messages, persistent sessions): what its stores are opened with,
+ * their timeouts, and creating and opening them at start. A NATS cluster that has just started, or
  * just lost a server, answers JetStream requests with "temporarily unavailable" or timeouts until it has
  * elected its leaders: such requests are tried again for a while instead of failing the broker start.
  */
 import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
+import type { Logger } from '@midge/mqtt-core';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { messageOf } from './error-message.js';
 
 export const RETRY_MS = 250;
+/** JetStream API requests (stream info, creation): short, so that attempts fit in the broker start. */
+export const API_TIMEOUT_MS = 2000;
+/** How long a message written to a stream waits for JetStream's acknowledgement before its write fails. */
+export const PUBLISH_TIMEOUT_MS = 5000;
+
+/** What the stores the cluster keeps in JetStream (retained messages, persistent sessions) are opened with. */
+export interface JetStreamStoreOptions {
+  readonly node: string;
+  readonly prefix: string;
+  readonly connection: NatsConnection;
+  /** True while NATS is unreachable. */
+  readonly down: () => boolean;
+  readonly logger: Logger;
+  /** Copies of the stream in a NATS cluster (1, 3 or 5). */
+  readonly replicas: number;
+}
 
 /**
  * `attempt`'s result, trying again every RETRY_MS until it succeeds or `withinMs` has passed (then its

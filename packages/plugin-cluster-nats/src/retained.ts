@@ -11,9 +11,8 @@
  * joins the cluster with retained messages of its own), then (4) keeps following the stream. Records carry
  * the message's expiry deadline, so a node that reads a value later serves the time left of it.
  */
-import type { BrokerApi, BrokerEvents, Logger, Message, RetainedMessage } from '@midge/mqtt-core';
+import type { BrokerApi, BrokerEvents, Message, RetainedMessage } from '@midge/mqtt-core';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/transport-node';
 import {
   DeliverPolicy,
   DiscardPolicy,
@@ -24,7 +23,13 @@ import {
 } from '@nats-io/jetstream';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, StreamConfig } from '@nats-io/jetstream';
 import { messageOf } from './error-message.js';
-import { createOrUpdateStream, retryWithin } from './jetstream-retry.js';
+import {
+  API_TIMEOUT_MS,
+  createOrUpdateStream,
+  PUBLISH_TIMEOUT_MS,
+  retryWithin,
+  type JetStreamStoreOptions,
+} from './jetstream-retry.js';
 import { PendingTopics } from './retained-pending.js';
 import { retainedRoot, retainedStream, retainedSubject } from './retained-names.js';
 import { sameRetained } from './retained-same.js';
@@ -38,23 +43,11 @@ export const WRITE_HEADER = 'Midge-Write';
 export const EXPIRES_HEADER = 'Midge-Expires-At';
 /** Topics changed during an outage kept for writing when NATS is back; past this, changes are counted. */
 export const MAX_PENDING_TOPICS = 100_000;
-/** How long a publish to the stream waits for JetStream's acknowledgement. */
-const PUBLISH_TIMEOUT_MS = 5000;
 /** A read of the stream that failed after NATS came back is tried again after this long. */
 const RETRY_MS = 2000;
-/** JetStream API requests (stream info, creation): short, so that attempts fit in the broker start. */
-const API_TIMEOUT_MS = 2000;
 
-export interface ClusterRetainedOptions {
-  readonly node: string;
-  readonly prefix: string;
-  readonly connection: NatsConnection;
-  /** True while NATS is unreachable. */
-  readonly down: () => boolean;
+export interface ClusterRetainedOptions extends JetStreamStoreOptions {
   readonly broker: Pick<BrokerApi, 'getRetained' | 'retainedMessages' | 'setRetained'>;
-  readonly logger: Logger;
-  /** Copies of the stream in a NATS cluster (1, 3 or 5). */
-  readonly replicas: number;
   /** How long the first read of the stream may take before the broker start fails. */
   readonly loadTimeoutMs: number;
   /** Topics kept during an outage (default MAX_PENDING_TOPICS). */

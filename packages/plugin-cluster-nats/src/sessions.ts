@@ -9,17 +9,22 @@
  * - when a client id's node does not answer the handover (it died), rebuilds the session from its record
  *   and the stored messages since `since` (session-replay.ts).
  */
-import type { BrokerApi, Logger, Message, PersistedSession, StoreMessageRequest } from '@midge/mqtt-core';
+import type { BrokerApi, Message, PersistedSession, StoreMessageRequest } from '@midge/mqtt-core';
 import { DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager, StreamConfig } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import { headers as natsHeaders, nanos } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { openBucket } from './bucket.js';
 import { messageOf } from './error-message.js';
 import { FilterSet } from './filter-set.js';
-import { createOrUpdateStream, retryWithin } from './jetstream-retry.js';
+import {
+  API_TIMEOUT_MS,
+  createOrUpdateStream,
+  PUBLISH_TIMEOUT_MS,
+  retryWithin,
+  type JetStreamStoreOptions,
+} from './jetstream-retry.js';
 import { clientIdKey } from './registry-names.js';
 import { sessionMessagesStream, sessionMessagesSubject, sessionsBucket } from './session-names.js';
 import { decodeSessionRecord, recordExpired, recordOf, storedFilters } from './session-record.js';
@@ -37,9 +42,6 @@ export const CHECKPOINT_INTERVAL_MS = 5000;
  * (10,000 sessions: about 330 writes a second), and a replay repeats at most about this much.
  */
 export const CHECKPOINT_AGE_MS = 30_000;
-/** A stored message not acknowledged by JetStream within this fails its publisher's acknowledgement. */
-const PUBLISH_TIMEOUT_MS = 5000;
-const API_TIMEOUT_MS = 2000;
 /** Two writes of one session's record are at least this far apart. */
 const RECORD_WRITE_INTERVAL_MS = 100;
 /** How often a node whose store did not open at start tries again. */
@@ -48,15 +50,8 @@ const OPEN_RETRY_MS = 3000;
 const CATCH_UP_WITHIN_MS = 60_000;
 const CATCH_UP_RETRY_MS = 1000;
 
-export interface ClusterSessionsOptions {
-  readonly node: string;
-  readonly prefix: string;
-  readonly connection: NatsConnection;
-  /** True while NATS is unreachable. */
-  readonly down: () => boolean;
+export interface ClusterSessionsOptions extends JetStreamStoreOptions {
   readonly broker: Pick<BrokerApi, 'clientDetail' | 'effectiveConfig' | 'sessions'>;
-  readonly logger: Logger;
-  readonly replicas: number;
   readonly maxAgeSeconds: number;
   readonly openWithinMs: number;
   /** Whether the registry names this node for `clientId` (only then is its record this node's to write). */

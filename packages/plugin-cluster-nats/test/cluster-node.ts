@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { fakePluginContext } from '@midge/mqtt-core/testing';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { MidgeNode } from './midge-node.js';
 import type { NodeOptions } from './midge-node.js';
 import { NatsFixture } from './nats-server.js';
@@ -55,6 +55,42 @@ export function threeNodesOnOneServer(auth: NatsAuth, extraA: Partial<NodeOption
   }, 30_000);
   afterAll(async () => {
     await Promise.all([cluster.a?.stop(), cluster.b?.stop(), cluster.c?.stop()]);
+    await cluster.nats?.stop();
+  });
+  return cluster;
+}
+
+/**
+ * For tests of a node dying: nodes b and c on one nats-server that outlive a file's tests, and `doomed` nodes
+ * started for one test and killed after it if still running. Registers the hooks; the returned object is
+ * filled in once they run.
+ */
+export interface SurvivorsAndDoomed {
+  nats: NatsFixture;
+  b: MidgeNode;
+  c: MidgeNode;
+  doomed(name: string, extra?: Partial<NodeOptions>): Promise<MidgeNode>;
+}
+
+export function survivorsAndDoomed(): SurvivorsAndDoomed {
+  const doomed: MidgeNode[] = [];
+  const cluster = {
+    async doomed(name: string, extra: Partial<NodeOptions> = {}): Promise<MidgeNode> {
+      const node = await startNode(name, [cluster.nats.first.url], extra);
+      doomed.push(node);
+      return node;
+    },
+  } as SurvivorsAndDoomed;
+  beforeAll(async () => {
+    cluster.nats = await NatsFixture.single({ users: [CLUSTER_NATS_USER] });
+    const url = cluster.nats.first.url;
+    [cluster.b, cluster.c] = await Promise.all([startNode('b', [url]), startNode('c', [url])]);
+  }, 30_000);
+  afterEach(async () => {
+    await Promise.all(doomed.splice(0).map((n) => n.kill()));
+  });
+  afterAll(async () => {
+    await Promise.all([cluster.b?.stop(), cluster.c?.stop()]);
     await cluster.nats?.stop();
   });
   return cluster;

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { RawClient } from '@midge/mqtt-core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_NATS_USER, CLUSTER_PASSWORD, CLUSTER_USER, startNode } from './cluster-node.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLUSTER_PASSWORD, CLUSTER_USER, survivorsAndDoomed } from './cluster-node.js';
 import type { MidgeNode } from './midge-node.js';
 import { MARKER_TOPIC, markerFrom, mqttClient, receive, subscriber, until } from './mqtt.js';
-import { NatsFixture, hasNatsServer } from './nats-server.js';
+import { hasNatsServer } from './nats-server.js';
 import { clientIdKey } from '../src/registry-names.js';
 
 /** A client of `node` with a will on `wills/<id>`, persistent when the will has a delay. */
@@ -48,22 +48,10 @@ async function nextWill(watcher: RawClient): Promise<{ topic: string; payload: s
 }
 
 describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead node', () => {
-  let nats: NatsFixture;
-  let b: MidgeNode;
-  let c: MidgeNode;
+  const cluster = survivorsAndDoomed();
   const stores: string[] = [];
-  const doomed: MidgeNode[] = [];
 
-  beforeAll(async () => {
-    nats = await NatsFixture.single({ users: [CLUSTER_NATS_USER] });
-    [b, c] = await Promise.all([startNode('b', [nats.first.url]), startNode('c', [nats.first.url])]);
-  }, 30_000);
-  afterEach(async () => {
-    await Promise.all(doomed.splice(0).map((n) => n.kill()));
-  });
   afterAll(async () => {
-    await Promise.all([b?.stop(), c?.stop()]);
-    await nats?.stop();
     await Promise.all(stores.map((s) => rm(s, { recursive: true, force: true })));
   });
 
@@ -71,14 +59,12 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
   async function doomedNode(name: string, store?: string): Promise<{ node: MidgeNode; store: string }> {
     const path = store ?? (await mkdtemp(join(tmpdir(), 'midge-wills-')));
     if (store === undefined) stores.push(path);
-    const node = await startNode(name, [nats.first.url], { persistencePath: path });
-    doomed.push(node);
-    return { node, store: path };
+    return { node: await cluster.doomed(name, { persistencePath: path }), store: path };
   }
 
   /** Waits until the wills bucket holds `node`'s will for `clientId` (the node keeps it asynchronously). */
   async function willKept(node: string, clientId: string): Promise<void> {
-    const nc = await connect({ servers: nats.first.url, user: CLUSTER_USER, pass: CLUSTER_PASSWORD });
+    const nc = await connect({ servers: cluster.nats.first.url, user: CLUSTER_USER, pass: CLUSTER_PASSWORD });
     try {
       const kv = await new Kvm(nc).open('midge_wills');
       const key = `${node}.${clientIdKey(clientId) ?? ''}`;
@@ -114,28 +100,28 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
   }
 
   it('has one survivor publish the will of a client of a killed node, once', async () => {
-    const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
+    const watcher = await subscriber(cluster.c, 'wills/#', MARKER_TOPIC);
     const { node: a } = await doomedNode('a1');
     await clientWithWill(a, 'w-now', 0);
     await willKept('a1', 'w-now');
     await a.kill();
     expect(await nextWill(watcher)).toEqual({ topic: 'wills/w-now', payload: 'will of w-now' });
     // No second copy: the other survivor lost the race.
-    expect(await receive(watcher, 0, markerFrom(await mqttClient(b)))).toEqual([]);
-    const publishers = [b, c].filter((n) =>
+    expect(await receive(watcher, 0, markerFrom(await mqttClient(cluster.b)))).toEqual([]);
+    const publishers = [cluster.b, cluster.c].filter((n) =>
       n.records.some((r) => r.node === 'a1' && /this node publishes its clients' wills/.test(r.msg ?? '')),
     );
     expect(publishers).toHaveLength(1);
   }, 30_000);
 
   it('cancels a delayed will whose client came back on another node within the delay', async () => {
-    const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
+    const watcher = await subscriber(cluster.c, 'wills/#', MARKER_TOPIC);
     const { node: a } = await doomedNode('a2');
     await clientWithWill(a, 'w-back', 12);
     await willKept('a2', 'w-back');
     await a.kill();
     const killedAt = Date.now();
-    const back = await RawClient.connect(b.port);
+    const back = await RawClient.connect(cluster.b.port);
     const ack = await back.connect({
       protocolVersion: 5,
       clientId: 'w-back',
@@ -146,19 +132,19 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
     // Taken by a survivor within ~8 s, due 12 s after the kill: wait past that.
     await until(
       () =>
-        [b, c].some((n) =>
+        [cluster.b, cluster.c].some((n) =>
           n.records.some((r) => r.node === 'a2' && /this node publishes its clients' wills/.test(r.msg ?? '')),
         ),
       15_000,
       'a survivor to take the wills of a2',
     );
     await new Promise((resolve) => setTimeout(resolve, Math.max(killedAt + 13_500 - Date.now(), 0)));
-    expect(await receive(watcher, 0, markerFrom(await mqttClient(b)))).toEqual([]);
+    expect(await receive(watcher, 0, markerFrom(await mqttClient(cluster.b)))).toEqual([]);
     back.destroy();
   }, 40_000);
 
   it('does not publish again a will a survivor published, when the dead node restarts from its store', async () => {
-    const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
+    const watcher = await subscriber(cluster.c, 'wills/#', MARKER_TOPIC);
     const first = await nodeWithStoredWill('a3', 'w-once');
     await first.node.kill();
     expect((await nextWill(watcher)).topic).toBe('wills/w-once');
@@ -168,14 +154,14 @@ describe.skipIf(!hasNatsServer && process.env.CI === undefined)('wills of a dead
   }, 40_000);
 
   it('a node restarted from its store before a survivor takes its wills publishes them to the other nodes, once', async () => {
-    const watcher = await subscriber(c, 'wills/#', MARKER_TOPIC);
+    const watcher = await subscriber(cluster.c, 'wills/#', MARKER_TOPIC);
     const first = await nodeWithStoredWill('a4', 'w-restart');
     await first.node.kill();
     // Back at once, on the same store: within the 6 s the survivors wait before they take a silent node's wills.
     const again = await doomedNode('a4', first.store);
     expect(await nextWill(watcher)).toEqual({ topic: 'wills/w-restart', payload: 'will of w-restart' });
-    expect(await receive(watcher, 0, markerFrom(await mqttClient(b)))).toEqual([]);
-    const survivorTookIt = [b, c].some((n) =>
+    expect(await receive(watcher, 0, markerFrom(await mqttClient(cluster.b)))).toEqual([]);
+    const survivorTookIt = [cluster.b, cluster.c].some((n) =>
       n.records.some((r) => r.node === 'a4' && /this node publishes its clients' wills/.test(r.msg ?? '')),
     );
     // Normally the restarted node publishes it (before, it reached its own subscribers only, and c got nothing);
